@@ -1,0 +1,156 @@
+"""The command line: parse, call the library, print. Nothing else lives here."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .results import ResultsExistError
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class _Progress:
+    """A progress bar on stderr, shown only for runs longer than a moment on a terminal."""
+
+    def __init__(self, total: int, label: str):
+        self.total = total
+        self.label = label
+        self.done = 0
+        self.t0 = time.perf_counter()
+        self.bar = None
+        self.enabled = sys.stderr.isatty()
+
+    def __call__(self, k: int) -> None:
+        self.done += k
+        if not self.enabled:
+            return
+        if self.bar is None and time.perf_counter() - self.t0 > 0.7:
+            self.bar = click.progressbar(length=max(self.total, self.done), label=self.label,
+                                         file=sys.stderr, show_eta=True, show_pos=True,
+                                         item_show_func=self._rate)
+            self.bar.__enter__()
+            self.bar.update(self.done)
+            return
+        if self.bar is not None:
+            if self.done > self.bar.length:
+                self.bar.length = self.done
+            self.bar.update(k)
+
+    def _rate(self, _item) -> str:
+        rate = self.done / max(1e-9, time.perf_counter() - self.t0)
+        return f"{rate:,.0f} rep/s"
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+def _fail(message: str, code: int = 2) -> None:
+    click.echo(f"racesim: {message}", err=True)
+    sys.exit(code)
+
+
+def _load(path: str, overrides: tuple[str, ...]):
+    from .scenario import ScenarioError, load_scenario
+
+    try:
+        return load_scenario(path, overrides)
+    except ScenarioError as exc:
+        _fail(exc.describe())
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(__version__, "--version", prog_name="racesim")
+def main() -> None:
+    """racesim: who reaches each lunar milestone first, and when.
+
+    Run a scenario with `racesim run scenarios/base.yaml`; check one with
+    `racesim validate FILE`.
+    """
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("scenario", type=click.Path(dir_okay=False))
+def validate(scenario: str) -> None:
+    """Check SCENARIO and report every problem, without running anything."""
+    s = _load(scenario, ())
+    n_missions = sum(len(a.missions) for a in s.agencies.values())
+    click.echo(f"{scenario}: ok — scenario {s.name!r}, {len(s.agencies)} agencies, "
+               f"{n_missions} missions, {len(s.milestones)} milestones, "
+               f"{s.start} to {s.horizon}")
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("-n", "--replications", "n", type=click.IntRange(min=1),
+              help="Number of replications [default: the scenario's `replications`].")
+@click.option("--seed", type=click.IntRange(min=0),
+              help="Root seed [default: the scenario's `seed`].")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Worker processes (0 = one per core). Results do not depend on it.")
+@click.option("-o", "--out", type=click.Path(file_okay=False),
+              help="Results folder [default: results/<scenario name>].")
+@click.option("--force", is_flag=True, help="Replace an existing results folder.")
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
+              help="Override one field, e.g. agencies.roscosmos.budget.annual=120 or "
+                   "agencies.roscosmos.missions.luna27.success=0.5. Repeatable.")
+@click.option("--table", type=click.Choice(["csv", "csv.gz", "none"]), default="csv",
+              show_default=True, help="Per-replication table format (none = skip it).")
+@click.option("--precision", type=click.FloatRange(min=0, min_open=True),
+              help="Add replications until every P(first) has a 95% half-width at most "
+                   "this (e.g. 0.005).")
+@click.option("--max-replications", type=click.IntRange(min=1),
+              help="Upper limit for --precision [default: 100 x N].")
+def run(scenario: str, n: int | None, seed: int | None, jobs: int, out: str | None,
+        force: bool, overrides: tuple[str, ...], table: str, precision: float | None,
+        max_replications: int | None) -> None:
+    """Run SCENARIO and write its results folder.
+
+    Prints, for each milestone, each agency's chance of getting there first (with a
+    95% interval), its chance of getting there at all by the horizon, and the median
+    and 10%-90% range of the date.
+    """
+    from .montecarlo import simulate
+    from .results import TableWriter, manifest, staged_folder, summarize, write_json
+    from .text import format_summary
+
+    s = _load(scenario, overrides)
+    jobs = jobs or os.cpu_count() or 1
+    n = n or s.replications
+    seed = s.seed if seed is None else seed
+    folder = Path(out) if out else Path("results") / s.name
+    progress = _Progress(n, f"{s.name}")
+    try:
+        with staged_folder(folder, force) as tmp:
+            writer = TableWriter(tmp, s, table)
+            try:
+                result = simulate(s, n, seed, jobs, sink=writer, progress=progress,
+                                  precision=precision, max_replications=max_replications)
+            finally:
+                writer.close()
+                progress.close()
+            summary = summarize(s, result.tally, seed)
+            write_json(tmp / "summary.json", summary)
+            (tmp / "scenario.yaml").write_text(s.to_yaml(), encoding="utf-8")
+            write_json(tmp / "manifest.json", manifest(
+                s, seed, result.n, Path(scenario), result.seconds, jobs, list(overrides),
+                {"table": writer.path.name if writer.path else None,
+                 "precision": precision}))
+    except ResultsExistError as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        _fail("interrupted; no results were written.", 130)
+    click.echo(format_summary(summary, s))
+    extra = f" (reached the requested precision with {result.n:,})" if precision else ""
+    click.echo(f"\n{result.n:,} replications in {result.seconds:.1f} s{extra}; "
+               f"results in {folder}/")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

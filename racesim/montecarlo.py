@@ -1,0 +1,147 @@
+"""Many replications: chunks, executors, streaming into a tally.
+
+Replication *i* depends only on (scenario, seed, i) — see :mod:`racesim.streams` — so
+how the replications are split into chunks and which executor runs them cannot change
+any result.  Chunks are consumed in replication order, so the per-replication table is
+written in the same order too.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from .plan import Plan
+from .replication import run_chunk
+from .scenario import Scenario
+from .stats import Tally, days
+
+ChunkSink = Callable[[int, np.ndarray], None]
+
+
+def chunks(first: int, n: int, jobs: int) -> list[tuple[int, int]]:
+    size = max(25, min(1000, n // max(1, jobs * 8)))
+    out = []
+    i = first
+    end = first + n
+    while i < end:
+        out.append((i, min(size, end - i)))
+        i += size
+    return out
+
+
+# -- executors ------------------------------------------------------------------------
+_WORKER: dict = {}
+
+
+def _init_worker(plan: Plan, seed: int) -> None:
+    _WORKER["plan"] = plan
+    _WORKER["seed"] = seed
+
+
+def _work(first: int, count: int) -> np.ndarray:
+    return run_chunk(_WORKER["plan"], _WORKER["seed"], first, count)
+
+
+def _serial(plan: Plan, seed: int, work: list[tuple[int, int]]) -> Iterator[np.ndarray]:
+    for first, count in work:
+        yield run_chunk(plan, seed, first, count)
+
+
+def _pool(plan: Plan, seed: int, work: list[tuple[int, int]], jobs: int
+          ) -> Iterator[np.ndarray]:
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["racesim.replication"])
+    pool = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker,
+                               initargs=(plan, seed))
+    pending: deque[Future] = deque()
+    todo = iter(work)
+    try:
+        for item in todo:
+            pending.append(pool.submit(_work, *item))
+            if len(pending) >= 2 * jobs:
+                break
+        while pending:
+            result = pending.popleft().result()
+            nxt = next(todo, None)
+            if nxt is not None:
+                pending.append(pool.submit(_work, *nxt))
+            yield result
+    finally:
+        for f in pending:
+            f.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def execute(plan: Plan, seed: int, first: int, n: int, jobs: int = 1
+            ) -> Iterator[tuple[int, np.ndarray]]:
+    """Yield ``(first, reached)`` chunks covering replications first..first+n-1 in order."""
+    work = chunks(first, n, jobs)
+    runner = _serial(plan, seed, work) if jobs <= 1 else _pool(plan, seed, work, jobs)
+    for (start, _), reached in zip(work, runner):
+        yield start, reached
+
+
+# -- a whole run ----------------------------------------------------------------------
+@dataclass
+class RunOutput:
+    tally: Tally
+    seed: int
+    n: int
+    seconds: float
+
+
+def new_tally(plan: Plan, scenario: Scenario) -> Tally:
+    pre = [m.succeeded for m in plan.missions if m.succeeded is not None]
+    day0 = min([0, *[int(d) for d in days(np.array(pre))]]) if pre else 0
+    day1 = int(days(np.array([plan.horizon]))[0]) + 1
+    return Tally.empty(len(plan.milestones), len(plan.agencies), day0, day1)
+
+
+def simulate(scenario: Scenario, n: int | None = None, seed: int | None = None,
+             jobs: int = 1, sink: ChunkSink | None = None,
+             progress: Callable[[int], None] | None = None,
+             precision: float | None = None, max_replications: int | None = None
+             ) -> RunOutput:
+    """Run replications of ``scenario`` and tally them.
+
+    ``sink(first, reached)`` receives every chunk in order (for the per-replication
+    table); ``progress(k)`` is told how many replications just finished.  With
+    ``precision``, batches of ``n`` replications are added until every P(first) has a
+    95% half-width at most ``precision`` or ``max_replications`` is reached.
+    """
+    plan = Plan.from_scenario(scenario)
+    seed = scenario.seed if seed is None else seed
+    n = scenario.replications if n is None else n
+    tally = new_tally(plan, scenario)
+    t0 = time.perf_counter()
+    limit = n if precision is None else max(n, max_replications or n * 100)
+    done = 0
+    batch = n
+    while True:
+        for first, reached in execute(plan, seed, done, batch, jobs):
+            tally.add(reached)
+            if sink is not None:
+                sink(first, reached)
+            if progress is not None:
+                progress(reached.shape[0])
+        done += batch
+        if precision is None or done >= limit or tally.max_half_width() <= precision:
+            break
+        batch = min(_batch_needed(tally, precision, done), limit - done)
+    return RunOutput(tally, seed, done, time.perf_counter() - t0)
+
+
+def _batch_needed(tally: Tally, precision: float, done: int) -> int:
+    """Replications to add so the widest interval should shrink to ``precision``."""
+    p = tally.first / max(1, tally.n)
+    var = float(np.max(p * (1 - p)))
+    need = math.ceil((1.959963984540054 ** 2) * max(var, 1e-4) / precision ** 2)
+    return max(need - done, max(100, done // 4))

@@ -1,0 +1,134 @@
+"""The scenario compiled into the flat, numeric form the model runs on.
+
+A :class:`Plan` is built once per scenario (it holds no random numbers) and shared by
+every replication; it lists agencies and missions in scenario order, times in years
+from ``start``, and references as indices.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .distributions import Dist
+from .scenario import Scenario
+from .timeutil import years_between
+
+#: attempt outcomes drawn in the replication's fixed block; later ones come from an
+#: extra stream per mission (see :mod:`racesim.streams`)
+ATTEMPT_BLOCK = 8
+
+
+@dataclass(frozen=True)
+class ShockPlan:
+    name: str
+    factor: Dist
+    first_year: int  # budget years k with first_year <= k <= last_year may be hit
+    last_year: int
+    probability: float
+
+
+@dataclass(frozen=True)
+class MissionPlan:
+    index: int  # global index, scenario order
+    agency: int
+    local: int  # index within its agency
+    id: str
+    name: str
+    ref: str  # "agency.id"
+    success: Dist | None
+    duration: Dist | None
+    cost: Dist
+    not_before: float  # years; -inf when unset
+    succeeded: float | None  # years (<= 0) when it succeeded before start
+    requires: tuple[int, ...]
+    attempts: int
+    refly_cost: float
+    refly_duration: float
+    partners: tuple[tuple[int, float], ...]  # (agency index, share of cost)
+    achieves: tuple[int, ...]
+
+    @property
+    def owner_share(self) -> float:
+        return max(0.0, 1.0 - sum(s for _, s in self.partners))
+
+
+@dataclass(frozen=True)
+class AgencyPlan:
+    index: int
+    key: str
+    name: str
+    has_budget: bool
+    annual: Dist
+    growth: float
+    volatility: float
+    shocks: tuple[ShockPlan, ...]
+    missions: tuple[int, ...]  # global mission indices
+
+
+@dataclass(frozen=True)
+class Plan:
+    agencies: tuple[AgencyPlan, ...]
+    missions: tuple[MissionPlan, ...]
+    milestones: tuple[str, ...]
+    horizon: float  # years
+    n_years: int  # budget years drawn (covers the horizon)
+
+    @property
+    def n_quarters(self) -> int:
+        return 4 * self.n_years
+
+    @classmethod
+    def from_scenario(cls, s: Scenario) -> Plan:
+        start = s.start
+        horizon = years_between(start, s.horizon)
+        n_years = int(math.floor(horizon)) + 1
+        milestones = tuple(s.milestones)
+        agency_index = {k: i for i, k in enumerate(s.agencies)}
+        refs: dict[str, int] = {}
+        for a, ag in s.agencies.items():
+            for m in ag.missions:
+                refs[f"{a}.{m.id}"] = len(refs)
+
+        def year_of(d, default):
+            if d is None:
+                return default
+            return math.ceil(years_between(start, d) - 1e-9)
+
+        agencies, missions = [], []
+        for ai, (a, ag) in enumerate(s.agencies.items()):
+            b = ag.budget
+            shocks = ()
+            if b:
+                shocks = tuple(
+                    ShockPlan(sh.name, sh.factor, max(0, year_of(sh.from_, 0)),
+                              # a year k may be hit if it begins on or before `until`
+                              n_years if sh.until is None
+                              else math.floor(years_between(start, sh.until) + 1e-9),
+                              sh.probability)
+                    for sh in b.shocks)
+            own = []
+            for li, m in enumerate(ag.missions):
+                gi = refs[f"{a}.{m.id}"]
+                own.append(gi)
+                missions.append(MissionPlan(
+                    index=gi, agency=ai, local=li, id=m.id, name=m.name or m.id,
+                    ref=f"{a}.{m.id}",
+                    success=m.success, duration=m.duration, cost=m.cost,
+                    not_before=(-math.inf if m.not_before is None
+                                else years_between(start, m.not_before)),
+                    succeeded=(None if m.succeeded is None
+                               else years_between(start, m.succeeded)),
+                    requires=tuple(refs[r if "." in r else f"{a}.{r}"] for r in m.requires),
+                    attempts=m.attempts,
+                    refly_cost=m.refly.cost, refly_duration=m.refly.duration,
+                    partners=tuple((agency_index[p], sh) for p, sh in m.partners.items()),
+                    achieves=tuple(milestones.index(x) for x in m.achieves),
+                ))
+            agencies.append(AgencyPlan(
+                index=ai, key=a, name=ag.name or a, has_budget=b is not None,
+                annual=b.annual if b else Dist.fixed(0.0),
+                growth=b.growth if b else 0.0,
+                volatility=b.volatility if b else 0.0,
+                shocks=shocks, missions=tuple(own)))
+        return cls(tuple(agencies), tuple(missions), milestones, horizon, n_years)

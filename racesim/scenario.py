@@ -1,0 +1,506 @@
+"""The scenario: typed, validated, immutable.
+
+``load_scenario(path, overrides)`` reads a YAML file, applies ``--set`` overrides and
+returns a :class:`Scenario`, or raises :class:`ScenarioError` listing every problem found
+(file, field path, what is wrong, and for a misspelt key the nearest valid one).
+Once a :class:`Scenario` exists it is valid: field checks run in pydantic and the
+cross-checks (references, cycles, money) in :func:`_cross_check`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+)
+
+from . import distributions
+from .distributions import Dist
+
+SLUG = r"^[A-Za-z][A-Za-z0-9_-]*$"
+
+
+# ---------------------------------------------------------------------------------------
+# errors
+# ---------------------------------------------------------------------------------------
+class ScenarioError(Exception):
+    """Everything wrong with a scenario, as (field path, message) pairs."""
+
+    def __init__(self, issues: Sequence[tuple[str, str]], source: str | None = None):
+        self.issues = list(issues)
+        self.source = source
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        where = f"{self.source}: " if self.source else ""
+        n = len(self.issues)
+        if n == 1 and not self.issues[0][0]:
+            return f"{where}{self.issues[0][1]}."
+        head = f"{where}{n} problem{'s' if n != 1 else ''} in the scenario"
+        body = "; ".join(f"{p}: {m}" if p else m for p, m in self.issues)
+        return f"{head}: {body}."
+
+
+# ---------------------------------------------------------------------------------------
+# field types
+# ---------------------------------------------------------------------------------------
+def _dist_field(low: float, high: float = math.inf):
+    def check(v: Any) -> Dist:
+        return distributions.parse(v, low, high)
+
+    return Annotated[
+        Dist,
+        BeforeValidator(check),
+        PlainSerializer(lambda d: d.to_data(), return_type=Any),
+    ]
+
+
+def _strict_date(v: Any) -> dt.date:
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    if isinstance(v, str):
+        try:
+            return dt.date.fromisoformat(v.strip())
+        except ValueError:
+            pass
+    raise ValueError(f"expected an ISO date such as 2028-06-30, got {v!r}")
+
+
+Date = Annotated[dt.date, BeforeValidator(_strict_date),
+                 PlainSerializer(lambda d: d.isoformat(), return_type=str)]
+Probability = Annotated[float, Field(ge=0, le=1)]
+Slug = Annotated[str, Field(pattern=SLUG)]
+Money = _dist_field(0.0)
+Years = _dist_field(0.0)
+Chance = _dist_field(0.0, 1.0)
+Factor = _dist_field(0.0)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, arbitrary_types_allowed=True
+    )
+
+
+class Milestone(_Strict):
+    title: str = Field("", description="one line shown in tables and plots")
+    description: str = ""
+
+
+class Shock(_Strict):
+    name: str
+    factor: Factor = Field(description="multiplies the year's budget; drawn each year")
+    from_: Date | None = Field(None, alias="from", description="first date a year may begin")
+    until: Date | None = Field(None, description="last date a year may begin")
+    probability: Probability = Field(1.0, description="chance per year that it applies")
+
+
+class Budget(_Strict):
+    annual: Money = Field(description="lunar funding, USD millions per year")
+    growth: float = Field(0.0, gt=-1, description="real growth per year, fraction")
+    volatility: float = Field(0.0, ge=0, description="log-sd of the yearly noise factor")
+    shocks: tuple[Shock, ...] = ()
+
+
+class Refly(_Strict):
+    cost: float = Field(0.5, ge=0, description="fraction of the first attempt's cost")
+    duration: float = Field(0.5, ge=0, description="fraction of the first attempt's duration")
+
+
+class Mission(_Strict):
+    id: Slug
+    name: str = ""
+    cost: Money = Field(Dist.fixed(0.0), description="development cost, USD millions")
+    duration: Years | None = Field(None, description="development years at full funding")
+    not_before: Date | None = None
+    succeeded: Date | None = None
+    requires: tuple[str, ...] = ()
+    success: Chance | None = Field(None, description="probability an attempt succeeds")
+    attempts: int = Field(1, ge=1, description="attempts allowed in all")
+    refly: Refly = Refly()
+    partners: dict[Slug, Annotated[float, Field(gt=0, le=1)]] = {}
+    achieves: tuple[str, ...] = ()
+
+
+class Agency(_Strict):
+    name: str = ""
+    budget: Budget | None = None
+    missions: tuple[Mission, ...] = ()
+
+
+class Scenario(_Strict):
+    name: Slug
+    title: str = ""
+    description: str = ""
+    start: Date
+    horizon: Date
+    seed: int = Field(0, ge=0)
+    replications: int = Field(1000, ge=1)
+    milestones: dict[Slug, Milestone]
+    agencies: dict[Slug, Agency]
+
+    # -- convenience ------------------------------------------------------------------
+    @property
+    def horizon_years(self) -> float:
+        from .timeutil import years_between
+
+        return years_between(self.start, self.horizon)
+
+    def to_data(self) -> dict:
+        """Plain data (YAML/JSON-ready) that loads back into an equal scenario."""
+        return self.model_dump(mode="json", by_alias=True, exclude_defaults=False)
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.to_data(), sort_keys=False, allow_unicode=True)
+
+    def digest(self) -> str:
+        """SHA-256 of the resolved scenario: equal scenarios, equal digests."""
+        return hashlib.sha256(self.to_yaml().encode()).hexdigest()
+
+    def mission(self, ref: str, agency: str | None = None) -> tuple[str, Mission]:
+        """Find a mission by ``"agency.id"`` (or ``"id"`` within ``agency``)."""
+        a, _, m = ref.rpartition(".")
+        a = a or agency
+        for mission in self.agencies[a].missions:
+            if mission.id == m:
+                return a, mission
+        raise KeyError(ref)
+
+
+# ---------------------------------------------------------------------------------------
+# loading
+# ---------------------------------------------------------------------------------------
+def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
+    """Read, override and validate a scenario file."""
+    path = Path(path)
+    data = read_yaml(path)
+    data = apply_overrides(data, overrides, source=str(path))
+    return from_data(data, source=str(path))
+
+
+def read_yaml(path: Path) -> dict:
+    if not path.exists():
+        raise ScenarioError([("", f"no such file {str(path)!r}")], None)
+    if path.is_dir():
+        raise ScenarioError([("", f"{str(path)!r} is a folder, not a scenario file")], None)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError([(where, f"not valid YAML ({problem})")], str(path)) from None
+    except UnicodeDecodeError:
+        raise ScenarioError([("", "not a text file (expected UTF-8 YAML)")], str(path)) from None
+    if not isinstance(data, dict):
+        raise ScenarioError([("", "a scenario file must be a YAML mapping of fields")], str(path))
+    return data
+
+
+def from_data(data: Mapping, source: str | None = None) -> Scenario:
+    """Validate plain data into a :class:`Scenario` (all problems at once)."""
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(_pydantic_issues(exc, data), source) from None
+    issues = _cross_check(scenario)
+    if issues:
+        raise ScenarioError(issues, source)
+    return scenario
+
+
+# ---------------------------------------------------------------------------------------
+# --set PATH=VALUE
+# ---------------------------------------------------------------------------------------
+_INDEX = re.compile(r"^(.*)\[(\d+)\]$")
+
+
+def parse_override(text: str) -> tuple[list[str | int], Any]:
+    """``"agencies.isro.budget.annual=120"`` -> (path parts, YAML value)."""
+    if "=" not in text:
+        raise ScenarioError([(f"--set {text}", "expected PATH=VALUE, e.g. "
+                              "agencies.roscosmos.budget.annual=120")])
+    key, _, raw = text.partition("=")
+    key = key.strip()
+    if not key:
+        raise ScenarioError([(f"--set {text}", "the path before '=' is empty")])
+    parts: list[str | int] = []
+    for piece in key.split("."):
+        m = _INDEX.match(piece)
+        while m:
+            piece, idx = m.group(1), int(m.group(2))
+            parts.append(piece) if piece else None
+            parts.append(idx)
+            m = None
+            piece = ""
+        if piece:
+            parts.append(int(piece) if piece.isdigit() else piece)
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError:
+        raise ScenarioError([(f"--set {key}", f"the value {raw!r} is not valid YAML")]) from None
+    return parts, value
+
+
+def apply_overrides(data: Mapping, overrides: Iterable[str], source: str | None = None) -> dict:
+    """Return a copy of ``data`` with each ``PATH=VALUE`` applied (missions by id)."""
+    import copy
+
+    data = copy.deepcopy(dict(data))
+    issues = []
+    for text in overrides:
+        try:
+            parts, value = parse_override(text)
+            set_path(data, parts, value)
+        except ScenarioError as exc:
+            issues.extend(exc.issues)
+    if issues:
+        raise ScenarioError(issues, source)
+    return data
+
+
+def set_path(data: dict, parts: Sequence[str | int], value: Any) -> None:
+    """Set ``value`` at ``parts`` inside ``data``; lists of mappings with ``id`` are
+    addressed by id, other lists by index."""
+    where = "--set " + ".".join(map(str, parts))
+    node: Any = data
+    walked: list[str | int] = []
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        here = _fmt_path(walked) or "the scenario"
+        if isinstance(node, list):
+            idx = _list_index(node, part)
+            if idx is None:
+                ids = [str(x.get("id")) for x in node if isinstance(x, dict) and "id" in x]
+                hint = _did_you_mean(str(part), ids)
+                raise ScenarioError([(where, f"{here} has no item {str(part)!r}{hint}"
+                                      + (f"; its ids are {', '.join(ids)}" if ids else ""))])
+            if last:
+                node[idx] = value
+                return
+            node = node[idx]
+        elif isinstance(node, dict):
+            if last:
+                node[part] = value
+                return
+            if part not in node or node[part] is None:
+                if isinstance(part, int):
+                    raise ScenarioError([(where, f"{here} is a mapping, not a list")])
+                node[part] = {}
+            node = node[part]
+        else:
+            raise ScenarioError([(where, f"{here} is a single value; it has no field {part!r}")])
+        walked.append(part)
+
+
+def _list_index(node: list, part: str | int) -> int | None:
+    for j, item in enumerate(node):
+        if isinstance(item, dict) and str(item.get("id")) == str(part):
+            return j
+    if isinstance(part, int) and 0 <= part < len(node):
+        return part
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+# error reporting
+# ---------------------------------------------------------------------------------------
+def _fmt_path(loc: Sequence[str | int]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _did_you_mean(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _model_at(loc: Sequence[str | int]) -> type[BaseModel] | None:
+    """The pydantic model class that holds the field at ``loc`` (its parent)."""
+    model: Any = Scenario
+    i = 0
+    while i < len(loc):
+        part = loc[i]
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return None
+        field = model.model_fields.get(part) or next(
+            (f for f in model.model_fields.values() if f.alias == part), None)
+        if field is None:
+            return None
+        ann = field.annotation
+        origin = getattr(ann, "__origin__", None)
+        args = getattr(ann, "__args__", ())
+        if origin is dict:
+            i += 1  # skip the key
+            ann = args[1]
+        elif origin is tuple:
+            i += 1  # skip the index
+            ann = args[0]
+        elif args:  # Optional[X]
+            ann = next((a for a in args if isinstance(a, type) and issubclass(a, BaseModel)), ann)
+        model = ann
+        i += 1
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _field_names(model: type[BaseModel]) -> list[str]:
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def _mission_hint(data: Mapping, loc: Sequence[str | int]) -> str:
+    """' (mission luna27)' for a path inside a mission, to help find it in the file."""
+    if len(loc) >= 4 and loc[0] == "agencies" and loc[2] == "missions" and isinstance(loc[3], int):
+        try:
+            mid = data["agencies"][loc[1]]["missions"][loc[3]]["id"]
+            return f" (mission {mid})"
+        except (KeyError, IndexError, TypeError):
+            return ""
+    return ""
+
+
+def _pydantic_issues(exc: ValidationError, data: Mapping) -> list[tuple[str, str]]:
+    issues = []
+    for err in exc.errors(include_url=False):
+        loc = list(err["loc"])
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            parent = _model_at(loc[:-1]) if len(loc) > 1 else Scenario
+            names = _field_names(parent) if parent else []
+            msg = f"unknown field{_did_you_mean(str(loc[-1]), names)}"
+            if names and "did you mean" not in msg:
+                msg += f"; valid fields here are {', '.join(names)}"
+        elif kind == "missing":
+            msg = "is required"
+        elif kind == "value_error":
+            msg = str(err["ctx"]["error"]) if "ctx" in err else err["msg"]
+        elif kind == "string_pattern_mismatch":
+            msg = (f"{err['input']!r} is not a valid identifier (start with a letter; "
+                   "letters, digits, _ and - only)")
+        else:
+            msg = f"{err['msg'][0].lower()}{err['msg'][1:]} (got {err['input']!r})"
+        issues.append((_fmt_path(loc) + _mission_hint(data, loc), msg))
+    return issues
+
+
+def _cross_check(s: Scenario) -> list[tuple[str, str]]:
+    issues: list[tuple[str, str]] = []
+    add = issues.append
+    if s.horizon <= s.start:
+        add(("horizon", f"must be after start ({s.start.isoformat()}), "
+             f"got {s.horizon.isoformat()}"))
+    if not s.milestones:
+        add(("milestones", "at least one milestone is needed"))
+    if not s.agencies:
+        add(("agencies", "at least one agency is needed"))
+
+    agency_keys = list(s.agencies)
+    all_refs = {f"{a}.{m.id}" for a, ag in s.agencies.items() for m in ag.missions}
+    graph: dict[str, list[str]] = {}
+    for a, ag in s.agencies.items():
+        seen: set[str] = set()
+        for j, m in enumerate(ag.missions):
+            p = f"agencies.{a}.missions[{j}]"
+            me = f"{a}.{m.id}"
+            if m.id in seen:
+                add((f"{p}.id", f"duplicate mission id {m.id!r} in agency {a}"))
+            seen.add(m.id)
+            if m.succeeded is None:
+                if m.success is None:
+                    add((f"{p}.success", f"is required (mission {m.id} has not succeeded "
+                         "before start)"))
+                if m.duration is None:
+                    add((f"{p}.duration", f"is required (mission {m.id} has not succeeded "
+                         "before start)"))
+            elif m.succeeded > s.start:
+                add((f"{p}.succeeded", f"must be on or before start ({s.start.isoformat()}); "
+                     "a later success is something the model decides"))
+            graph[me] = []
+            for k, r in enumerate(m.requires):
+                full = r if "." in r else f"{a}.{r}"
+                if full == me:
+                    add((f"{p}.requires[{k}]", f"mission {m.id} cannot require itself"))
+                elif full not in all_refs:
+                    add((f"{p}.requires[{k}]", f"no mission {r!r}"
+                         f"{_did_you_mean(full, all_refs)}; use 'id' within {a} or "
+                         "'agency.id' for another agency"))
+                else:
+                    graph[me].append(full)
+            for k, ms in enumerate(m.achieves):
+                if ms not in s.milestones:
+                    add((f"{p}.achieves[{k}]", f"no milestone {ms!r}"
+                         f"{_did_you_mean(ms, s.milestones)}; milestones are "
+                         f"{', '.join(s.milestones)}"))
+            for partner, share in m.partners.items():
+                if partner not in s.agencies:
+                    add((f"{p}.partners.{partner}", f"no agency {partner!r}"
+                         f"{_did_you_mean(partner, agency_keys)}"))
+                elif partner == a:
+                    add((f"{p}.partners.{partner}", "an agency cannot be its own partner"))
+            total = sum(m.partners.values())
+            if total > 1 + 1e-12:
+                add((f"{p}.partners", f"shares add up to {total:g}; they must not exceed 1"))
+            if m.succeeded is None and m.cost.support()[1] > 0:
+                payers = {a: 1 - total, **m.partners}
+                for payer, share in payers.items():
+                    if share > 0 and payer in s.agencies and s.agencies[payer].budget is None:
+                        add((f"{p}.cost", f"mission {m.id} costs money but "
+                             f"{'its agency' if payer == a else 'partner ' + payer} "
+                             f"({payer}) has no budget; add agencies.{payer}.budget or "
+                             "set cost: 0"))
+        if ag.budget:
+            for k, sh in enumerate(ag.budget.shocks):
+                if sh.from_ and sh.until and sh.until < sh.from_:
+                    add((f"agencies.{a}.budget.shocks[{k}].until",
+                         f"must not be before from ({sh.from_.isoformat()})"))
+    cycle = _find_cycle(graph)
+    if cycle:
+        add(("requires", "dependency cycle: " + " -> ".join(cycle)
+             + "; no mission in it could ever start"))
+    return issues
+
+
+def _find_cycle(graph: Mapping[str, list[str]]) -> list[str] | None:
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(n: str) -> list[str] | None:
+        state[n] = 1
+        stack.append(n)
+        for m in graph.get(n, ()):
+            if state.get(m) == 1:
+                return stack[stack.index(m):] + [m]
+            if m not in state:
+                found = visit(m)
+                if found:
+                    return found
+        stack.pop()
+        state[n] = 2
+        return None
+
+    for node in graph:
+        if node not in state:
+            found = visit(node)
+            if found:
+                return found
+    return None

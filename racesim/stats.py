@@ -1,0 +1,123 @@
+"""Pure statistics: proportions with Wilson intervals, and a streaming tally of
+replications whose memory does not grow with their number.
+
+Dates are tallied per day (days from start), so quantiles are exact to the day —
+the resolution of every date racesim reports — and tallies from any split of the
+replications add up to the same integers, in any order.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+Z95 = 1.959963984540054
+
+
+def wilson(successes: int | float, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion (95% by default)."""
+    if n <= 0:
+        return (0.0, 1.0)
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def half_width(successes: int | float, n: int) -> float:
+    lo, hi = wilson(successes, n)
+    return (hi - lo) / 2
+
+
+def days(years: np.ndarray) -> np.ndarray:
+    """Whole days from start (the calendar day on which it happened)."""
+    from .timeutil import DAYS_PER_YEAR
+
+    return np.floor(years * DAYS_PER_YEAR + 1e-6).astype(np.int64)
+
+
+def first_index(reached: np.ndarray) -> np.ndarray:
+    """Winner per (replication, milestone): the agency index, or A for nobody.
+
+    ``reached`` has shape (N, M, A) with NaN for not reached; ties go to the agency
+    listed first.
+    """
+    n, m, a = reached.shape
+    filled = np.where(np.isnan(reached), np.inf, reached)
+    winner = np.argmin(filled, axis=2)
+    nobody = np.isinf(np.take_along_axis(filled, winner[..., None], axis=2)[..., 0])
+    return np.where(nobody, a, winner)
+
+
+@dataclass
+class Tally:
+    """Counts over replications of one scenario (shape: M milestones, A agencies).
+
+    ``first[m, a]`` (a == A is "none"), ``reached[m, a]``, and per-day histograms of
+    the reach dates (``hist[m, a, d - day0]``) and of the first reach by anyone
+    (``first_hist[m, d - day0]``).
+    """
+
+    n: int
+    first: np.ndarray
+    reached: np.ndarray
+    hist: np.ndarray
+    first_hist: np.ndarray
+    day0: int
+
+    @classmethod
+    def empty(cls, n_milestones: int, n_agencies: int, day0: int, day1: int) -> Tally:
+        width = day1 - day0 + 1
+        return cls(
+            0,
+            np.zeros((n_milestones, n_agencies + 1), dtype=np.int64),
+            np.zeros((n_milestones, n_agencies), dtype=np.int64),
+            np.zeros((n_milestones, n_agencies, width), dtype=np.int64),
+            np.zeros((n_milestones, width), dtype=np.int64),
+            day0,
+        )
+
+    def add(self, reached: np.ndarray) -> None:
+        """Add replications: ``reached`` has shape (N, M, A), years, NaN = not reached."""
+        n, nm, na = reached.shape
+        self.n += n
+        win = first_index(reached)
+        width = self.hist.shape[2]
+        for m in range(nm):
+            self.first[m] += np.bincount(win[:, m], minlength=na + 1)
+            for a in range(na):
+                t = reached[:, m, a]
+                t = t[~np.isnan(t)]
+                self.reached[m, a] += t.size
+                if t.size:
+                    d = np.clip(days(t) - self.day0, 0, width - 1)
+                    self.hist[m, a] += np.bincount(d, minlength=width)
+            won = win[:, m] < na
+            if won.any():
+                t = np.nanmin(reached[won, m, :], axis=1)
+                d = np.clip(days(t) - self.day0, 0, width - 1)
+                self.first_hist[m] += np.bincount(d, minlength=width)
+
+    def merge(self, other: Tally) -> None:
+        self.n += other.n
+        self.first += other.first
+        self.reached += other.reached
+        self.hist += other.hist
+        self.first_hist += other.first_hist
+
+    def max_half_width(self) -> float:
+        """The widest 95% half-width among all P(first) estimates."""
+        return max(half_width(int(c), self.n) for c in self.first.ravel())
+
+
+def day_quantile(hist: np.ndarray, q: float) -> int | None:
+    """Lower q-quantile of a per-day histogram: the first index whose cumulative
+    count reaches q * total (None if empty)."""
+    total = int(hist.sum())
+    if total == 0:
+        return None
+    cum = np.cumsum(hist)
+    return int(np.searchsorted(cum, max(1, math.ceil(q * total - 1e-9))))

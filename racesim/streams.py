@@ -1,0 +1,129 @@
+"""Random numbers: where each replication's uniforms come from, and what they become.
+
+Each agency of replication *i* owns a fixed block of uniforms from a counter-based
+Philox stream.  The key is derived with ``SeedSequence([seed, agency])`` (the agency's
+name, not its position), and the block of replication *i* starts at counter
+``i * stride``: it is the same whether drawn alone or with its neighbours in a chunk,
+so results do not depend on how replications are split among workers.
+
+Inside the block every random quantity has its own slot (layout below), turned into a
+draw by inverse transform.  Changing one mission's parameters therefore leaves every
+other quantity's draw unchanged, and two scenarios run at the same seed are paired
+agency by agency (common random numbers).
+
+Layout of an agency's block (``Y`` budget years, ``K`` = ``ATTEMPT_BLOCK``)::
+
+    [annual] [noise x Y] {[applies x Y] [factor x Y]} per shock
+    {[success] [duration] [cost] [attempt x K]} per mission
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from .plan import ATTEMPT_BLOCK, Plan
+
+
+def _name_key(name: str) -> int:
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "little")
+
+
+def philox_key(seed: int, *names: str) -> np.ndarray:
+    return np.random.SeedSequence([seed, *map(_name_key, names)]).generate_state(2, np.uint64)
+
+
+def block_size(plan: Plan, agency: int) -> int:
+    ag = plan.agencies[agency]
+    y = plan.n_years
+    return 1 + y + 2 * y * len(ag.shocks) + (3 + ATTEMPT_BLOCK) * len(ag.missions)
+
+
+def uniforms(plan: Plan, seed: int, agency: int, first: int, count: int) -> np.ndarray:
+    """The blocks of replications ``first .. first+count-1`` for one agency, shape
+    ``(count, block_size)``."""
+    size = block_size(plan, agency)
+    stride = -(-size // 4)  # Philox gives 4 words per counter step
+    key = philox_key(seed, plan.agencies[agency].key)
+    gen = np.random.Generator(np.random.Philox(key=key, counter=[first * stride, 0, 0, 0]))
+    return gen.random(count * stride * 4).reshape(count, stride * 4)[:, :size]
+
+
+def extra_attempts(seed: int, plan: Plan, mission: int, replication: int) -> np.random.Generator:
+    """Stream for attempts beyond the fixed block (a mission with many re-flights)."""
+    m = plan.missions[mission]
+    key = philox_key(seed, plan.agencies[m.agency].key, m.id, "attempts")
+    return np.random.Generator(np.random.Philox(key=key, counter=[0, replication, 0, 0]))
+
+
+@dataclass
+class Draws:
+    """Everything random about a chunk of replications, already transformed.
+
+    ``income[a]`` has shape ``(count, 4 * n_years)``: quarterly instalments, USD millions.
+    Mission arrays have shape ``(count,)`` (``attempt_u``: ``(count, ATTEMPT_BLOCK)``).
+    """
+
+    first: int
+    count: int
+    income: list[np.ndarray]
+    yearly: list[np.ndarray]  # (count, n_years) yearly budget amounts
+    shocks_hit: list[np.ndarray]  # (count, n_shocks, n_years) bool
+    success: np.ndarray  # (n_missions, count)
+    duration: np.ndarray
+    cost: np.ndarray
+    attempt_u: np.ndarray  # (n_missions, count, ATTEMPT_BLOCK)
+
+
+def draw_chunk(plan: Plan, seed: int, first: int, count: int) -> Draws:
+    y = plan.n_years
+    nm = len(plan.missions)
+    success = np.zeros((nm, count))
+    duration = np.zeros((nm, count))
+    cost = np.zeros((nm, count))
+    attempt_u = np.ones((nm, count, ATTEMPT_BLOCK))
+    income, yearly, hits = [], [], []
+    years = np.arange(y)
+    for ag in plan.agencies:
+        u = uniforms(plan, seed, ag.index, first, count)
+        pos = 0
+        annual = np.maximum(ag.annual.quantile(u[:, pos]), 0.0)
+        pos += 1
+        z = _ndtri(u[:, pos:pos + y])
+        pos += y
+        vol = ag.volatility
+        amount = annual[:, None] * (1.0 + ag.growth) ** years[None, :]
+        if vol > 0:
+            amount = amount * np.exp(vol * z - vol * vol / 2)
+        hit = np.zeros((count, len(ag.shocks), y), dtype=bool)
+        for s, sh in enumerate(ag.shocks):
+            applies = u[:, pos:pos + y] < sh.probability
+            window = (years >= sh.first_year) & (years <= sh.last_year)
+            applies &= window[None, :]
+            pos += y
+            factor = np.maximum(sh.factor.quantile(u[:, pos:pos + y]), 0.0)
+            pos += y
+            amount = np.where(applies, amount * factor, amount)
+            hit[:, s, :] = applies
+        yearly.append(amount)
+        income.append(np.repeat(amount / 4.0, 4, axis=1))
+        hits.append(hit)
+        for gi in ag.missions:
+            m = plan.missions[gi]
+            if m.success is not None:
+                success[gi] = np.clip(m.success.quantile(u[:, pos]), 0.0, 1.0)
+            if m.duration is not None:
+                duration[gi] = np.maximum(m.duration.quantile(u[:, pos + 1]), 0.0)
+            cost[gi] = np.maximum(m.cost.quantile(u[:, pos + 2]), 0.0)
+            attempt_u[gi] = u[:, pos + 3:pos + 3 + ATTEMPT_BLOCK]
+            pos += 3 + ATTEMPT_BLOCK
+        assert pos == u.shape[1]
+    return Draws(first, count, income, yearly, hits, success, duration, cost, attempt_u)
+
+
+def _ndtri(u: np.ndarray) -> np.ndarray:
+    from scipy.special import ndtri
+
+    return ndtri(np.clip(u, 1e-300, None))
