@@ -90,10 +90,18 @@ class Plan:
             for m in ag.missions:
                 refs[f"{a}.{m.id}"] = len(refs)
 
-        def year_of(d, default):
-            if d is None:
-                return default
-            return math.ceil(years_between(start, d) - 1e-9)
+        def anniversary(k: int):
+            try:
+                return start.replace(year=start.year + k)
+            except ValueError:  # 29 February
+                return start.replace(year=start.year + k, day=28)
+
+        def window(sh) -> tuple[int, int]:
+            # budget year k "begins" on the k-th anniversary of start
+            ks = [k for k in range(n_years)
+                  if (sh.from_ is None or anniversary(k) >= sh.from_)
+                  and (sh.until is None or anniversary(k) <= sh.until)]
+            return (ks[0], ks[-1]) if ks else (n_years, -1)
 
         agencies, missions = [], []
         for ai, (a, ag) in enumerate(s.agencies.items()):
@@ -101,11 +109,7 @@ class Plan:
             shocks = ()
             if b:
                 shocks = tuple(
-                    ShockPlan(sh.name, sh.factor, max(0, year_of(sh.from_, 0)),
-                              # a year k may be hit if it begins on or before `until`
-                              n_years if sh.until is None
-                              else math.floor(years_between(start, sh.until) + 1e-9),
-                              sh.probability)
+                    ShockPlan(sh.name, sh.factor, *window(sh), sh.probability)
                     for sh in b.shocks)
             own = []
             for li, m in enumerate(ag.missions):

@@ -1,0 +1,47 @@
+"""Small builders for test scenarios (plain dicts validated like a file)."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from racesim.plan import Plan
+from racesim.replication import run_chunk
+from racesim.scenario import from_data
+
+BASE = {
+    "name": "t",
+    "start": "2030-01-01",
+    "horizon": "2060-01-01",
+    "seed": 7,
+    "replications": 100,
+    "milestones": {"m": {"title": "M"}},
+    "agencies": {},
+}
+
+
+def scenario(agencies: dict, milestones=None, **top):
+    data = copy.deepcopy(BASE)
+    data["agencies"] = agencies
+    if milestones is not None:
+        data["milestones"] = {k: {"title": k} for k in milestones}
+    data.update(top)
+    return from_data(data)
+
+
+def mission(id, duration=1.0, success=1.0, **kw):
+    return {"id": id, "duration": duration, "success": success, "achieves": ["m"], **kw}
+
+
+def reached(s, n, seed=1, first=0):
+    """(n, M, A) reach times, years."""
+    return run_chunk(Plan.from_scenario(s), seed, first, n)
+
+
+def within(estimate, expected, se, k=4.0):
+    assert abs(estimate - expected) <= k * se, (estimate, expected, se)
+
+
+def prop_se(p, n):
+    return float(np.sqrt(max(p * (1 - p), 1e-12) / n))
