@@ -4,24 +4,27 @@ Processes
     one per mission: wait for ``requires``, develop (while funded), wait for
     ``not_before``, attempt, re-develop after a failure, credit milestones.
 Funding
-    :class:`Funding` holds every agency's treasury and every development in progress.
-    Instead of stepping through time it *computes* when something changes: the next
-    completion, the moment a payer's money runs out, or the start of the first quarter
-    whose instalment cannot cover what is being spent.  Only then does it wake up
-    (a single pending SimPy timeout), settle the books and re-plan.
+    Money links agencies only through partner shares, so agencies fall into groups
+    (:attr:`Plan.components`), each with its own :class:`Funding`.  A Funding does not
+    step through time: when its set of developments changes it *computes* the money
+    flow forward, quarter by quarter in plain arithmetic, up to the first completion,
+    and sets a single SimPy timeout for it.  If something changes first (a new
+    development starts), it rewinds to the saved state and recomputes up to now.
 
 Money rules (contract §2): a year's amount is paid in four equal instalments at the
 start of each quarter; nobody spends money not yet received; unspent money carries
 over.  Within a quarter each payer reserves money for the developments it pays for in
 priority order (its own missions in listed order, then its shares of partners'
-missions); a development runs at its full spend rate while every payer's reservation
-lasts and stalls when one runs out, until the next instalment.
+missions, in scenario order); a development runs at its full spend rate while every
+payer's reservation lasts, and stalls when one runs out, until the next instalment.
+
+A replication stops early once every (milestone, agency) pair is decided: reached, or
+no longer reachable because every mission that could achieve it has failed for good.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,13 +43,13 @@ class Event:
     time: float  # years from start
     agency: str
     mission: str  # mission id, or "" for agency-level events
-    kind: str  # budget, start, stall, resume, complete, wait, attempt, success, failure,
+    kind: str  # budget, start, stall, resume, complete, wait, success, failure,
     #            gave_up, milestone, blocked
     detail: str = ""
 
 
 class Treasury:
-    """An agency's money: quarterly instalments received lazily, spending recorded."""
+    """An agency's money: quarterly instalments, received as time reaches them."""
 
     __slots__ = ("index", "key", "instalments", "next_q", "balance", "received", "spent",
                  "pays")
@@ -59,7 +62,7 @@ class Treasury:
         self.balance = 0.0
         self.received = 0.0
         self.spent = 0.0
-        self.pays: list[tuple[Development, float]] = []  # priority order
+        self.pays: list[tuple[Development, float]] = []  # (development, spend rate)
 
     def receive_until(self, t: float) -> None:
         q = self.next_q
@@ -71,29 +74,19 @@ class Treasury:
             q += 1
         self.next_q = q
 
-    def income_before(self, t: float) -> float:
-        """Instalments not yet received that arrive strictly before ``t``."""
-        total = 0.0
-        q = self.next_q
-        inst = self.instalments
-        while q < len(inst) and q * QUARTER < t - EPS:
-            total += inst[q]
-            q += 1
-        return total
-
 
 class Development:
     """One development (first attempt or re-flight) of a mission."""
 
     __slots__ = ("mission", "remaining", "shares", "done", "run", "running", "order",
-                 "stalled_by")
+                 "short")
 
-    def __init__(self, mission: MissionRun, work: float, rate: float, order: int,
-                 done: simpy.Event):
+    def __init__(self, mission: MissionRun, work: float, rate: float, done: simpy.Event):
         self.mission = mission
+        self.order = mission.plan.index
         self.remaining = work  # years of development at full funding
         p = mission.plan
-        shares = []
+        shares: list[tuple[Treasury, float]] = []
         if rate > 0:
             own = rate * p.owner_share
             if own > 0:
@@ -102,21 +95,22 @@ class Development:
                 shares.append((mission.model.treasuries[a], rate * share))
         self.shares = shares
         self.done = done
-        self.run = 0.0
-        self.running: bool | None = None  # None until first planned
-        self.order = order
-        self.stalled_by: Treasury | None = None
+        self.run = 0.0  # funded time in the current quarter segment
+        self.running = True  # for the story: stalled or not
+        self.short: Treasury | None = None  # the payer whose money ran out
 
 
 class MissionRun:
-    __slots__ = ("model", "plan", "owner", "succeeded", "p", "duration", "cost", "u",
-                 "extra")
+    __slots__ = ("model", "plan", "owner", "funding", "succeeded", "dead", "p", "duration",
+                 "cost", "u", "extra")
 
     def __init__(self, model: Model, plan: MissionPlan, row: int, draws):
         self.model = model
         self.plan = plan
         self.owner = model.treasuries[plan.agency]
+        self.funding = model.fundings[plan.agency]
         self.succeeded = model.env.event()
+        self.dead = False  # failed for good, or requires a mission that did
         i = plan.index
         self.p = float(draws.success[i, row])
         self.duration = float(draws.duration[i, row])
@@ -126,16 +120,19 @@ class MissionRun:
 
 
 class Funding:
-    """All treasuries and developments; decides who is funded until when."""
+    """The treasuries of one group of agencies and the developments they pay for."""
 
-    def __init__(self, model: Model):
+    def __init__(self, model: Model, treasuries: list[Treasury]):
         self.model = model
         self.env = model.env
-        self.treasuries = model.treasuries
+        self.horizon = model.plan.horizon
+        self.trs = treasuries
         self.devs: list[Development] = []
-        self.t_last = 0.0
-        self._gen = 0
-        self._orders = 0
+        self.coupled = False  # some development has more than one payer
+        self.t = 0.0  # the time the state below describes
+        self.saved = None  # state at the last plan, to rewind to
+        self.pending: list[Event] = []  # story lines computed ahead of time
+        self.gen = 0
 
     # -- public ---------------------------------------------------------------------
     def develop(self, mission: MissionRun, cost: float, duration: float) -> simpy.Event:
@@ -143,168 +140,197 @@ class Funding:
         now = self.env.now
         self._settle(now)
         done = self.env.event()
-        rate = cost / duration if cost > 0 else 0.0
-        d = Development(mission, duration, rate, mission.plan.index, done)
+        d = Development(mission, duration, cost / duration if cost > 0 else 0.0, done)
         self.devs.append(d)
         self.devs.sort(key=lambda x: x.order)
+        if len(d.shares) > 1:
+            self.coupled = True
         for tr, r in d.shares:
             tr.pays.append((d, r))
-            owner = tr.index
+            own = tr.index
             # own missions first (listed order), then shares of others' missions
-            tr.pays.sort(key=lambda x: (x[0].mission.plan.agency != owner, x[0].order))
-        self._replan(now)
+            tr.pays.sort(key=lambda x: (x[0].mission.plan.agency != own, x[0].order))
+        self._plan(now)
         return done
 
     def settle(self, now: float) -> None:
-        """Bring every treasury up to ``now`` (for the end of a replication)."""
+        """Bring the books up to ``now``."""
         self._settle(now)
 
-    # -- internals ------------------------------------------------------------------
+    # -- planning -------------------------------------------------------------------
+    def _save(self) -> None:
+        self.saved = (self.t, [(tr.balance, tr.next_q, tr.received, tr.spent)
+                               for tr in self.trs],
+                      [(d.remaining, d.running) for d in self.devs])
+
+    def _restore(self) -> None:
+        self.t, trs, devs = self.saved
+        for tr, (b, q, rec, sp) in zip(self.trs, trs):
+            tr.balance, tr.next_q, tr.received, tr.spent = b, q, rec, sp
+        for d, (rem, running) in zip(self.devs, devs):
+            d.remaining, d.running = rem, running
+
     def _settle(self, now: float) -> None:
-        dt = now - self.t_last
-        if dt > 0:
-            for d in self.devs:
-                if d.running:
-                    d.remaining -= dt
+        if self.t > now + 1e-12:  # computed ahead: rewind and recompute up to now
+            self._restore()
+            self.pending.clear()
+        if self.t < now:
+            self._forward(now)
+        if self.pending:
+            self.model.log.extend(self.pending)
+            self.pending.clear()
+        self.saved = None
+
+    def _fire(self, gen: int):
+        def fire(_event: simpy.Event) -> None:
+            if gen == self.gen:
+                now = self.env.now
+                self._settle(now)
+                self._plan(now)
+
+        return fire
+
+    def _plan(self, now: float) -> None:
+        self.gen += 1
+        finished = [d for d in self.devs if d.remaining <= EPS]
+        for d in finished:
+            self.devs.remove(d)
+            for tr, _ in d.shares:
+                tr.pays = [x for x in tr.pays if x[0] is not d]
+            d.done.succeed()
+        if finished:
+            self.coupled = any(len(d.shares) > 1 for d in self.devs)
+        if not self.devs:
+            return
+        self._save()
+        t_done = self._forward(None)
+        if t_done is not None:
+            ev = self.env.timeout(t_done - now)
+            ev.callbacks.append(self._fire(self.gen))
+
+    def _forward(self, until: float | None) -> float | None:
+        """Compute the money flow from ``self.t``: up to ``until``, or (None) up to the
+        first completion, whose time is returned (None if none before the horizon)."""
+        stop = self.horizon + 2 * EPS if until is None else until
+        trs = self.trs
+        devs = self.devs
+        log = self.model.log is not None
+        t = self.t
+        while True:
+            for tr in trs:
+                tr.receive_until(t)
+            if not devs:
+                t = stop
+                break
+            q_end = (math.floor(t / QUARTER + EPS) + 1) * QUARTER
+            seg_end = q_end if q_end < stop else stop
+            span = seg_end - t
+            self._allocate(span)
+            t_c = math.inf
+            for d in devs:
+                if d.run >= d.remaining - EPS and t + d.remaining < t_c:
+                    t_c = t + d.remaining
+            step_end = t_c if t_c < seg_end else seg_end
+            dt = step_end - t
+            for d in devs:
+                run = d.run
+                prog = run if run < dt else dt
+                if prog > 0:
+                    d.remaining -= prog
                     for tr, r in d.shares:
-                        spend = r * dt
+                        spend = r * prog
                         tr.balance -= spend
                         tr.spent += spend
-        for tr in self.treasuries:
-            tr.receive_until(now)
+                if log:
+                    self._story(d, t, prog, dt)
+            t = step_end
+            if until is None and t_c <= seg_end:
+                break
+            if t >= stop - EPS:
+                t = stop
+                break
+        for tr in trs:
             if tr.balance < 0:
                 assert tr.balance > -1e-6 * max(1.0, tr.received), "overspent"
                 tr.spent += tr.balance
                 tr.balance = 0.0
-        self.t_last = now
+        self.t = t
+        if until is None and t <= self.horizon + EPS and devs:
+            return t
+        return None
 
-    def _on_timer(self, gen: int) -> Callable[[simpy.Event], None]:
-        def fire(_event: simpy.Event) -> None:
-            if gen == self._gen:
-                now = self.env.now
-                self._settle(now)
-                self._replan(now)
-
-        return fire
-
-    def _replan(self, now: float) -> None:
-        model = self.model
-        # completions
-        finished = [d for d in self.devs if d.remaining <= EPS]
-        if finished:
-            for d in finished:
-                self.devs.remove(d)
-                for tr, _ in d.shares:
-                    tr.pays = [x for x in tr.pays if x[0] is not d]
-                d.running = False
-                d.done.succeed()
+    def _allocate(self, span: float) -> None:
+        """Each development's funded time ``run`` in the next ``span`` years, from the
+        payers' reservations in priority order."""
         devs = self.devs
-        if not devs:
-            self._gen += 1
-            return
-        quarter_end = (math.floor(now / QUARTER + EPS) + 1) * QUARTER
-        span = quarter_end - now
-        # reservations within this quarter, in each payer's priority order; a
-        # development some payer cannot fund at all is dropped and the rest re-run
-        blocked: set[Development] = set()
-        while True:
-            alloc: dict[tuple[int, int], float] = {}
-            for tr in self.treasuries:
+        for d in devs:
+            d.run = d.remaining if d.remaining < span else span
+            d.short = None
+        if not self.coupled:
+            for tr in self.trs:
                 avail = tr.balance
                 for d, r in tr.pays:
-                    if d in blocked:
+                    need = r * d.run
+                    if need <= avail:
+                        avail -= need
+                    else:
+                        d.run = avail / r
+                        d.short = tr
+                        avail = 0.0
+            return
+        # shared developments: one that some payer cannot fund at all is dropped and
+        # the reservations are made again without it
+        blocked: set[int] = set()
+        while True:
+            alloc: dict[tuple[int, int], float] = {}
+            for tr in self.trs:
+                avail = tr.balance
+                for d, r in tr.pays:
+                    if id(d) in blocked:
                         continue
-                    need = r * min(span, d.remaining)
+                    need = r * (d.remaining if d.remaining < span else span)
                     give = need if need <= avail else avail
                     avail -= give
                     alloc[id(d), tr.index] = give
             newly = False
             for d in devs:
-                if d in blocked:
+                if id(d) in blocked:
                     continue
-                run = min(span, d.remaining)
-                d.stalled_by = None
+                run = d.remaining if d.remaining < span else span
+                d.short = None
                 for tr, r in d.shares:
                     can = alloc[id(d), tr.index] / r
                     if can < run:
                         run = can
-                        d.stalled_by = tr
-                if run <= EPS:
-                    blocked.add(d)
-                    newly = True
+                        d.short = tr
                 d.run = run
+                if run <= EPS:
+                    blocked.add(id(d))
+                    newly = True
             if not newly:
                 break
-        constrained = False
         for d in devs:
-            if d in blocked:
+            if id(d) in blocked:
                 d.run = 0.0
-            if d.run < min(span, d.remaining) - EPS:
-                constrained = True
-            running = d.run > 0
-            if running != d.running and model.log is not None:
-                if d.running is not None or not running:
-                    self._log_change(d, running, now)
-            d.running = running
-        if constrained:
-            nxt = quarter_end
-            for d in devs:
-                if d.running and now + d.run < nxt:
-                    nxt = now + d.run
-        else:
-            nxt = self._funded_until(now, quarter_end)
-        if nxt > model.plan.horizon + EPS:
-            self._gen += 1  # nothing more to decide inside the horizon
-            return
-        self._gen += 1
-        ev = self.env.timeout(nxt - now)
-        ev.callbacks.append(self._on_timer(self._gen))
 
-    def _funded_until(self, now: float, quarter_end: float) -> float:
-        """Everyone is funded this quarter: how long can it go on unchanged?
-
-        Returns the first completion, or the start of the first later quarter in which
-        some payer's balance would run dry.
-        """
-        stop = now + min(d.remaining for d in self.devs)
-        horizon = self.model.plan.horizon
-        if stop > horizon:
-            stop = horizon + 2 * EPS
-        for tr in self.treasuries:
-            rate = sum(r for _, r in tr.pays)
-            if rate <= 0:
-                continue
-            balance = tr.balance  # everything due before `quarter_end` has arrived
-            q = tr.next_q
-            inst = tr.instalments
-            boundary = quarter_end
-            while boundary < stop - EPS:
-                # the low point of a quarter is just before the next instalment
-                if balance - rate * (boundary - now) < -EPS * rate:
-                    stop = max(boundary - QUARTER, quarter_end)
-                    break
-                while q < len(inst) and q * QUARTER <= boundary + EPS:
-                    balance += inst[q]
-                    q += 1
-                boundary += QUARTER
+    def _story(self, d: Development, t: float, prog: float, dt: float) -> None:
+        """Stall/resume lines for one development over one step."""
+        m = d.mission.plan
+        if prog > EPS and not d.running:
+            self.pending.append(Event(t, self.model.agency_key(m), m.id, "resume",
+                                      "funding available again"))
+            d.running = True
+        if prog < dt - EPS and d.remaining > EPS and d.running:
+            tr = d.short
+            if tr is None or tr is d.mission.owner:
+                why = f"{d.mission.owner.key} has no money left for it until the next " \
+                      "instalment"
             else:
-                if balance - rate * (stop - now) < -EPS * rate:
-                    stop = max(boundary - QUARTER, quarter_end)
-        return stop
-
-    def _log_change(self, d: Development, running: bool, now: float) -> None:
-        m = d.mission
-        if running:
-            self.model.emit(now, m.plan, "resume", "funding available again")
-            return
-        tr = d.stalled_by
-        if tr is None:
-            tr = next((t for t, _ in d.shares if t.balance <= EPS), d.shares[0][0])
-        if tr is m.owner:
-            why = f"{tr.key} has no money left for it until the next instalment"
-        else:
-            why = f"partner {tr.key} cannot pay its share"
-        self.model.emit(now, m.plan, "stall", why)
+                why = f"partner {tr.key} cannot pay its share"
+            if t + prog <= self.horizon:
+                self.pending.append(Event(t + prog, self.model.agency_key(m), m.id, "stall",
+                                          why))
+            d.running = False
 
 
 class Model:
@@ -321,10 +347,23 @@ class Model:
             Treasury(a.index, a.key, draws.income[a.index][row].tolist())
             for a in plan.agencies
         ]
-        self.funding = Funding(self)
-        self.reached = np.full((len(plan.milestones), len(plan.agencies)), np.nan)
+        self.fundings: list[Funding] = [None] * len(plan.agencies)  # type: ignore
+        for group in plan.components:
+            f = Funding(self, [self.treasuries[a] for a in group])
+            for a in group:
+                self.fundings[a] = f
+        n_ms, n_ag = len(plan.milestones), len(plan.agencies)
+        self.reached = np.full((n_ms, n_ag), np.nan)
         self.attempts = np.zeros(len(plan.missions), dtype=np.int64)
         self.missions = [MissionRun(self, m, row, draws) for m in plan.missions]
+        # early stop: count, per (milestone, agency), the missions that could still
+        # achieve it; the run ends when every pair is reached or out of reach
+        self._live = np.zeros((n_ms, n_ag), dtype=np.int64)
+        for m in plan.missions:
+            for ms in m.achieves:
+                self._live[ms, m.agency] += 1
+        self._open = int(np.count_nonzero(self._live))
+        self._all_decided = self.env.event()
         if log is not None:
             self._log_budgets(draws, row)
         for mr in self.missions:
@@ -334,19 +373,33 @@ class Model:
             else:
                 self.env.process(self._mission(mr))
 
+    def agency_key(self, m: MissionPlan) -> str:
+        return self.plan.agencies[m.agency].key
+
     def run(self) -> Model:
-        self.env.run(until=self.plan.horizon + 10 * EPS)
-        self.funding.settle(min(self.env.now, self.plan.horizon))
+        end = self.plan.horizon + 10 * EPS
+        if self.log is None and self._open == 0:
+            return self
+        if self.log is None:
+            self.env.timeout(end).callbacks.append(self._stop)
+            self.env.run(until=self._all_decided)
+        else:  # tell the whole story up to the horizon
+            self.env.run(until=end)
+        now = min(self.env.now, self.plan.horizon)
+        for f in set(self.fundings):
+            f.settle(now)
         if self.log is not None:
             self._log_unfinished()
-            self.log.sort(key=lambda e: e.time)  # stable: same-time events keep their order
+            self.log.sort(key=lambda e: e.time)  # stable: same-time events keep order
         return self
 
-    def emit(self, t: float, m: MissionPlan | None, kind: str, detail: str = "",
-             agency: int | None = None) -> None:
+    def _stop(self, _event=None) -> None:
+        if not self._all_decided.triggered:
+            self._all_decided.succeed()
+
+    def emit(self, t: float, m: MissionPlan, kind: str, detail: str = "") -> None:
         if self.log is not None and t <= self.plan.horizon + EPS:
-            a = self.plan.agencies[m.agency if m else agency].key
-            self.log.append(Event(t, a, m.id if m else "", kind, detail))
+            self.log.append(Event(t, self.agency_key(m), m.id, kind, detail))
 
     # -- processes ------------------------------------------------------------------
     def _mission(self, mr: MissionRun):
@@ -354,10 +407,7 @@ class Model:
         p = mr.plan
         if p.requires:
             reqs = [self.missions[j].succeeded for j in p.requires]
-            if len(reqs) == 1:
-                yield reqs[0]
-            else:
-                yield env.all_of(reqs)
+            yield reqs[0] if len(reqs) == 1 else env.all_of(reqs)
         for k in range(p.attempts):
             if k == 0:
                 cost, duration = mr.cost, mr.duration
@@ -367,22 +417,22 @@ class Model:
                 if self.log is not None:
                     self.emit(env.now, p, "start",
                               f"{'development' if k == 0 else 're-flight ' + str(k)}: "
-                              f"{duration:.2f} years at full funding, "
-                              f"USD {cost:,.0f}M")
-                yield self.funding.develop(mr, cost, duration)
+                              f"{duration:.2f} years at full funding, USD {cost:,.0f}M")
+                yield mr.funding.develop(mr, cost, duration)
                 self.emit(env.now, p, "complete", "development complete")
             if env.now < p.not_before:
                 self.emit(env.now, p, "wait", "waiting for its launch window")
                 yield env.timeout(p.not_before - env.now)
             self.attempts[p.index] += 1
             if mr.p > self._attempt_u(mr, k):
-                self.emit(env.now, p, "success", f"attempt {k + 1} succeeded "
-                          f"(chance {mr.p:.0%})")
+                self.emit(env.now, p, "success",
+                          f"attempt {k + 1} succeeded (chance {mr.p:.0%})")
                 self._credit(mr, env.now)
                 mr.succeeded.succeed()
                 return
             self.emit(env.now, p, "failure", f"attempt {k + 1} failed (chance {mr.p:.0%})")
         self.emit(env.now, p, "gave_up", f"no attempts left after {p.attempts}")
+        self._kill(mr)
 
     def _attempt_u(self, mr: MissionRun, k: int) -> float:
         if k < ATTEMPT_BLOCK:
@@ -397,10 +447,33 @@ class Model:
         a = mr.plan.agency
         for ms in mr.plan.achieves:
             if not (self.reached[ms, a] <= t):  # nan or later
+                if np.isnan(self.reached[ms, a]):
+                    self._decided()
                 self.reached[ms, a] = t
                 if self.log is not None:
                     self.emit(t, mr.plan, "milestone",
                               f"{self.plan.agencies[a].key} reaches {self.plan.milestones[ms]}")
+
+    def _kill(self, mr: MissionRun) -> None:
+        """``mr`` can never succeed: neither can anything that requires it."""
+        stack = [mr]
+        deps = self.plan.dependents
+        while stack:
+            m = stack.pop()
+            if m.dead:
+                continue
+            m.dead = True
+            a = m.plan.agency
+            for ms in m.plan.achieves:
+                self._live[ms, a] -= 1
+                if self._live[ms, a] == 0 and np.isnan(self.reached[ms, a]):
+                    self._decided()
+            stack.extend(self.missions[j] for j in deps[m.plan.index])
+
+    def _decided(self) -> None:
+        self._open -= 1
+        if self._open == 0:
+            self._stop()
 
     # -- story ----------------------------------------------------------------------
     def _log_budgets(self, draws, row: int) -> None:

@@ -78,6 +78,35 @@ class Plan:
     def n_quarters(self) -> int:
         return 4 * self.n_years
 
+    @property
+    def dependents(self) -> tuple[tuple[int, ...], ...]:
+        """For each mission, the missions that require it."""
+        out: list[list[int]] = [[] for _ in self.missions]
+        for m in self.missions:
+            for r in m.requires:
+                out[r].append(m.index)
+        return tuple(tuple(x) for x in out)
+
+    @property
+    def components(self) -> tuple[tuple[int, ...], ...]:
+        """Groups of agencies whose money is linked by partner shares (each group's
+        treasuries are planned together; separate groups never affect each other)."""
+        parent = list(range(len(self.agencies)))
+
+        def find(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        for m in self.missions:
+            for a, _ in m.partners:
+                parent[find(a)] = find(m.agency)
+        groups: dict[int, list[int]] = {}
+        for a in range(len(self.agencies)):
+            groups.setdefault(find(a), []).append(a)
+        return tuple(tuple(g) for g in groups.values())
+
     @classmethod
     def from_scenario(cls, s: Scenario) -> Plan:
         start = s.start
