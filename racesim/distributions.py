@@ -209,7 +209,8 @@ def _check_params(d: Dist, low: float, high: float) -> None:
     if f == "lognormal" and low > 0:
         _check_range(p[0], low, high, "median")
     if f == "beta" and (low > 0 or high < 1):
-        raise ValueError(f"beta draws lie in [0, 1], outside this field's range [{low:g}, {high:g}]")
+        raise ValueError(
+            f"beta draws lie in [0, 1], outside this field's range [{low:g}, {high:g}]")
 
 
 def _check_range(v: float, low: float, high: float, what: str) -> None:

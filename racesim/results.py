@@ -155,7 +155,7 @@ def manifest(scenario: Scenario, seed: int, n: int, source: Path | None, seconds
         "seed": seed,
         "replications": n,
         "jobs": jobs,
-        "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "seconds": round(seconds, 3),
         "python": platform.python_version(),
         "host": platform.node(),

@@ -1,0 +1,123 @@
+"""Success chances fitted to the landing record (``seeds/landings.csv``).
+
+Method: each class of attempts (first attempts by an operator, later attempts,
+government, commercial, crewed, ...) gets a Beta distribution for the chance that one
+attempt succeeds, by Bayes' rule from a uniform Beta(1, 1) prior:
+
+    a = 1 + successes + partials / 2,    b = 1 + failures + partials / 2
+
+A *partial* (landed but tipped over or crippled: Luna 23, SLIM, IM-1, IM-2) counts as
+half a success and half a failure.  Launch and cruise losses count as failures: in
+racesim an attempt is the whole flight.  Only attempts dated on or before the cut-off
+are used (a scenario's own ``start`` by default), so a forecast cannot learn from
+landings that had not yet happened.
+
+A scenario uses a class with ``success: {record: first_attempt}``, or the attempts in
+several classes at once with ``success: {record: [commercial, first_attempt]}``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import difflib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from scipy import special
+
+Row = dict[str, str]
+
+
+def _lat(row: Row) -> float | None:
+    for text in (row.get("latitude_deg", ""),
+                 (re.search(r"target_lat=\s*(-?[\d.]+)", row.get("notes", "")) or [None, ""])[1]):
+        try:
+            return float(text)
+        except (TypeError, ValueError):
+            continue
+    return None
+
+
+def _attempt(row: Row) -> int:
+    try:
+        return int(row.get("attempt_by_operator") or 0)
+    except ValueError:
+        return 0
+
+
+#: class name -> (description, predicate on a record row)
+CLASSES: dict[str, tuple[str, Callable[[Row], bool]]] = {
+    "all": ("every attempt", lambda r: True),
+    "first_attempt": ("an operator's first soft-landing attempt",
+                      lambda r: _attempt(r) == 1),
+    "later_attempt": ("an operator's second or later attempt", lambda r: _attempt(r) > 1),
+    "government": ("flown by a government agency", lambda r: r["class"] == "government"),
+    "commercial": ("flown by a company", lambda r: r["class"] == "commercial"),
+    "crewed": ("crewed landings", lambda r: r.get("crewed") == "1"),
+    "robotic": ("robotic landers", lambda r: r.get("crewed") != "1"),
+    "south_polar": ("landing at or aimed at 60 degrees south or beyond",
+                    lambda r: (_lat(r) is not None and _lat(r) <= -60)),
+    "modern": ("attempts from 2000 on", lambda r: r["date"] >= "2000-01-01"),
+}
+
+
+class RecordError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Fit:
+    classes: tuple[str, ...]
+    n: int
+    successes: int
+    partials: int
+    failures: int
+    a: float
+    b: float
+
+    @property
+    def mean(self) -> float:
+        return self.a / (self.a + self.b)
+
+    def interval(self, level: float = 0.9) -> tuple[float, float]:
+        tail = (1 - level) / 2
+        return (float(special.betaincinv(self.a, self.b, tail)),
+                float(special.betaincinv(self.a, self.b, 1 - tail)))
+
+
+def read_record(path: str | Path) -> list[Row]:
+    path = Path(path)
+    if not path.exists():
+        raise RecordError(f"landing record {str(path)!r} not found")
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    need = {"date", "outcome", "class", "crewed", "attempt_by_operator"}
+    missing = need - set(rows[0] if rows else need)
+    if missing:
+        raise RecordError(f"landing record {str(path)!r} lacks columns {sorted(missing)}")
+    return rows
+
+
+def fit(rows: Sequence[Row], classes: Sequence[str], until: dt.date | None = None) -> Fit:
+    """Beta fit for attempts in every one of ``classes``, dated on or before ``until``."""
+    preds = []
+    for c in classes:
+        if c not in CLASSES:
+            close = difflib.get_close_matches(c, list(CLASSES), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise RecordError(f"unknown record class {c!r}{hint}; classes are "
+                              f"{', '.join(CLASSES)}")
+        preds.append(CLASSES[c][1])
+    cut = until.isoformat() if until else "9999-12-31"
+    chosen = [r for r in rows if r["date"] <= cut and all(p(r) for p in preds)]
+    s = sum(r["outcome"] == "success" for r in chosen)
+    p = sum(r["outcome"] == "partial" for r in chosen)
+    f = sum(r["outcome"] == "failure" for r in chosen)
+    return Fit(tuple(classes), len(chosen), s, p, f, 1 + s + p / 2, 1 + f + p / 2)
+
+
+def table(rows: Sequence[Row], until: dt.date | None = None) -> list[Fit]:
+    return [fit(rows, [c], until) for c in CLASSES]
