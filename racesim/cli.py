@@ -107,16 +107,22 @@ def validate(scenario: str) -> None:
                    "this (e.g. 0.005).")
 @click.option("--max-replications", type=click.IntRange(min=1),
               help="Upper limit for --precision [default: 100 x N].")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local",
+              show_default=True, help="local: this machine (a process pool for -j > 1); "
+              "dask: a Dask distributed cluster.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Dask scheduler, e.g. tcp://HOST:8786 [default: start a local cluster "
+                   "with --jobs workers].")
 def run(scenario: str, n: int | None, seed: int | None, jobs: int, out: str | None,
         force: bool, overrides: tuple[str, ...], table: str, precision: float | None,
-        max_replications: int | None) -> None:
+        max_replications: int | None, executor: str, scheduler: str | None) -> None:
     """Run SCENARIO and write its results folder.
 
     Prints, for each milestone, each agency's chance of getting there first (with a
     95% interval), its chance of getting there at all by the horizon, and the median
     and 10%-90% range of the date.
     """
-    from .montecarlo import simulate
+    from .montecarlo import ExecutorError, simulate
     from .results import TableWriter, manifest, staged_folder, summarize, write_json
     from .text import format_summary
 
@@ -131,7 +137,8 @@ def run(scenario: str, n: int | None, seed: int | None, jobs: int, out: str | No
             writer = TableWriter(tmp, s, table)
             try:
                 result = simulate(s, n, seed, jobs, sink=writer, progress=progress,
-                                  precision=precision, max_replications=max_replications)
+                                  precision=precision, max_replications=max_replications,
+                                  executor=executor, scheduler=scheduler)
             finally:
                 writer.close()
                 progress.close()
@@ -141,8 +148,8 @@ def run(scenario: str, n: int | None, seed: int | None, jobs: int, out: str | No
             write_json(tmp / "manifest.json", manifest(
                 s, seed, result.n, Path(scenario), result.seconds, jobs, list(overrides),
                 {"table": writer.path.name if writer.path else None,
-                 "precision": precision}))
-    except ResultsExistError as exc:
+                 "precision": precision, "executor": executor}))
+    except (ResultsExistError, ExecutorError) as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
         _fail("interrupted; no results were written.", 130)
@@ -150,6 +157,34 @@ def run(scenario: str, n: int | None, seed: int | None, jobs: int, out: str | No
     extra = f" (reached the requested precision with {result.n:,})" if precision else ""
     click.echo(f"\n{result.n:,} replications in {result.seconds:.1f} s{extra}; "
                f"results in {folder}/")
+
+
+@main.command(context_settings=CONTEXT)
+@click.option("--record", "record", type=click.Path(dir_okay=False), default="seeds/landings.csv",
+              show_default=True, help="The landing record (CSV).")
+@click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Use only attempts on or before this date (e.g. 2023-08-20).")
+def calibrate(record: str, until) -> None:
+    """Fit the chance that a landing attempt succeeds, by class, to the landing record.
+
+    Each class gets Beta(1 + successes + partials/2, 1 + failures + partials/2): a
+    uniform prior updated by the record, a partial landing counting half. Scenarios use
+    a class with `success: {record: CLASS}`.
+    """
+    from . import calibrate as cal
+
+    try:
+        rows = cal.read_record(record)
+    except cal.RecordError as exc:
+        _fail(str(exc))
+    cut = until.date() if until else None
+    click.echo(f"Landing record {record}, attempts up to {cut or 'the latest'}:")
+    click.echo(f"  {'class':<15}{'n':>4}{'succ':>6}{'part':>6}{'fail':>6}{'a':>7}{'b':>7}"
+               f"{'mean':>8}  90% interval")
+    for f in cal.table(rows, cut):
+        lo, hi = f.interval(0.9)
+        click.echo(f"  {f.classes[0]:<15}{f.n:>4}{f.successes:>6}{f.partials:>6}"
+                   f"{f.failures:>6}{f.a:>7.1f}{f.b:>7.1f}{f.mean:>8.3f}  [{lo:.3f}, {hi:.3f}]")
 
 
 if __name__ == "__main__":  # pragma: no cover

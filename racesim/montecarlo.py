@@ -42,6 +42,9 @@ _WORKER: dict = {}
 
 
 def _init_worker(plan: Plan, seed: int) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _WORKER["plan"] = plan
     _WORKER["seed"] = seed
 
@@ -80,11 +83,74 @@ def _pool(plan: Plan, seed: int, work: list[tuple[int, int]], jobs: int
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def execute(plan: Plan, seed: int, first: int, n: int, jobs: int = 1
+DASK_CONNECT_TIMEOUT = "15s"
+
+
+def _dask(plan: Plan, seed: int, work: list[tuple[int, int]], jobs: int,
+          scheduler: str | None) -> Iterator[np.ndarray]:
+    """Chunks on a Dask distributed cluster: the one at ``scheduler``, or a local one
+    with ``jobs`` single-threaded worker processes.  Workers need racesim installed."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise ExecutorError("the dask executor needs the 'distributed' package: "
+                            "pip install 'racesim[dask]'") from None
+    cluster = None
+    try:
+        if scheduler:
+            client = Client(scheduler, timeout=DASK_CONNECT_TIMEOUT)
+        else:
+            cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
+            client = Client(cluster)
+    except OSError as exc:
+        raise ExecutorError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+    try:
+        workers = max(1, len(client.scheduler_info().get("workers", {})) or jobs)
+        remote_plan = client.scatter(plan, broadcast=True)
+        pending: deque = deque()
+        todo = iter(work)
+        for item in todo:
+            pending.append(client.submit(run_chunk, remote_plan, seed, *item, pure=False))
+            if len(pending) >= 3 * workers:
+                break
+        while pending:
+            result = pending.popleft().result()
+            nxt = next(todo, None)
+            if nxt is not None:
+                pending.append(client.submit(run_chunk, remote_plan, seed, *nxt, pure=False))
+            yield result
+    finally:
+        for f in pending:
+            f.cancel()
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+class ExecutorError(RuntimeError):
+    """The executor could not be used (not installed, scheduler unreachable)."""
+
+
+EXECUTORS = ("local", "dask")
+
+
+def execute(plan: Plan, seed: int, first: int, n: int, jobs: int = 1,
+            executor: str = "local", scheduler: str | None = None
             ) -> Iterator[tuple[int, np.ndarray]]:
-    """Yield ``(first, reached)`` chunks covering replications first..first+n-1 in order."""
+    """Yield ``(first, reached)`` chunks covering replications first..first+n-1 in order.
+
+    ``executor``: ``local`` (in this process for one job, else a process pool) or
+    ``dask`` (a Dask distributed cluster at ``scheduler``, or a local one)."""
     work = chunks(first, n, jobs)
-    runner = _serial(plan, seed, work) if jobs <= 1 else _pool(plan, seed, work, jobs)
+    if executor == "dask":
+        runner = _dask(plan, seed, work, jobs, scheduler)
+    elif executor != "local":
+        raise ExecutorError(f"unknown executor {executor!r}; use one of {EXECUTORS}")
+    elif jobs <= 1:
+        runner = _serial(plan, seed, work)
+    else:
+        runner = _pool(plan, seed, work, jobs)
     for (start, _), reached in zip(work, runner):
         yield start, reached
 
@@ -108,9 +174,10 @@ def new_tally(plan: Plan, scenario: Scenario) -> Tally:
 def simulate(scenario: Scenario, n: int | None = None, seed: int | None = None,
              jobs: int = 1, sink: ChunkSink | None = None,
              progress: Callable[[int], None] | None = None,
-             precision: float | None = None, max_replications: int | None = None
-             ) -> RunOutput:
-    """Run replications of ``scenario`` and tally them.
+             precision: float | None = None, max_replications: int | None = None,
+             executor: str = "local", scheduler: str | None = None) -> RunOutput:
+    """Run replications of ``scenario`` and tally them (see :func:`execute` for
+    ``jobs``, ``executor`` and ``scheduler``).
 
     ``sink(first, reached)`` receives every chunk in order (for the per-replication
     table); ``progress(k)`` is told how many replications just finished.  With
@@ -126,7 +193,7 @@ def simulate(scenario: Scenario, n: int | None = None, seed: int | None = None,
     done = 0
     batch = n
     while True:
-        for first, reached in execute(plan, seed, done, batch, jobs):
+        for first, reached in execute(plan, seed, done, batch, jobs, executor, scheduler):
             tally.add(reached)
             if sink is not None:
                 sink(first, reached)
