@@ -216,6 +216,8 @@ class Funding:
         devs = self.devs
         log = self.model.log is not None
         t = self.t
+        if len(devs) == 1 and len(devs[0].shares) <= 1 and not log:
+            return self._forward_one(until, stop)
         while True:
             for tr in trs:
                 tr.receive_until(t)
@@ -258,6 +260,76 @@ class Funding:
         if until is None and t <= self.horizon + EPS and devs:
             return t
         return None
+
+    def _forward_one(self, until: float | None, stop: float) -> float | None:
+        """:meth:`_forward` for the common case of one development with at most one
+        payer: the same arithmetic, without the bookkeeping."""
+        d = self.devs[0]
+        t = self.t
+        rem = d.remaining
+        for tr in self.trs:
+            tr.receive_until(t)
+        if not d.shares:  # costs nothing: runs straight through
+            end = t + rem
+            if until is None:
+                if end > stop:
+                    d.remaining = rem - (stop - t)
+                    self.t = stop
+                    return None
+                d.remaining = 0.0
+                self.t = end
+                return end
+            d.remaining = rem - (until - t)
+            self.t = until
+            return None
+        tr, r = d.shares[0]
+        balance = tr.balance
+        spent = 0.0
+        q = tr.next_q
+        inst = tr.instalments
+        n_inst = len(inst)
+        done_at = None
+        while True:
+            q_end = (math.floor(t / QUARTER + EPS) + 1) * QUARTER
+            seg_end = q_end if q_end < stop else stop
+            span = seg_end - t
+            run = rem if rem < span else span
+            if r * run > balance:
+                run = balance / r
+            if run >= rem - EPS and t + rem <= seg_end:
+                spend = r * rem
+                balance -= spend
+                spent += spend
+                t += rem
+                rem = 0.0
+                if until is None:
+                    done_at = t
+                    break
+            elif run > 0:
+                spend = r * run
+                balance -= spend
+                spent += spend
+                rem -= run
+            t = seg_end
+            if t >= stop - EPS:
+                t = stop
+                break
+            received = 0.0
+            while q < n_inst and q * QUARTER <= t + EPS:
+                received += inst[q]
+                q += 1
+            balance += received
+            tr.received += received
+        if balance < 0:
+            assert balance > -1e-6 * max(1.0, tr.received), "overspent"
+            spent += balance
+            balance = 0.0
+        tr.balance = balance
+        tr.spent += spent
+        tr.next_q = q
+        d.remaining = rem
+        self.t = t
+        return done_at if done_at is not None and done_at <= self.horizon + EPS else None
 
     def _allocate(self, span: float) -> None:
         """Each development's funded time ``run`` in the next ``span`` years, from the

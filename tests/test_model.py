@@ -248,3 +248,22 @@ def test_higher_success_never_loses_wins():
         wins.append(first_index(t)[:, 0] == 0)
     assert np.all(wins[1] >= wins[0]) and np.all(wins[2] >= wins[1])  # pathwise
     assert wins[0].mean() < wins[2].mean()
+
+
+def test_story_mode_decides_exactly_what_a_silent_run_decides():
+    # the traced run takes the general funding path, the silent run the fast one
+    s = scenario({
+        "a": {"budget": {"annual": 100, "volatility": 0.3},
+              "missions": [mission("x", duration={"lognormal": {"median": 2, "sigma": .4}},
+                                   cost=300, success=0.5, attempts=4),
+                           mission("y", duration=1, cost=150, success=0.7, requires=["x"],
+                                   achieves=["n"])]},
+        "b": {"budget": {"annual": 60},
+              "missions": [mission("z", duration=2, cost=100, success=0.4, attempts=3,
+                                   partners={"a": 0.3})]},
+    }, milestones=["m", "n"])
+    plan = Plan.from_scenario(s)
+    for i in range(150):
+        silent = run_replication(plan, 2, i).reached
+        told = run_replication(plan, 2, i, log=[]).reached
+        np.testing.assert_allclose(told, silent, rtol=0, atol=1e-9)
