@@ -101,21 +101,23 @@ class Development:
 
 
 class MissionRun:
-    __slots__ = ("model", "plan", "owner", "funding", "succeeded", "dead", "p", "duration",
-                 "cost", "u", "extra")
+    __slots__ = ("model", "plan", "owner", "funding", "succeeded", "dead", "waiting",
+                 "started", "p", "duration", "cost", "u", "extra")
 
-    def __init__(self, model: Model, plan: MissionPlan, row: int, draws):
+    def __init__(self, model: Model, plan: MissionPlan, p: float, duration: float,
+                 cost: float, u):
         self.model = model
         self.plan = plan
         self.owner = model.treasuries[plan.agency]
         self.funding = model.fundings[plan.agency]
-        self.succeeded = model.env.event()
+        self.succeeded = False
         self.dead = False  # failed for good, or requires a mission that did
-        i = plan.index
-        self.p = float(draws.success[i, row])
-        self.duration = float(draws.duration[i, row])
-        self.cost = float(draws.cost[i, row])
-        self.u = draws.attempt_u[i, row]
+        self.waiting = len(plan.requires)  # required missions not yet succeeded
+        self.started = plan.succeeded is not None
+        self.p = p
+        self.duration = duration
+        self.cost = cost
+        self.u = u  # attempt uniforms (a row of the chunk's block)
         self.extra = None
 
 
@@ -426,24 +428,25 @@ class Model:
                 self.fundings[a] = f
         n_ms, n_ag = len(plan.milestones), len(plan.agencies)
         self.reached = np.full((n_ms, n_ag), np.nan)
-        self.attempts = np.zeros(len(plan.missions), dtype=np.int64)
-        self.missions = [MissionRun(self, m, row, draws) for m in plan.missions]
+        self.attempts = [0] * len(plan.missions)
+        rows = draws.rows(row)
+        self.missions = [MissionRun(self, m, *rows[m.index]) for m in plan.missions]
         # early stop: count, per (milestone, agency), the missions that could still
         # achieve it; the run ends when every pair is reached or out of reach
-        self._live = np.zeros((n_ms, n_ag), dtype=np.int64)
+        self._live = [[0] * n_ag for _ in range(n_ms)]
         for m in plan.missions:
             for ms in m.achieves:
-                self._live[ms, m.agency] += 1
-        self._open = int(np.count_nonzero(self._live))
+                self._live[ms][m.agency] += 1
+        self._open = sum(1 for line in self._live for x in line if x)
         self._all_decided = self.env.event()
         if log is not None:
             self._log_budgets(draws, row)
         for mr in self.missions:
             if mr.plan.succeeded is not None:
-                self._credit(mr, mr.plan.succeeded)
-                mr.succeeded.succeed()
-            else:
-                self.env.process(self._mission(mr))
+                self._succeed(mr, mr.plan.succeeded)
+        for mr in self.missions:
+            if mr.waiting == 0:
+                self._start(mr)
 
     def agency_key(self, m: MissionPlan) -> str:
         return self.plan.agencies[m.agency].key
@@ -477,9 +480,6 @@ class Model:
     def _mission(self, mr: MissionRun):
         env = self.env
         p = mr.plan
-        if p.requires:
-            reqs = [self.missions[j].succeeded for j in p.requires]
-            yield reqs[0] if len(reqs) == 1 else env.all_of(reqs)
         for k in range(p.attempts):
             if k == 0:
                 cost, duration = mr.cost, mr.duration
@@ -499,8 +499,7 @@ class Model:
             if mr.p > self._attempt_u(mr, k):
                 self.emit(env.now, p, "success",
                           f"attempt {k + 1} succeeded (chance {mr.p:.0%})")
-                self._credit(mr, env.now)
-                mr.succeeded.succeed()
+                self._succeed(mr, env.now)
                 return
             self.emit(env.now, p, "failure", f"attempt {k + 1} failed (chance {mr.p:.0%})")
         self.emit(env.now, p, "gave_up", f"no attempts left after {p.attempts}")
@@ -514,6 +513,21 @@ class Model:
 
             mr.extra = extra_attempts(self.seed, self.plan, mr.plan.index, self.replication)
         return float(mr.extra.random())
+
+    def _succeed(self, mr: MissionRun, t: float) -> None:
+        """``mr`` succeeded at ``t``: credit its milestones, release its dependents."""
+        mr.succeeded = True
+        self._credit(mr, t)
+        for j in self.plan.dependents[mr.plan.index]:
+            dep = self.missions[j]
+            dep.waiting -= 1
+            if dep.waiting == 0:
+                self._start(dep)
+
+    def _start(self, mr: MissionRun) -> None:
+        if not mr.started and not mr.dead:
+            mr.started = True
+            self.env.process(self._mission(mr))
 
     def _credit(self, mr: MissionRun, t: float) -> None:
         a = mr.plan.agency
@@ -537,8 +551,8 @@ class Model:
             m.dead = True
             a = m.plan.agency
             for ms in m.plan.achieves:
-                self._live[ms, a] -= 1
-                if self._live[ms, a] == 0 and np.isnan(self.reached[ms, a]):
+                self._live[ms][a] -= 1
+                if self._live[ms][a] == 0 and np.isnan(self.reached[ms, a]):
                     self._decided()
             stack.extend(self.missions[j] for j in deps[m.plan.index])
 
@@ -566,10 +580,10 @@ class Model:
         h = self.plan.horizon
         for mr in self.missions:
             p = mr.plan
-            if mr.succeeded.triggered or self.attempts[p.index] >= p.attempts:
+            if mr.succeeded or self.attempts[p.index] >= p.attempts:
                 continue
             waiting = [self.plan.missions[j].ref for j in p.requires
-                       if not self.missions[j].succeeded.triggered]
+                       if not self.missions[j].succeeded]
             if waiting:
                 why = f"never started: still waiting for {', '.join(waiting)}"
             else:

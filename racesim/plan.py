@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 from .distributions import Dist
 from .scenario import Scenario
@@ -48,7 +49,7 @@ class MissionPlan:
     partners: tuple[tuple[int, float], ...]  # (agency index, share of cost)
     achieves: tuple[int, ...]
 
-    @property
+    @cached_property
     def owner_share(self) -> float:
         return max(0.0, 1.0 - sum(s for _, s in self.partners))
 
@@ -78,7 +79,7 @@ class Plan:
     def n_quarters(self) -> int:
         return 4 * self.n_years
 
-    @property
+    @cached_property
     def dependents(self) -> tuple[tuple[int, ...], ...]:
         """For each mission, the missions that require it."""
         out: list[list[int]] = [[] for _ in self.missions]
@@ -87,7 +88,7 @@ class Plan:
                 out[r].append(m.index)
         return tuple(tuple(x) for x in out)
 
-    @property
+    @cached_property
     def components(self) -> tuple[tuple[int, ...], ...]:
         """Groups of agencies whose money is linked by partner shares (each group's
         treasuries are planned together; separate groups never affect each other)."""

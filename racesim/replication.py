@@ -38,7 +38,7 @@ def simulate(plan: Plan, draws: Draws, row: int, seed: int,
     model = Model(plan, draws, row, seed, i, log).run()
     tr = model.treasuries
     return Record(
-        i, model.reached, model.attempts,
+        i, model.reached, np.array(model.attempts),
         np.array([t.spent for t in tr]), np.array([t.received for t in tr]),
     )
 

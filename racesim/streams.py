@@ -76,6 +76,16 @@ class Draws:
     cost: np.ndarray
     attempt_u: np.ndarray  # (n_missions, count, ATTEMPT_BLOCK)
 
+    def rows(self, row: int) -> list[tuple[float, float, float, np.ndarray]]:
+        """(success, duration, cost, attempt uniforms) of each mission in one row."""
+        cache = self.__dict__.get("_lists")
+        if cache is None:
+            cache = self.__dict__["_lists"] = (
+                self.success.T.tolist(), self.duration.T.tolist(), self.cost.T.tolist())
+        p, d, c = cache[0][row], cache[1][row], cache[2][row]
+        u = self.attempt_u[:, row, :]
+        return [(p[i], d[i], c[i], u[i]) for i in range(len(p))]
+
 
 def draw_chunk(plan: Plan, seed: int, first: int, count: int) -> Draws:
     y = plan.n_years

@@ -267,3 +267,13 @@ def test_story_mode_decides_exactly_what_a_silent_run_decides():
         silent = run_replication(plan, 2, i).reached
         told = run_replication(plan, 2, i, log=[]).reached
         np.testing.assert_allclose(told, silent, rtol=0, atol=1e-9)
+
+
+def test_mission_requiring_a_pre_start_success_runs_once():
+    s = scenario({"a": {"missions": [
+        {"id": "old", "succeeded": "2029-06-01"},
+        mission("x", duration=1.0, success=0.0, requires=["old"]),
+        mission("y", duration=2.0, success=1.0, requires=["old", "a.x"]),
+    ]}})
+    r = run_replication(Plan.from_scenario(s), 1, 0)
+    assert list(r.attempts) == [0, 1, 0]
