@@ -123,7 +123,8 @@ def run(scenario: str, n: int | None, seed: int | None, jobs: int, out: str | No
     and 10%-90% range of the date.
     """
     from .montecarlo import ExecutorError, simulate
-    from .results import TableWriter, manifest, staged_folder, summarize, write_json
+    from .results import (TableWriter, manifest, staged_folder, summarize, write_dates,
+                          write_json)
     from .text import format_summary
 
     s = _load(scenario, overrides)
@@ -144,6 +145,7 @@ def run(scenario: str, n: int | None, seed: int | None, jobs: int, out: str | No
                 progress.close()
             summary = summarize(s, result.tally, seed)
             write_json(tmp / "summary.json", summary)
+            write_dates(tmp / "dates.csv", s, result.tally)
             (tmp / "scenario.yaml").write_text(s.to_yaml(), encoding="utf-8")
             write_json(tmp / "manifest.json", manifest(
                 s, seed, result.n, Path(scenario), result.seconds, jobs, list(overrides),

@@ -76,6 +76,36 @@ def summarize(scenario: Scenario, tally: Tally, seed: int) -> dict:
     return out
 
 
+def date_table(scenario: Scenario, tally: Tally) -> list[tuple]:
+    """Rows of ``dates.csv``: for each milestone and agency (and ``first``: anybody),
+    every day on which some replication reached it, with the count that day and the
+    cumulative probability of having reached it by then (over all replications)."""
+    rows = []
+    agencies = list(scenario.agencies)
+    for m, key in enumerate(scenario.milestones):
+        series = [(a, tally.hist[m, i]) for i, a in enumerate(agencies)]
+        series.append(("first", tally.first_hist[m]))
+        for who, hist in series:
+            cum = 0
+            for d in np.flatnonzero(hist):
+                c = int(hist[d])
+                cum += c
+                day = scenario.start + dt.timedelta(days=int(d) + tally.day0)
+                rows.append((key, who, day.isoformat(), round(decimal_year(day), 4), c,
+                             cum / tally.n))
+    return rows
+
+
+DATE_COLUMNS = ("milestone", "agency", "date", "year", "count", "p_by_date")
+
+
+def write_dates(path: Path, scenario: Scenario, tally: Tally) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(DATE_COLUMNS)
+        w.writerows(date_table(scenario, tally))
+
+
 # -- per-replication table ----------------------------------------------------------------
 class TableWriter:
     """Streams the tidy per-replication table: one row per replication x milestone x
