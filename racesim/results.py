@@ -228,3 +228,33 @@ def write_json(path: Path, data: dict) -> None:
 
 def load_summary(folder: Path) -> dict:
     return json.loads((Path(folder) / "summary.json").read_text(encoding="utf-8"))
+
+
+def read_dates(path: Path) -> list[dict]:
+    """``dates.csv`` as rows: milestone, agency, date (ISO), year, count, p_by_date."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        return [{**r, "year": float(r["year"]), "count": int(r["count"]),
+                 "p_by_date": float(r["p_by_date"])} for r in csv.DictReader(fh)]
+
+
+class NotAResultsFolder(Exception):
+    pass
+
+
+def load_run(folder: str | Path) -> dict:
+    """A results folder's contents: summary, manifest, scenario (data) and dates rows."""
+    import yaml
+
+    folder = Path(folder)
+    need = ("summary.json", "manifest.json", "scenario.yaml", "dates.csv")
+    missing = [n for n in need if not (folder / n).exists()]
+    if missing:
+        raise NotAResultsFolder(f"{folder} is not a racesim results folder (missing "
+                                f"{', '.join(missing)})")
+    return {
+        "folder": folder,
+        "summary": load_summary(folder),
+        "manifest": json.loads((folder / "manifest.json").read_text(encoding="utf-8")),
+        "scenario": yaml.safe_load((folder / "scenario.yaml").read_text(encoding="utf-8")),
+        "dates": read_dates(folder / "dates.csv"),
+    }
