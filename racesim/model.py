@@ -51,13 +51,14 @@ class Event:
 class Treasury:
     """An agency's money: quarterly instalments, received as time reaches them."""
 
-    __slots__ = ("index", "key", "instalments", "next_q", "balance", "received", "spent",
-                 "pays")
+    __slots__ = ("index", "key", "quarterly", "n_q", "next_q", "balance", "received",
+                 "spent", "pays")
 
-    def __init__(self, index: int, key: str, instalments: list[float]):
+    def __init__(self, index: int, key: str, quarterly: list[float]):
         self.index = index
         self.key = key
-        self.instalments = instalments
+        self.quarterly = quarterly  # per budget year: the amount of each instalment
+        self.n_q = 4 * len(quarterly)  # instalment q is paid at q / 4 years
         self.next_q = 0
         self.balance = 0.0
         self.received = 0.0
@@ -66,22 +67,26 @@ class Treasury:
 
     def receive_until(self, t: float) -> None:
         q = self.next_q
-        inst = self.instalments
-        n = len(inst)
-        while q < n and q * QUARTER <= t + EPS:
-            self.balance += inst[q]
-            self.received += inst[q]
-            q += 1
-        self.next_q = q
+        n = self.n_q
+        if q < n and q * QUARTER <= t + EPS:
+            quarterly = self.quarterly
+            got = 0.0
+            while q < n and q * QUARTER <= t + EPS:
+                got += quarterly[q >> 2]
+                q += 1
+            self.balance += got
+            self.received += got
+            self.next_q = q
 
 
 class Development:
     """One development (first attempt or re-flight) of a mission."""
 
-    __slots__ = ("mission", "remaining", "shares", "done", "run", "running", "order",
+    __slots__ = ("mission", "remaining", "shares", "done", "finished", "run", "running",
+                 "order",
                  "short")
 
-    def __init__(self, mission: MissionRun, work: float, rate: float, done: simpy.Event):
+    def __init__(self, mission: MissionRun, work: float, rate: float):
         self.mission = mission
         self.order = mission.plan.index
         self.remaining = work  # years of development at full funding
@@ -94,7 +99,8 @@ class Development:
             for a, share in p.partners:
                 shares.append((mission.model.treasuries[a], rate * share))
         self.shares = shares
-        self.done = done
+        self.done: simpy.Event | None = None  # made when someone waits on it
+        self.finished = False
         self.run = 0.0  # funded time in the current quarter segment
         self.running = True  # for the story: stalled or not
         self.short: Treasury | None = None  # the payer whose money ran out
@@ -121,6 +127,10 @@ class MissionRun:
         self.extra = None
 
 
+def _by_order(d: Development) -> int:
+    return d.order
+
+
 class Funding:
     """The treasuries of one group of agencies and the developments they pay for."""
 
@@ -137,23 +147,40 @@ class Funding:
         self.gen = 0
 
     # -- public ---------------------------------------------------------------------
-    def develop(self, mission: MissionRun, cost: float, duration: float) -> simpy.Event:
-        """Start developing; the returned event fires when the work is complete."""
+    def develop(self, mission: MissionRun, cost: float, duration: float
+                ) -> tuple[Development, simpy.Event]:
+        """Start developing. Returns the development and an event to wait for; when it
+        fires, ``development.finished`` tells whether the work is complete (if not,
+        wait for :meth:`done_event`)."""
         now = self.env.now
         self._settle(now)
-        done = self.env.event()
-        d = Development(mission, duration, cost / duration if cost > 0 else 0.0, done)
-        self.devs.append(d)
-        self.devs.sort(key=lambda x: x.order)
+        d = Development(mission, duration, cost / duration if cost > 0 else 0.0)
+        devs = self.devs
+        devs.append(d)
+        if len(devs) > 1:
+            devs.sort(key=_by_order)
         if len(d.shares) > 1:
             self.coupled = True
         for tr, r in d.shares:
-            tr.pays.append((d, r))
-            own = tr.index
-            # own missions first (listed order), then shares of others' missions
-            tr.pays.sort(key=lambda x: (x[0].mission.plan.agency != own, x[0].order))
-        self._plan(now)
-        return done
+            pays = tr.pays
+            pays.append((d, r))
+            if len(pays) > 1:
+                own = tr.index
+                # own missions first (listed order), then shares of others' missions
+                pays.sort(key=lambda x: (x[0].mission.plan.agency != own, x[0].order))
+        timer = self._plan(now)
+        if timer is not None and len(devs) == 1:
+            # the only development here: the plan's timer is its completion (if a new
+            # development changes the plan first, the waiter finds it unfinished)
+            return d, timer
+        return d, self.done_event(d)
+
+    def done_event(self, d: Development) -> simpy.Event:
+        if d.done is None:
+            d.done = self.env.event()
+            if d.finished:
+                d.done.succeed()
+        return d.done
 
     def settle(self, now: float) -> None:
         """Bring the books up to ``now``."""
@@ -173,6 +200,9 @@ class Funding:
             d.remaining, d.running = rem, running
 
     def _settle(self, now: float) -> None:
+        if self.t == now and not self.pending:
+            self.saved = None
+            return
         if self.t > now + 1e-12:  # computed ahead: rewind and recompute up to now
             self._restore()
             self.pending.clear()
@@ -192,23 +222,28 @@ class Funding:
 
         return fire
 
-    def _plan(self, now: float) -> None:
+    def _plan(self, now: float) -> simpy.Event | None:
+        """Handle completions, then compute ahead to the next one and set a timer."""
         self.gen += 1
-        finished = [d for d in self.devs if d.remaining <= EPS]
-        for d in finished:
-            self.devs.remove(d)
-            for tr, _ in d.shares:
-                tr.pays = [x for x in tr.pays if x[0] is not d]
-            d.done.succeed()
-        if finished:
-            self.coupled = any(len(d.shares) > 1 for d in self.devs)
-        if not self.devs:
-            return
+        devs = self.devs
+        if any(d.remaining <= EPS for d in devs):
+            for d in [d for d in devs if d.remaining <= EPS]:
+                devs.remove(d)
+                for tr, _ in d.shares:
+                    tr.pays = [x for x in tr.pays if x[0] is not d]
+                d.finished = True
+                if d.done is not None:
+                    d.done.succeed()
+            self.coupled = any(len(d.shares) > 1 for d in devs)
+        if not devs:
+            return None
         self._save()
         t_done = self._forward(None)
-        if t_done is not None:
-            ev = self.env.timeout(t_done - now)
-            ev.callbacks.append(self._fire(self.gen))
+        if t_done is None:
+            return None
+        ev = self.env.timeout(t_done - now)
+        ev.callbacks.append(self._fire(self.gen))
+        return ev
 
     def _forward(self, until: float | None) -> float | None:
         """Compute the money flow from ``self.t``: up to ``until``, or (None) up to the
@@ -286,13 +321,22 @@ class Funding:
             return None
         tr, r = d.shares[0]
         balance = tr.balance
+        if until is None and r * rem <= balance and t + rem <= stop:
+            # the money in hand pays for the rest of it: done at full rate
+            spend = r * rem
+            tr.balance = balance - spend
+            tr.spent += spend
+            d.remaining = 0.0
+            self.t = t + rem
+            return self.t
         spent = 0.0
         q = tr.next_q
-        inst = tr.instalments
-        n_inst = len(inst)
+        quarterly = tr.quarterly
+        n_inst = tr.n_q
         done_at = None
+        # quarter boundaries are multiples of 0.25: exact in binary floating point
+        q_end = (math.floor(t / QUARTER + EPS) + 1) * QUARTER
         while True:
-            q_end = (math.floor(t / QUARTER + EPS) + 1) * QUARTER
             seg_end = q_end if q_end < stop else stop
             span = seg_end - t
             run = rem if rem < span else span
@@ -316,12 +360,12 @@ class Funding:
             if t >= stop - EPS:
                 t = stop
                 break
-            received = 0.0
+            q_end += QUARTER
             while q < n_inst and q * QUARTER <= t + EPS:
-                received += inst[q]
+                got = quarterly[q >> 2]
+                balance += got
+                tr.received += got
                 q += 1
-            balance += received
-            tr.received += received
         if balance < 0:
             assert balance > -1e-6 * max(1.0, tr.received), "overspent"
             spent += balance
@@ -480,34 +524,44 @@ class Model:
     def _mission(self, mr: MissionRun):
         env = self.env
         p = mr.plan
+        log = self.log
         for k in range(p.attempts):
             if k == 0:
                 cost, duration = mr.cost, mr.duration
             else:
                 cost, duration = mr.cost * p.refly_cost, mr.duration * p.refly_duration
             if duration > 0:
-                if self.log is not None:
+                if log is not None:
                     self.emit(env.now, p, "start",
                               f"{'development' if k == 0 else 're-flight ' + str(k)}: "
                               f"{duration:.2f} years at full funding, USD {cost:,.0f}M")
-                yield mr.funding.develop(mr, cost, duration)
-                self.emit(env.now, p, "complete", "development complete")
+                dev, wake = mr.funding.develop(mr, cost, duration)
+                yield wake
+                if not dev.finished:
+                    yield mr.funding.done_event(dev)
+                if log is not None:
+                    self.emit(env.now, p, "complete", "development complete")
             if env.now < p.not_before:
-                self.emit(env.now, p, "wait", "waiting for its launch window")
+                if log is not None:
+                    self.emit(env.now, p, "wait", "waiting for its launch window")
                 yield env.timeout(p.not_before - env.now)
             self.attempts[p.index] += 1
-            if mr.p > self._attempt_u(mr, k):
-                self.emit(env.now, p, "success",
-                          f"attempt {k + 1} succeeded (chance {mr.p:.0%})")
+            u = mr.u[k] if k < ATTEMPT_BLOCK else self._extra_u(mr)
+            if mr.p > u:
+                if log is not None:
+                    self.emit(env.now, p, "success",
+                              f"attempt {k + 1} succeeded (chance {mr.p:.0%})")
                 self._succeed(mr, env.now)
                 return
-            self.emit(env.now, p, "failure", f"attempt {k + 1} failed (chance {mr.p:.0%})")
-        self.emit(env.now, p, "gave_up", f"no attempts left after {p.attempts}")
+            if log is not None:
+                self.emit(env.now, p, "failure",
+                          f"attempt {k + 1} failed (chance {mr.p:.0%})")
+        if log is not None:
+            self.emit(env.now, p, "gave_up", f"no attempts left after {p.attempts}")
         self._kill(mr)
 
-    def _attempt_u(self, mr: MissionRun, k: int) -> float:
-        if k < ATTEMPT_BLOCK:
-            return float(mr.u[k])
+    def _extra_u(self, mr: MissionRun) -> float:
+        """An attempt beyond the fixed block: from the mission's extra stream."""
         if mr.extra is None:
             from .streams import extra_attempts
 

@@ -62,7 +62,8 @@ def extra_attempts(seed: int, plan: Plan, mission: int, replication: int) -> np.
 class Draws:
     """Everything random about a chunk of replications, already transformed.
 
-    ``income[a]`` has shape ``(count, 4 * n_years)``: quarterly instalments, USD millions.
+    ``income[a]`` has shape ``(count, n_years)``: each year's quarterly instalment
+    (a quarter of the year's amount), USD millions.
     Mission arrays have shape ``(count,)`` (``attempt_u``: ``(count, ATTEMPT_BLOCK)``).
     """
 
@@ -83,7 +84,7 @@ class Draws:
             cache = self.__dict__["_lists"] = (
                 self.success.T.tolist(), self.duration.T.tolist(), self.cost.T.tolist())
         p, d, c = cache[0][row], cache[1][row], cache[2][row]
-        u = self.attempt_u[:, row, :]
+        u = self.attempt_u[:, row, :].tolist()
         return [(p[i], d[i], c[i], u[i]) for i in range(len(p))]
 
 
@@ -93,7 +94,7 @@ def draw_chunk(plan: Plan, seed: int, first: int, count: int) -> Draws:
     success = np.zeros((nm, count))
     duration = np.zeros((nm, count))
     cost = np.zeros((nm, count))
-    attempt_u = np.ones((nm, count, ATTEMPT_BLOCK))
+    attempt_u = np.empty((nm, count, ATTEMPT_BLOCK))
     income, yearly, hits = [], [], []
     years = np.arange(y)
     for ag in plan.agencies:
@@ -118,7 +119,7 @@ def draw_chunk(plan: Plan, seed: int, first: int, count: int) -> Draws:
             amount = np.where(applies, amount * factor, amount)
             hit[:, s, :] = applies
         yearly.append(amount)
-        income.append(np.repeat(amount / 4.0, 4, axis=1))
+        income.append(amount / 4.0)
         hits.append(hit)
         for gi in ag.missions:
             m = plan.missions[gi]
