@@ -90,15 +90,7 @@ class Development:
         self.mission = mission
         self.order = mission.plan.index
         self.remaining = work  # years of development at full funding
-        p = mission.plan
-        shares: list[tuple[Treasury, float]] = []
-        if rate > 0:
-            own = rate * p.owner_share
-            if own > 0:
-                shares.append((mission.owner, own))
-            for a, share in p.partners:
-                shares.append((mission.model.treasuries[a], rate * share))
-        self.shares = shares
+        self.shares = [(tr, rate * f) for tr, f in mission.payers] if rate > 0 else []
         self.done: simpy.Event | None = None  # made when someone waits on it
         self.finished = False
         self.run = 0.0  # funded time in the current quarter segment
@@ -107,8 +99,8 @@ class Development:
 
 
 class MissionRun:
-    __slots__ = ("model", "plan", "owner", "funding", "succeeded", "dead", "waiting",
-                 "started", "p", "duration", "cost", "u", "extra")
+    __slots__ = ("model", "plan", "owner", "funding", "payers", "succeeded", "dead",
+                 "waiting", "started", "p", "duration", "cost", "u", "extra")
 
     def __init__(self, model: Model, plan: MissionPlan, p: float, duration: float,
                  cost: float, u):
@@ -116,6 +108,10 @@ class MissionRun:
         self.plan = plan
         self.owner = model.treasuries[plan.agency]
         self.funding = model.fundings[plan.agency]
+        # (treasury, fraction of the spend rate) for each payer
+        payers = [(self.owner, plan.owner_share)] if plan.owner_share > 0 else []
+        payers += [(model.treasuries[a], f) for a, f in plan.partners]
+        self.payers = payers
         self.succeeded = False
         self.dead = False  # failed for good, or requires a mission that did
         self.waiting = len(plan.requires)  # required missions not yet succeeded
@@ -226,18 +222,27 @@ class Funding:
         """Handle completions, then compute ahead to the next one and set a timer."""
         self.gen += 1
         devs = self.devs
-        if any(d.remaining <= EPS for d in devs):
-            for d in [d for d in devs if d.remaining <= EPS]:
+        finished = [d for d in devs if d.remaining <= EPS]
+        if finished:
+            for d in finished:
                 devs.remove(d)
                 for tr, _ in d.shares:
                     tr.pays = [x for x in tr.pays if x[0] is not d]
                 d.finished = True
                 if d.done is not None:
                     d.done.succeed()
-            self.coupled = any(len(d.shares) > 1 for d in devs)
+            if self.coupled:
+                self.coupled = any(len(d.shares) > 1 for d in devs)
         if not devs:
             return None
-        self._save()
+        trs = self.trs
+        if len(trs) == 1 and len(devs) == 1:
+            tr = trs[0]
+            d = devs[0]
+            self.saved = (self.t, ((tr.balance, tr.next_q, tr.received, tr.spent),),
+                          ((d.remaining, d.running),))
+        else:
+            self._save()
         t_done = self._forward(None)
         if t_done is None:
             return None

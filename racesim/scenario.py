@@ -404,13 +404,13 @@ def resolve_records(data: Mapping, base_dir: Path | None) -> dict:
     (default: the scenario's start)."""
     from . import calibrate
 
-    refs = [(a, j, m) for a, j, m in _raw_missions(data)
-            if isinstance(m.get("success"), dict) and "record" in m["success"]]
-    if not refs:
-        return dict(data)
     import copy
 
     data = copy.deepcopy(dict(data))
+    refs = [(a, j, m) for a, j, m in _raw_missions(data)
+            if isinstance(m.get("success"), dict) and "record" in m["success"]]
+    if not refs:
+        return data
     settings = data.get("record") or {}
     issues = []
     if not isinstance(settings, dict):
