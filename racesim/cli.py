@@ -71,7 +71,8 @@ def main() -> None:
     """racesim: who reaches each lunar milestone first, and when.
 
     Run a scenario with `racesim run scenarios/base.yaml`; check one with
-    `racesim validate FILE`.
+    `racesim validate FILE`; redraw a results folder's plots or report with
+    `racesim plot RESULTS` or `racesim report RESULTS`.
     """
 
 
@@ -113,9 +114,13 @@ def validate(scenario: str) -> None:
 @click.option("--scheduler", metavar="ADDRESS",
               help="Dask scheduler, e.g. tcp://HOST:8786 [default: start a local cluster "
                    "with --jobs workers].")
+@click.option("--no-plots", is_flag=True,
+              help="Do not draw the plots (plots/*.png and *.svg in the results folder).")
+@click.option("--no-report", is_flag=True, help="Do not write report.html.")
 def run(scenario: str, n: int | None, seed: int | None, jobs: int, out: str | None,
         force: bool, overrides: tuple[str, ...], table: str, precision: float | None,
-        max_replications: int | None, executor: str, scheduler: str | None) -> None:
+        max_replications: int | None, executor: str, scheduler: str | None,
+        no_plots: bool = False, no_report: bool = False) -> None:
     """Run SCENARIO and write its results folder.
 
     Prints, for each milestone, each agency's chance of getting there first (with a
@@ -151,6 +156,10 @@ def run(scenario: str, n: int | None, seed: int | None, jobs: int, out: str | No
                 s, seed, result.n, Path(scenario), result.seconds, jobs, list(overrides),
                 {"table": writer.path.name if writer.path else None,
                  "precision": precision, "executor": executor}))
+            if not (no_plots and no_report):
+                from .report import write_outputs
+
+                write_outputs(tmp, plots=not no_plots, report=not no_report)
     except (ResultsExistError, ExecutorError) as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
@@ -159,6 +168,40 @@ def run(scenario: str, n: int | None, seed: int | None, jobs: int, out: str | No
     extra = f" (reached the requested precision with {result.n:,})" if precision else ""
     click.echo(f"\n{result.n:,} replications in {result.seconds:.1f} s{extra}; "
                f"results in {folder}/")
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("-r", "--replication", "k", type=click.IntRange(min=0), required=True,
+              metavar="K",
+              help="Which replication (0 is the first; the `replication` column of "
+                   "replications.csv).")
+@click.option("--seed", type=click.IntRange(min=0),
+              help="Root seed [default: the scenario's `seed`].")
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
+              help="Override one field, as for `racesim run`. Repeatable.")
+@click.option("--only", metavar="AGENCY",
+              help="Show only this agency's events (key or name) and those of the "
+                   "missions it helps pay for.")
+def trace(scenario: str, k: int, seed: int | None, overrides: tuple[str, ...],
+          only: str | None) -> None:
+    """Tell the story of one replication of SCENARIO, in date order.
+
+    Budgets (and shocks), developments starting, stalling for want of money and
+    resuming, attempts and their outcomes, milestones (and who got there first), and
+    what was left undone at the horizon. It is replication K of every `racesim run`
+    with the same seed, whatever its -n or --jobs.
+    """
+    from .story import tell
+
+    s = _load(scenario, overrides)
+    story = tell(s, k, seed)
+    if only is not None:
+        try:
+            story.agency_key(only)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--only") from None
+    click.echo(story.text(only), nl=False)
 
 
 @main.command(context_settings=CONTEXT)
@@ -187,6 +230,63 @@ def calibrate(record: str, until) -> None:
         lo, hi = f.interval(0.9)
         click.echo(f"  {f.classes[0]:<15}{f.n:>4}{f.successes:>6}{f.partials:>6}"
                    f"{f.failures:>6}{f.a:>7.1f}{f.b:>7.1f}{f.mean:>8.3f}  [{lo:.3f}, {hi:.3f}]")
+
+
+def _results(folder: str) -> dict:
+    from .results import NotAResultsFolder, load_run
+
+    try:
+        return load_run(folder)
+    except NotAResultsFolder as exc:
+        _fail(f"{exc}; give a folder that `racesim run` wrote, such as results/base.")
+    except (OSError, ValueError) as exc:
+        _fail(f"cannot read the results folder {folder}: {exc}")
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("results", type=click.Path(exists=True, file_okay=False))
+@click.option("-o", "--out", type=click.Path(file_okay=False),
+              help="Folder for the plot files [default: RESULTS/plots].")
+@click.option("--format", "fmt", type=click.Choice(["png", "svg", "both"]), default="both",
+              show_default=True, help="png for looking at, svg for papers.")
+def plot(results: str, out: str | None, fmt: str) -> None:
+    """Draw the plots of the results folder RESULTS again.
+
+    For each milestone: who gets there first (with 95% intervals), the chance of having
+    got there by each date, and the spread of the dates; files <milestone>_<kind>.png/svg.
+    """
+    from .plots import figure_set
+    from .report import PLOTS_FOLDER, write_plots
+
+    run_data = _results(results)
+    folder = Path(out) if out else Path(results) / PLOTS_FOLDER
+    formats = ("png", "svg") if fmt == "both" else (fmt,)
+    try:
+        paths = write_plots(figure_set(run_data), folder, formats)
+    except OSError as exc:
+        _fail(f"cannot write the plots: {exc}")
+    click.echo(f"{len(paths)} plot files in {folder}/")
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("results", type=click.Path(exists=True, file_okay=False))
+@click.option("-o", "--out", type=click.Path(dir_okay=False),
+              help="The HTML file [default: RESULTS/report.html].")
+def report(results: str, out: str | None) -> None:
+    """Write a self-contained HTML report of the results folder RESULTS.
+
+    One file to open in a browser or mail: the scenario and its key assumptions, the
+    summary table, the plots and the manifest; it loads nothing from elsewhere.
+    """
+    from .report import REPORT_FILE, build_report
+
+    run_data = _results(results)
+    path = Path(out) if out else Path(results) / REPORT_FILE
+    try:
+        path.write_text(build_report(run_data), encoding="utf-8")
+    except OSError as exc:
+        _fail(f"cannot write the report: {exc}")
+    click.echo(f"report in {path}")
 
 
 if __name__ == "__main__":  # pragma: no cover

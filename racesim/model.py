@@ -90,7 +90,11 @@ class Development:
         self.mission = mission
         self.order = mission.plan.index
         self.remaining = work  # years of development at full funding
-        self.shares = [(tr, rate * f) for tr, f in mission.payers] if rate > 0 else []
+        if rate > 0:
+            trs = mission.model.treasuries
+            self.shares = [(trs[a], rate * f) for a, f in mission.plan.payers]
+        else:
+            self.shares = []
         self.done: simpy.Event | None = None  # made when someone waits on it
         self.finished = False
         self.run = 0.0  # funded time in the current quarter segment
@@ -99,19 +103,13 @@ class Development:
 
 
 class MissionRun:
-    __slots__ = ("model", "plan", "owner", "funding", "payers", "succeeded", "dead",
-                 "waiting", "started", "p", "duration", "cost", "u", "extra")
+    __slots__ = ("model", "plan", "succeeded", "dead", "waiting", "started", "p",
+                 "duration", "cost", "u", "extra")
 
     def __init__(self, model: Model, plan: MissionPlan, p: float, duration: float,
                  cost: float, u):
         self.model = model
         self.plan = plan
-        self.owner = model.treasuries[plan.agency]
-        self.funding = model.fundings[plan.agency]
-        # (treasury, fraction of the spend rate) for each payer
-        payers = [(self.owner, plan.owner_share)] if plan.owner_share > 0 else []
-        payers += [(model.treasuries[a], f) for a, f in plan.partners]
-        self.payers = payers
         self.succeeded = False
         self.dead = False  # failed for good, or requires a mission that did
         self.waiting = len(plan.requires)  # required missions not yet succeeded
@@ -334,8 +332,9 @@ class Funding:
             d.remaining = 0.0
             self.t = t + rem
             return self.t
-        spent = 0.0
-        q = tr.next_q
+        b0 = balance
+        recv = 0.0
+        q = tr.next_q  # the instalment due at q_end (all earlier ones have arrived)
         quarterly = tr.quarterly
         n_inst = tr.n_q
         done_at = None
@@ -344,39 +343,36 @@ class Funding:
         while True:
             seg_end = q_end if q_end < stop else stop
             span = seg_end - t
-            run = rem if rem < span else span
-            if r * run > balance:
-                run = balance / r
-            if run >= rem - EPS and t + rem <= seg_end:
-                spend = r * rem
-                balance -= spend
-                spent += spend
+            cap = balance / r  # funded time the money in hand buys
+            if rem <= span and rem <= cap + EPS:  # completes in this segment
+                balance -= r * rem
                 t += rem
                 rem = 0.0
                 if until is None:
                     done_at = t
                     break
-            elif run > 0:
-                spend = r * run
-                balance -= spend
-                spent += spend
-                rem -= run
-            t = seg_end
-            if t >= stop - EPS:
+            elif span < cap:
+                balance -= r * span
+                rem -= span
+            else:  # runs out of money: stalls until the next instalment
+                balance = 0.0
+                rem -= cap
+            if seg_end >= stop - EPS:
                 t = stop
                 break
+            t = seg_end
             q_end += QUARTER
-            while q < n_inst and q * QUARTER <= t + EPS:
+            if q < n_inst:
                 got = quarterly[q >> 2]
                 balance += got
-                tr.received += got
+                recv += got
                 q += 1
         if balance < 0:
             assert balance > -1e-6 * max(1.0, tr.received), "overspent"
-            spent += balance
             balance = 0.0
+        tr.received += recv
+        tr.spent += b0 + recv - balance
         tr.balance = balance
-        tr.spent += spent
         tr.next_q = q
         d.remaining = rem
         self.t = t
@@ -445,8 +441,9 @@ class Funding:
             d.running = True
         if prog < dt - EPS and d.remaining > EPS and d.running:
             tr = d.short
-            if tr is None or tr is d.mission.owner:
-                why = f"{d.mission.owner.key} has no money left for it until the next " \
+            owner = self.model.treasuries[m.agency]
+            if tr is None or tr is owner:
+                why = f"{owner.key} has no money left for it until the next " \
                       "instalment"
             else:
                 why = f"partner {tr.key} cannot pay its share"
@@ -540,10 +537,11 @@ class Model:
                     self.emit(env.now, p, "start",
                               f"{'development' if k == 0 else 're-flight ' + str(k)}: "
                               f"{duration:.2f} years at full funding, USD {cost:,.0f}M")
-                dev, wake = mr.funding.develop(mr, cost, duration)
+                funding = self.fundings[p.agency]
+                dev, wake = funding.develop(mr, cost, duration)
                 yield wake
                 if not dev.finished:
-                    yield mr.funding.done_event(dev)
+                    yield funding.done_event(dev)
                 if log is not None:
                     self.emit(env.now, p, "complete", "development complete")
             if env.now < p.not_before:

@@ -53,6 +53,12 @@ class MissionPlan:
     def owner_share(self) -> float:
         return max(0.0, 1.0 - sum(s for _, s in self.partners))
 
+    @cached_property
+    def payers(self) -> tuple[tuple[int, float], ...]:
+        """(agency index, fraction of the spend rate) for every agency that pays."""
+        own = ((self.agency, self.owner_share),) if self.owner_share > 0 else ()
+        return own + self.partners
+
 
 @dataclass(frozen=True)
 class AgencyPlan:

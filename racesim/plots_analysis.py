@@ -1,0 +1,188 @@
+"""Plots of sweeps and sensitivity analyses.
+
+Like :mod:`racesim.plots`, every ``plot_*`` function draws on the Axes it is given (or
+a new one) and returns it; nothing here shows or saves.  ``*_figure`` functions build a
+whole :class:`~matplotlib.figure.Figure` on the Agg canvas (outside pyplot, so many of
+them leak nothing) for the command line to save.  Agencies keep the colours they have in
+every other racesim plot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
+
+try:  # one colour per agency in every racesim plot
+    from .plots import agency_colors
+except ImportError:  # pragma: no cover - racesim.plots not present
+    _PALETTE = (
+        "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+        "#bcbd22", "#17becf",
+        "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2",
+        "#dbdb8d", "#9edae5",
+    )
+
+    def agency_colors(agencies: list[str]) -> dict[str, str]:
+        colors = {a: _PALETTE[i % len(_PALETTE)] for i, a in enumerate(agencies)}
+        colors["none"] = "#8c8c8c"
+        colors["first"] = "#000000"
+        return colors
+
+
+LINESTYLES = ("-", "--", ":", "-.")
+MEASURES = {"p_first": "P(first)", "p_reached": "P(reached by the horizon)",
+            "median_year": "median date of reaching it"}
+
+
+def _new_axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots(figsize=size, layout="constrained")
+    return ax
+
+
+def _fmt(v) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def plot_sweep(table: Sequence[Mapping], paths: Sequence[str], milestone: str,
+               measure: str = "p_first", ax: Axes | None = None, *,
+               agencies: Sequence[str] | None = None,
+               names: Mapping[str, str] | None = None) -> Axes:
+    """``measure`` (``p_first``, ``p_reached`` or ``median_year``) of each agency for
+    ``milestone`` against the first varied parameter ``paths[0]``: one line per agency
+    (and for P(first), a grey one for nobody).  With more varied parameters, each
+    combination of the others gets its own line style.  P(first) lines carry their 95%
+    interval as a band.  ``table`` is :func:`racesim.sweep.rows`."""
+    ax = _new_axes(ax, (7, 4.5))
+    rows = [r for r in table if r["milestone"] == milestone]
+    if agencies is None:
+        agencies = list(dict.fromkeys(r["agency"] for r in rows if r["agency"] != "none"))
+    colors = agency_colors(list(agencies))
+    x_path, others = paths[0], list(paths[1:])
+    combos = list(dict.fromkeys(tuple(r[p] for p in others) for r in rows))
+    who = [*agencies, "none"] if measure == "p_first" else list(agencies)
+    for c, combo in enumerate(combos):
+        style = LINESTYLES[c % len(LINESTYLES)]
+        suffix = (" (" + ", ".join(f"{p.rsplit('.', 1)[-1]}={_fmt(v)}"
+                                   for p, v in zip(others, combo)) + ")") if others else ""
+        for agency in who:
+            pts = sorted((r[x_path], r[measure], r.get(f"{measure}_lo"), r.get(f"{measure}_hi"))
+                         for r in rows if r["agency"] == agency
+                         and tuple(r[p] for p in others) == combo and r[measure] is not None)
+            if not pts:
+                continue
+            xs = [p[0] for p in pts]
+            ys = [p[1] for p in pts]
+            label = "(nobody)" if agency == "none" else (names or {}).get(agency, agency)
+            line, = ax.plot(xs, ys, style, marker="o", ms=3.5, color=colors[agency],
+                            label=label + suffix, lw=1.8)
+            line.set_gid(f"racesim-sweep-{measure}-{milestone}-{agency}")
+            if measure == "p_first" and all(p[2] is not None for p in pts):
+                ax.fill_between(xs, [p[2] for p in pts], [p[3] for p in pts],
+                                color=colors[agency], alpha=0.12, lw=0)
+    ax.set_xlabel(x_path)
+    ax.set_ylabel(MEASURES.get(measure, measure))
+    if measure.startswith("p_"):
+        ax.set_ylim(-0.02, 1.02)
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    else:
+        ax.yaxis.set_major_formatter(lambda y, _pos: f"{y:.0f}")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, frameon=False)
+    return ax
+
+
+def sweep_figure(table: Sequence[Mapping], paths: Sequence[str], milestones: Mapping[str, str],
+                 *, agencies: Sequence[str] | None = None,
+                 names: Mapping[str, str] | None = None) -> Figure:
+    """One row per milestone (``milestones``: key -> title): P(first) on the left, the
+    median date on the right, against the first varied parameter."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = Figure(figsize=(12, 4.2 * len(milestones)), layout="constrained")
+    axes = fig.subplots(len(milestones), 2, squeeze=False)
+    for (key, title), (left, right) in zip(milestones.items(), axes):
+        plot_sweep(table, paths, key, "p_first", left, agencies=agencies, names=names)
+        plot_sweep(table, paths, key, "median_year", right, agencies=agencies, names=names)
+        left.set_title(f"{title}: who gets there first", fontsize=10)
+        right.set_title(f"{title}: median date, when reached", fontsize=10)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def plot_tornado(rows: Sequence[Mapping], base: float, ax: Axes | None = None, *,
+                 outcome: str = "P(first)", top: int | None = None) -> Axes:
+    """A tornado chart of a one-at-a-time sensitivity analysis: for each parameter (the
+    largest swing on top) a bar from the outcome at its low value to the outcome at its
+    high value, around the base outcome.  ``rows`` are
+    :attr:`racesim.sensitivity.OATResult.rows` (``label``, ``low``, ``high``,
+    ``p_low``, ``p_high``), already ranked."""
+    rows = list(rows)[:top] if top else list(rows)
+    ax = _new_axes(ax, (8, 1.2 + 0.35 * len(rows)))
+    low_color, high_color = "#4c72b0", "#dd8452"
+    for y, r in enumerate(rows):
+        for p, color in ((r["p_low"], low_color), (r["p_high"], high_color)):
+            bar = ax.barh(y, p - base, left=base, height=0.65, color=color)
+            bar.patches[0].set_gid(f"racesim-tornado-{r['path']}-{'low' if color == low_color else 'high'}")
+    ax.axvline(base, color="#333333", lw=1)
+    ax.set_yticks(range(len(rows)), [f"{r['label']}  [{r['low']} .. {r['high']}]" for r in rows],
+                  fontsize=8)
+    ax.invert_yaxis()
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xlabel(f"{outcome} (base {100 * base:.1f}%)")
+    from matplotlib.patches import Patch
+
+    ax.legend(handles=[Patch(color=low_color, label="parameter at its low value"),
+                       Patch(color=high_color, label="parameter at its high value")],
+              fontsize=8, frameon=False, loc="lower right")
+    ax.grid(axis="x", alpha=0.3)
+    return ax
+
+
+def tornado_figure(rows: Sequence[Mapping], base: float, title: str, *,
+                   outcome: str = "P(first)", top: int | None = 25) -> Figure:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    k = min(len(rows), top or len(rows))
+    fig = Figure(figsize=(10, 1.6 + 0.34 * max(k, 1)), layout="constrained")
+    ax = fig.add_subplot()
+    plot_tornado(rows, base, ax, outcome=outcome, top=top)
+    ax.set_title(title, fontsize=10)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def plot_sobol(rows: Sequence[Mapping], ax: Axes | None = None) -> Axes:
+    """First-order (S1) and total (ST) Sobol indices with their 95% intervals, one pair
+    of bars per parameter.  ``rows`` are :attr:`racesim.sensitivity.SobolResult.rows`."""
+    ax = _new_axes(ax, (8, 1.2 + 0.5 * len(rows)))
+    h = 0.38
+    for y, r in enumerate(rows):
+        ax.barh(y - h / 2, r["S1"], height=h, color="#4c72b0",
+                xerr=r["S1_conf"], ecolor="#333333", label="first order S1" if y == 0 else None)
+        ax.barh(y + h / 2, r["ST"], height=h, color="#dd8452",
+                xerr=r["ST_conf"], ecolor="#333333", label="total ST" if y == 0 else None)
+    ax.set_yticks(range(len(rows)), [r["label"] for r in rows], fontsize=8)
+    ax.invert_yaxis()
+    ax.axvline(0, color="#333333", lw=1)
+    ax.set_xlabel("share of the outcome's variance")
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    ax.grid(axis="x", alpha=0.3)
+    return ax
+
+
+def sobol_figure(rows: Sequence[Mapping], title: str) -> Figure:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = Figure(figsize=(9, 1.6 + 0.55 * max(len(rows), 1)), layout="constrained")
+    ax = fig.add_subplot()
+    plot_sobol(rows, ax)
+    ax.set_title(title, fontsize=10)
+    FigureCanvasAgg(fig)
+    return fig

@@ -1,0 +1,344 @@
+"""Files made from a results folder: the plot files and a self-contained HTML report.
+
+:func:`build_report` returns the report as one HTML string (styles inline, plots as
+inline SVG, no external file and no network); the caller writes it.  :func:`write_plots`
+saves :func:`racesim.plots.figure_set`'s figures as PNG (for looking) and SVG (for
+papers).  :func:`write_outputs` does both for a results folder, as ``racesim run`` does
+inside its staged folder.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+from . import __version__
+from .plots import KINDS, agency_colors, agency_names, figure_set
+
+PLOT_FORMATS = ("png", "svg")
+PLOTS_FOLDER = "plots"
+REPORT_FILE = "report.html"
+
+
+# -- figures to bytes and files -----------------------------------------------------------
+def render(fig: Figure, fmt: str) -> bytes:
+    """``fig`` as PNG or SVG bytes; the same figure always gives the same bytes (no
+    timestamp, fixed SVG ids)."""
+    import matplotlib as mpl
+
+    if fmt not in PLOT_FORMATS:
+        raise ValueError(f"unknown plot format {fmt!r}; use one of {PLOT_FORMATS}")
+    buf = io.BytesIO()
+    with mpl.rc_context({"svg.hashsalt": "racesim", "svg.fonttype": "path"}):
+        meta = {"Date": None} if fmt == "svg" else {}
+        fig.savefig(buf, format=fmt, dpi=150 if fmt == "png" else "figure", metadata=meta)
+    return buf.getvalue()
+
+
+def write_plots(figures: Mapping[str, Figure], folder: Path,
+                formats: Iterable[str] = PLOT_FORMATS) -> list[Path]:
+    """Save each figure as ``folder/<key>.<format>``; returns the paths written."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for key, fig in figures.items():
+        for fmt in formats:
+            path = folder / f"{key}.{fmt}"
+            path.write_bytes(render(fig, fmt))
+            written.append(path)
+    return written
+
+
+def write_outputs(folder: Path, plots: bool = True, report: bool = True) -> list[Path]:
+    """Draw the plots (``folder/plots/``) and/or the report (``folder/report.html``) of
+    a results folder; returns the paths written."""
+    from .results import load_run
+
+    if not (plots or report):
+        return []
+    folder = Path(folder)
+    run = load_run(folder)
+    figures = figure_set(run)
+    written = write_plots(figures, folder / PLOTS_FOLDER) if plots else []
+    if report:
+        path = folder / REPORT_FILE
+        path.write_text(build_report(run, figures), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+# -- text helpers -------------------------------------------------------------------------
+def _e(x: object) -> str:
+    return html.escape("" if x is None else str(x), quote=True)
+
+
+def _pct(p: float | None, digits: int = 1) -> str:
+    if p is None:
+        return "–"
+    return f"{100 * p:.{digits}f}%"
+
+
+def _interval(ci: list[float]) -> str:
+    return f"{100 * ci[0]:.1f}–{100 * ci[1]:.1f}%"
+
+
+def _num(x: float) -> str:
+    return f"{x:,.6g}"
+
+
+def _dist(value, unit: str = "", percent: bool = False) -> str:
+    """A distribution spec (plain data from scenario.yaml) in a few words."""
+    from .distributions import parse
+
+    if value is None:
+        return "–"
+    try:
+        d = parse(value)
+    except (ValueError, TypeError):
+        return _e(json.dumps(value))
+    if d.is_fixed:
+        x = d.params[0]
+        return _e(f"{100 * x:.0f}%" if percent else f"{_num(x)}{unit}")
+    mean = f"{100 * d.mean():.0f}%" if percent else f"{_num(d.mean())}{unit}"
+    return f"{_e(str(d))}<br><span class=dim>mean {_e(mean)}</span>"
+
+
+def _swatch(color: str) -> str:
+    return f'<span class=sw style="background:{_e(color)}"></span>'
+
+
+def _svg(fig: Figure) -> str:
+    """A figure as inline SVG markup (no XML prolog, no metadata)."""
+    text = render(fig, "svg").decode("utf-8")
+    text = text[text.index("<svg"):]
+    return re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
+
+
+# -- sections ------------------------------------------------------------------------------
+CSS = """
+body{font:15px/1.45 -apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;
+ color:#1d1d1f;background:#fff;margin:0}
+main{max-width:1100px;margin:0 auto;padding:24px 28px 60px}
+h1{font-size:28px;margin:0 0 6px}h2{font-size:21px;margin:36px 0 8px;
+ border-bottom:2px solid #e3e3e3;padding-bottom:4px}h3{font-size:17px;margin:22px 0 6px}
+.meta,.dim{color:#666}.meta{font-size:13px}.lead{font-size:16px;max-width:80ch}
+table{border-collapse:collapse;margin:8px 0 14px;font-size:13.5px}
+th,td{border-bottom:1px solid #e6e6e6;padding:4px 10px;text-align:left;vertical-align:top}
+th{background:#f5f5f7;font-weight:600}td.n{text-align:right;font-variant-numeric:tabular-nums}
+tr.total td{border-top:2px solid #ccc}
+.sw{display:inline-block;width:11px;height:11px;border-radius:2px;margin-right:6px;
+ vertical-align:-1px}
+.glance{background:#f5f8fc;border-left:4px solid #1f77b4;padding:8px 14px;margin:14px 0}
+.glance li{margin:2px 0}
+figure{margin:10px 0 18px}figure svg{max-width:100%;height:auto;display:block}
+figcaption{color:#555;font-size:13px;max-width:90ch}
+.plots{display:grid;grid-template-columns:1fr;gap:4px}
+code{background:#f3f3f3;padding:0 3px;border-radius:3px}
+"""
+
+
+def _header(run: dict) -> str:
+    s, m, scen = run["summary"], run.get("manifest") or {}, run.get("scenario") or {}
+    title = scen.get("title") or s["scenario"]
+    out = [f"<h1>{_e(title)}</h1>"]
+    out.append(
+        f"<p class=meta>Scenario <code>{_e(s['scenario'])}</code> · "
+        f"{s['replications']:,} replications · seed {_e(s['seed'])} · clock from "
+        f"{_e(s.get('start', scen.get('start')))} to the horizon "
+        f"{_e(s.get('horizon', scen.get('horizon')))} · racesim "
+        f"{_e(m.get('racesim', __version__))}"
+        + (f" · run {_e(m['started'])}" if m.get("started") else "") + "</p>")
+    if scen.get("description"):
+        out.append(f"<p class=lead>{_e(scen['description'])}</p>")
+    return "\n".join(out)
+
+
+def _glance(run: dict, names: dict[str, str]) -> str:
+    items = []
+    for ms in run["summary"]["milestones"].values():
+        best, f = max(((a, v) for a, v in ms["first"].items() if a != "none"),
+                      key=lambda kv: kv[1]["p"], default=(None, None))
+        if best is None:
+            continue
+        when = ms.get("first_date") or {}
+        text = (f"<b>{_e(ms['title'])}</b>: most likely first is "
+                f"<b>{_e(names.get(best, best))}</b> ({_pct(f['p'])}, 95% interval "
+                f"{_interval(f['ci95'])}); nobody by the horizon: "
+                f"{_pct(ms['first']['none']['p'])}")
+        if when.get("median"):
+            text += (f"; somebody first gets there around {_e(when['median'])} "
+                     f"(10–90%: {_e(when['p10'])} to {_e(when['p90'])})")
+        items.append(f"<li>{text}.</li>")
+    return "<div class=glance><b>At a glance</b><ul>" + "".join(items) + "</ul></div>"
+
+
+def _summary_table(ms: dict, names: dict[str, str], colors: dict[str, str]) -> str:
+    head = ("<tr><th>agency</th><th>first</th><th>95% interval</th>"
+            "<th>reaches it by the horizon</th><th>95% interval</th>"
+            "<th>median date</th><th>10%–90% of dates</th></tr>")
+    rows = []
+    order = sorted(ms["reached"], key=lambda a: -ms["first"][a]["p"])
+    for a in order:
+        f, r = ms["first"][a], ms["reached"][a]
+        span = f"{_e(r['p10'])} to {_e(r['p90'])}" if r.get("median") else "–"
+        rows.append(
+            f"<tr><td>{_swatch(colors[a])}{_e(names.get(a, a))}</td>"
+            f"<td class=n>{_pct(f['p'])}</td><td class=n>{_interval(f['ci95'])}</td>"
+            f"<td class=n>{_pct(r['p'])}</td><td class=n>{_interval(r['ci95'])}</td>"
+            f"<td>{_e(r.get('median') or '–')}</td><td>{span}</td></tr>")
+    none = ms["first"]["none"]
+    rows.append(f"<tr class=total><td>{_swatch(colors['none'])}nobody by the horizon</td>"
+                f"<td class=n>{_pct(none['p'])}</td><td class=n>{_interval(none['ci95'])}"
+                "</td><td></td><td></td><td></td><td></td></tr>")
+    when = ms.get("first_date") or {}
+    if when.get("median"):
+        rows.append(f"<tr><td>{_swatch(colors['first'])}anybody (the first)</td><td></td>"
+                    f"<td></td><td class=n>{_pct(1 - none['p'])}</td><td></td>"
+                    f"<td>{_e(when['median'])}</td>"
+                    f"<td>{_e(when['p10'])} to {_e(when['p90'])}</td></tr>")
+    return f"<table>{head}{''.join(rows)}</table>"
+
+
+CAPTIONS = {
+    "first": "Each agency's chance of being the first to get there (bars), with its 95% "
+             "interval (whiskers): the range the true chance lies in given the number of "
+             "replications. The bars add up to 100% with “nobody”.",
+    "reached": "The chance that each agency has got there by each date. Where a curve "
+               "ends at the horizon is its chance of getting there at all; the dashed "
+               "black curve is the chance that anybody has.",
+    "dates": "When each agency gets there, counting only the runs in which it does: dot "
+             "at the median date, thick bar over the middle half of the dates, thin line "
+             "over the middle 80%. The black row is when the milestone is first reached.",
+}
+
+
+def _milestones(run: dict, names: dict[str, str], colors: dict[str, str],
+                figures: Mapping[str, Figure]) -> str:
+    out = ["<h2>Results</h2>"]
+    milestones = (run.get("scenario") or {}).get("milestones") or {}
+    for key, ms in run["summary"]["milestones"].items():
+        out.append(f"<h3 id=\"m-{_e(key)}\">{_e(ms['title'])} "
+                   f"<span class=dim>[{_e(key)}]</span></h3>")
+        desc = (milestones.get(key) or {}).get("description")
+        if desc:
+            out.append(f"<p>{_e(desc)}</p>")
+        out.append(_summary_table(ms, names, colors))
+        out.append("<div class=plots>")
+        for kind in KINDS:
+            fig = figures.get(f"{key}_{kind}")
+            if fig is not None:
+                out.append(f"<figure>{_svg(fig)}<figcaption>{_e(CAPTIONS[kind])}"
+                           "</figcaption></figure>")
+        out.append("</div>")
+    return "\n".join(out)
+
+
+def _budget(b: Mapping | None) -> tuple[str, str, str, str]:
+    if not b:
+        return ("–", "–", "–", "–")
+    shocks = []
+    for sh in b.get("shocks") or []:
+        window = f"{sh.get('from') or '…'} to {sh.get('until') or '…'}"
+        prob = sh.get("probability", 1)
+        shocks.append(f"{_e(sh.get('name'))}: × {_dist(sh.get('factor'))}, years beginning "
+                      f"{_e(window)}" + (f", chance {_pct(prob, 0)} a year" if prob != 1 else ""))
+    return (_dist(b.get("annual")), _pct(b.get("growth", 0), 1) + " a year",
+            _pct(b.get("volatility", 0), 0), "<br>".join(shocks) or "–")
+
+
+def _assumptions(scen: Mapping, names: dict[str, str], colors: dict[str, str]) -> str:
+    agencies = scen.get("agencies") or {}
+    out = ["<h2>Key assumptions</h2>"]
+    ms = scen.get("milestones") or {}
+    if ms:
+        out.append("<h3>Milestones</h3><table><tr><th>key</th><th>title</th></tr>"
+                   + "".join(f"<tr><td><code>{_e(k)}</code></td><td>{_e((v or {}).get('title'))}"
+                             "</td></tr>" for k, v in ms.items()) + "</table>")
+    out.append("<h3>Agencies and budgets</h3>"
+               "<p class=dim>Lunar funding in USD millions a year in the first budget year "
+               "(a distribution is drawn once per replication), growing at the real rate "
+               "shown, with yearly noise of the volatility shown and any budget shocks."
+               "</p><table><tr><th>agency</th><th>annual budget (USD m)</th><th>growth</th>"
+               "<th>volatility</th><th>shocks</th></tr>")
+    for k, a in agencies.items():
+        annual, growth, vol, shocks = _budget((a or {}).get("budget"))
+        out.append(f"<tr><td>{_swatch(colors.get(k, '#000'))}{_e(names.get(k, k))} "
+                   f"<span class=dim>({_e(k)})</span></td><td>{annual}</td><td>{growth}</td>"
+                   f"<td>{vol}</td><td>{shocks}</td></tr>")
+    out.append("</table>")
+    out.append("<h3>Missions</h3><p class=dim>In each agency's priority order. Cost and "
+               "development time are for the first attempt at full funding; success is the "
+               "chance that one attempt succeeds.</p><table><tr><th>agency</th>"
+               "<th>mission</th><th>cost (USD m)</th><th>development (years)</th>"
+               "<th>dates</th><th>requires</th><th>success</th><th>attempts</th>"
+               "<th>partners pay</th><th>achieves</th></tr>")
+    for k, a in agencies.items():
+        for m in (a or {}).get("missions") or []:
+            dates = []
+            if m.get("succeeded"):
+                dates.append(f"succeeded {m['succeeded']}")
+            if m.get("not_before"):
+                dates.append(f"not before {m['not_before']}")
+            partners = ", ".join(f"{names.get(p, p)} {_pct(s, 0)}"
+                                 for p, s in (m.get("partners") or {}).items())
+            done = bool(m.get("succeeded"))
+            out.append(
+                f"<tr><td>{_swatch(colors.get(k, '#000'))}{_e(names.get(k, k))}</td>"
+                f"<td>{_e(m.get('name') or m.get('id'))}"
+                + (f" <span class=dim>({_e(m['id'])})</span>" if m.get("name") else "")
+                + f"</td><td class=n>{'–' if done else _dist(m.get('cost'))}</td>"
+                f"<td class=n>{'–' if done else _dist(m.get('duration'))}</td>"
+                f"<td>{_e('; '.join(dates)) or '–'}</td>"
+                f"<td>{_e(', '.join(m.get('requires') or [])) or '–'}</td>"
+                f"<td class=n>{'–' if done else _dist(m.get('success'), percent=True)}</td>"
+                f"<td class=n>{'–' if done else _e(m.get('attempts', 1))}</td>"
+                f"<td>{_e(partners) or '–'}</td>"
+                f"<td>{_e(', '.join(m.get('achieves') or [])) or '–'}</td></tr>")
+    out.append("</table>")
+    return "\n".join(out)
+
+
+def _manifest(m: Mapping) -> str:
+    if not m:
+        return ""
+    rows = "".join(
+        f"<tr><th>{_e(k)}</th><td><code>"
+        f"{_e(v if isinstance(v, str) else json.dumps(v))}</code></td></tr>"
+        for k, v in m.items())
+    return ("<h2>Manifest</h2><p class=dim>How this run was made (from "
+            f"<code>manifest.json</code>).</p><table>{rows}</table>")
+
+
+def build_report(run: dict, figures: Mapping[str, Figure] | None = None) -> str:
+    """The HTML report of a results folder (``racesim.results.load_run``) as one
+    self-contained string; ``figures`` (from :func:`racesim.plots.figure_set`) are drawn
+    if not given."""
+    if figures is None:
+        figures = figure_set(run)
+    summary = run["summary"]
+    scen = run.get("scenario") or {}
+    names = agency_names(scen)
+    first_ms = next(iter(summary["milestones"].values()), None)
+    agencies = list(first_ms["reached"]) if first_ms else list(scen.get("agencies") or {})
+    colors = agency_colors(agencies)
+    title = scen.get("title") or summary["scenario"]
+    body = "\n".join([
+        _header(run),
+        _glance(run, names),
+        _milestones(run, names, colors, figures),
+        _assumptions(scen, names, colors),
+        _manifest(run.get("manifest") or {}),
+    ])
+    return (
+        "<!DOCTYPE html>\n<html lang=en>\n<head>\n<meta charset=\"utf-8\">\n"
+        "<meta name=viewport content=\"width=device-width, initial-scale=1\">\n"
+        f"<title>{_e(title)} · racesim report</title>\n<style>{CSS}</style>\n</head>\n"
+        f"<body>\n<main>\n{body}\n<p class=meta>Made by racesim {_e(__version__)}.</p>\n"
+        "</main>\n</body>\n</html>\n"
+    )

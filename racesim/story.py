@@ -1,0 +1,282 @@
+"""One replication's story: what happened, in date order (``racesim trace``).
+
+:func:`tell` reruns replication *k* with the model's event log switched on.  A
+replication depends only on (scenario, seed, k), so the story is the history of
+replication *k* of every ``racesim run`` with that seed, whatever its ``-n`` or
+``--jobs``.  :class:`Story` holds the events and formats them as text; it never prints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .model import Event
+from .plan import Plan
+from .replication import run_replication
+from .scenario import Scenario, load_scenario
+from .timeutil import to_date
+
+#: how each kind of event is labelled in the text
+LABELS = {
+    "budget": "budget",
+    "start": "start",
+    "stall": "stall",
+    "resume": "resume",
+    "complete": "complete",
+    "wait": "wait",
+    "success": "SUCCESS",
+    "failure": "FAILURE",
+    "gave_up": "gave up",
+    "milestone": "MILESTONE",
+    "blocked": "horizon",
+}
+MISSION_WIDTH = 24  # longest mission name shown in full
+
+
+@dataclass(frozen=True)
+class Reach:
+    """An agency reaching a milestone in the story (one row of ``replications.csv``)."""
+
+    milestone: str
+    agency: str
+    date: dt.date
+    years: float  # from start
+    first: bool  # the agency that reached it first (ties: the one listed first)
+
+
+@dataclass(frozen=True)
+class Story:
+    """Replication ``replication`` of ``scenario`` at root ``seed``, told in events.
+
+    ``events`` are the model's events (see :class:`racesim.model.Event`) in time order,
+    preceded by a ``success`` event for each mission that succeeded before the start.
+    ``received``/``spent``: USD millions per agency (scenario order), start to horizon.
+    """
+
+    scenario: Scenario
+    seed: int
+    replication: int
+    events: tuple[Event, ...]
+    received: tuple[float, ...]
+    spent: tuple[float, ...]
+
+    # -- structure ------------------------------------------------------------------
+    def date(self, years: float) -> dt.date:
+        return to_date(self.scenario.start, years)
+
+    def reaches(self) -> list[Reach]:
+        """Who reached which milestone when, ordered like ``replications.csv``
+        (milestone, then agency, in scenario order)."""
+        best: dict[tuple[str, str], float] = {}
+        for e in self.events:
+            if e.kind == "milestone":
+                key = (self._milestone_of(e), e.agency)
+                if key not in best or e.time < best[key]:
+                    best[key] = e.time
+        winners = self.winners()
+        out = []
+        for m in self.scenario.milestones:
+            for a in self.scenario.agencies:
+                t = best.get((m, a))
+                if t is not None:
+                    w = winners[m]
+                    out.append(Reach(m, a, self.date(t), float(t), w is not None and w[0] == a))
+        return out
+
+    def winners(self) -> dict[str, tuple[str, dt.date] | None]:
+        """For each milestone, the agency that reached it first and when (None: nobody
+        by the horizon).  At the same moment the agency listed first wins."""
+        order = {a: i for i, a in enumerate(self.scenario.agencies)}
+        best: dict[str, tuple[float, int, str]] = {}
+        for e in self.events:
+            if e.kind == "milestone":
+                m = self._milestone_of(e)
+                cand = (e.time, order[e.agency], e.agency)
+                if m not in best or cand < best[m]:
+                    best[m] = cand
+        return {m: (None if m not in best else (best[m][2], self.date(best[m][0])))
+                for m in self.scenario.milestones}
+
+    def _milestone_of(self, e: Event) -> str:
+        # the model writes "<agency> reaches <milestone>"
+        word = e.detail.rsplit(" ", 1)[-1]
+        if word not in self.scenario.milestones:  # pragma: no cover - model changed
+            raise ValueError(f"cannot read the milestone in {e.detail!r}")
+        return word
+
+    # -- text -----------------------------------------------------------------------
+    def agency_key(self, who: str) -> str:
+        """An agency's key from its key or its name (any case); ValueError if none."""
+        for k, a in self.scenario.agencies.items():
+            if who.lower() in (k.lower(), (a.name or k).lower()):
+                return k
+        raise ValueError(f"no agency {who!r} in scenario {self.scenario.name!r}; its "
+                         f"agencies are {', '.join(self.scenario.agencies)}")
+
+    def lines(self, only: str | None = None) -> list[str]:
+        """The story as lines of text: a heading, the events grouped by budget year
+        (one per line: date, agency, mission, what happened), what was left undone at
+        the horizon, and who reached each milestone first.  ``only``: one agency's
+        events (its key or name) and those of the missions it helps pay for."""
+        s = self.scenario
+        key = None if only is None else self.agency_key(only)
+        names = {k: a.name or k for k, a in s.agencies.items()}
+        missions = {f"{a}.{m.id}": m.name or m.id
+                    for a, ag in s.agencies.items() for m in ag.missions}
+        shared = {(a, m.id) for a, ag in s.agencies.items() for m in ag.missions
+                  if key in m.partners}
+        events = [e for e in self.events
+                  if key is None or e.agency == key or (e.agency, e.mission) in shared]
+        w_agency = max([len(names[e.agency]) for e in events] + [6])
+        w_mission = min(MISSION_WIDTH,
+                        max([len(missions.get(f"{e.agency}.{e.mission}", ""))
+                             for e in events] + [7]))
+        w_label = max(len(v) for v in LABELS.values())
+        winners = self.winners()
+
+        head = f"Replication {self.replication} of {s.name!r}"
+        if s.title:
+            head += f" ({s.title})"
+        out = [head, f"seed {self.seed}; {s.start} to {s.horizon}; amounts in USD millions"
+               + (f"; only {names[key]}" if key else "")]
+
+        group = None
+        for e in events:
+            g = self._group(e)
+            if g != group:
+                group = g
+                out.append("")
+                out.append(self._heading(g))
+            mission = missions.get(f"{e.agency}.{e.mission}", "") if e.mission else ""
+            if len(mission) > w_mission:
+                mission = mission[:w_mission - 1] + "…"
+            out.append(f"  {self.date(e.time).isoformat()}  {names[e.agency]:<{w_agency}}  "
+                       f"{mission:<{w_mission}}  {LABELS.get(e.kind, e.kind):<{w_label}}  "
+                       f"{self._what(e, names, missions, winners)}".rstrip())
+
+        out.append("")
+        out.append("Milestones (first to reach each)")
+        w_ms = max(len(m) for m in s.milestones)
+        w_title = max(len(ms.title or m) for m, ms in s.milestones.items())
+        reached: dict[str, list[Reach]] = {}
+        for r in self.reaches():
+            reached.setdefault(r.milestone, []).append(r)
+        for m, ms in s.milestones.items():
+            w = winners[m]
+            if w is None:
+                text = "nobody by the horizon"
+            else:
+                text = f"{names[w[0]]}, {w[1].isoformat()}"
+                later = sorted((r.years, names[r.agency], r.date) for r in reached[m]
+                               if not r.first)
+                if later:
+                    text += "; then " + ", ".join(f"{n} {d.isoformat()}" for _, n, d in later)
+            out.append(f"  {m:<{w_ms}}  {ms.title or m:<{w_title}}  {text}")
+        out.append("")
+        out.append("Money, start to horizon (USD millions)")
+        for i, (k, name) in enumerate(names.items()):
+            if key is not None and k != key:
+                continue
+            if not s.agencies[k].budget:
+                continue
+            out.append(f"  {name:<{w_agency}}  received {self.received[i]:>9,.0f}  "
+                       f"spent {self.spent[i]:>9,.0f}")
+        return out
+
+    def text(self, only: str | None = None) -> str:
+        return "\n".join(self.lines(only)) + "\n"
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def _repr_pretty_(self, p, cycle) -> None:  # IPython / Jupyter
+        p.text(self.text())
+
+    # -- helpers --------------------------------------------------------------------
+    def _group(self, e: Event) -> int | str:
+        if e.kind == "blocked":
+            return "horizon"
+        if e.time < 0:
+            return "before"
+        return int(math.floor(e.time + 1e-9))
+
+    def _heading(self, g: int | str) -> str:
+        if g == "before":
+            return "Before the start"
+        if g == "horizon":
+            return f"Left undone at the horizon ({self.scenario.horizon})"
+        return f"Budget year {g + 1}, from {self.date(float(g)).isoformat()}"
+
+    def _what(self, e: Event, names: dict, missions: dict, winners: dict) -> str:
+        d = e.detail
+        if e.kind == "budget":
+            return d.removeprefix("budget ")
+        if e.kind == "start":
+            return f"starts {d}"
+        if e.kind == "stall":
+            who = d.split(" ", 1)[0]
+            if who in names and d.startswith(f"{who} has no money left"):
+                return f"{names[who]}{d[len(who):]}"
+            if d.startswith("partner ") and d.endswith(" cannot pay its share"):
+                p = d[len("partner "):-len(" cannot pay its share")]
+                return f"partner {names.get(p, p)} cannot pay its share"
+            return d
+        if e.kind == "milestone":
+            m = self._milestone_of(e)
+            w = winners[m]
+            if w is not None and w[0] == e.agency:
+                return f"reaches {m}, the first to do so"
+            return f"reaches {m}" + (f" (after {names[w[0]]})" if w else "")
+        if e.kind == "blocked":
+            prefix = "never started: still waiting for "
+            if d.startswith(prefix):
+                # say why each required mission is still missing
+                fate = {}
+                for x in self.events:
+                    ref = f"{x.agency}.{x.mission}"
+                    if x.kind == "gave_up":
+                        fate[ref] = "failed for good"
+                    elif x.kind == "blocked" and ref not in fate:
+                        fate[ref] = ("never started" if x.detail.startswith("never started")
+                                     else "unfinished")
+                refs = d[len(prefix):].split(", ")
+                return "never started: needs " + ", ".join(
+                    f"{missions.get(r, r)} ({fate.get(r, 'unfinished')})" for r in refs)
+            if d == "unfinished at the horizon":
+                last = [x for x in self.events if x.agency == e.agency
+                        and x.mission == e.mission and x.kind != "blocked"]
+                if last and last[-1].kind == "wait":
+                    return "ready, waiting for its launch window at the horizon"
+                if last and last[-1].kind == "stall":
+                    return "unfinished at the horizon (development stalled for want of money)"
+            return d
+        return d
+
+
+def tell(scenario: Scenario | str | Path, replication: int, seed: int | None = None,
+         overrides=()) -> Story:
+    """The story of replication ``replication`` of ``scenario`` (a Scenario or a file,
+    with ``overrides`` as ``PATH=VALUE`` strings) at root ``seed`` (default: the
+    scenario's)."""
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario, overrides)
+    elif overrides:
+        raise ValueError("overrides apply to a scenario file; load the scenario with them")
+    if replication < 0:
+        raise ValueError(f"replication must be >= 0, not {replication}")
+    seed = scenario.seed if seed is None else seed
+    plan = Plan.from_scenario(scenario)
+    log: list[Event] = []
+    record = run_replication(plan, seed, replication, log)
+    before = [Event(m.succeeded, plan.agencies[m.agency].key, m.id, "success",
+                    "succeeded before the start")
+              for m in plan.missions if m.succeeded is not None]
+    events = sorted([*before, *log], key=lambda e: e.time)  # stable
+    return Story(scenario, seed, replication, tuple(events),
+                 tuple(np.asarray(record.received, dtype=float).tolist()),
+                 tuple(np.asarray(record.spent, dtype=float).tolist()))
