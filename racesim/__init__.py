@@ -6,3 +6,20 @@ try:
     __version__ = version("racesim")
 except PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0.0.0+unknown"
+
+# The Python API (racesim.api), imported on first use so that `import racesim` and the
+# command line stay quick:  racesim.load, racesim.simulate, racesim.trace, racesim.Run
+_API = ("load", "simulate", "trace", "Run")
+__all__ = ["__version__", *_API]
+
+
+def __getattr__(name: str):
+    if name in _API:
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'racesim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_API])

@@ -249,25 +249,23 @@ class Run:
 
         reached = self._need_table()
         idx = np.argwhere(~np.isnan(reached))  # replication, milestone, agency order
-        r, m, a = idx.T if len(idx) else (np.empty(0, int),) * 3
+        r, m, a = idx.T
         day = days(reached[r, m, a])
         win = first_index(reached)[r, m] == a
         start = np.datetime64(self.scenario.start.isoformat(), "D")
         uniq, inv = np.unique(day, return_inverse=True)
         years = np.array([round(decimal_year(self.scenario.start + dt.timedelta(days=int(d))),
                                 4) for d in uniq], dtype=float)
-        milestones = np.array(list(self.scenario.milestones), dtype=object)
-        agencies = np.array(list(self.scenario.agencies), dtype=object)
+        milestones = list(self.scenario.milestones)
+        agencies = list(self.scenario.agencies)
         df = pd.DataFrame({
             "replication": r.astype(np.int64),
-            "milestone": milestones[m],
-            "agency": agencies[a],
+            "milestone": [milestones[i] for i in m],
+            "agency": [agencies[i] for i in a],
             "date": (start + day.astype("timedelta64[D]")).astype("datetime64[ns]"),
-            "year": years[inv] if len(uniq) else np.empty(0),
+            "year": years[inv],
             "first": win.astype(np.int64),
         }, columns=list(TABLE_COLUMNS))
-        df["milestone"] = df["milestone"].astype(pd.Series(["x"]).dtype)
-        df["agency"] = df["agency"].astype(pd.Series(["x"]).dtype)
         return df
 
     def _need_table(self) -> np.ndarray:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import simpy
+from simpy.core import NORMAL
 
 from .plan import ATTEMPT_BLOCK, MissionPlan, Plan
 
@@ -244,8 +245,12 @@ class Funding:
         t_done = self._forward(None)
         if t_done is None:
             return None
-        ev = self.env.timeout(t_done - now)
+        env = self.env
+        ev = simpy.Event(env)
+        ev._ok = True
+        ev._value = None
         ev.callbacks.append(self._fire(self.gen))
+        env.schedule(ev, NORMAL, t_done - now)  # a timeout, without its checks
         return ev
 
     def _forward(self, until: float | None) -> float | None:
@@ -473,7 +478,8 @@ class Model:
             for a in group:
                 self.fundings[a] = f
         n_ms, n_ag = len(plan.milestones), len(plan.agencies)
-        self.reached = np.full((n_ms, n_ag), np.nan)
+        self._reach = [[math.nan] * n_ag for _ in range(n_ms)]  # numpy after run()
+        self.reached: np.ndarray | None = None
         self.attempts = [0] * len(plan.missions)
         rows = draws.rows(row)
         self.missions = [MissionRun(self, m, *rows[m.index]) for m in plan.missions]
@@ -500,6 +506,7 @@ class Model:
     def run(self) -> Model:
         end = self.plan.horizon + 10 * EPS
         if self.log is None and self._open == 0:
+            self.reached = np.array(self._reach)
             return self
         if self.log is None:
             self.env.timeout(end).callbacks.append(self._stop)
@@ -512,6 +519,7 @@ class Model:
         if self.log is not None:
             self._log_unfinished()
             self.log.sort(key=lambda e: e.time)  # stable: same-time events keep order
+        self.reached = np.array(self._reach)
         return self
 
     def _stop(self, _event=None) -> None:
@@ -589,10 +597,12 @@ class Model:
     def _credit(self, mr: MissionRun, t: float) -> None:
         a = mr.plan.agency
         for ms in mr.plan.achieves:
-            if not (self.reached[ms, a] <= t):  # nan or later
-                if np.isnan(self.reached[ms, a]):
+            line = self._reach[ms]
+            old = line[a]
+            if not (old <= t):  # nan or later
+                if old != old:  # nan: first time
                     self._decided()
-                self.reached[ms, a] = t
+                line[a] = t
                 if self.log is not None:
                     self.emit(t, mr.plan, "milestone",
                               f"{self.plan.agencies[a].key} reaches {self.plan.milestones[ms]}")
@@ -609,7 +619,7 @@ class Model:
             a = m.plan.agency
             for ms in m.plan.achieves:
                 self._live[ms][a] -= 1
-                if self._live[ms][a] == 0 and np.isnan(self.reached[ms, a]):
+                if self._live[ms][a] == 0 and math.isnan(self._reach[ms][a]):
                     self._decided()
             stack.extend(self.missions[j] for j in deps[m.plan.index])
 

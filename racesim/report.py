@@ -105,7 +105,7 @@ def _dist(value, unit: str = "", percent: bool = False) -> str:
     if d.is_fixed:
         x = d.params[0]
         return _e(f"{100 * x:.0f}%" if percent else f"{_num(x)}{unit}")
-    mean = f"{100 * d.mean():.0f}%" if percent else f"{_num(d.mean())}{unit}"
+    mean = f"{100 * d.mean():.0f}%" if percent else f"{d.mean():,.3g}{unit}"
     return f"{_e(str(d))}<br><span class=dim>mean {_e(mean)}</span>"
 
 
@@ -131,6 +131,7 @@ h1{font-size:28px;margin:0 0 6px}h2{font-size:21px;margin:36px 0 8px;
 table{border-collapse:collapse;margin:8px 0 14px;font-size:13.5px}
 th,td{border-bottom:1px solid #e6e6e6;padding:4px 10px;text-align:left;vertical-align:top}
 th{background:#f5f5f7;font-weight:600}td.n{text-align:right;font-variant-numeric:tabular-nums}
+.nw{white-space:nowrap}
 tr.total td{border-top:2px solid #ccc}
 .sw{display:inline-block;width:11px;height:11px;border-radius:2px;margin-right:6px;
  vertical-align:-1px}
@@ -188,7 +189,7 @@ def _summary_table(ms: dict, names: dict[str, str], colors: dict[str, str]) -> s
         f, r = ms["first"][a], ms["reached"][a]
         span = f"{_e(r['p10'])} to {_e(r['p90'])}" if r.get("median") else "–"
         rows.append(
-            f"<tr><td>{_swatch(colors[a])}{_e(names.get(a, a))}</td>"
+            f"<tr><td class=nw>{_swatch(colors[a])}{_e(names.get(a, a))}</td>"
             f"<td class=n>{_pct(f['p'])}</td><td class=n>{_interval(f['ci95'])}</td>"
             f"<td class=n>{_pct(r['p'])}</td><td class=n>{_interval(r['ci95'])}</td>"
             f"<td>{_e(r.get('median') or '–')}</td><td>{span}</td></tr>")
@@ -268,7 +269,7 @@ def _assumptions(scen: Mapping, names: dict[str, str], colors: dict[str, str]) -
                "<th>volatility</th><th>shocks</th></tr>")
     for k, a in agencies.items():
         annual, growth, vol, shocks = _budget((a or {}).get("budget"))
-        out.append(f"<tr><td>{_swatch(colors.get(k, '#000'))}{_e(names.get(k, k))} "
+        out.append(f"<tr><td class=nw>{_swatch(colors.get(k, '#000'))}{_e(names.get(k, k))} "
                    f"<span class=dim>({_e(k)})</span></td><td>{annual}</td><td>{growth}</td>"
                    f"<td>{vol}</td><td>{shocks}</td></tr>")
     out.append("</table>")
@@ -289,15 +290,15 @@ def _assumptions(scen: Mapping, names: dict[str, str], colors: dict[str, str]) -
                                  for p, s in (m.get("partners") or {}).items())
             done = bool(m.get("succeeded"))
             out.append(
-                f"<tr><td>{_swatch(colors.get(k, '#000'))}{_e(names.get(k, k))}</td>"
+                f"<tr><td class=nw>{_swatch(colors.get(k, '#000'))}{_e(names.get(k, k))}</td>"
                 f"<td>{_e(m.get('name') or m.get('id'))}"
                 + (f" <span class=dim>({_e(m['id'])})</span>" if m.get("name") else "")
-                + f"</td><td class=n>{'–' if done else _dist(m.get('cost'))}</td>"
-                f"<td class=n>{'–' if done else _dist(m.get('duration'))}</td>"
-                f"<td>{_e('; '.join(dates)) or '–'}</td>"
+                + f"</td><td>{'–' if done else _dist(m.get('cost'))}</td>"
+                f"<td>{'–' if done else _dist(m.get('duration'))}</td>"
+                f"<td class=nw>{'<br>'.join(_e(d) for d in dates) or '–'}</td>"
                 f"<td>{_e(', '.join(m.get('requires') or [])) or '–'}</td>"
-                f"<td class=n>{'–' if done else _dist(m.get('success'), percent=True)}</td>"
-                f"<td class=n>{'–' if done else _e(m.get('attempts', 1))}</td>"
+                f"<td>{'–' if done else _dist(m.get('success'), percent=True)}</td>"
+                f"<td>{'–' if done else _e(m.get('attempts', 1))}</td>"
                 f"<td>{_e(partners) or '–'}</td>"
                 f"<td>{_e(', '.join(m.get('achieves') or [])) or '–'}</td></tr>")
     out.append("</table>")
