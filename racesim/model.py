@@ -87,13 +87,13 @@ class Development:
                  "order",
                  "short")
 
-    def __init__(self, mission: MissionRun, work: float, rate: float):
+    def __init__(self, mission: MissionPlan, work: float, rate: float,
+                 treasuries: list[Treasury]):
         self.mission = mission
-        self.order = mission.plan.index
+        self.order = mission.index
         self.remaining = work  # years of development at full funding
         if rate > 0:
-            trs = mission.model.treasuries
-            self.shares = [(trs[a], rate * f) for a, f in mission.plan.payers]
+            self.shares = [(treasuries[a], rate * f) for a, f in mission.payers]
         else:
             self.shares = []
         self.done: simpy.Event | None = None  # made when someone waits on it
@@ -101,25 +101,6 @@ class Development:
         self.run = 0.0  # funded time in the current quarter segment
         self.running = True  # for the story: stalled or not
         self.short: Treasury | None = None  # the payer whose money ran out
-
-
-class MissionRun:
-    __slots__ = ("model", "plan", "succeeded", "dead", "waiting", "started", "p",
-                 "duration", "cost", "u", "extra")
-
-    def __init__(self, model: Model, plan: MissionPlan, p: float, duration: float,
-                 cost: float, u):
-        self.model = model
-        self.plan = plan
-        self.succeeded = False
-        self.dead = False  # failed for good, or requires a mission that did
-        self.waiting = len(plan.requires)  # required missions not yet succeeded
-        self.started = plan.succeeded is not None
-        self.p = p
-        self.duration = duration
-        self.cost = cost
-        self.u = u  # attempt uniforms (a row of the chunk's block)
-        self.extra = None
 
 
 def _by_order(d: Development) -> int:
@@ -142,14 +123,15 @@ class Funding:
         self.gen = 0
 
     # -- public ---------------------------------------------------------------------
-    def develop(self, mission: MissionRun, cost: float, duration: float
+    def develop(self, mission: MissionPlan, cost: float, duration: float
                 ) -> tuple[Development, simpy.Event]:
         """Start developing. Returns the development and an event to wait for; when it
         fires, ``development.finished`` tells whether the work is complete (if not,
         wait for :meth:`done_event`)."""
         now = self.env.now
         self._settle(now)
-        d = Development(mission, duration, cost / duration if cost > 0 else 0.0)
+        d = Development(mission, duration, cost / duration if cost > 0 else 0.0,
+                        self.model.treasuries)
         devs = self.devs
         devs.append(d)
         if len(devs) > 1:
@@ -162,7 +144,7 @@ class Funding:
             if len(pays) > 1:
                 own = tr.index
                 # own missions first (listed order), then shares of others' missions
-                pays.sort(key=lambda x: (x[0].mission.plan.agency != own, x[0].order))
+                pays.sort(key=lambda x: (x[0].mission.agency != own, x[0].order))
         timer = self._plan(now)
         if timer is not None and len(devs) == 1:
             # the only development here: the plan's timer is its completion (if a new
@@ -221,6 +203,15 @@ class Funding:
         """Handle completions, then compute ahead to the next one and set a timer."""
         self.gen += 1
         devs = self.devs
+        if len(devs) == 1 and devs[0].remaining <= EPS:  # the common case, quickly
+            d = devs.pop()
+            for tr, _ in d.shares:
+                tr.pays = []
+            self.coupled = False
+            d.finished = True
+            if d.done is not None:
+                d.done.succeed()
+            return None
         finished = [d for d in devs if d.remaining <= EPS]
         if finished:
             for d in finished:
@@ -439,7 +430,7 @@ class Funding:
 
     def _story(self, d: Development, t: float, prog: float, dt: float) -> None:
         """Stall/resume lines for one development over one step."""
-        m = d.mission.plan
+        m = d.mission
         if prog > EPS and not d.running:
             self.pending.append(Event(t, self.model.agency_key(m), m.id, "resume",
                                       "funding available again"))
@@ -481,8 +472,13 @@ class Model:
         self._reach = [[math.nan] * n_ag for _ in range(n_ms)]  # numpy after run()
         self.reached: np.ndarray | None = None
         self.attempts = [0] * len(plan.missions)
-        rows = draws.rows(row)
-        self.missions = [MissionRun(self, m, *rows[m.index]) for m in plan.missions]
+        # per mission (scenario order): draws and state
+        self._p, self._dur, self._cost, self._u = draws.rows(row)
+        self._waiting = list(plan.n_requires)  # required missions not yet succeeded
+        self._started = list(plan.pre_succeeded)
+        self._succeeded = [False] * len(plan.missions)
+        self._dead = [False] * len(plan.missions)  # failed for good, or needs one that did
+        self._extra: dict[int, np.random.Generator] = {}
         # early stop: count, per (milestone, agency), the missions that could still
         # achieve it; the run ends when every pair is reached or out of reach
         self._live = [[0] * n_ag for _ in range(n_ms)]
@@ -493,12 +489,12 @@ class Model:
         self._all_decided = self.env.event()
         if log is not None:
             self._log_budgets(draws, row)
-        for mr in self.missions:
-            if mr.plan.succeeded is not None:
-                self._succeed(mr, mr.plan.succeeded)
-        for mr in self.missions:
-            if mr.waiting == 0:
-                self._start(mr)
+        for m in plan.missions:
+            if m.succeeded is not None:
+                self._succeed(m.index, m.succeeded)
+        for m in plan.missions:
+            if self._waiting[m.index] == 0:
+                self._start(m.index)
 
     def agency_key(self, m: MissionPlan) -> str:
         return self.plan.agencies[m.agency].key
@@ -531,22 +527,24 @@ class Model:
             self.log.append(Event(t, self.agency_key(m), m.id, kind, detail))
 
     # -- processes ------------------------------------------------------------------
-    def _mission(self, mr: MissionRun):
+    def _mission(self, i: int):
         env = self.env
-        p = mr.plan
+        p = self.plan.missions[i]
         log = self.log
+        chance = self._p[i]
         for k in range(p.attempts):
             if k == 0:
-                cost, duration = mr.cost, mr.duration
+                cost, duration = self._cost[i], self._dur[i]
             else:
-                cost, duration = mr.cost * p.refly_cost, mr.duration * p.refly_duration
+                cost = self._cost[i] * p.refly_cost
+                duration = self._dur[i] * p.refly_duration
             if duration > 0:
                 if log is not None:
                     self.emit(env.now, p, "start",
                               f"{'development' if k == 0 else 're-flight ' + str(k)}: "
                               f"{duration:.2f} years at full funding, USD {cost:,.0f}M")
                 funding = self.fundings[p.agency]
-                dev, wake = funding.develop(mr, cost, duration)
+                dev, wake = funding.develop(p, cost, duration)
                 yield wake
                 if not dev.finished:
                     yield funding.done_event(dev)
@@ -556,47 +554,48 @@ class Model:
                 if log is not None:
                     self.emit(env.now, p, "wait", "waiting for its launch window")
                 yield env.timeout(p.not_before - env.now)
-            self.attempts[p.index] += 1
-            u = mr.u[k] if k < ATTEMPT_BLOCK else self._extra_u(mr)
-            if mr.p > u:
+            self.attempts[i] += 1
+            u = self._u[i][k] if k < ATTEMPT_BLOCK else self._extra_u(i)
+            if chance > u:
                 if log is not None:
                     self.emit(env.now, p, "success",
-                              f"attempt {k + 1} succeeded (chance {mr.p:.0%})")
-                self._succeed(mr, env.now)
+                              f"attempt {k + 1} succeeded (chance {chance:.0%})")
+                self._succeed(i, env.now)
                 return
             if log is not None:
                 self.emit(env.now, p, "failure",
-                          f"attempt {k + 1} failed (chance {mr.p:.0%})")
+                          f"attempt {k + 1} failed (chance {chance:.0%})")
         if log is not None:
             self.emit(env.now, p, "gave_up", f"no attempts left after {p.attempts}")
-        self._kill(mr)
+        self._kill(i)
 
-    def _extra_u(self, mr: MissionRun) -> float:
+    def _extra_u(self, i: int) -> float:
         """An attempt beyond the fixed block: from the mission's extra stream."""
-        if mr.extra is None:
+        gen = self._extra.get(i)
+        if gen is None:
             from .streams import extra_attempts
 
-            mr.extra = extra_attempts(self.seed, self.plan, mr.plan.index, self.replication)
-        return float(mr.extra.random())
+            gen = self._extra[i] = extra_attempts(self.seed, self.plan, i, self.replication)
+        return float(gen.random())
 
-    def _succeed(self, mr: MissionRun, t: float) -> None:
-        """``mr`` succeeded at ``t``: credit its milestones, release its dependents."""
-        mr.succeeded = True
-        self._credit(mr, t)
-        for j in self.plan.dependents[mr.plan.index]:
-            dep = self.missions[j]
-            dep.waiting -= 1
-            if dep.waiting == 0:
-                self._start(dep)
+    def _succeed(self, i: int, t: float) -> None:
+        """Mission ``i`` succeeded at ``t``: credit its milestones, release dependents."""
+        self._succeeded[i] = True
+        self._credit(self.plan.missions[i], t)
+        waiting = self._waiting
+        for j in self.plan.dependents[i]:
+            waiting[j] -= 1
+            if waiting[j] == 0:
+                self._start(j)
 
-    def _start(self, mr: MissionRun) -> None:
-        if not mr.started and not mr.dead:
-            mr.started = True
-            self.env.process(self._mission(mr))
+    def _start(self, i: int) -> None:
+        if not self._started[i] and not self._dead[i]:
+            self._started[i] = True
+            self.env.process(self._mission(i))
 
-    def _credit(self, mr: MissionRun, t: float) -> None:
-        a = mr.plan.agency
-        for ms in mr.plan.achieves:
+    def _credit(self, m: MissionPlan, t: float) -> None:
+        a = m.agency
+        for ms in m.achieves:
             line = self._reach[ms]
             old = line[a]
             if not (old <= t):  # nan or later
@@ -604,24 +603,26 @@ class Model:
                     self._decided()
                 line[a] = t
                 if self.log is not None:
-                    self.emit(t, mr.plan, "milestone",
+                    self.emit(t, m, "milestone",
                               f"{self.plan.agencies[a].key} reaches {self.plan.milestones[ms]}")
 
-    def _kill(self, mr: MissionRun) -> None:
-        """``mr`` can never succeed: neither can anything that requires it."""
-        stack = [mr]
+    def _kill(self, i: int) -> None:
+        """Mission ``i`` can never succeed: neither can anything that requires it."""
+        stack = [i]
         deps = self.plan.dependents
+        dead = self._dead
         while stack:
-            m = stack.pop()
-            if m.dead:
+            j = stack.pop()
+            if dead[j]:
                 continue
-            m.dead = True
-            a = m.plan.agency
-            for ms in m.plan.achieves:
+            dead[j] = True
+            m = self.plan.missions[j]
+            a = m.agency
+            for ms in m.achieves:
                 self._live[ms][a] -= 1
                 if self._live[ms][a] == 0 and math.isnan(self._reach[ms][a]):
                     self._decided()
-            stack.extend(self.missions[j] for j in deps[m.plan.index])
+            stack.extend(deps[j])
 
     def _decided(self) -> None:
         self._open -= 1
@@ -645,12 +646,11 @@ class Model:
 
     def _log_unfinished(self) -> None:
         h = self.plan.horizon
-        for mr in self.missions:
-            p = mr.plan
-            if mr.succeeded or self.attempts[p.index] >= p.attempts:
+        for p in self.plan.missions:
+            if self._succeeded[p.index] or self.attempts[p.index] >= p.attempts:
                 continue
             waiting = [self.plan.missions[j].ref for j in p.requires
-                       if not self.missions[j].succeeded]
+                       if not self._succeeded[j]]
             if waiting:
                 why = f"never started: still waiting for {', '.join(waiting)}"
             else:

@@ -95,6 +95,14 @@ class Plan:
         return tuple(tuple(x) for x in out)
 
     @cached_property
+    def n_requires(self) -> tuple[int, ...]:
+        return tuple(len(m.requires) for m in self.missions)
+
+    @cached_property
+    def pre_succeeded(self) -> tuple[bool, ...]:
+        return tuple(m.succeeded is not None for m in self.missions)
+
+    @cached_property
     def components(self) -> tuple[tuple[int, ...], ...]:
         """Groups of agencies whose money is linked by partner shares (each group's
         treasuries are planned together; separate groups never affect each other)."""

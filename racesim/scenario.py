@@ -233,6 +233,147 @@ def yaml_load(text: str):
 
 
 def read_yaml(path: Path) -> dict:
+    """A scenario file as plain data, with ``extends`` resolved (see :func:`extend`)."""
+    return _read_extended(Path(path), [])
+
+
+# ---------------------------------------------------------------------------------------
+# extends: a scenario file as changes to another
+# ---------------------------------------------------------------------------------------
+#: Places where a mapping is a set of fields and merges key by key ("*" = any key);
+#: "missions" lists merge by mission id.  Every other value, including a mapping that
+#: is a value (a distribution, ``partners``) and every other list, is replaced whole.
+_MERGED_MAPPINGS = {
+    (), ("record",), ("milestones",), ("milestones", "*"), ("agencies",),
+    ("agencies", "*"), ("agencies", "*", "budget"),
+    ("agencies", "*", "missions", "*"), ("agencies", "*", "missions", "*", "refly"),
+}
+
+
+def _read_extended(path: Path, chain: list[Path]) -> dict:
+    """Read ``path``; if it ``extends`` another file, merge it over that (recursively).
+
+    ``chain`` holds the files that extend this one (to reject cycles)."""
+    data = _read_file(path)
+    if "extends" not in data:
+        return data
+    src = str(path)
+    ref = data.pop("extends")
+    if not isinstance(ref, str) or not ref.strip():
+        raise ScenarioError([("extends", "expected the path of the scenario file this one "
+                              f"extends, relative to this file, got {ref!r}")], src)
+    parent_path = path.parent / ref.strip()
+    here = [*chain, path]
+    if any(_same_file(parent_path, p) for p in here):
+        loop = here[next(i for i, p in enumerate(here) if _same_file(parent_path, p)):]
+        raise ScenarioError([("extends", "extends cycle: " + " -> ".join(
+            str(p) for p in [*loop, parent_path]) + "; a scenario cannot extend itself, "
+            "directly or through others")], src)
+    if not parent_path.is_file():
+        what = "is a folder" if parent_path.is_dir() else "does not exist"
+        raise ScenarioError([("extends", f"the parent scenario {ref!r} {what} "
+                              f"(looked for {str(parent_path)!r})")], src)
+    parent = _rebase(_read_extended(parent_path, here), parent_path.parent, path.parent)
+    if "start" in data and "until" not in (data.get("record") or {}):
+        # the record cut-off follows the start of the file that sets it
+        rec = parent.get("record")
+        if isinstance(rec, dict) and "until" in rec:
+            parent["record"] = {k: v for k, v in rec.items() if k != "until"}
+    issues: list[tuple[str, str]] = []
+    merged = _merge(parent, data, (), issues)
+    if issues:
+        raise ScenarioError(issues, src)
+    return merged
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:  # pragma: no cover - unreadable path
+        return False
+
+
+def _rebase(data: dict, parent_dir: Path, child_dir: Path) -> dict:
+    """Make the relative paths in a parent's data (``record.file``) relative to the
+    child's folder, so they still point where the parent meant."""
+    import os
+
+    rec = data.get("record")
+    if isinstance(rec, dict) and isinstance(rec.get("file"), str):
+        file = Path(rec["file"])
+        if not file.is_absolute():
+            target = os.path.abspath(parent_dir / file)
+            try:
+                new = os.path.relpath(target, os.path.abspath(child_dir))
+            except ValueError:  # pragma: no cover - another drive (Windows)
+                new = target
+            data = {**data, "record": {**rec, "file": Path(new).as_posix()}}
+    return data
+
+
+def _merge(parent: Any, child: Any, loc: tuple, issues: list) -> Any:
+    """``child`` deep-merged over ``parent`` (see ``_MERGED_MAPPINGS``)."""
+    import copy
+
+    pattern = list(loc)
+    if len(loc) > 1 and loc[0] in ("agencies", "milestones"):
+        pattern[1] = "*"
+    if len(loc) > 3 and loc[0] == "agencies" and loc[2] == "missions":
+        pattern[3] = "*"
+    pattern = tuple(pattern)
+    if len(loc) == 3 and loc[0] == "agencies" and loc[2] == "missions":
+        if isinstance(parent, list) and isinstance(child, list):
+            return _merge_missions(parent, child, loc, issues)
+    if (pattern in _MERGED_MAPPINGS and isinstance(parent, dict)
+            and isinstance(child, dict)):
+        out = copy.deepcopy(parent)
+        for k, v in child.items():
+            out[k] = _merge(parent[k], v, (*loc, k), issues) if k in parent \
+                else copy.deepcopy(v)
+        return out
+    return copy.deepcopy(child)
+
+
+def _merge_missions(parent: list, child: list, loc: tuple, issues: list) -> list:
+    """Missions merge by id: a known id changes the fields it gives, a new id is
+    appended, ``{id: x, remove: true}`` deletes mission x."""
+    import copy
+
+    out = copy.deepcopy(parent)
+    where = _fmt_path(loc)
+    for j, m in enumerate(child):
+        here = f"{where}[{j}]"
+        if not isinstance(m, dict) or "id" not in m:
+            issues.append((f"{here}.id" if isinstance(m, dict) else here,
+                           "is required: in a file that extends another, missions are "
+                           "matched to the parent's by id"))
+            continue
+        mid = str(m["id"])
+        idx = next((i for i, x in enumerate(out)
+                    if isinstance(x, dict) and str(x.get("id")) == mid), None)
+        if "remove" in m:
+            others = sorted(set(m) - {"id", "remove"})
+            if m["remove"] is not True:
+                issues.append((f"{here}.remove", f"must be true (to delete mission {mid}), "
+                               f"got {m['remove']!r}"))
+            elif others:
+                issues.append((f"{here}.remove", f"deletes mission {mid}; give no other "
+                               f"fields with it (found {', '.join(map(str, others))})"))
+            elif idx is None:
+                ids = [str(x.get("id")) for x in out if isinstance(x, dict)]
+                issues.append((f"{here}.id", f"no mission {mid!r} to remove in the parent"
+                               f"{_did_you_mean(mid, ids)}; its ids are {', '.join(ids)}"))
+            else:
+                del out[idx]
+            continue
+        if idx is None:
+            out.append(copy.deepcopy(m))
+        else:
+            out[idx] = _merge(out[idx], m, (*loc, mid), issues)
+    return out
+
+
+def _read_file(path: Path) -> dict:
     if not path.exists():
         raise ScenarioError([("", f"no such file {str(path)!r}")], None)
     if path.is_dir():
@@ -402,9 +543,9 @@ def resolve_records(data: Mapping, base_dir: Path | None) -> dict:
     """Replace every ``success: {record: CLASS}`` with the Beta fitted to the landing
     record (see :mod:`racesim.calibrate`), using attempts up to ``record.until``
     (default: the scenario's start)."""
-    from . import calibrate
-
     import copy
+
+    from . import calibrate
 
     data = copy.deepcopy(dict(data))
     refs = [(a, j, m) for a, j, m in _raw_missions(data)

@@ -77,15 +77,15 @@ class Draws:
     cost: np.ndarray
     attempt_u: np.ndarray  # (n_missions, count, ATTEMPT_BLOCK)
 
-    def rows(self, row: int) -> list[tuple[float, float, float, np.ndarray]]:
-        """(success, duration, cost, attempt uniforms) of each mission in one row."""
+    def rows(self, row: int) -> tuple[list[float], list[float], list[float], list]:
+        """Per mission, for one row: success chances, durations, costs, and attempt
+        uniforms (lists in scenario order)."""
         cache = self.__dict__.get("_lists")
         if cache is None:
             cache = self.__dict__["_lists"] = (
-                self.success.T.tolist(), self.duration.T.tolist(), self.cost.T.tolist())
-        p, d, c = cache[0][row], cache[1][row], cache[2][row]
-        u = self.attempt_u[:, row, :].tolist()
-        return [(p[i], d[i], c[i], u[i]) for i in range(len(p))]
+                self.success.T.tolist(), self.duration.T.tolist(), self.cost.T.tolist(),
+                self.attempt_u.transpose(1, 0, 2).tolist())
+        return cache[0][row], cache[1][row], cache[2][row], cache[3][row]
 
 
 def draw_chunk(plan: Plan, seed: int, first: int, count: int) -> Draws:
