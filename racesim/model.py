@@ -64,7 +64,8 @@ class Treasury:
         self.balance = 0.0
         self.received = 0.0
         self.spent = 0.0
-        self.pays: list[tuple[Development, float]] = []  # (development, spend rate)
+        # (development, spend rate, index of this payer in development.shares)
+        self.pays: list[tuple[Development, float, int]] = []
 
     def receive_until(self, t: float) -> None:
         q = self.next_q
@@ -84,8 +85,7 @@ class Development:
     """One development (first attempt or re-flight) of a mission."""
 
     __slots__ = ("mission", "remaining", "shares", "done", "finished", "run", "running",
-                 "order",
-                 "short")
+                 "order", "short", "blocked", "alloc")
 
     def __init__(self, mission: MissionPlan, work: float, rate: float,
                  treasuries: list[Treasury]):
@@ -138,9 +138,9 @@ class Funding:
             devs.sort(key=_by_order)
         if len(d.shares) > 1:
             self.coupled = True
-        for tr, r in d.shares:
+        for k, (tr, r) in enumerate(d.shares):
             pays = tr.pays
-            pays.append((d, r))
+            pays.append((d, r, k))
             if len(pays) > 1:
                 own = tr.index
                 # own missions first (listed order), then shares of others' missions
@@ -256,7 +256,8 @@ class Funding:
             return self._forward_one(until, stop)
         while True:
             for tr in trs:
-                tr.receive_until(t)
+                if tr.next_q < tr.n_q and tr.next_q * QUARTER <= t + EPS:
+                    tr.receive_until(t)
             if not devs:
                 t = stop
                 break
@@ -265,9 +266,38 @@ class Funding:
             span = seg_end - t
             self._allocate(span)
             t_c = math.inf
+            constrained = False
             for d in devs:
-                if d.run >= d.remaining - EPS and t + d.remaining < t_c:
-                    t_c = t + d.remaining
+                rem = d.remaining
+                if d.run >= rem - EPS:
+                    if t + rem < t_c:
+                        t_c = t + rem
+                elif d.run < span - EPS:
+                    constrained = True
+            if not constrained:
+                # everyone runs at full rate: skip ahead over the quarters in which
+                # that goes on (no stalls, no completion) in one step
+                t_next = t + min(d.remaining for d in devs)  # the next completion
+                jump = self._funded_until(t, q_end, min(t_next, stop))
+                if jump > seg_end + EPS:
+                    dt = jump - t
+                    if log:
+                        for d in devs:
+                            self._story(d, t, dt, dt)  # resumes, if any
+                    for d in devs:
+                        d.remaining -= dt
+                        for tr, r in d.shares:
+                            tr.balance -= r * dt
+                            tr.spent += r * dt
+                    for tr in trs:
+                        tr.receive_until(jump)
+                    t = jump
+                    if until is None and jump >= t_next - EPS:
+                        break
+                    if t >= stop - EPS:
+                        t = stop
+                        break
+                    continue
             step_end = t_c if t_c < seg_end else seg_end
             dt = step_end - t
             for d in devs:
@@ -296,6 +326,34 @@ class Funding:
         if until is None and t <= self.horizon + EPS and devs:
             return t
         return None
+
+    def _funded_until(self, t: float, q_end: float, target: float) -> float:
+        """With every development at full rate from ``t``, the latest time up to
+        ``target`` before which no payer runs dry: ``target`` itself, or the start of
+        the first quarter in which someone would (never before ``q_end``)."""
+        limit = target
+        for tr in self.trs:
+            rate = 0.0
+            for _, r, _ in tr.pays:
+                rate += r
+            if rate <= 0:
+                continue
+            balance = tr.balance  # everything due up to t has arrived
+            q = tr.next_q  # the instalment due at q_end
+            b = q_end
+            while b < limit - EPS:
+                # a quarter's low point is just before the next instalment
+                if balance - rate * (b - t) < -EPS * rate:
+                    limit = max(b - QUARTER, q_end)
+                    break
+                if q < tr.n_q:
+                    balance += tr.quarterly[q >> 2]
+                    q += 1
+                b += QUARTER
+            else:
+                if balance - rate * (limit - t) < -EPS * rate:
+                    limit = max(b - QUARTER, q_end)
+        return limit
 
     def _forward_one(self, until: float | None, stop: float) -> float | None:
         """:meth:`_forward` for the common case of one development with at most one
@@ -384,7 +442,7 @@ class Funding:
         if not self.coupled:
             for tr in self.trs:
                 avail = tr.balance
-                for d, r in tr.pays:
+                for d, r, _ in tr.pays:
                     need = r * d.run
                     if need <= avail:
                         avail -= need
@@ -395,38 +453,38 @@ class Funding:
             return
         # shared developments: one that some payer cannot fund at all is dropped and
         # the reservations are made again without it
-        blocked: set[int] = set()
+        for d in devs:
+            d.blocked = False
+            d.alloc = [0.0] * len(d.shares)
         while True:
-            alloc: dict[tuple[int, int], float] = {}
             for tr in self.trs:
                 avail = tr.balance
-                for d, r in tr.pays:
-                    if id(d) in blocked:
+                for d, r, k in tr.pays:
+                    if d.blocked:
                         continue
                     need = r * (d.remaining if d.remaining < span else span)
                     give = need if need <= avail else avail
                     avail -= give
-                    alloc[id(d), tr.index] = give
+                    d.alloc[k] = give
             newly = False
             for d in devs:
-                if id(d) in blocked:
+                if d.blocked:
                     continue
                 run = d.remaining if d.remaining < span else span
                 d.short = None
-                for tr, r in d.shares:
-                    can = alloc[id(d), tr.index] / r
+                alloc = d.alloc
+                for k, (tr, r) in enumerate(d.shares):
+                    can = alloc[k] / r
                     if can < run:
                         run = can
                         d.short = tr
                 d.run = run
                 if run <= EPS:
-                    blocked.add(id(d))
+                    d.blocked = True
+                    d.run = 0.0
                     newly = True
             if not newly:
                 break
-        for d in devs:
-            if id(d) in blocked:
-                d.run = 0.0
 
     def _story(self, d: Development, t: float, prog: float, dt: float) -> None:
         """Stall/resume lines for one development over one step."""
