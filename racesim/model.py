@@ -85,7 +85,7 @@ class Development:
     """One development (first attempt or re-flight) of a mission."""
 
     __slots__ = ("mission", "remaining", "shares", "done", "finished", "run", "running",
-                 "order", "short", "blocked", "alloc")
+                 "order", "short", "alloc")
 
     def __init__(self, mission: MissionPlan, work: float, rate: float,
                  treasuries: list[Treasury]):
@@ -451,40 +451,43 @@ class Funding:
                         d.short = tr
                         avail = 0.0
             return
-        # shared developments: one that some payer cannot fund at all is dropped and
-        # the reservations are made again without it
+        # shared developments run only while every share is paid: one that a payer
+        # can fund for less time needs less from the others, so reserve again for the
+        # shorter run (releasing money to later developments) until the shared runs
+        # settle; they only ever shrink, so this ends
         for d in devs:
-            d.blocked = False
             d.alloc = [0.0] * len(d.shares)
         while True:
             for tr in self.trs:
                 avail = tr.balance
                 for d, r, k in tr.pays:
-                    if d.blocked:
-                        continue
-                    need = r * (d.remaining if d.remaining < span else span)
+                    need = r * d.run
                     give = need if need <= avail else avail
                     avail -= give
                     d.alloc[k] = give
-            newly = False
+            changed = False
             for d in devs:
-                if d.blocked:
+                if len(d.shares) < 2:
                     continue
-                run = d.remaining if d.remaining < span else span
-                d.short = None
+                run = d.run
                 alloc = d.alloc
-                for k, (tr, r) in enumerate(d.shares):
+                for k, (_, r) in enumerate(d.shares):
                     can = alloc[k] / r
                     if can < run:
                         run = can
-                        d.short = tr
-                d.run = run
-                if run <= EPS:
-                    d.blocked = True
-                    d.run = 0.0
-                    newly = True
-            if not newly:
+                if run < d.run - 1e-12:
+                    d.run = run
+                    changed = True
+            if not changed:
                 break
+        for d in devs:  # every development's run within its reservations
+            run = d.run
+            for k, (tr, r) in enumerate(d.shares):
+                can = d.alloc[k] / r
+                if can < run:
+                    run = can
+                    d.short = tr
+            d.run = run if run > EPS else 0.0
 
     def _story(self, d: Development, t: float, prog: float, dt: float) -> None:
         """Stall/resume lines for one development over one step."""

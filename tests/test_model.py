@@ -277,3 +277,19 @@ def test_mission_requiring_a_pre_start_success_runs_once():
     ]}})
     r = run_replication(Plan.from_scenario(s), 1, 0)
     assert list(r.attempts) == [0, 1, 0]
+
+
+def test_money_a_partner_cannot_match_goes_to_the_next_mission():
+    # o reserves for its joint mission only what the joint mission can use while its
+    # poor partner pays; the rest funds o's next mission in full
+    s = scenario({
+        "o": {"budget": {"annual": 100}, "missions": [
+            mission("joint", duration=1.0, cost=100, partners={"p": 0.5}, achieves=[]),
+            mission("b", duration=1.0, cost=80),
+        ]},
+        "p": {"budget": {"annual": 10}},
+    })
+    t = reached(s, 1)[0, 0, 0]
+    # joint runs 0.05 years a quarter (p's 2.5 per quarter / 50 a year), costing o 2.5;
+    # b needs 20 a quarter and gets it from o's remaining 22.5
+    assert t == pytest.approx(1.0, abs=1e-9)
