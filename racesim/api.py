@@ -76,7 +76,8 @@ def _as_text(path: str, value: Any) -> str:
     """An override as the ``PATH=VALUE`` text `racesim run --set` would take."""
     if isinstance(value, dt.date):
         value = value.isoformat()
-    text = yaml.safe_dump(value, default_flow_style=True, width=10**6).strip()
+    text = yaml.safe_dump(value, default_flow_style=True, sort_keys=False,
+                          width=10**6).strip()
     return f"{path}={text.removesuffix('...').strip()}"
 
 
@@ -252,21 +253,21 @@ class Run:
         r, m, a = idx.T
         day = days(reached[r, m, a])
         win = first_index(reached)[r, m] == a
-        start = np.datetime64(self.scenario.start.isoformat(), "D")
         uniq, inv = np.unique(day, return_inverse=True)
-        years = np.array([round(decimal_year(self.scenario.start + dt.timedelta(days=int(d))),
-                                4) for d in uniq], dtype=float)
-        milestones = list(self.scenario.milestones)
-        agencies = list(self.scenario.agencies)
-        df = pd.DataFrame({
+        on = [self.scenario.start + dt.timedelta(days=int(d)) for d in uniq]
+        years = np.array([round(decimal_year(d), 4) for d in on], dtype=float)
+        # parsed as pandas parses the CSV's ISO dates (same resolution)
+        when = pd.to_datetime(pd.Series([d.isoformat() for d in on], dtype=object))
+        milestones = np.array(list(self.scenario.milestones), dtype=object)
+        agencies = np.array(list(self.scenario.agencies), dtype=object)
+        return pd.DataFrame({
             "replication": r.astype(np.int64),
-            "milestone": [milestones[i] for i in m],
-            "agency": [agencies[i] for i in a],
-            "date": (start + day.astype("timedelta64[D]")).astype("datetime64[ns]"),
+            "milestone": milestones[m],
+            "agency": agencies[a],
+            "date": when.to_numpy()[inv],
             "year": years[inv],
             "first": win.astype(np.int64),
         }, columns=list(TABLE_COLUMNS))
-        return df
 
     def _need_table(self) -> np.ndarray:
         if self.reached is None:

@@ -128,8 +128,7 @@ def run(scenario: str, n: int | None, seed: int | None, jobs: int, out: str | No
     and 10%-90% range of the date.
     """
     from .montecarlo import ExecutorError, simulate
-    from .results import (TableWriter, manifest, staged_folder, summarize, write_dates,
-                          write_json)
+    from .results import TableWriter, manifest, staged_folder, summarize, write_dates, write_json
     from .text import format_summary
 
     s = _load(scenario, overrides)
@@ -232,6 +231,49 @@ def calibrate(record: str, until) -> None:
                    f"{f.failures:>6}{f.a:>7.1f}{f.b:>7.1f}{f.mean:>8.3f}  [{lo:.3f}, {hi:.3f}]")
 
 
+@main.command(context_settings=CONTEXT)
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--outcomes", type=click.Path(dir_okay=False), default="seeds/outcomes.csv",
+              show_default=True, help="What happened (CSV with a `cutoff` row).")
+@click.option("-n", "--replications", "n", type=click.IntRange(min=1),
+              help="Number of replications [default: the scenario's `replications`].")
+@click.option("--seed", type=click.IntRange(min=0),
+              help="Root seed [default: the scenario's `seed`].")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Worker processes (0 = one per core). Results do not depend on it.")
+@click.option("--scoring", type=click.Choice(["strict", "lenient"]), default="strict",
+              show_default=True, help="strict: a partial landing (IM-1) does not count; "
+              "lenient: it does.")
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
+              help="Override one field, as for `racesim run`. Repeatable.")
+def backtest(scenario: str, outcomes: str, n: int | None, seed: int | None, jobs: int,
+             scoring: str, overrides: tuple[str, ...]) -> None:
+    """Score SCENARIO's forecasts against what happened by the outcomes' cut-off date.
+
+    Events: for each milestone, "AGENCY reached it by the cut-off" and "the first to
+    reach it by the cut-off was AGENCY / nobody". Prints each event's probability, Brier
+    and log score for racesim, a base rate (announced dates taken at their word, each
+    attempt succeeding at the landing record's rate) and a coin flip, then the means.
+    """
+    from . import backtest as bt
+
+    s = _load(scenario, overrides)
+    try:
+        facts = bt.read_outcomes(outcomes)
+        bt.events(s, facts, scoring=scoring)  # a bad file fails before the run
+    except bt.OutcomesError as exc:
+        _fail(str(exc))
+    try:
+        reached, run = bt.reach_times(s, n, seed, jobs or os.cpu_count() or 1)
+        result = bt.backtest(s, facts, reached, scoring=scoring,
+                             base_dir=Path(scenario).parent, seed=run.seed)
+    except bt.OutcomesError as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        _fail("interrupted.", 130)
+    click.echo(bt.format_backtest(result, outcomes))
+
+
 def _results(folder: str) -> dict:
     from .results import NotAResultsFolder, load_run
 
@@ -287,6 +329,356 @@ def report(results: str, out: str | None) -> None:
     except OSError as exc:
         _fail(f"cannot write the report: {exc}")
     click.echo(f"report in {path}")
+
+
+# -- comparison, sweeps, sensitivity (racesim.compare, .sweep, .sensitivity) ---------------
+def _save_figure(fig, folder: Path, stem: str) -> None:
+    for ext in ("png", "svg"):
+        fig.savefig(folder / f"{stem}.{ext}", dpi=150 if ext == "png" else None)
+
+
+def _write_csv(path: Path, columns, rows) -> None:
+    import csv
+
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(columns)
+        w.writerows(rows)
+
+
+def _spans(texts: tuple[str, ...], option: str, steps: bool, data: dict, source: str):
+    from .scenario import ScenarioError
+    from .variants import check_numeric, parse_span
+
+    try:
+        spans = [parse_span(t, option, steps) for t in texts]
+        for s in spans:
+            check_numeric(data, s, option, source)
+    except ScenarioError as exc:
+        _fail(exc.describe())
+    paths = [s.path for s in spans]
+    dup = sorted({p for p in paths if paths.count(p) > 1})
+    if dup:
+        _fail(f"{option} {dup[0]} is given twice; give each path once.")
+    return spans
+
+
+def _raw(path: str, overrides: tuple[str, ...]) -> dict:
+    """The scenario file's data with --set applied (variants are built on it)."""
+    from .scenario import ScenarioError, apply_overrides, read_yaml
+
+    try:
+        return apply_overrides(read_yaml(Path(path)), overrides, source=path)
+    except ScenarioError as exc:
+        _fail(exc.describe())
+
+
+@main.command("compare", context_settings=CONTEXT)
+@click.argument("scenario_a", metavar="A", type=click.Path(dir_okay=False))
+@click.argument("scenario_b", metavar="[B]", required=False, type=click.Path(dir_okay=False))
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
+              help="Change a field of B (the variant; B is A when no file B is given). "
+                   "Repeatable.")
+@click.option("--set-a", "overrides_a", multiple=True, metavar="PATH=VALUE",
+              help="Change a field of A. Repeatable.")
+@click.option("-n", "--replications", "n", type=click.IntRange(min=1),
+              help="Replications of each scenario [default: A's `replications`].")
+@click.option("--seed", type=click.IntRange(min=0),
+              help="Root seed of both runs [default: A's `seed`].")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Worker processes (0 = one per core). Results do not depend on it.")
+@click.option("-o", "--out", type=click.Path(file_okay=False),
+              help="Also write compare.json and compare.csv into this folder.")
+@click.option("--force", is_flag=True, help="Replace an existing --out folder.")
+def compare_cmd(scenario_a: str, scenario_b: str | None, overrides: tuple[str, ...],
+                overrides_a: tuple[str, ...], n: int | None, seed: int | None, jobs: int,
+                out: str | None, force: bool) -> None:
+    """Compare scenario B with scenario A, replication by replication.
+
+    \b
+    Examples:
+      racesim compare scenarios/base.yaml --set agencies.roscosmos.budget.annual=120
+      racesim compare scenarios/base.yaml my_variant.yaml -n 5000 --out results/cmp
+
+    Both scenarios run the same replications at the same seed: replication i of A and
+    of B use the same random numbers, agency by agency (common random numbers). So B-A
+    shows the effect of the change alone, and its interval is much narrower than the
+    one two independent runs would give.
+
+    For each milestone and agency it prints the chance of being first and of getting
+    there at all, in A and in B, the difference B-A in percentage points with a 95%
+    interval, and * where that interval excludes 0 (a clearly non-zero difference).
+    Method: from the per-replication pairs of outcomes, Bonett & Price's adjusted Wald
+    interval for a difference of paired proportions; when no replication differs, the
+    interval is [0, 0].
+    """
+    from . import compare as cmp
+    from .results import manifest, staged_folder, write_json
+
+    a = _load(scenario_a, overrides_a)
+    b = _load(scenario_b or scenario_a, overrides)
+    n = n or a.replications
+    seed = a.seed if seed is None else seed
+    jobs = jobs or os.cpu_count() or 1
+    labels = {"a": {"file": scenario_a, "overrides": list(overrides_a),
+                    "label": " ".join([scenario_a, *(f"--set {o}" for o in overrides_a)])},
+              "b": {"file": scenario_b or scenario_a, "overrides": list(overrides),
+                    "label": " ".join([scenario_b or scenario_a,
+                                       *(f"--set {o}" for o in overrides)])}}
+    if not [k for k in a.milestones if k in b.milestones]:
+        _fail(f"A and B have no milestone in common (A: {', '.join(a.milestones)}; "
+              f"B: {', '.join(b.milestones)}); there is nothing to compare.")
+    progress = _Progress(2 * n, "compare")
+    t0 = time.perf_counter()
+
+    def go():
+        try:
+            result = cmp.compare(a, b, n, seed, jobs, progress=progress)
+        finally:
+            progress.close()
+        result.labels = labels
+        return result
+
+    try:
+        if out:
+            with staged_folder(Path(out), force) as tmp:
+                result = go()
+                data = result.to_dict()
+                write_json(tmp / "compare.json", data)
+                _write_csv(tmp / "compare.csv", cmp.CSV_COLUMNS, cmp.csv_rows(data))
+                (tmp / "scenario_a.yaml").write_text(a.to_yaml(), encoding="utf-8")
+                (tmp / "scenario_b.yaml").write_text(b.to_yaml(), encoding="utf-8")
+                write_json(tmp / "manifest.json", manifest(
+                    a, seed, n, Path(scenario_a), time.perf_counter() - t0, jobs,
+                    list(overrides_a),
+                    {"command": "compare", "scenario_b": b.name,
+                     "scenario_b_file": scenario_b or scenario_a,
+                     "overrides_b": list(overrides)}))
+        else:
+            data = go().to_dict()
+    except ResultsExistError as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        _fail("interrupted; nothing was written.", 130)
+    names = {k: (ag.name or k) for s in (b, a) for k, ag in s.agencies.items()}
+    click.echo(cmp.format_comparison(data, names))
+    if out:
+        click.echo(f"written to {out}/")
+
+
+@main.command("sweep", context_settings=CONTEXT)
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--vary", "varies", multiple=True, required=True, metavar="PATH=LOW:HIGH:STEPS",
+              help="A field to vary over STEPS evenly spaced values from LOW to HIGH (both "
+                   "included), e.g. agencies.isro.missions.lupex.success=0.4:0.9:6. "
+                   "Repeat for a grid of every combination.")
+@click.option("-n", "--replications", "n", type=click.IntRange(min=1), default=1000,
+              show_default=True, help="Replications at each point.")
+@click.option("--seed", type=click.IntRange(min=0),
+              help="Root seed, the same at every point [default: the scenario's `seed`].")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Worker processes (0 = one per core). Results do not depend on it.")
+@click.option("-o", "--out", type=click.Path(file_okay=False),
+              help="Results folder [default: results/<scenario name>-sweep].")
+@click.option("--force", is_flag=True, help="Replace an existing results folder.")
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
+              help="Change a field at every point (like run --set). Repeatable.")
+@click.option("--no-plots", is_flag=True, help="Do not draw sweep.png/svg.")
+def sweep_cmd(scenario: str, varies: tuple[str, ...], n: int, seed: int | None, jobs: int,
+              out: str | None, force: bool, overrides: tuple[str, ...], no_plots: bool) -> None:
+    """Run SCENARIO at every value of one or more fields and show how the race changes.
+
+    \b
+    Examples:
+      racesim sweep scenarios/base.yaml --vary agencies.roscosmos.budget.annual=50:250:5
+      racesim sweep scenarios/base.yaml \\
+          --vary agencies.isro.missions.lupex.success=0.4:0.9:6 \\
+          --vary agencies.isro.missions.lupex.duration=2:5:4
+
+    PATH is a field as in --set (missions by id). Every point runs the same N
+    replications at the same seed (common random numbers), so differences between
+    points come from the field, not from luck: a curve is smooth, and raising an
+    agency's own success chance can never lower its chance of being first.
+
+    Writes sweep.csv (one row per point, milestone and agency: the varied values,
+    P(first) with its 95% interval, P(reached), the median date) and sweep.png/svg
+    (P(first) and the median date against the first --vary field, one line per agency).
+    """
+    from . import sweep as sw
+    from .results import manifest, staged_folder, write_json
+    from .scenario import ScenarioError
+
+    data = _raw(scenario, overrides)
+    spans = _spans(varies, "--vary", True, data, scenario)
+    base = _load(scenario, overrides)
+    try:
+        points, scenarios = sw.build_points(data, spans, scenario, Path(scenario).parent)
+    except ScenarioError as exc:
+        _fail(exc.describe())
+    seed = base.seed if seed is None else seed
+    jobs = jobs or os.cpu_count() or 1
+    folder = Path(out) if out else Path("results") / f"{base.name}-sweep"
+    click.echo(f"{base.name}: {len(points)} points x {n:,} replications, seed {seed}",
+               err=True)
+    progress = _Progress(len(points) * n, "sweep")
+    t0 = time.perf_counter()
+    try:
+        with staged_folder(folder, force) as tmp:
+            try:
+                result = sw.run_sweep(spans, points, scenarios, n, seed, jobs, progress)
+            finally:
+                progress.close()
+            table = sw.rows(result)
+            sw.write_csv(tmp / "sweep.csv", result, table)
+            (tmp / "scenario.yaml").write_text(base.to_yaml(), encoding="utf-8")
+            write_json(tmp / "manifest.json", manifest(
+                base, seed, n, Path(scenario), time.perf_counter() - t0, jobs,
+                list(overrides), {"command": "sweep", "vary": list(varies), "points": len(points)}))
+            if not no_plots:
+                from .plots_analysis import sweep_figure
+
+                fig = sweep_figure(table, [s.path for s in spans],
+                                   {k: m.title or k for k, m in base.milestones.items()},
+                                   agencies=list(base.agencies),
+                                   names={k: a.name or k for k, a in base.agencies.items()})
+                _save_figure(fig, tmp, "sweep")
+    except ResultsExistError as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        _fail("interrupted; no results were written.", 130)
+    click.echo(sw.format_sweep(table, spans, base))
+    click.echo(f"\n{len(points)} points x {n:,} replications; results in {folder}/")
+
+
+@main.command("sensitivity", context_settings=CONTEXT)
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("-m", "--milestone", required=True, help="The milestone (its key).")
+@click.option("-a", "--agency",
+              help="Whose chance of being first [default: the agency most likely to be "
+                   "first in the base scenario].")
+@click.option("--range", "ranges", multiple=True, metavar="PATH=LOW:HIGH",
+              help="A field and its range. OAT: only these fields, at LOW and HIGH "
+                   "[default: every numeric parameter at -20% and +20%]. Sobol: the "
+                   "fields to vary (at least two). Repeatable.")
+@click.option("--method", type=click.Choice(["oat", "sobol"]), default="oat",
+              show_default=True, help="oat: one at a time, ranked by swing (tornado); "
+                                      "sobol: global Sobol indices (needs SALib).")
+@click.option("-n", "--replications", "n", type=click.IntRange(min=1), default=1000,
+              show_default=True, help="Replications per evaluated scenario (kept small "
+                                      "so a default run is quick).")
+@click.option("--samples", type=click.IntRange(min=2), default=32, show_default=True,
+              help="Sobol: base samples (a power of 2); it runs samples x (k+2) scenarios.")
+@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True,
+              help="OAT: parameters printed and drawn (the CSV has all).")
+@click.option("--seed", type=click.IntRange(min=0),
+              help="Root seed of every evaluation [default: the scenario's `seed`].")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Worker processes (0 = one per core). Results do not depend on it.")
+@click.option("-o", "--out", type=click.Path(file_okay=False),
+              help="Results folder [default: results/<scenario name>-sensitivity].")
+@click.option("--force", is_flag=True, help="Replace an existing results folder.")
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
+              help="Change a field of the base scenario (like run --set). Repeatable.")
+@click.option("--no-plots", is_flag=True, help="Do not draw the chart.")
+def sensitivity_cmd(scenario: str, milestone: str, agency: str | None,
+                    ranges: tuple[str, ...], method: str, n: int, samples: int, top: int,
+                    seed: int | None, jobs: int, out: str | None, force: bool,
+                    overrides: tuple[str, ...], no_plots: bool) -> None:
+    """Which parameters matter most for an agency's chance to reach MILESTONE first?
+
+    \b
+    Examples:
+      racesim sensitivity scenarios/base.yaml -m south_polar_landing
+      racesim sensitivity scenarios/base.yaml -m crewed_landing -a cnsa \\
+          --range agencies.cnsa.missions.crewed.success=0.5:0.95 \\
+          --range agencies.nasa.missions.artemis3.success=0.5:0.95 --method sobol
+
+    One at a time (oat, the default): each parameter in turn goes to its low and its
+    high value, everything else at base, and parameters are ranked by the swing
+    P(high) - P(low). By default every numeric parameter that can vary is moved by
+    20% down and up (budgets, shocks, missions' success, duration, cost; a
+    distribution keeps its shape and moves its location; a success chance stays in
+    [0, 1]). Writes sensitivity.csv and a tornado chart (tornado.png/svg).
+
+    Sobol: global indices over the --range fields (at least two), with SALib
+    (pip install 'racesim[sensitivity]'): S1 is the share of the outcome's variance due
+    to a parameter alone, ST with its interactions. Writes sensitivity.csv, the
+    evaluated points (sobol_points.csv) and sobol.png/svg.
+
+    Every evaluation runs the same N replications (default 1000) at the same seed, so
+    differences come from the parameters, not from luck. A default OAT run on the base
+    scenario evaluates about 175 scenarios: a few minutes (use -j 0 for every core).
+    """
+    from . import sensitivity as sens
+    from .results import manifest, staged_folder, write_json
+    from .scenario import ScenarioError
+
+    base = _load(scenario, overrides)
+    spans = _spans(ranges, "--range", False, base.to_data(), scenario)
+    seed = base.seed if seed is None else seed
+    jobs = jobs or os.cpu_count() or 1
+    folder = Path(out) if out else Path("results") / f"{base.name}-sensitivity"
+    try:
+        sens.resolve_outcome(base, milestone, agency)
+        if method == "sobol":
+            if len(spans) < 2:
+                raise ScenarioError([("--range", "--method sobol needs at least two fields "
+                                      "given with --range PATH=LOW:HIGH")])
+            sens.require_salib()
+        params = sens.range_parameters(base, spans) if spans else sens.default_parameters(base)
+    except (ScenarioError, sens.MissingDependency) as exc:
+        _fail(exc.describe() if isinstance(exc, ScenarioError) else str(exc))
+    if not params:
+        _fail(f"{scenario}: no numeric parameter can vary; give --range PATH=LOW:HIGH.")
+    evaluations = 1 + (2 * len(params) if method == "oat" else samples * (len(params) + 2))
+    click.echo(f"{base.name}: {evaluations:,} scenarios x {n:,} replications, seed {seed}",
+               err=True)
+    progress = _Progress(evaluations * n, "sensitivity")
+    t0 = time.perf_counter()
+    try:
+        with staged_folder(folder, force) as tmp:
+            try:
+                if method == "oat":
+                    result = sens.one_at_a_time(base, milestone, agency, params, n, seed,
+                                                jobs, progress)
+                else:
+                    result = sens.sobol(base, milestone, params, agency, samples, n, seed,
+                                        jobs, progress)
+            finally:
+                progress.close()
+            write_json(tmp / "sensitivity.json", result.to_dict())
+            cols = sens.OAT_COLUMNS if method == "oat" else sens.SOBOL_COLUMNS
+            _write_csv(tmp / "sensitivity.csv", cols,
+                       [[r[c] for c in cols] for r in result.rows])
+            (tmp / "scenario.yaml").write_text(base.to_yaml(), encoding="utf-8")
+            write_json(tmp / "manifest.json", manifest(
+                base, seed, n, Path(scenario), time.perf_counter() - t0, jobs,
+                list(overrides),
+                {"command": "sensitivity", "method": method, "milestone": milestone,
+                 "agency": result.agency, "ranges": list(ranges), "evaluations": evaluations,
+                 **({"samples": samples} if method == "sobol" else {})}))
+            title = (f"{base.name}: P({result.agency} first) at "
+                     f"{base.milestones[milestone].title or milestone}")
+            if method == "sobol":
+                names = [s.path for s in spans]
+                _write_csv(tmp / "sobol_points.csv", [*names, "p_first"],
+                           [[p[k] for k in [*names, "p_first"]] for p in result.points])
+            if not no_plots:
+                from . import plots_analysis as pa
+
+                if method == "oat":
+                    _save_figure(pa.tornado_figure(result.rows, result.base, title, top=top),
+                                 tmp, "tornado")
+                else:
+                    _save_figure(pa.sobol_figure(result.rows, title), tmp, "sobol")
+    except ScenarioError as exc:
+        _fail(exc.describe())
+    except ResultsExistError as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        _fail("interrupted; no results were written.", 130)
+    click.echo(sens.format_oat(result, top) if method == "oat" else sens.format_sobol(result))
+    click.echo(f"\nresults in {folder}/")
 
 
 if __name__ == "__main__":  # pragma: no cover

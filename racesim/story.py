@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,13 @@ LABELS = {
     "blocked": "horizon",
 }
 MISSION_WIDTH = 24  # longest mission name shown in full
+
+
+def short(name: str) -> str:
+    """A name without its trailing remark: "Chang'e-6 (far-side sample return)" ->
+    "Chang'e-6"."""
+    cut = re.sub(r"\s*\([^()]*\)\s*$", "", name)
+    return cut or name
 
 
 @dataclass(frozen=True)
@@ -125,8 +133,8 @@ class Story:
         events (its key or name) and those of the missions it helps pay for."""
         s = self.scenario
         key = None if only is None else self.agency_key(only)
-        names = {k: a.name or k for k, a in s.agencies.items()}
-        missions = {f"{a}.{m.id}": m.name or m.id
+        names = {k: short(a.name or k) for k, a in s.agencies.items()}
+        missions = {f"{a}.{m.id}": short(m.name or m.id)
                     for a, ag in s.agencies.items() for m in ag.missions}
         shared = {(a, m.id) for a, ag in s.agencies.items() for m in ag.missions
                   if key in m.partners}
@@ -141,7 +149,7 @@ class Story:
 
         head = f"Replication {self.replication} of {s.name!r}"
         if s.title:
-            head += f" ({s.title})"
+            head += f": {s.title}"
         out = [head, f"seed {self.seed}; {s.start} to {s.horizon}; amounts in USD millions"
                + (f"; only {names[key]}" if key else "")]
 
@@ -253,7 +261,9 @@ class Story:
                 if last and last[-1].kind == "wait":
                     return "ready, waiting for its launch window at the horizon"
                 if last and last[-1].kind == "stall":
-                    return "unfinished at the horizon (development stalled for want of money)"
+                    why = self._what(last[-1], names, missions, winners)
+                    return (f"unfinished at the horizon, stalled since "
+                            f"{self.date(last[-1].time).isoformat()}: {why}")
             return d
         return d
 

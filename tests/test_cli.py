@@ -61,7 +61,9 @@ def read_rows(path: Path) -> tuple[list[str], list[dict]]:
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+    """Every file under ``folder`` (plots/ included), by relative path."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def leftovers(parent: Path, name: str) -> list[str]:
