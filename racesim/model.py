@@ -520,10 +520,8 @@ class Model:
         self.log = log
         self.seed = seed
         self.replication = replication
-        self.treasuries = [
-            Treasury(a.index, a.key, draws.income[a.index][row].tolist())
-            for a in plan.agencies
-        ]
+        incomes = draws.income_rows(row)
+        self.treasuries = [Treasury(a.index, a.key, incomes[a.index]) for a in plan.agencies]
         self.fundings: list[Funding] = [None] * len(plan.agencies)  # type: ignore
         for group in plan.components:
             f = Funding(self, [self.treasuries[a] for a in group])
@@ -542,20 +540,15 @@ class Model:
         self._extra: dict[int, np.random.Generator] = {}
         # early stop: count, per (milestone, agency), the missions that could still
         # achieve it; the run ends when every pair is reached or out of reach
-        self._live = [[0] * n_ag for _ in range(n_ms)]
-        for m in plan.missions:
-            for ms in m.achieves:
-                self._live[ms][m.agency] += 1
-        self._open = sum(1 for line in self._live for x in line if x)
+        self._live = [list(line) for line in plan.achievers]
+        self._open = plan.n_achievable
         self._all_decided = self.env.event()
         if log is not None:
             self._log_budgets(draws, row)
-        for m in plan.missions:
-            if m.succeeded is not None:
-                self._succeed(m.index, m.succeeded)
-        for m in plan.missions:
-            if self._waiting[m.index] == 0:
-                self._start(m.index)
+        for i in plan.pre_succeeded_indices:
+            self._succeed(i, plan.missions[i].succeeded)
+        for i in plan.ready_at_start:
+            self._start(i)
 
     def agency_key(self, m: MissionPlan) -> str:
         return self.plan.agencies[m.agency].key
@@ -589,46 +582,54 @@ class Model:
 
     # -- processes ------------------------------------------------------------------
     def _mission(self, i: int):
+        """The life of mission ``i``; when it succeeds, the process carries on with a
+        dependent that became ready (one process per chain of missions)."""
         env = self.env
-        p = self.plan.missions[i]
         log = self.log
-        chance = self._p[i]
-        for k in range(p.attempts):
-            if k == 0:
-                cost, duration = self._cost[i], self._dur[i]
+        while i is not None:
+            p = self.plan.missions[i]
+            chance = self._p[i]
+            succeeded = False
+            for k in range(p.attempts):
+                if k == 0:
+                    cost, duration = self._cost[i], self._dur[i]
+                else:
+                    cost = self._cost[i] * p.refly_cost
+                    duration = self._dur[i] * p.refly_duration
+                if duration > 0:
+                    if log is not None:
+                        self.emit(env.now, p, "start",
+                                  f"{'development' if k == 0 else 're-flight ' + str(k)}: "
+                                  f"{duration:.2f} years at full funding, USD {cost:,.0f}M")
+                    funding = self.fundings[p.agency]
+                    dev, wake = funding.develop(p, cost, duration)
+                    yield wake
+                    if not dev.finished:
+                        yield funding.done_event(dev)
+                    if log is not None:
+                        self.emit(env.now, p, "complete", "development complete")
+                if env.now < p.not_before:
+                    if log is not None:
+                        self.emit(env.now, p, "wait", "waiting for its launch window")
+                    yield env.timeout(p.not_before - env.now)
+                self.attempts[i] += 1
+                u = self._u[i][k] if k < ATTEMPT_BLOCK else self._extra_u(i)
+                if chance > u:
+                    if log is not None:
+                        self.emit(env.now, p, "success",
+                                  f"attempt {k + 1} succeeded (chance {chance:.0%})")
+                    succeeded = True
+                    break
+                if log is not None:
+                    self.emit(env.now, p, "failure",
+                              f"attempt {k + 1} failed (chance {chance:.0%})")
+            if succeeded:
+                i = self._succeed(i, env.now, carry=True)
             else:
-                cost = self._cost[i] * p.refly_cost
-                duration = self._dur[i] * p.refly_duration
-            if duration > 0:
                 if log is not None:
-                    self.emit(env.now, p, "start",
-                              f"{'development' if k == 0 else 're-flight ' + str(k)}: "
-                              f"{duration:.2f} years at full funding, USD {cost:,.0f}M")
-                funding = self.fundings[p.agency]
-                dev, wake = funding.develop(p, cost, duration)
-                yield wake
-                if not dev.finished:
-                    yield funding.done_event(dev)
-                if log is not None:
-                    self.emit(env.now, p, "complete", "development complete")
-            if env.now < p.not_before:
-                if log is not None:
-                    self.emit(env.now, p, "wait", "waiting for its launch window")
-                yield env.timeout(p.not_before - env.now)
-            self.attempts[i] += 1
-            u = self._u[i][k] if k < ATTEMPT_BLOCK else self._extra_u(i)
-            if chance > u:
-                if log is not None:
-                    self.emit(env.now, p, "success",
-                              f"attempt {k + 1} succeeded (chance {chance:.0%})")
-                self._succeed(i, env.now)
-                return
-            if log is not None:
-                self.emit(env.now, p, "failure",
-                          f"attempt {k + 1} failed (chance {chance:.0%})")
-        if log is not None:
-            self.emit(env.now, p, "gave_up", f"no attempts left after {p.attempts}")
-        self._kill(i)
+                    self.emit(env.now, p, "gave_up", f"no attempts left after {p.attempts}")
+                self._kill(i)
+                i = None
 
     def _extra_u(self, i: int) -> float:
         """An attempt beyond the fixed block: from the mission's extra stream."""
@@ -639,15 +640,24 @@ class Model:
             gen = self._extra[i] = extra_attempts(self.seed, self.plan, i, self.replication)
         return float(gen.random())
 
-    def _succeed(self, i: int, t: float) -> None:
-        """Mission ``i`` succeeded at ``t``: credit its milestones, release dependents."""
+    def _succeed(self, i: int, t: float, carry: bool = False) -> int | None:
+        """Mission ``i`` succeeded at ``t``: credit its milestones, release dependents.
+
+        With ``carry``, the first dependent that became ready is returned for the
+        caller's process to run (instead of starting a process for it)."""
         self._succeeded[i] = True
         self._credit(self.plan.missions[i], t)
         waiting = self._waiting
+        carried = None
         for j in self.plan.dependents[i]:
             waiting[j] -= 1
             if waiting[j] == 0:
-                self._start(j)
+                if carry and carried is None and not self._started[j] and not self._dead[j]:
+                    self._started[j] = True
+                    carried = j
+                else:
+                    self._start(j)
+        return carried
 
     def _start(self, i: int) -> None:
         if not self._started[i] and not self._dead[i]:

@@ -103,6 +103,29 @@ class Plan:
         return tuple(m.succeeded is not None for m in self.missions)
 
     @cached_property
+    def pre_succeeded_indices(self) -> tuple[int, ...]:
+        return tuple(m.index for m in self.missions if m.succeeded is not None)
+
+    @cached_property
+    def ready_at_start(self) -> tuple[int, ...]:
+        """Missions to start at once: nothing required and not already succeeded."""
+        return tuple(m.index for m in self.missions
+                     if not m.requires and m.succeeded is None)
+
+    @cached_property
+    def achievers(self) -> tuple[tuple[int, ...], ...]:
+        """[milestone][agency]: how many missions could achieve it."""
+        out = [[0] * len(self.agencies) for _ in self.milestones]
+        for m in self.missions:
+            for ms in m.achieves:
+                out[ms][m.agency] += 1
+        return tuple(tuple(x) for x in out)
+
+    @cached_property
+    def n_achievable(self) -> int:
+        return sum(1 for line in self.achievers for x in line if x)
+
+    @cached_property
     def components(self) -> tuple[tuple[int, ...], ...]:
         """Groups of agencies whose money is linked by partner shares (each group's
         treasuries are planned together; separate groups never affect each other)."""

@@ -77,6 +77,13 @@ class Draws:
     cost: np.ndarray
     attempt_u: np.ndarray  # (n_missions, count, ATTEMPT_BLOCK)
 
+    def income_rows(self, row: int) -> list[list[float]]:
+        """Per agency, for one row: each budget year's quarterly instalment."""
+        cache = self.__dict__.get("_income")
+        if cache is None:
+            cache = self.__dict__["_income"] = [x.tolist() for x in self.income]
+        return [c[row] for c in cache]
+
     def rows(self, row: int) -> tuple[list[float], list[float], list[float], list]:
         """Per mission, for one row: success chances, durations, costs, and attempt
         uniforms (lists in scenario order)."""
