@@ -53,7 +53,7 @@ def main() -> int:
     def attempt_u(gm: int, row: int, k: int) -> float:
         """racesim's uniform for attempt k of global mission gm in chunk row `row`."""
         if k < ATTEMPT_BLOCK:
-            return float(draws.attempt_u[gm, row, k])
+            return float(draws.attempt_u[row, gm, k])
         if (gm, row) not in extra:  # later attempts come from a sequential stream
             extra[gm, row] = extra_attempts(seed, plan, gm, first + row)
         return float(extra[gm, row].random())

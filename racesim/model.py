@@ -613,7 +613,7 @@ class Model:
                         self.emit(env.now, p, "wait", "waiting for its launch window")
                     yield env.timeout(p.not_before - env.now)
                 self.attempts[i] += 1
-                u = self._u[i][k] if k < ATTEMPT_BLOCK else self._extra_u(i)
+                u = self._u[i, k] if k < ATTEMPT_BLOCK else self._extra_u(i)
                 if chance > u:
                     if log is not None:
                         self.emit(env.now, p, "success",

@@ -64,7 +64,8 @@ class Draws:
 
     ``income[a]`` has shape ``(count, n_years)``: each year's quarterly instalment
     (a quarter of the year's amount), USD millions.
-    Mission arrays have shape ``(count,)`` (``attempt_u``: ``(count, ATTEMPT_BLOCK)``).
+    Mission arrays have shape ``(n_missions, count)``; ``attempt_u`` has shape
+    ``(count, n_missions, ATTEMPT_BLOCK)``.
     """
 
     first: int
@@ -75,7 +76,7 @@ class Draws:
     success: np.ndarray  # (n_missions, count)
     duration: np.ndarray
     cost: np.ndarray
-    attempt_u: np.ndarray  # (n_missions, count, ATTEMPT_BLOCK)
+    attempt_u: np.ndarray  # (count, n_missions, ATTEMPT_BLOCK)
 
     def income_rows(self, row: int) -> list[list[float]]:
         """Per agency, for one row: each budget year's quarterly instalment."""
@@ -90,9 +91,8 @@ class Draws:
         cache = self.__dict__.get("_lists")
         if cache is None:
             cache = self.__dict__["_lists"] = (
-                self.success.T.tolist(), self.duration.T.tolist(), self.cost.T.tolist(),
-                self.attempt_u.transpose(1, 0, 2).tolist())
-        return cache[0][row], cache[1][row], cache[2][row], cache[3][row]
+                self.success.T.tolist(), self.duration.T.tolist(), self.cost.T.tolist())
+        return cache[0][row], cache[1][row], cache[2][row], self.attempt_u[row]
 
 
 def draw_chunk(plan: Plan, seed: int, first: int, count: int) -> Draws:
@@ -101,7 +101,7 @@ def draw_chunk(plan: Plan, seed: int, first: int, count: int) -> Draws:
     success = np.zeros((nm, count))
     duration = np.zeros((nm, count))
     cost = np.zeros((nm, count))
-    attempt_u = np.empty((nm, count, ATTEMPT_BLOCK))
+    attempt_u = np.empty((count, nm, ATTEMPT_BLOCK))
     income, yearly, hits = [], [], []
     years = np.arange(y)
     for ag in plan.agencies:
@@ -135,7 +135,7 @@ def draw_chunk(plan: Plan, seed: int, first: int, count: int) -> Draws:
             if m.duration is not None:
                 duration[gi] = np.maximum(m.duration.quantile(u[:, pos + 1]), 0.0)
             cost[gi] = np.maximum(m.cost.quantile(u[:, pos + 2]), 0.0)
-            attempt_u[gi] = u[:, pos + 3:pos + 3 + ATTEMPT_BLOCK]
+            attempt_u[:, gi, :] = u[:, pos + 3:pos + 3 + ATTEMPT_BLOCK]
             pos += 3 + ATTEMPT_BLOCK
         assert pos == u.shape[1]
     return Draws(first, count, income, yearly, hits, success, duration, cost, attempt_u)
