@@ -128,11 +128,30 @@ class Funding:
         """Start developing. Returns the development and an event to wait for; when it
         fires, ``development.finished`` tells whether the work is complete (if not,
         wait for :meth:`done_event`)."""
-        now = self.env.now
-        self._settle(now)
+        env = self.env
+        now = env.now
+        if self.t != now or self.pending:
+            self._settle(now)
         d = Development(mission, duration, cost / duration if cost > 0 else 0.0,
                         self.model.treasuries)
         devs = self.devs
+        if not devs and len(d.shares) <= 1 and self.model.log is None:
+            # the common case: the only development of its group, one payer at most
+            devs.append(d)
+            if d.shares:
+                tr, r = d.shares[0]
+                tr.pays = [(d, r, 0)]
+            self.gen += 1
+            self._save()
+            t_done = self._forward_one(None, self.horizon + 2 * EPS)
+            if t_done is None:
+                return d, self.done_event(d)
+            ev = simpy.Event(env)
+            ev._ok = True
+            ev._value = None
+            ev.callbacks.append(self._fire(self.gen))
+            env.schedule(ev, NORMAL, t_done - now)
+            return d, ev
         devs.append(d)
         if len(devs) > 1:
             devs.sort(key=_by_order)
@@ -194,7 +213,8 @@ class Funding:
         def fire(_event: simpy.Event) -> None:
             if gen == self.gen:
                 now = self.env.now
-                self._settle(now)
+                if self.t != now or self.pending:
+                    self._settle(now)
                 self._plan(now)
 
         return fire
@@ -362,7 +382,8 @@ class Funding:
         t = self.t
         rem = d.remaining
         for tr in self.trs:
-            tr.receive_until(t)
+            if tr.next_q < tr.n_q and tr.next_q * QUARTER <= t + EPS:
+                tr.receive_until(t)
         if not d.shares:  # costs nothing: runs straight through
             end = t + rem
             if until is None:
