@@ -409,14 +409,15 @@ class Funding:
             return self.t
         b0 = balance
         recv = 0.0
-        q = tr.next_q  # the instalment due at q_end (all earlier ones have arrived)
+        q = tr.next_q  # the instalment due at the next boundary (earlier ones arrived)
         quarterly = tr.quarterly
         n_inst = tr.n_q
         done_at = None
         # quarter boundaries are multiples of 0.25: exact in binary floating point
-        q_end = (math.floor(t / QUARTER + EPS) + 1) * QUARTER
+        seg_end = (math.floor(t / QUARTER + EPS) + 1) * QUARTER
         while True:
-            seg_end = q_end if q_end < stop else stop
+            if seg_end > stop:
+                seg_end = stop
             span = seg_end - t
             cap = balance / r  # funded time the money in hand buys
             if rem <= span and rem <= cap + EPS:  # completes in this segment
@@ -436,7 +437,7 @@ class Funding:
                 t = stop
                 break
             t = seg_end
-            q_end += QUARTER
+            seg_end = t + QUARTER
             if q < n_inst:
                 got = quarterly[q >> 2]
                 balance += got
