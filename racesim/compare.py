@@ -221,19 +221,30 @@ def format_comparison(result: dict, names: dict[str, str] | None = None) -> str:
     if result["unpaired_agencies"]:
         lines.append("note: not paired (missions, shocks or horizon differ): "
                      + ", ".join(result["unpaired_agencies"]))
+    labels = {who: "(nobody)" if who == "none" else names.get(who, who)
+              for ms in result["milestones"].values() for who in ms["first"]}
+    w = max(12, *(len(x) + 2 for x in labels.values()))
     for key, ms in result["milestones"].items():
         lines.append("")
         lines.append(f"{ms['title']}  [{key}]")
-        for measure, title in (("first", "first"), ("reached", "reached")):
-            lines.append(f"  {title:<12}{'A':>7}{'B':>8}{'B-A':>8}  95% interval")
+        for measure in ("first", "reached"):
+            extra = "  median date A -> B" if measure == "reached" else ""
+            lines.append(f"  {measure:<{w}}{'A':>7}{'B':>8}{'B-A':>8}  {'95% interval':<16}"
+                         f"{extra}".rstrip())
             for who, e in ms[measure].items():
-                label = "(nobody)" if who == "none" else names.get(who, who)
                 lo, hi = e["ci95"]
-                interval = f"[{_pts(lo)}, {_pts(hi)}]"
-                mark = "  *" if e["clear"] else ""
-                lines.append(f"  {label:<12}{_pct(e['a']['p']):>7}{_pct(e['b']['p']):>8}"
-                             f"{_pts(e['diff']):>8}  {interval:<15}{mark}")
+                if e["changed"]:
+                    interval = f"[{_pts(lo)}, {_pts(hi)}]" + (" *" if e["clear"] else "")
+                else:
+                    interval = "(no change)"
+                when = ""
+                if measure == "reached" and (e["a"]["median"] or e["b"]["median"]):
+                    when = f"{e['a']['median'] or '-':>10} -> {e['b']['median'] or '-'}"
+                line = (f"  {labels[who]:<{w}}{_pct(e['a']['p']):>7}{_pct(e['b']['p']):>8}"
+                        f"{_pts(e['diff']):>8}  {interval:<16}{when}")
+                lines.append(line.rstrip())
     lines.append("")
     lines.append("B-A and its interval are in percentage points; * marks a difference whose "
-                 "95% interval excludes 0.")
+                 "95% interval excludes 0;\n(no change): the outcome was the same in every "
+                 "replication of A and B.")
     return "\n".join(lines)

@@ -92,9 +92,10 @@ def plot_sweep(table: Sequence[Mapping], paths: Sequence[str], milestone: str,
         ax.set_ylim(-0.02, 1.02)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     else:
-        ax.yaxis.set_major_formatter(lambda y, _pos: f"{y:.0f}")
+        ax.ticklabel_format(axis="y", useOffset=False, style="plain")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, frameon=False)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8, frameon=False)
     return ax
 
 
@@ -121,18 +122,22 @@ def plot_tornado(rows: Sequence[Mapping], base: float, ax: Axes | None = None, *
     """A tornado chart of a one-at-a-time sensitivity analysis: for each parameter (the
     largest swing on top) a bar from the outcome at its low value to the outcome at its
     high value, around the base outcome.  ``rows`` are
-    :attr:`racesim.sensitivity.OATResult.rows` (``label``, ``low``, ``high``,
-    ``p_low``, ``p_high``), already ranked."""
-    rows = list(rows)[:top] if top else list(rows)
+    :attr:`racesim.sensitivity.OATResult.rows` (``label``, ``range``, ``p_low``,
+    ``p_high``), already ranked; parameters that moved nothing are left out."""
+    rows = [r for r in rows if not r["p_low"] == r["p_high"] == base]  # moved nothing
+    rows = rows[:top] if top else rows
     ax = _new_axes(ax, (8, 1.2 + 0.35 * len(rows)))
     low_color, high_color = "#4c72b0", "#dd8452"
     for y, r in enumerate(rows):
-        for p, color in ((r["p_low"], low_color), (r["p_high"], high_color)):
+        bars = [("low", r["p_low"], low_color), ("high", r["p_high"], high_color)]
+        bars.sort(key=lambda b: -abs(b[1] - base))  # the shorter bar drawn on top
+        for side, p, color in bars:
             bar = ax.barh(y, p - base, left=base, height=0.65, color=color)
-            bar.patches[0].set_gid(f"racesim-tornado-{r['path']}-{'low' if color == low_color else 'high'}")
+            bar.patches[0].set_gid(f"racesim-tornado-{r['path']}-{side}")
     ax.axvline(base, color="#333333", lw=1)
-    ax.set_yticks(range(len(rows)), [f"{r['label']}  [{r['low']} .. {r['high']}]" for r in rows],
-                  fontsize=8)
+    ax.set_yticks(range(len(rows)),
+                  [f"{r['label']}  [{r.get('range') or r['low'] + ' .. ' + r['high']}]"
+                   for r in rows], fontsize=8)
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlabel(f"{outcome} (base {100 * base:.1f}%)")
@@ -149,7 +154,7 @@ def tornado_figure(rows: Sequence[Mapping], base: float, title: str, *,
                    outcome: str = "P(first)", top: int | None = 25) -> Figure:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    k = min(len(rows), top or len(rows))
+    k = min(sum(not r["p_low"] == r["p_high"] == base for r in rows), top or len(rows))
     fig = Figure(figsize=(10, 1.6 + 0.34 * max(k, 1)), layout="constrained")
     ax = fig.add_subplot()
     plot_tornado(rows, base, ax, outcome=outcome, top=top)

@@ -34,9 +34,9 @@ class Span:
 
     def values(self) -> list[float | int]:
         """The ``steps`` values from low to high (whole numbers stay integers)."""
-        xs = np.linspace(self.low, self.high, self.steps or 2).tolist()
-        if self.integer and all(float(x).is_integer() for x in xs):
-            return [int(round(x)) for x in xs]
+        xs = [float(f"{x:.12g}") for x in np.linspace(self.low, self.high, self.steps or 2)]
+        if self.integer:
+            return [int(x) if x.is_integer() else x for x in xs]
         return xs
 
 
@@ -125,11 +125,10 @@ def variant(data: Mapping, changes: Sequence[tuple[Sequence[str | int], Any]],
 
     A :class:`ScenarioError` names ``label`` (e.g. the sweep point) in its message."""
     d = copy.deepcopy(dict(data))
-    paths = []
     try:
         for parts, value in changes:
-            paths.append(set_path(d, parts, value))
-        return from_data(d, source=source, base_dir=base_dir, set_paths=paths)
+            set_path(d, parts, value)
+        return from_data(d, source=source, base_dir=base_dir)
     except ScenarioError as exc:
         if label:
             exc = ScenarioError([(f"{label}: {p}" if p else label, m) for p, m in exc.issues],
@@ -138,22 +137,32 @@ def variant(data: Mapping, changes: Sequence[tuple[Sequence[str | int], Any]],
 
 
 def check_numeric(data: Mapping, span: Span, option: str, source: str | None = None) -> None:
-    """Refuse a path that names no number or distribution in the scenario (a typo, a
-    mapping such as a whole mission, a date)."""
+    """Refuse a path that leads nowhere (an unknown agency or mission) or names no
+    number or distribution (a whole mission, a date, a list).  An unknown field name is
+    left to validation, which names the nearest valid one."""
+    where = f"{option} {span.path}"
+    try:
+        set_path(copy.deepcopy(dict(data)), span.parts, 0)
+    except ScenarioError as exc:
+        raise ScenarioError([(where, m) for _, m in exc.issues], source) from None
     try:
         value = get_path(data, span.parts)
     except KeyError:
-        return  # let validation name the unknown field (with its nearest valid name)
+        return
     if isinstance(value, bool) or not (value is None or isinstance(value, (int, float))
                                        or _is_dist(value)):
-        raise ScenarioError([(f"{option} {span.path}", f"the field holds {value!r}, "
-                              "not a number; give the path of a numeric field")], source)
+        kind = ("a mapping of fields" if isinstance(value, dict) else
+                "a list" if isinstance(value, list) else f"{value!r}")
+        raise ScenarioError([(where, f"this field holds {kind}, not a number or a "
+                              "distribution; give the path of a numeric field, e.g. "
+                              "agencies.AGENCY.missions.MISSION.success")], source)
 
 
 def _is_dist(value: Any) -> bool:
     from .distributions import FAMILIES
 
-    return isinstance(value, dict) and len(value) == 1 and next(iter(value)) in FAMILIES
+    return (isinstance(value, dict) and len(value) == 1
+            and next(iter(value)) in (*FAMILIES, "record"))  # or {record: CLASS}
 
 
 def fmt_value(x: Any) -> str:

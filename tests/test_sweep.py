@@ -1,0 +1,136 @@
+"""Sweeps over a grid of field values on common random numbers (racesim.sweep)."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from click.testing import CliRunner
+
+from racesim.cli import main
+from racesim.scenario import ScenarioError
+from racesim.sweep import build_points, grid, rows, run_sweep, table_columns
+from racesim.variants import parse_span
+
+from .helpers import BASE, mission
+
+ALPHA = "agencies.alpha.missions.x.success"
+
+
+def toy_data() -> dict:
+    return {**BASE, "agencies": {
+        "alpha": {"missions": [mission("x", 1.0, 0.5, attempts=2)]},
+        "beta": {"missions": [mission("y", 1.25, 0.5)]},
+    }}
+
+
+def sweep(*texts: str, n: int = 200, seed: int = 3):
+    spans = [parse_span(t, "--vary", True) for t in texts]
+    points, scenarios = build_points(toy_data(), spans)
+    return spans, run_sweep(spans, points, scenarios, n, seed)
+
+
+# ---------------------------------------------------------------------------------------
+# PATH=LOW:HIGH:STEPS
+# ---------------------------------------------------------------------------------------
+def test_span_values_are_evenly_spaced_and_keep_whole_numbers():
+    s = parse_span("agencies.a.missions.m.success=0.2:0.8:4", "--vary", True)
+    assert s.parts == ("agencies", "a", "missions", "m", "success")
+    assert s.values() == [0.2, 0.4, 0.6, 0.8]
+    assert parse_span("x.attempts=1:3:3", "--vary", True).values() == [1, 2, 3]
+    assert parse_span("x.y=0:1", "--range", False).values() == [0.0, 1.0]
+
+
+@pytest.mark.parametrize("text, words", [
+    ("agencies.a.budget.annual", "no '='"),
+    ("agencies.a.budget.annual=1:2", "PATH=LOW:HIGH:STEPS"),
+    ("agencies.a.budget.annual=a:2:3", "must be numbers"),
+    ("agencies.a.budget.annual=5:2:3", "greater than HIGH"),
+    ("agencies.a.budget.annual=2:2:3", "LOW < HIGH"),
+    ("agencies.a.budget.annual=1:2:1", "at least 2"),
+    ("agencies.a.budget.annual=1:2:x", "whole number"),
+    ("=1:2:3", "path before '=' is empty"),
+])
+def test_bad_vary_is_explained(text, words):
+    with pytest.raises(ScenarioError, match=words):
+        parse_span(text, "--vary", True)
+
+
+def test_every_point_is_validated_before_running():
+    spans = [parse_span(f"{ALPHA}=0.5:1.5:3", "--vary", True)]
+    with pytest.raises(ScenarioError, match=r"at agencies\.alpha\.missions\.x\.success=1\.5"):
+        build_points(toy_data(), spans)
+
+
+# ---------------------------------------------------------------------------------------
+# running
+# ---------------------------------------------------------------------------------------
+def test_p_first_never_falls_as_an_agency_s_own_success_rises():
+    spans, s = sweep(f"{ALPHA}=0.1:0.9:9")
+    table = rows(s)
+    alpha = [r["p_first"] for r in table if r["agency"] == "alpha"]
+    beta = [r["p_first"] for r in table if r["agency"] == "beta"]
+    assert len(alpha) == 9
+    assert all(x <= y for x, y in zip(alpha, alpha[1:])) and alpha[-1] > alpha[0] + 0.3
+    assert all(x >= y for x, y in zip(beta, beta[1:]))
+
+
+def test_grid_size_and_table_columns():
+    spans, s = sweep(f"{ALPHA}=0.2:0.8:3", "agencies.beta.missions.y.duration=1:2:2", n=50)
+    assert len(s.points) == 6 == len(grid(spans))
+    assert s.points[:2] == [(0.2, 1), (0.2, 2)]
+    table = rows(s)
+    assert len(table) == 6 * 1 * 3  # points x milestones x (agencies + nobody)
+    assert list(table[0]) == table_columns(spans)
+    nobody = [r for r in table if r["agency"] == "none"]
+    assert all(r["p_reached"] is None and r["median"] is None for r in nobody)
+    for r in table:
+        assert r["p_first_lo"] <= r["p_first"] <= r["p_first_hi"]
+
+
+# ---------------------------------------------------------------------------------------
+# command line
+# ---------------------------------------------------------------------------------------
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=True)
+
+
+SUCCESS = "agencies.beta.missions.lander.success"
+
+
+def test_cli_sweep_writes_its_folder(mini_scenario_path, tmp_path):
+    out = tmp_path / "sw"
+    r = invoke("sweep", mini_scenario_path, "--vary", f"{SUCCESS}=0.2:1:3",
+               "--vary", "agencies.alpha.budget.annual=50:150:2", "-n", 60, "--out", out)
+    assert r.exit_code == 0, r.output
+    assert "P(first)" in r.output
+    assert {"sweep.csv", "sweep.png", "sweep.svg", "scenario.yaml", "manifest.json"} <= {
+        p.name for p in out.iterdir()}
+    with open(out / "sweep.csv", newline="") as fh:
+        reader = csv.DictReader(fh)
+        table = list(reader)
+    assert reader.fieldnames[:4] == [SUCCESS, "agencies.alpha.budget.annual", "milestone",
+                                     "agency"]
+    assert {"p_first", "p_first_lo", "p_first_hi", "p_reached", "median"} <= set(
+        reader.fieldnames)
+    assert len(table) == 3 * 2 * 3
+    again = invoke("sweep", mini_scenario_path, "--vary", f"{SUCCESS}=0.2:1:2", "-n", 10,
+                   "--out", out)
+    assert again.exit_code != 0 and "--force" in again.output
+
+
+@pytest.mark.parametrize("vary, words", [
+    (f"{SUCCESS}=0.9:0.2:3", "greater than HIGH"),
+    (f"{SUCCESS}=0.2:0.9:1", "at least 2"),
+    (f"{SUCCESS}=0.2-0.9", "PATH=LOW:HIGH:STEPS"),
+    ("agencies.beta.missions.landr.success=0.2:0.9:3", "no item 'landr'"),
+    ("agencies.beta.budget.anual=1:2:2", "anual"),
+    (f"{SUCCESS}=0.5:1.5:3", "1.5"),
+    ("agencies.beta.missions.lander=0:1:2", "not a number"),
+])
+def test_cli_sweep_bad_input_fails_cleanly(mini_scenario_path, tmp_path, vary, words):
+    r = invoke("sweep", mini_scenario_path, "--vary", vary, "-n", 10,
+               "--out", tmp_path / "x")
+    assert r.exit_code != 0 and isinstance(r.exception, SystemExit), r.output
+    assert words in r.output and "Traceback" not in r.output
+    assert not (tmp_path / "x").exists()
