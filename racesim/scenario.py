@@ -1,6 +1,7 @@
 """The scenario: typed, validated, immutable.
 
-``load_scenario(path, overrides)`` reads a YAML file, applies ``--set`` overrides and
+``load_scenario(path, overrides)`` reads a YAML file (merged over the file it
+``extends``, if any: see :func:`_read_extended`), applies ``--set`` overrides and
 returns a :class:`Scenario`, or raises :class:`ScenarioError` listing every problem found
 (file, field path, what is wrong, and for a misspelt key the nearest valid one).
 Once a :class:`Scenario` exists it is valid: field checks run in pydantic and the
