@@ -5,33 +5,43 @@ from __future__ import annotations
 from .scenario import Scenario
 
 
+def short_name(name: str) -> str:
+    """'CNSA (with CMSA's crewed programme)' -> 'CNSA': the name before any aside."""
+    return name.split(" (")[0].strip() or name
+
+
 def _pct(p: float) -> str:
-    return f"{100 * p:5.1f}%"
+    return f"{100 * p:.1f}%"
 
 
 def format_summary(summary: dict, scenario: Scenario | None = None) -> str:
-    names = {k: (a.name or k) for k, a in scenario.agencies.items()} if scenario else {}
-    lines = []
+    """The run's table: per milestone, each agency that can reach it, sorted by its
+    chance of being first; agencies that never reach it are listed on one line."""
+    names = {k: short_name(a.name or k) for k, a in scenario.agencies.items()} \
+        if scenario else {}
     n = summary["replications"]
-    lines.append(f"{summary['scenario']}: {n:,} replications, seed {summary['seed']}, "
-                 f"horizon {summary.get('horizon', '?')}")
+    lines = [f"{summary['scenario']}: {n:,} replications, seed {summary['seed']}, "
+             f"horizon {summary.get('horizon', '?')}"]
+    width = max([len("(nobody)"), *(len(names.get(a, a)) for a in
+                                   next(iter(summary["milestones"].values()))["reached"])])
+    head = (f"  {'agency':<{width}}  {'first':>6}  {'95% interval':<14}  {'reached':>7}  "
+            f"{'median':<10}  10%-90% of dates")
     for key, ms in summary["milestones"].items():
-        lines.append("")
-        lines.append(f"{ms['title']}  [{key}]")
-        lines.append(f"  {'agency':<12}{'first':>7}  {'95% interval':<16}{'reached':>8}  "
-                     f"{'median':<11} {'10%-90% of dates':<23}")
-        rows = sorted(ms["first"].items(), key=lambda kv: -kv[1]["p"])
-        for agency, f in rows:
+        lines += ["", f"{ms['title']}  [{key}]", head]
+        never = []
+        for agency, f in sorted(ms["first"].items(), key=lambda kv: -kv[1]["p"]):
             lo, hi = f["ci95"]
             interval = f"[{100 * lo:.1f}, {100 * hi:.1f}]"
             if agency == "none":
-                lines.append(f"  {'(nobody)':<12}{_pct(f['p']):>7}  {interval:<16}")
+                lines.append(f"  {'(nobody)':<{width}}  {_pct(f['p']):>6}  {interval:<14}")
                 continue
             r = ms["reached"][agency]
-            if r["median"]:
-                when = f"{r['median']:<11} {r['p10']} to {r['p90']}"
-            else:
-                when = "-"
-            lines.append(f"  {names.get(agency, agency):<12}{_pct(f['p']):>7}  "
-                         f"{interval:<16}{_pct(r['p']):>8}  {when}")
-    return "\n".join(lines)
+            if r["p"] == 0:
+                never.append(names.get(agency, agency))
+                continue
+            when = f"{r['median']:<10}  {r['p10']} to {r['p90']}"
+            lines.append(f"  {names.get(agency, agency):<{width}}  {_pct(f['p']):>6}  "
+                         f"{interval:<14}  {_pct(r['p']):>7}  {when}")
+        if never:
+            lines.append(f"  never reached by: {', '.join(never)}")
+    return "\n".join(line.rstrip() for line in lines)
