@@ -13,59 +13,12 @@ whatever N is.  Like :func:`racesim.montecarlo.execute`, the result does not dep
 
 from __future__ import annotations
 
-import multiprocessing
-from collections import deque
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 
 import numpy as np
 
-from .montecarlo import chunks
+from .montecarlo import execute_many as _execute_many
 from .plan import Plan
-from .replication import run_chunk
-
-_WORKER: dict = {}
-
-
-def _init_worker(plans: tuple[Plan, ...], seed: int) -> None:
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    _WORKER["plans"] = plans
-    _WORKER["seed"] = seed
-
-
-def _work(first: int, count: int) -> list[np.ndarray]:
-    return [run_chunk(p, _WORKER["seed"], first, count) for p in _WORKER["plans"]]
-
-
-def _serial(plans, seed, work) -> Iterator[list[np.ndarray]]:
-    for first, count in work:
-        yield [run_chunk(p, seed, first, count) for p in plans]
-
-
-def _pool(plans, seed, work, jobs) -> Iterator[list[np.ndarray]]:
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["racesim.replication"])
-    pool = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker,
-                               initargs=(tuple(plans), seed))
-    pending: deque[Future] = deque()
-    todo = iter(work)
-    try:
-        for item in todo:
-            pending.append(pool.submit(_work, *item))
-            if len(pending) >= 2 * jobs:
-                break
-        while pending:
-            result = pending.popleft().result()
-            nxt = next(todo, None)
-            if nxt is not None:
-                pending.append(pool.submit(_work, *nxt))
-            yield result
-    finally:
-        for f in pending:
-            f.cancel()
-        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def execute_many(plans: Sequence[Plan], seed: int, n: int, jobs: int = 1
@@ -75,10 +28,7 @@ def execute_many(plans: Sequence[Plan], seed: int, n: int, jobs: int = 1
     ``reached_k`` has shape (count, M_k, A_k): years from start, NaN = not reached.
     ``jobs`` > 1 runs chunks in a process pool; results are the same for any ``jobs``.
     """
-    work = chunks(0, n, jobs)
-    runner = _serial(plans, seed, work) if jobs <= 1 else _pool(plans, seed, work, jobs)
-    for (start, _), reached in zip(work, runner):
-        yield start, reached
+    return _execute_many(plans, seed, 0, n, jobs)
 
 
 def layout(plan: Plan, agency: int) -> tuple:

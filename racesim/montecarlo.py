@@ -12,14 +12,14 @@ import math
 import multiprocessing
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
 from .plan import Plan
-from .replication import run_chunk
+from .replication import run_chunks
 from .scenario import Scenario
 from .stats import Tally, days
 
@@ -38,56 +38,67 @@ def chunks(first: int, n: int, jobs: int) -> list[tuple[int, int]]:
 
 
 # -- executors ------------------------------------------------------------------------
+# Each executor runs every plan of ``plans`` on each chunk of ``work`` and yields, per
+# chunk and in order, the list of reach-time arrays (one per plan).
 _WORKER: dict = {}
 
 
-def _init_worker(plan: Plan, seed: int) -> None:
+def _init_worker(plans: tuple[Plan, ...], seed: int) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    _WORKER["plan"] = plan
+    _WORKER["plans"] = plans
     _WORKER["seed"] = seed
 
 
-def _work(first: int, count: int) -> np.ndarray:
-    return run_chunk(_WORKER["plan"], _WORKER["seed"], first, count)
+def _work(first: int, count: int) -> list[np.ndarray]:
+    return run_chunks(_WORKER["plans"], _WORKER["seed"], first, count)
 
 
-def _serial(plan: Plan, seed: int, work: list[tuple[int, int]]) -> Iterator[np.ndarray]:
+def _serial(plans: tuple[Plan, ...], seed: int, work: list[tuple[int, int]]
+            ) -> Iterator[list[np.ndarray]]:
     for first, count in work:
-        yield run_chunk(plan, seed, first, count)
+        yield run_chunks(plans, seed, first, count)
 
 
-def _pool(plan: Plan, seed: int, work: list[tuple[int, int]], jobs: int
-          ) -> Iterator[np.ndarray]:
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["racesim.replication"])
-    pool = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker,
-                               initargs=(plan, seed))
-    pending: deque[Future] = deque()
+def _in_order(submit: Callable, work: list[tuple[int, int]], window: int) -> Iterator:
+    """Submit chunks with at most ``window`` in flight; yield their results in order."""
+    pending: deque = deque()
     todo = iter(work)
     try:
         for item in todo:
-            pending.append(pool.submit(_work, *item))
-            if len(pending) >= 2 * jobs:
+            pending.append(submit(*item))
+            if len(pending) >= window:
                 break
         while pending:
             result = pending.popleft().result()
             nxt = next(todo, None)
             if nxt is not None:
-                pending.append(pool.submit(_work, *nxt))
+                pending.append(submit(*nxt))
             yield result
     finally:
         for f in pending:
             f.cancel()
+
+
+def _pool(plans: tuple[Plan, ...], seed: int, work: list[tuple[int, int]], jobs: int
+          ) -> Iterator[list[np.ndarray]]:
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["racesim.replication"])
+    pool = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker,
+                               initargs=(plans, seed))
+    try:
+        yield from _in_order(lambda first, count: pool.submit(_work, first, count),
+                             work, 2 * jobs)
+    finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
 DASK_CONNECT_TIMEOUT = "15s"
 
 
-def _dask(plan: Plan, seed: int, work: list[tuple[int, int]], jobs: int,
-          scheduler: str | None) -> Iterator[np.ndarray]:
+def _dask(plans: tuple[Plan, ...], seed: int, work: list[tuple[int, int]], jobs: int,
+          scheduler: str | None) -> Iterator[list[np.ndarray]]:
     """Chunks on a Dask distributed cluster: the one at ``scheduler``, or a local one
     with ``jobs`` single-threaded worker processes.  Workers need racesim installed."""
     try:
@@ -107,22 +118,12 @@ def _dask(plan: Plan, seed: int, work: list[tuple[int, int]], jobs: int,
         raise ExecutorError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
     try:
         workers = max(1, len(client.scheduler_info().get("workers", {})) or jobs)
-        remote_plan = client.scatter(plan, broadcast=True)
-        pending: deque = deque()
-        todo = iter(work)
-        for item in todo:
-            pending.append(client.submit(run_chunk, remote_plan, seed, *item, pure=False))
-            if len(pending) >= 3 * workers:
-                break
-        while pending:
-            result = pending.popleft().result()
-            nxt = next(todo, None)
-            if nxt is not None:
-                pending.append(client.submit(run_chunk, remote_plan, seed, *nxt, pure=False))
-            yield result
+        remote = client.scatter(plans, broadcast=True)
+        yield from _in_order(
+            lambda first, count: client.submit(run_chunks, remote, seed, first, count,
+                                               pure=False),
+            work, 3 * workers)
     finally:
-        for f in pending:
-            f.cancel()
         client.close()
         if cluster is not None:
             cluster.close()
@@ -135,23 +136,35 @@ class ExecutorError(RuntimeError):
 EXECUTORS = ("local", "dask")
 
 
-def execute(plan: Plan, seed: int, first: int, n: int, jobs: int = 1,
-            executor: str = "local", scheduler: str | None = None
-            ) -> Iterator[tuple[int, np.ndarray]]:
-    """Yield ``(first, reached)`` chunks covering replications first..first+n-1 in order.
+def execute_many(plans: Sequence[Plan], seed: int, first: int, n: int, jobs: int = 1,
+                 executor: str = "local", scheduler: str | None = None
+                 ) -> Iterator[tuple[int, list[np.ndarray]]]:
+    """Yield ``(first, [reached of each plan])`` chunks covering replications
+    first..first+n-1 in order; ``reached`` has shape (count, M, A), years, NaN = not
+    reached.
 
     ``executor``: ``local`` (in this process for one job, else a process pool) or
     ``dask`` (a Dask distributed cluster at ``scheduler``, or a local one)."""
+    plans = tuple(plans)
     work = chunks(first, n, jobs)
     if executor == "dask":
-        runner = _dask(plan, seed, work, jobs, scheduler)
+        runner = _dask(plans, seed, work, jobs, scheduler)
     elif executor != "local":
         raise ExecutorError(f"unknown executor {executor!r}; use one of {EXECUTORS}")
     elif jobs <= 1:
-        runner = _serial(plan, seed, work)
+        runner = _serial(plans, seed, work)
     else:
-        runner = _pool(plan, seed, work, jobs)
+        runner = _pool(plans, seed, work, jobs)
     for (start, _), reached in zip(work, runner):
+        yield start, reached
+
+
+def execute(plan: Plan, seed: int, first: int, n: int, jobs: int = 1,
+            executor: str = "local", scheduler: str | None = None
+            ) -> Iterator[tuple[int, np.ndarray]]:
+    """:func:`execute_many` for one plan: yields ``(first, reached)``."""
+    for start, (reached,) in execute_many((plan,), seed, first, n, jobs, executor,
+                                          scheduler):
         yield start, reached
 
 

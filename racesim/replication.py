@@ -57,3 +57,9 @@ def run_chunk(plan: Plan, seed: int, first: int, count: int) -> np.ndarray:
     for row in range(count):
         out[row] = Model(plan, draws, row, seed, first + row).run().reached
     return out
+
+
+def run_chunks(plans: tuple[Plan, ...], seed: int, first: int, count: int
+               ) -> list[np.ndarray]:
+    """The same replications of several plans (paired: see :mod:`racesim.lockstep`)."""
+    return [run_chunk(p, seed, first, count) for p in plans]
