@@ -65,6 +65,12 @@ def _load(path: str, overrides: tuple[str, ...]):
         _fail(exc.describe())
 
 
+# options shared by several commands
+_JOBS = click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True,
+                     help="Worker processes (0 = one per core). Results do not depend on it.")
+_FORCE = click.option("--force", is_flag=True, help="Replace an existing results folder.")
+
+
 @click.group(context_settings=CONTEXT)
 @click.version_option(__version__, "--version", prog_name="racesim")
 def main() -> None:
@@ -93,11 +99,10 @@ def validate(scenario: str) -> None:
               help="Number of replications [default: the scenario's `replications`].")
 @click.option("--seed", type=click.IntRange(min=0),
               help="Root seed [default: the scenario's `seed`].")
-@click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True,
-              help="Worker processes (0 = one per core). Results do not depend on it.")
+@_JOBS
 @click.option("-o", "--out", type=click.Path(file_okay=False),
               help="Results folder [default: results/<scenario name>].")
-@click.option("--force", is_flag=True, help="Replace an existing results folder.")
+@_FORCE
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
               help="Override one field, e.g. agencies.roscosmos.budget.annual=120 or "
                    "agencies.roscosmos.missions.luna27.success=0.5. Repeatable.")
@@ -239,8 +244,7 @@ def calibrate(record: str, until) -> None:
               help="Number of replications [default: the scenario's `replications`].")
 @click.option("--seed", type=click.IntRange(min=0),
               help="Root seed [default: the scenario's `seed`].")
-@click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True,
-              help="Worker processes (0 = one per core). Results do not depend on it.")
+@_JOBS
 @click.option("--scoring", type=click.Choice(["strict", "lenient"]), default="strict",
               show_default=True, help="strict: a partial landing (IM-1) does not count; "
               "lenient: it does.")
@@ -385,8 +389,7 @@ def _raw(path: str, overrides: tuple[str, ...]) -> dict:
               help="Replications of each scenario [default: A's `replications`].")
 @click.option("--seed", type=click.IntRange(min=0),
               help="Root seed of both runs [default: A's `seed`].")
-@click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True,
-              help="Worker processes (0 = one per core). Results do not depend on it.")
+@_JOBS
 @click.option("-o", "--out", type=click.Path(file_okay=False),
               help="Also write compare.json and compare.csv into this folder.")
 @click.option("--force", is_flag=True, help="Replace an existing --out folder.")
@@ -476,11 +479,10 @@ def compare_cmd(scenario_a: str, scenario_b: str | None, overrides: tuple[str, .
               show_default=True, help="Replications at each point.")
 @click.option("--seed", type=click.IntRange(min=0),
               help="Root seed, the same at every point [default: the scenario's `seed`].")
-@click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True,
-              help="Worker processes (0 = one per core). Results do not depend on it.")
+@_JOBS
 @click.option("-o", "--out", type=click.Path(file_okay=False),
               help="Results folder [default: results/<scenario name>-sweep].")
-@click.option("--force", is_flag=True, help="Replace an existing results folder.")
+@_FORCE
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
               help="Change a field at every point (like run --set). Repeatable.")
 @click.option("--no-plots", is_flag=True, help="Do not draw sweep.png/svg.")
@@ -572,11 +574,10 @@ def sweep_cmd(scenario: str, varies: tuple[str, ...], n: int, seed: int | None, 
               help="OAT: parameters printed and drawn (the CSV has all).")
 @click.option("--seed", type=click.IntRange(min=0),
               help="Root seed of every evaluation [default: the scenario's `seed`].")
-@click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True,
-              help="Worker processes (0 = one per core). Results do not depend on it.")
+@_JOBS
 @click.option("-o", "--out", type=click.Path(file_okay=False),
               help="Results folder [default: results/<scenario name>-sensitivity].")
-@click.option("--force", is_flag=True, help="Replace an existing results folder.")
+@_FORCE
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
               help="Change a field of the base scenario (like run --set). Repeatable.")
 @click.option("--no-plots", is_flag=True, help="Do not draw the chart.")
