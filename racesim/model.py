@@ -283,12 +283,16 @@ class Funding:
                 break
             q_end = (math.floor(t / QUARTER + EPS) + 1) * QUARTER
             seg_end = q_end if q_end < stop else stop
-            span = seg_end - t
+            # reservations always run to the next instalment, wherever this pass stops,
+            # so that computing up to any time retraces the same path
+            span = q_end - t
             self._allocate(span)
             t_c = math.inf
             constrained = False
             for d in devs:
                 rem = d.remaining
+                if rem <= EPS:  # finished (when computing up to a given time)
+                    continue
                 if d.run >= rem - EPS:
                     if t + rem < t_c:
                         t_c = t + rem
@@ -297,7 +301,8 @@ class Funding:
             if not constrained:
                 # everyone runs at full rate: skip ahead over the quarters in which
                 # that goes on (no stalls, no completion) in one step
-                t_next = t + min(d.remaining for d in devs)  # the next completion
+                t_next = t + min([d.remaining for d in devs if d.remaining > EPS],
+                                 default=math.inf)  # the next completion
                 jump = self._funded_until(t, q_end, min(t_next, stop))
                 if jump > seg_end + EPS:
                     dt = jump - t
@@ -305,6 +310,8 @@ class Funding:
                         for d in devs:
                             self._story(d, t, dt, dt)  # resumes, if any
                     for d in devs:
+                        if d.remaining <= EPS:
+                            continue
                         d.remaining -= dt
                         for tr, r in d.shares:
                             tr.balance -= r * dt

@@ -293,3 +293,26 @@ def test_money_a_partner_cannot_match_goes_to_the_next_mission():
     # joint runs 0.05 years a quarter (p's 2.5 per quarter / 50 a year), costing o 2.5;
     # b needs 20 a quarter and gets it from o's remaining 22.5
     assert t == pytest.approx(1.0, abs=1e-9)
+
+
+@pytest.mark.parametrize("linked", [False, True])
+def test_replanning_mid_quarter_retraces_the_same_path(linked):
+    # a's two missions compete for its money; c's cost-free dummy, when linked to a's
+    # group by a (zero-cost) partner share, forces a's books to be re-planned at a
+    # random moment mid-quarter. That must not change anything for a.
+    def build(link):
+        dummy = mission("dummy", duration={"uniform": {"low": 0.01, "high": 0.2}},
+                        requires=["b.z"], achieves=[])
+        if link:
+            dummy["partners"] = {"a": 0.5}
+        return scenario({
+            "a": {"budget": {"annual": 100, "volatility": 0.3}, "missions": [
+                mission("x", duration={"lognormal": {"median": 3, "sigma": 0.3}}, cost=40),
+                mission("y", duration={"lognormal": {"median": 2, "sigma": 0.3}}, cost=300,
+                        achieves=["n"])]},
+            "b": {"missions": [mission("z", duration={"uniform": {"low": 0.1, "high": 4}},
+                                       achieves=[])]},
+            "c": {"missions": [dummy]},
+        }, milestones=["m", "n"])
+    plain, relinked = reached(build(False), 300), reached(build(linked), 300)
+    np.testing.assert_allclose(relinked[:, :, 0], plain[:, :, 0], rtol=0, atol=1e-9)
