@@ -32,13 +32,22 @@ TABLE_COLUMNS = ("replication", "milestone", "agency", "date", "year", "first")
 
 
 class ResultsExistError(Exception):
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, ours: bool = True):
         self.path = path
-        super().__init__(
-            f"{path} already holds results from an earlier run; racesim never replaces "
-            "results silently. Choose another folder with --out, or pass --force to "
-            "replace them."
-        )
+        if ours:
+            msg = (f"{path} already holds results from an earlier run; racesim never "
+                   "replaces results silently. Choose another folder with --out, or pass "
+                   "--force to replace them.")
+        else:
+            msg = (f"{path} exists and is not a racesim results folder (it holds other "
+                   "files); racesim will not write into it or replace it, even with "
+                   "--force. Choose another folder with --out.")
+        super().__init__(msg)
+
+
+#: every results folder racesim writes carries this file; only such folders (or empty
+#: ones) may be replaced with --force
+MARKER = ".racesim-results"
 
 
 # -- summary ----------------------------------------------------------------------------
@@ -193,22 +202,38 @@ def manifest(scenario: Scenario, seed: int, n: int, source: Path | None, seconds
     }
 
 
+def is_results_folder(path: Path) -> bool:
+    return (path / MARKER).is_file() or (path / "manifest.json").is_file()
+
+
 def check_writable(out: Path, force: bool) -> None:
-    """Refuse early (before any work) if ``out`` holds something and not ``force``."""
-    if out.exists() and not force:
-        if out.is_file() or any(out.iterdir()):
-            raise ResultsExistError(out)
+    """Refuse early (before any work) to write ``out`` unless it is new or empty, or
+    (with ``force``) an earlier racesim results folder.  Never anything else: not a
+    file, not a folder of other files, not the current folder or one above it."""
+    out = Path(out).resolve()
+    if not out.exists():
+        return
+    if out.is_file() or out == Path.cwd().resolve() or out in Path.cwd().resolve().parents:
+        raise ResultsExistError(out, ours=False)
+    if not any(out.iterdir()):
+        return
+    if not is_results_folder(out):
+        raise ResultsExistError(out, ours=False)
+    if not force:
+        raise ResultsExistError(out)
 
 
 @contextmanager
 def staged_folder(out: Path, force: bool):
     """Yield a temporary folder; on success it atomically becomes ``out``."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    out = Path(out).resolve()
     check_writable(out, force)
+    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     try:
         yield tmp
+        (tmp / MARKER).write_text("written by racesim; `--force` may replace this "
+                                  "folder\n", encoding="utf-8")
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -406,3 +406,29 @@ def test_precision(mini_scenario_path, tmp_path):
     _, rows = read_rows(out / "replications.csv")
     assert max(int(r["replication"]) for r in rows) < n
     assert f"{n:,}" in result.output and "precision" in result.output
+
+
+def test_force_never_replaces_a_folder_that_is_not_racesim_results(mini_scenario_path,
+                                                                     tmp_path, monkeypatch):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "thesis.txt").write_text("two years of work")
+    for extra in ((), ("--force",)):
+        result = invoke("run", mini_scenario_path, "-n", 10, "--out", notes, *extra)
+        assert result.exit_code != 0
+        assert "not a racesim results folder" in result.output
+        assert "Traceback" not in result.output
+    assert [p.name for p in notes.iterdir()] == ["thesis.txt"]
+    assert leftovers(tmp_path, "notes") == []
+    monkeypatch.chdir(notes)
+    result = invoke("run", mini_scenario_path, "-n", 10, "--out", ".", "--force")
+    assert result.exit_code != 0 and "not a racesim results folder" in result.output
+    assert [p.name for p in notes.iterdir()] == ["thesis.txt"]
+
+
+def test_force_replaces_only_what_racesim_wrote(mini_scenario_path, tmp_path):
+    out = tmp_path / "out"
+    run_ok(mini_scenario_path, out, "-n", 20)
+    assert (out / ".racesim-results").is_file()
+    run_ok(mini_scenario_path, out, "-n", 30, "--force")
+    assert read_json(out / "summary.json")["replications"] == 30
