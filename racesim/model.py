@@ -500,12 +500,14 @@ class Funding:
                     continue
                 run = d.run
                 alloc = d.alloc
-                for k, (_, r) in enumerate(d.shares):
+                for k, (tr, r) in enumerate(d.shares):
                     can = alloc[k] / r
                     if can < run:
                         run = can
+                        short = tr
                 if run < d.run - 1e-12:
                     d.run = run
+                    d.short = short  # the payer that holds it back (for the story)
                     changed = True
             if not changed:
                 break
@@ -513,7 +515,7 @@ class Funding:
             run = d.run
             for k, (tr, r) in enumerate(d.shares):
                 can = d.alloc[k] / r
-                if can < run:
+                if can < run - 1e-12 * (1.0 + run):  # not a rounding tie
                     run = can
                     d.short = tr
             d.run = run if run > EPS else 0.0

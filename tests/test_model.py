@@ -316,3 +316,16 @@ def test_replanning_mid_quarter_retraces_the_same_path(linked):
         }, milestones=["m", "n"])
     plain, relinked = reached(build(False), 300), reached(build(linked), 300)
     np.testing.assert_allclose(relinked[:, :, 0], plain[:, :, 0], rtol=0, atol=1e-9)
+
+
+def test_story_blames_the_partner_that_cannot_pay():
+    s = scenario({
+        "o": {"budget": {"annual": 1000},
+              "missions": [mission("joint", duration=2.0, cost=200, partners={"p": 0.1})]},
+        "p": {"budget": {"annual": 10},
+              "missions": [mission("own", duration=3.0, cost=30, achieves=[])]},
+    })
+    log = []
+    run_replication(Plan.from_scenario(s), 1, 0, log=log)
+    stalls = [e for e in log if e.kind == "stall" and e.mission == "joint"]
+    assert stalls and all(e.detail == "partner p cannot pay its share" for e in stalls)
