@@ -400,11 +400,7 @@ def from_data(data: Mapping, source: str | None = None, base_dir: Path | None = 
     ``base_dir`` is where relative paths in the scenario (the landing record) are
     resolved; ``set_paths`` are fields that came from ``--set`` (for the messages).
     """
-    issues = []
-    try:
-        data = resolve_records(data, base_dir)
-    except ScenarioError as exc:
-        issues.extend(exc.issues)
+    data, issues = resolve_records(data, base_dir)
     scenario = None
     try:
         scenario = Scenario.model_validate(data)
@@ -540,10 +536,15 @@ def _mark_overrides(issues: list[tuple[str, str]], set_paths: Sequence[str]
 # ---------------------------------------------------------------------------------------
 # success chances from the landing record
 # ---------------------------------------------------------------------------------------
-def resolve_records(data: Mapping, base_dir: Path | None) -> dict:
+def resolve_records(data: Mapping, base_dir: Path | None
+                    ) -> tuple[dict, list[tuple[str, str]]]:
     """Replace every ``success: {record: CLASS}`` with the Beta fitted to the landing
     record (see :mod:`racesim.calibrate`), using attempts up to ``record.until``
-    (default: the scenario's start)."""
+    (default: the scenario's start).
+
+    Returns the new data and the problems found; a reference that cannot be resolved is
+    replaced by a neutral placeholder, so that it is reported once, not again as an
+    unknown distribution."""
     import copy
 
     from . import calibrate
@@ -552,30 +553,42 @@ def resolve_records(data: Mapping, base_dir: Path | None) -> dict:
     refs = [(a, j, m) for a, j, m in _raw_missions(data)
             if isinstance(m.get("success"), dict) and "record" in m["success"]]
     if not refs:
-        return data
+        return data, []
+    placeholder = {"beta": {"a": 1.0, "b": 1.0}}
+    for _, _, m in refs:
+        spec, m["success"] = m["success"], placeholder
+        m["__record__"] = spec
+    issues: list[tuple[str, str]] = []
     settings = data.get("record") or {}
-    issues = []
     if not isinstance(settings, dict):
-        raise ScenarioError([("record", "expected a mapping {file: PATH, until: DATE}")])
-    unknown = [k for k in settings if k not in ("file", "until")]
-    for k in unknown:
-        issues.append((f"record.{k}", f"unknown field{_did_you_mean(str(k), ['file', 'until'])}"
-                       "; valid fields here are file, until"))
+        issues.append(("record", "expected a mapping {file: PATH, until: DATE}"))
+        settings = {}
+    for k in settings:
+        if k not in ("file", "until"):
+            issues.append((f"record.{k}", f"unknown field"
+                           f"{_did_you_mean(str(k), ['file', 'until'])}; valid fields here "
+                           "are file, until"))
     file = Path(settings.get("file", "../seeds/landings.csv"))
     if not file.is_absolute() and base_dir is not None:
         file = base_dir / file
-    until = settings.get("until", data.get("start"))
-    try:
-        until = _strict_date(until) if until is not None else None
-    except ValueError as exc:
-        issues.append(("record.until", str(exc)))
-        until = None
+    rows = None
     try:
         rows = calibrate.read_record(file)
     except calibrate.RecordError as exc:
-        raise ScenarioError([*issues, ("record.file", str(exc))]) from None
+        issues.append(("record.file", str(exc)))
+    try:
+        if "until" in settings:
+            until = _strict_date(settings["until"])
+        else:  # the start (an invalid start is reported on its own)
+            until = _strict_date(data.get("start"))
+    except ValueError as exc:
+        if "until" in settings:
+            issues.append(("record.until", str(exc)))
+        rows = None
     for a, j, m in refs:
-        spec = m["success"]
+        spec = m.pop("__record__")
+        if rows is None:
+            continue
         path = _mission_path(a, j, m.get("id")) + ".success"
         if len(spec) != 1:
             issues.append((path, "a record reference has the single key 'record'"))
@@ -594,9 +607,7 @@ def resolve_records(data: Mapping, base_dir: Path | None) -> dict:
             issues.append((path, f"no attempts in the record match {classes} up to {until}"))
             continue
         m["success"] = {"beta": {"a": f.a, "b": f.b}}
-    if issues:
-        raise ScenarioError(issues)
-    return data
+    return data, issues
 
 
 # ---------------------------------------------------------------------------------------

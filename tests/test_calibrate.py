@@ -104,3 +104,11 @@ def test_calibrate_command_prints_the_classes():
     out = CliRunner().invoke(main, ["calibrate", "--until", "2023-08-20"])
     assert out.exit_code == 0, out.output
     assert "first_attempt" in out.output and "crewed" in out.output
+
+
+def test_a_bad_start_is_one_problem_not_one_per_record_reference(tmp_path, record):
+    path = _scenario(tmp_path, record, "{record: later_attempt}")
+    path.write_text(path.read_text().replace("start: 2023-08-20", "start: 20/08/2023"))
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert [p for p, _ in info.value.issues] == ["start"]
