@@ -108,7 +108,7 @@ def validate(scenario: str) -> None:
                    "agencies.roscosmos.missions.luna27.success=0.5. Repeatable.")
 @click.option("--table", type=click.Choice(["csv", "csv.gz", "none"]), default="csv",
               show_default=True, help="Per-replication table format (none = skip it).")
-@click.option("--precision", type=click.FloatRange(min=0, min_open=True),
+@click.option("--precision", type=click.FloatRange(min=0, max=0.5, min_open=True),
               help="Add replications until every P(first) has a 95% half-width at most "
                    "this (e.g. 0.005).")
 @click.option("--max-replications", type=click.IntRange(min=1),
@@ -168,7 +168,7 @@ def run(scenario: str, n: int | None, seed: int | None, jobs: int, out: str | No
         _fail(str(exc))
     except KeyboardInterrupt:
         _fail("interrupted; no results were written.", 130)
-    click.echo(format_summary(summary, s))
+    click.echo(format_summary(summary, s, overrides))
     extra = f" (reached the requested precision with {result.n:,})" if precision else ""
     click.echo(f"\n{result.n:,} replications in {result.seconds:.1f} s{extra}; "
                f"results in {folder}/")

@@ -51,7 +51,9 @@ class ScenarioError(Exception):
         n = len(self.issues)
         if n == 1 and not self.issues[0][0]:
             return f"{where}{self.issues[0][1]}."
-        head = f"{where}{n} problem{'s' if n != 1 else ''} in the scenario"
+        options = all(p.startswith("--") for p, _ in self.issues)
+        what = "with the options" if options else "in the scenario"
+        head = f"{where}{n} problem{'s' if n != 1 else ''} {what}"
         body = "; ".join(f"{p}: {m}" if p else m for p, m in self.issues)
         return f"{head}: {body}."
 

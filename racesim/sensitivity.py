@@ -186,7 +186,8 @@ def resolve_outcome(scenario: Scenario, milestone: str, agency: str | None) -> N
         close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         return ScenarioError([(f"--{what}", f"no {what} {word!r} in scenario "
-                               f"{scenario.name!r}{hint}; its {what}s are "
+                               f"{scenario.name!r}{hint}; its "
+                               f"{'agencies' if what == 'agency' else what + 's'} are "
                                f"{', '.join(choices)}")])
 
     if milestone not in scenario.milestones:

@@ -14,7 +14,8 @@ def _pct(p: float) -> str:
     return f"{100 * p:.1f}%"
 
 
-def format_summary(summary: dict, scenario: Scenario | None = None) -> str:
+def format_summary(summary: dict, scenario: Scenario | None = None,
+                   overrides: tuple[str, ...] | list[str] = ()) -> str:
     """The run's table: per milestone, each agency that can reach it, sorted by its
     chance of being first; agencies that never reach it are listed on one line."""
     names = {k: short_name(a.name or k) for k, a in scenario.agencies.items()} \
@@ -22,6 +23,8 @@ def format_summary(summary: dict, scenario: Scenario | None = None) -> str:
     n = summary["replications"]
     lines = [f"{summary['scenario']}: {n:,} replications, seed {summary['seed']}, "
              f"horizon {summary.get('horizon', '?')}"]
+    if overrides:
+        lines.append("changed with --set: " + "; ".join(overrides))
     width = max([len("(nobody)"), *(len(names.get(a, a)) for a in
                                    next(iter(summary["milestones"].values()))["reached"])])
     head = (f"  {'agency':<{width}}  {'first':>6}  {'95% interval':<14}  {'reached':>7}  "
