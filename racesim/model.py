@@ -281,7 +281,7 @@ class Funding:
             if not devs:
                 t = stop
                 break
-            q_end = (math.floor(t / QUARTER + EPS) + 1) * QUARTER
+            q_end = (math.floor((t + EPS) / QUARTER) + 1) * QUARTER
             seg_end = q_end if q_end < stop else stop
             # reservations always run to the next instalment, wherever this pass stops,
             # so that computing up to any time retraces the same path
@@ -356,29 +356,42 @@ class Funding:
 
     def _funded_until(self, t: float, q_end: float, target: float) -> float:
         """With every development at full rate from ``t``, the latest time up to
-        ``target`` before which no payer runs dry: ``target`` itself, or the start of
-        the first quarter in which someone would (never before ``q_end``)."""
+        ``target`` until which that goes on: ``target`` itself, or the first quarter
+        boundary at which some payer cannot reserve the whole next quarter for everyone
+        it pays for, or the start of a quarter in which its money would run dry (never
+        before ``q_end``)."""
         limit = target
         for tr in self.trs:
+            pays = [(r, d.remaining) for d, r, _ in tr.pays if d.remaining > EPS]
             rate = 0.0
-            for _, r, _ in tr.pays:
+            for r, _ in pays:
                 rate += r
             if rate <= 0:
                 continue
-            balance = tr.balance  # everything due up to t has arrived
+            tol = EPS * rate
+            balance = tr.balance  # received so far; spending is subtracted below
             q = tr.next_q  # the instalment due at q_end
             b = q_end
             while b < limit - EPS:
-                # a quarter's low point is just before the next instalment
-                if balance - rate * (b - t) < -EPS * rate:
+                low = balance - rate * (b - t)  # just before the instalment at b
+                if low < -tol:
                     limit = max(b - QUARTER, q_end)
                     break
-                if q < tr.n_q:
-                    balance += tr.quarterly[q >> 2]
-                    q += 1
+                got = tr.quarterly[q >> 2] if q < tr.n_q else 0.0
+                # at b, everyone it pays for reserves the coming quarter
+                elapsed = b - t
+                need = 0.0
+                for r, rem in pays:
+                    left = rem - elapsed
+                    need += r * (left if left < QUARTER else QUARTER)
+                if low + got < need - tol:
+                    limit = b
+                    break
+                balance += got
+                q += 1
                 b += QUARTER
             else:
-                if balance - rate * (limit - t) < -EPS * rate:
+                if balance - rate * (limit - t) < -tol:
                     limit = max(b - QUARTER, q_end)
         return limit
 
@@ -421,7 +434,7 @@ class Funding:
         n_inst = tr.n_q
         done_at = None
         # quarter boundaries are multiples of 0.25: exact in binary floating point
-        seg_end = (math.floor(t / QUARTER + EPS) + 1) * QUARTER
+        seg_end = (math.floor((t + EPS) / QUARTER) + 1) * QUARTER
         while True:
             if seg_end > stop:
                 seg_end = stop
@@ -715,7 +728,7 @@ class Model:
         dead = self._dead
         while stack:
             j = stack.pop()
-            if dead[j]:
+            if dead[j] or self._succeeded[j]:  # a success stands whatever came before
                 continue
             dead[j] = True
             m = self.plan.missions[j]

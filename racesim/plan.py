@@ -13,7 +13,7 @@ from functools import cached_property
 
 from .distributions import Dist
 from .scenario import Scenario
-from .timeutil import years_between
+from .timeutil import to_date, years_between
 
 #: attempt outcomes drawn in the replication's fixed block; later ones come from an
 #: extra stream per mission (see :mod:`racesim.streams`)
@@ -158,13 +158,11 @@ class Plan:
                 refs[f"{a}.{m.id}"] = len(refs)
 
         def anniversary(k: int):
-            try:
-                return start.replace(year=start.year + k)
-            except ValueError:  # 29 February
-                return start.replace(year=start.year + k, day=28)
+            return to_date(start, k)
 
         def window(sh) -> tuple[int, int]:
-            # budget year k "begins" on the k-th anniversary of start
+            # budget year k begins (and pays its first instalment) k years of 365.25
+            # days after start
             ks = [k for k in range(n_years)
                   if (sh.from_ is None or anniversary(k) >= sh.from_)
                   and (sh.until is None or anniversary(k) <= sh.until)]

@@ -329,3 +329,42 @@ def test_story_blames_the_partner_that_cannot_pay():
     run_replication(Plan.from_scenario(s), 1, 0, log=log)
     stalls = [e for e in log if e.kind == "stall" and e.mission == "joint"]
     assert stalls and all(e.detail == "partner p cannot pay its share" for e in stalls)
+
+
+def test_skipping_ahead_keeps_the_priority_of_missions_listed_first():
+    # at 1.0 the balance (160) cannot cover big's quarter (250): big, listed first, takes
+    # it all and small waits, though the total balance would last until small is done
+    s = scenario({"a": {"budget": {"annual": 240}, "missions": [
+        mission("x", duration=0.9, achieves=[]),
+        mission("big", duration=1.0, cost=1000, requires=["x"], achieves=[]),
+        mission("small", duration=0.2, cost=80, requires=["x"]),
+    ]}})
+    silent = reached(s, 1)[0, 0, 0]
+    log = []
+    run_replication(Plan.from_scenario(s), 1, 0, log=log)
+    stalls = [e.time for e in log if e.kind == "stall" and e.mission == "small"]
+    assert stalls and stalls[0] == pytest.approx(1.0)
+    assert silent > 1.1 + 0.25  # not at 1.1, as if nothing had to wait
+
+
+def test_a_pre_start_success_is_not_undone_by_a_later_failure():
+    s = scenario({"a": {"missions": [
+        mission("i", duration=1.0, success=0.0, achieves=[]),
+        {"id": "j", "succeeded": "2029-01-01", "requires": ["i"]},
+        mission("k", duration=2.0, requires=["j"]),
+    ]}})
+    assert reached(s, 5)[:, 0, 0] == pytest.approx([2.0] * 5)
+
+
+def test_an_instalment_is_never_spent_a_quarter_early():
+    # x ends a hair (5e-10 years) before a quarter boundary
+    s = scenario({"a": {"budget": {"annual": 40}, "missions": [
+        mission("x", duration=0.4999999995, achieves=[]),
+        mission("y", duration=0.45, cost=45, requires=["x"]),
+    ]}})
+    t = reached(s, 1)[0, 0, 0]
+    # 10 per quarter, 20 saved by 0.5; y spends 100/yr: 45 is all paid by the instalment
+    # at 1.0 (20 + 10 + 10 = 40 by 0.75 ... 45 needs the one at 1.0), done 0.05 after it
+    assert t == pytest.approx(1.05, abs=1e-6)
+    log = []
+    run_replication(Plan.from_scenario(s), 1, 0, log=log)  # the story runs too
