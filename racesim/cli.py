@@ -80,6 +80,12 @@ def main() -> None:
     `racesim validate FILE`; redraw a results folder's plots or report with
     `racesim plot RESULTS` or `racesim report RESULTS`.
     """
+    import signal
+
+    def _terminate(_signum, _frame):  # `kill` stops a run as cleanly as Ctrl-C does
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
 
 
 @main.command(context_settings=CONTEXT)

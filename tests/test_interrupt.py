@@ -25,8 +25,9 @@ agencies:
 """
 
 
-@pytest.mark.parametrize("jobs", ["1", "2"])
-def test_ctrl_c_leaves_nothing_behind(tmp_path, jobs):
+@pytest.mark.parametrize(("jobs", "sig"), [("1", signal.SIGINT), ("2", signal.SIGINT),
+                                          ("2", signal.SIGTERM)])
+def test_ctrl_c_leaves_nothing_behind(tmp_path, jobs, sig):
     scenario = tmp_path / "long.yaml"
     scenario.write_text(SCENARIO)
     out = tmp_path / "results" / "long"
@@ -36,7 +37,10 @@ def test_ctrl_c_leaves_nothing_behind(tmp_path, jobs):
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     time.sleep(3.0)  # well into the run (workers started, table being written)
     assert proc.poll() is None
-    os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+    if sig == signal.SIGINT:
+        os.killpg(proc.pid, sig)  # what a terminal's Ctrl-C does: the whole group
+    else:
+        os.kill(proc.pid, sig)  # `kill PID`: only racesim itself is told
     try:
         _, err = proc.communicate(timeout=30)
     except subprocess.TimeoutExpired:
