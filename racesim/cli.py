@@ -406,8 +406,13 @@ def compare_cmd(scenario_a: str, scenario_b: str | None, overrides: tuple[str, .
 
     \b
     Examples:
-      racesim compare scenarios/base.yaml --set agencies.roscosmos.budget.annual=120
-      racesim compare scenarios/base.yaml my_variant.yaml -n 5000 --out results/cmp
+      racesim compare scenarios/base.yaml \\
+          --set agencies.roscosmos.budget.annual=120
+      racesim compare scenarios/base.yaml my_variant.yaml \\
+          -n 5000 --out results/cmp
+
+    B is a second scenario file, or A changed by --set (at least one of the two is
+    needed: A against itself would show nothing).
 
     Both scenarios run the same replications at the same seed: replication i of A and
     of B use the same random numbers, agency by agency (common random numbers). So B-A
@@ -424,6 +429,9 @@ def compare_cmd(scenario_a: str, scenario_b: str | None, overrides: tuple[str, .
     from . import compare as cmp
     from .results import manifest, staged_folder, write_json
 
+    if scenario_b is None and not overrides and not overrides_a:
+        _fail(f"compare needs something to compare {scenario_a} with: a second scenario "
+              "file B, or --set PATH=VALUE to make B from A (see racesim compare --help).")
     a = _load(scenario_a, overrides_a)
     b = _load(scenario_b or scenario_a, overrides)
     n = n or a.replications
@@ -479,8 +487,7 @@ def compare_cmd(scenario_a: str, scenario_b: str | None, overrides: tuple[str, .
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("--vary", "varies", multiple=True, required=True, metavar="PATH=LOW:HIGH:STEPS",
               help="A field to vary over STEPS evenly spaced values from LOW to HIGH (both "
-                   "included), e.g. agencies.isro.missions.lupex.success=0.4:0.9:6. "
-                   "Repeat for a grid of every combination.")
+                   "included); see the examples. Repeat for a grid of every combination.")
 @click.option("-n", "--replications", "n", type=click.IntRange(min=1), default=1000,
               show_default=True, help="Replications at each point.")
 @click.option("--seed", type=click.IntRange(min=0),
@@ -498,7 +505,8 @@ def sweep_cmd(scenario: str, varies: tuple[str, ...], n: int, seed: int | None, 
 
     \b
     Examples:
-      racesim sweep scenarios/base.yaml --vary agencies.roscosmos.budget.annual=50:250:5
+      racesim sweep scenarios/base.yaml \\
+          --vary agencies.roscosmos.budget.annual=50:250:5
       racesim sweep scenarios/base.yaml \\
           --vary agencies.isro.missions.lupex.success=0.4:0.9:6 \\
           --vary agencies.isro.missions.lupex.duration=2:5:4
@@ -510,7 +518,8 @@ def sweep_cmd(scenario: str, varies: tuple[str, ...], n: int, seed: int | None, 
 
     Writes sweep.csv (one row per point, milestone and agency: the varied values,
     P(first) with its 95% interval, P(reached), the median date) and sweep.png/svg
-    (P(first) and the median date against the first --vary field, one line per agency).
+    (P(first) and the median date against the first --vary field, one line per agency,
+    with a line style per value of a second --vary field).
     """
     from . import sweep as sw
     from .results import manifest, staged_folder, write_json
@@ -575,7 +584,8 @@ def sweep_cmd(scenario: str, varies: tuple[str, ...], n: int, seed: int | None, 
               show_default=True, help="Replications per evaluated scenario (kept small "
                                       "so a default run is quick).")
 @click.option("--samples", type=click.IntRange(min=2), default=32, show_default=True,
-              help="Sobol: base samples (a power of 2); it runs samples x (k+2) scenarios.")
+              help="Sobol: base samples (a power of 2); it runs the base scenario and "
+                   "samples x (k+2) sampled ones.")
 @click.option("--top", type=click.IntRange(min=1), default=20, show_default=True,
               help="OAT: parameters printed and drawn (the CSV has all).")
 @click.option("--seed", type=click.IntRange(min=0),
@@ -597,8 +607,9 @@ def sensitivity_cmd(scenario: str, milestone: str, agency: str | None,
     Examples:
       racesim sensitivity scenarios/base.yaml -m south_polar_landing
       racesim sensitivity scenarios/base.yaml -m crewed_landing -a cnsa \\
+          --method sobol \\
           --range agencies.cnsa.missions.crewed.success=0.5:0.95 \\
-          --range agencies.nasa.missions.artemis3.success=0.5:0.95 --method sobol
+          --range agencies.nasa.missions.artemis3.success=0.5:0.95
 
     One at a time (oat, the default): each parameter in turn goes to its low and its
     high value, everything else at base, and parameters are ranked by the swing
@@ -638,19 +649,36 @@ def sensitivity_cmd(scenario: str, milestone: str, agency: str | None,
     if not params:
         _fail(f"{scenario}: no numeric parameter can vary; give --range PATH=LOW:HIGH.")
     evaluations = 1 + (2 * len(params) if method == "oat" else samples * (len(params) + 2))
-    click.echo(f"{base.name}: {evaluations:,} scenarios x {n:,} replications, seed {seed}",
-               err=True)
+    what = (f"the base and {evaluations - 1:,} samples" if method == "sobol" else
+            f"the base and {len(params):,} parameters at low and high")
+    click.echo(f"{base.name}: {evaluations:,} scenarios ({what}) x {n:,} replications, "
+               f"seed {seed}", err=True)
     progress = _Progress(evaluations * n, "sensitivity")
     t0 = time.perf_counter()
+    report = progress
+    if not progress.enabled:  # no terminal (a log, a pipe): a plain line every 10%
+        tenths = [0]
+
+        def report(k: int) -> None:
+            progress(k)
+            tenth = min(10, progress.done * 10 // max(1, progress.total))
+            if tenth <= tenths[0]:
+                return
+            tenths[0] = tenth
+            elapsed = time.perf_counter() - t0
+            left = elapsed * max(0, progress.total - progress.done) / max(1, progress.done)
+            click.echo(f"sensitivity: {10 * tenth}% ({progress.done // evaluations:,} of "
+                       f"{n:,} replications of {evaluations:,} scenarios), "
+                       f"{elapsed:,.0f} s elapsed, about {left:,.0f} s left", err=True)
     try:
         with staged_folder(folder, force) as tmp:
             try:
                 if method == "oat":
                     result = sens.one_at_a_time(base, milestone, agency, params, n, seed,
-                                                jobs, progress)
+                                                jobs, report)
                 else:
                     result = sens.sobol(base, milestone, params, agency, samples, n, seed,
-                                        jobs, progress)
+                                        jobs, report)
             finally:
                 progress.close()
             write_json(tmp / "sensitivity.json", result.to_dict())

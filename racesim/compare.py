@@ -224,12 +224,14 @@ def format_comparison(result: dict, names: dict[str, str] | None = None) -> str:
     labels = {who: "(nobody)" if who == "none" else names.get(who, who)
               for ms in result["milestones"].values() for who in ms["first"]}
     w = max(12, *(len(x) + 2 for x in labels.values()))
+    # the widest interval ("[-100.0, +100.0] *") still leaves two spaces before the dates
+    iw = 18
     for key, ms in result["milestones"].items():
         lines.append("")
         lines.append(f"{ms['title']}  [{key}]")
         for measure in ("first", "reached"):
             extra = "  median date A -> B" if measure == "reached" else ""
-            lines.append(f"  {measure:<{w}}{'A':>7}{'B':>8}{'B-A':>8}  {'95% interval':<16}"
+            lines.append(f"  {measure:<{w}}{'A':>7}{'B':>8}{'B-A':>8}  {'95% interval':<{iw}}"
                          f"{extra}".rstrip())
             for who, e in ms[measure].items():
                 lo, hi = e["ci95"]
@@ -241,7 +243,7 @@ def format_comparison(result: dict, names: dict[str, str] | None = None) -> str:
                 if measure == "reached" and (e["a"]["median"] or e["b"]["median"]):
                     when = f"{e['a']['median'] or '-':>10} -> {e['b']['median'] or '-'}"
                 line = (f"  {labels[who]:<{w}}{_pct(e['a']['p']):>7}{_pct(e['b']['p']):>8}"
-                        f"{_pts(e['diff']):>8}  {interval:<16}{when}")
+                        f"{_pts(e['diff']):>8}  {interval:<{iw}}  {when}")
                 lines.append(line.rstrip())
     lines.append("")
     lines.append("B-A and its interval are in percentage points; * marks a difference whose "

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator, PercentFormatter
+from matplotlib.ticker import FixedLocator, MultipleLocator, PercentFormatter
 
 from .timeutil import decimal_year
 
@@ -68,6 +68,15 @@ def _milestone(summary: dict, milestone: str) -> dict:
 def _agencies(ms: dict) -> list[str]:
     """The scenario's agency order (``reached`` lists every agency, in order)."""
     return list(ms["reached"])
+
+
+def first_order(ms: dict) -> list[str]:
+    """The agencies of one milestone's summary in the order of the printed table: by
+    chance of being first, highest first (ties keep the scenario's order), then
+    ``"none"`` (nobody) last."""
+    agencies = _agencies(ms)
+    ranked = sorted(agencies, key=lambda a: -ms["first"][a]["p"])
+    return [*ranked, "none"] if "none" in ms["first"] else ranked
 
 
 def _label(agency: str, names: Mapping[str, str] | None) -> str:
@@ -135,16 +144,38 @@ def _pct(p: float) -> str:
     return f"{100 * p:.0f}%"
 
 
+def _legend_columns(longest: int, entries: int, width_chars: int = 96) -> int:
+    """How many legend columns of labels up to ``longest`` characters fit side by side
+    in about ``width_chars`` characters of 9-point text (at most 3, at least 1)."""
+    return max(1, min(3, entries, width_chars // (longest + 8)))
+
+
+def _year_step(span: float, max_ticks: int = 9) -> int:
+    """A round step (1, 2, 5, 10, 20, 25, 50, ... years) that puts at most ``max_ticks``
+    year labels on a span of ``span`` years, so that they never run together."""
+    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000):
+        if span / step < max_ticks:
+            return step
+    return max(1, math.ceil(span / max_ticks))
+
+
 def _year_axis(ax: Axes, start: float, end: float, room: float = 0.0) -> None:
     """Years on the x-axis from ``start`` to ``end`` (plus ``room``, a fraction of the
-    span, for labels), with the horizon marked."""
+    span, for labels), with the horizon marked.  Labelled ticks fall on whole years a
+    round step apart and within ``start`` to ``end``; minor ticks mark the years between."""
     pad = 0.01 * (end - start)
     ax.set_xlim(start - pad, end + pad + room * (end - start))
     ax.axvline(end, color="#999999", ls=":", lw=1, zorder=1)
+    # inside the top-left of the horizon line, on a white box so no curve runs through it
     ax.annotate("horizon", (end, 1), xycoords=("data", "axes fraction"), xytext=(-3, -3),
-                textcoords="offset points", ha="right", va="top", fontsize=8, color="#777777")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=12))
+                textcoords="offset points", ha="right", va="top", fontsize=8, color="#666666",
+                zorder=5, bbox={"boxstyle": "square,pad=0.15", "fc": "white", "ec": "none"})
+    step = _year_step(end - start)
+    first = math.ceil(start / step) * step
+    ax.xaxis.set_major_locator(FixedLocator(list(range(first, math.floor(end) + 1, step))))
     ax.xaxis.set_major_formatter(lambda x, _pos: f"{x:.0f}")
+    if step > 1:
+        ax.xaxis.set_minor_locator(MultipleLocator(1 if step <= 10 else step / 5))
     ax.set_xlabel("year")
 
 
@@ -152,13 +183,14 @@ def _year_axis(ax: Axes, start: float, end: float, room: float = 0.0) -> None:
 def plot_first(summary: dict, milestone: str, ax: Axes | None = None, *,
                names: Mapping[str, str] | None = None) -> Axes:
     """The chance that each agency (and nobody) is the first to reach ``milestone``,
-    as horizontal bars with their 95% intervals.  ``names`` maps agency keys to the
-    names shown (default: the keys)."""
+    as horizontal bars with their 95% intervals, top to bottom in the order of the
+    printed table (:func:`first_order`: most likely first, nobody last).  ``names`` maps
+    agency keys to the names shown (default: the keys)."""
     ms = _milestone(summary, milestone)
     agencies = _agencies(ms)
     colors = agency_colors(agencies)
     ax = _new_axes(ax, (7, 1.2 + 0.45 * (len(agencies) + 1)))
-    rows = [*agencies, "none"]
+    rows = first_order(ms)
     for y, agency in enumerate(rows):
         f = ms["first"][agency]
         p, (lo, hi) = f["p"], f["ci95"]
@@ -189,7 +221,7 @@ def plot_reached(summary: dict, dates: list[dict], milestone: str, ax: Axes | No
     ms = _milestone(summary, milestone)
     agencies = _agencies(ms)
     colors = agency_colors(agencies)
-    ax = _new_axes(ax, (9, 4.8))
+    ax = _new_axes(ax, (9, 4.6 + 0.22 * math.ceil((len(agencies) + 1) / 2)))
     start, end = _span(summary, dates)
     for agency in [*agencies, "first"]:
         rows = _series(dates, milestone, agency)
@@ -200,16 +232,21 @@ def plot_reached(summary: dict, dates: list[dict], milestone: str, ax: Axes | No
         first = agency == "first"
         ax.step(x, y, where="post", color=colors[agency], lw=2.6 if first else 1.8,
                 ls="--" if first else "-", zorder=3 if first else 2,
-                label=f"{_label(agency, names)}: {_pct(final)} by the horizon",
+                label=f"{_label(agency, names)}: {_pct(final)}",
                 gid=artist_gid("reached", milestone, agency))
     _year_axis(ax, start, end)
-    ax.set_ylim(0, 1.02)
+    ax.set_ylim(0, 1.1)  # headroom above 100% for the horizon label
+    ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1])
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_ylabel("chance of having got there")
     ax.set_title(f"{ms['title']}\nChance of having got there by each date", fontsize=11)
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=min(3, len(agencies) + 1),
-              fontsize=9, frameon=False)
+    # below the axes, as wide as the axes at most: constrained layout makes room for it
+    longest = max(len(line.get_label()) for line in ax.get_lines()
+                  if not line.get_label().startswith("_"))
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=_legend_columns(
+              longest, len(agencies) + 1), fontsize=9, frameon=False,
+              title="chance of having got there by the horizon", title_fontsize=9)
     ax.spines[["top", "right"]].set_visible(False)
     return ax
 
@@ -240,13 +277,14 @@ def plot_dates(summary: dict, dates: list[dict], milestone: str, ax: Axes | None
                 label=f"{_label(agency, names)}")
         ax.plot([q[0.25], q[0.75]], [y, y], color=color, lw=9, solid_capstyle="butt")
         ax.plot([q[0.5]], [y], "o", ms=7, mfc="white", mec=color, mew=2, zorder=3)
-        who = "somebody gets" if agency == "first" else "gets"
-        note = f"{who} there in {_pct(chance)} of runs"
-        ax.annotate(note, (q[0.9], y), xytext=(6, 0), textcoords="offset points",
-                    va="center", fontsize=9)
+        # in a column right of the axes, clear of the bars and of the horizon line
+        ax.annotate(f"{_pct(chance)} of runs", (1, y), xycoords=("axes fraction", "data"),
+                    xytext=(6, 0), textcoords="offset points", va="center", fontsize=9)
+    ax.annotate("gets there in", (1, 1), xycoords="axes fraction", xytext=(6, 0),
+                textcoords="offset points", va="bottom", fontsize=9, color="#555555")
     ax.set_yticks(range(len(rows)), [_label(a, names) for a in rows])
     ax.set_ylim(len(rows) - 0.4, -0.6)
-    _year_axis(ax, start, end, room=0.14)
+    _year_axis(ax, start, end)
     ax.set_xlabel("year   (dot: median date;  thick bar: middle 50% of dates;  "
                   "thin line: middle 80%)")
     ax.set_title(f"{ms['title']}\nWhen, in the runs where they get there", fontsize=11)
@@ -282,7 +320,8 @@ def figure_set(run: dict, kinds: tuple[str, ...] = KINDS) -> dict[str, Figure]:
                 fig = Figure(figsize=(7.5, 1.4 + 0.42 * (n + 1)), layout="constrained")
                 plot_first(summary, milestone, fig.add_subplot(), names=names)
             elif kind == "reached":
-                fig = Figure(figsize=(9, 4.8), layout="constrained")
+                fig = Figure(figsize=(9, 4.6 + 0.22 * math.ceil((n + 1) / 2)),
+                             layout="constrained")
                 plot_reached(summary, dates, milestone, fig.add_subplot(), names=names)
             elif kind == "dates":
                 fig = Figure(figsize=(9, 1.6 + 0.45 * (n + 1)), layout="constrained")

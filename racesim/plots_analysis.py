@@ -9,11 +9,14 @@ every other racesim plot.
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from collections.abc import Mapping, Sequence
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, Locator, PercentFormatter
 
 try:  # one colour per agency in every racesim plot
     from .plots import agency_colors
@@ -33,6 +36,7 @@ except ImportError:  # pragma: no cover - racesim.plots not present
 
 
 LINESTYLES = ("-", "--", ":", "-.")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 MEASURES = {"p_first": "P(first)", "p_reached": "P(reached by the horizon)",
             "median_year": "median date of reaching it"}
 
@@ -50,15 +54,119 @@ def _fmt(v) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 
+def _style(c: int) -> tuple[str, str]:
+    """Line style and marker of the ``c``-th combination of the other varied fields:
+    the four line styles first, then the same with other markers."""
+    return LINESTYLES[c % len(LINESTYLES)], MARKERS[(c // len(LINESTYLES)) % len(MARKERS)]
+
+
+def _short(path: str) -> str:
+    """``agencies.isro.missions.lupex.duration`` -> ``lupex.duration``."""
+    return ".".join(path.split(".")[-2:])
+
+
+def _combo_label(others: Sequence[str], combo: tuple) -> str:
+    return ", ".join(f"{_short(p)} = {_fmt(v)}" for p, v in zip(others, combo))
+
+
+def _year_to_date(y: float) -> dt.date:
+    year = math.floor(y)
+    first = dt.date(year, 1, 1)
+    length = (dt.date(year + 1, 1, 1) - first).days
+    return first + dt.timedelta(days=round((y - year) * length))
+
+
+def _month_year(year: int, month: int) -> float:
+    first = dt.date(year, 1, 1)
+    length = (dt.date(year + 1, 1, 1) - first).days
+    return year + (dt.date(year, month, 1) - first).days / length
+
+
+class DateYearLocator(Locator):
+    """Ticks for an axis of decimal years: whole years a round step apart over spans of
+    a few years or more, else the first days of months a round step apart."""
+
+    def __init__(self, max_ticks: int = 6):
+        self.max_ticks = max_ticks
+        self.monthly = False
+
+    def __call__(self):
+        lo, hi = self.axis.get_view_interval()
+        return self.tick_values(lo, hi)
+
+    def tick_values(self, vmin, vmax):
+        lo, hi = sorted((vmin, vmax))
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            return []
+        if hi - lo >= 2.5:
+            self.monthly = False
+            step = next((s for s in (1, 2, 5, 10, 20, 50, 100) if (hi - lo) / s < self.max_ticks),
+                        100)
+            return [float(y) for y in range(math.ceil(lo / step) * step, math.floor(hi) + 1, step)]
+        self.monthly = True
+        months = (hi - lo) * 12
+        step = next((s for s in (1, 2, 3, 6, 12) if months / s < self.max_ticks), 12)
+        ticks = []
+        for year in range(math.floor(lo), math.floor(hi) + 1):
+            for month in range(1, 13, step):
+                t = _month_year(year, month)
+                if lo <= t <= hi:
+                    ticks.append(t)
+        return ticks
+
+
+def _date_axis(ax: Axes) -> None:
+    """Decimal years on the y-axis shown as years ("2028") or months ("2028-03")."""
+    lo, hi = ax.get_ylim()
+    if hi - lo < 0.5:  # a flat line: show half a year around it
+        mid = (lo + hi) / 2
+        ax.set_ylim(mid - 0.25, mid + 0.25)
+    locator = DateYearLocator()
+    ax.yaxis.set_major_locator(locator)
+
+    def fmt(y, _pos):
+        d = _year_to_date(y)
+        return f"{d:%Y-%m}" if locator.monthly else f"{d.year}"
+
+    ax.yaxis.set_major_formatter(FuncFormatter(fmt))
+
+
+def legend_handles(table: Sequence[Mapping], paths: Sequence[str], measure: str = "p_first",
+                   *, agencies: Sequence[str] | None = None,
+                   names: Mapping[str, str] | None = None) -> list[Line2D]:
+    """A compact legend for sweep plots: one entry per agency (its colour), then, with
+    more than one varied field, one entry per combination of the other fields (its line
+    style and marker, in grey)."""
+    if agencies is None:
+        agencies = list(dict.fromkeys(r["agency"] for r in table if r["agency"] != "none"))
+    colors = agency_colors(list(agencies))
+    who = [*agencies, "none"] if measure == "p_first" else list(agencies)
+    present = {r["agency"] for r in table}
+    handles = [Line2D([], [], color=colors[a], lw=2,
+                      label="(nobody)" if a == "none" else (names or {}).get(a, a))
+               for a in who if a in present]
+    others = list(paths[1:])
+    if others:
+        combos = list(dict.fromkeys(tuple(r[p] for p in others) for r in table))
+        for c, combo in enumerate(combos):
+            style, marker = _style(c)
+            handles.append(Line2D([], [], color="#555555", ls=style, marker=marker, ms=4,
+                                  lw=1.5, label=_combo_label(others, combo)))
+    return handles
+
+
 def plot_sweep(table: Sequence[Mapping], paths: Sequence[str], milestone: str,
                measure: str = "p_first", ax: Axes | None = None, *,
                agencies: Sequence[str] | None = None,
-               names: Mapping[str, str] | None = None) -> Axes:
+               names: Mapping[str, str] | None = None, legend: bool = True) -> Axes:
     """``measure`` (``p_first``, ``p_reached`` or ``median_year``) of each agency for
     ``milestone`` against the first varied parameter ``paths[0]``: one line per agency
     (and for P(first), a grey one for nobody).  With more varied parameters, each
-    combination of the others gets its own line style.  P(first) lines carry their 95%
-    interval as a band.  ``table`` is :func:`racesim.sweep.rows`."""
+    combination of the others gets its own line style (and marker).  P(first) lines
+    carry their 95% interval as a band; median dates show as years or months.  The
+    legend (unless ``legend`` is false) is compact, outside the axes on the right: the
+    agencies by colour, then the other fields' values by line style.  ``table`` is
+    :func:`racesim.sweep.rows`."""
     ax = _new_axes(ax, (7, 4.5))
     rows = [r for r in table if r["milestone"] == milestone]
     if agencies is None:
@@ -68,9 +176,8 @@ def plot_sweep(table: Sequence[Mapping], paths: Sequence[str], milestone: str,
     combos = list(dict.fromkeys(tuple(r[p] for p in others) for r in rows))
     who = [*agencies, "none"] if measure == "p_first" else list(agencies)
     for c, combo in enumerate(combos):
-        style = LINESTYLES[c % len(LINESTYLES)]
-        suffix = (" (" + ", ".join(f"{p.rsplit('.', 1)[-1]}={_fmt(v)}"
-                                   for p, v in zip(others, combo)) + ")") if others else ""
+        style, marker = _style(c)
+        suffix = f" ({_combo_label(others, combo)})" if others else ""
         for agency in who:
             pts = sorted((r[x_path], r[measure], r.get(f"{measure}_lo"), r.get(f"{measure}_hi"))
                          for r in rows if r["agency"] == agency
@@ -80,8 +187,8 @@ def plot_sweep(table: Sequence[Mapping], paths: Sequence[str], milestone: str,
             xs = [p[0] for p in pts]
             ys = [p[1] for p in pts]
             label = "(nobody)" if agency == "none" else (names or {}).get(agency, agency)
-            line, = ax.plot(xs, ys, style, marker="o", ms=3.5, color=colors[agency],
-                            label=label + suffix, lw=1.8)
+            line, = ax.plot(xs, ys, ls=style, marker=marker, ms=3.5, color=colors[agency],
+                            label=label + suffix, lw=1.8 if c == 0 else 1.4)
             line.set_gid(f"racesim-sweep-{measure}-{milestone}-{agency}")
             if measure == "p_first" and all(p[2] is not None for p in pts):
                 ax.fill_between(xs, [p[2] for p in pts], [p[3] for p in pts],
@@ -91,11 +198,14 @@ def plot_sweep(table: Sequence[Mapping], paths: Sequence[str], milestone: str,
     if measure.startswith("p_"):
         ax.set_ylim(-0.02, 1.02)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    elif measure == "median_year" and ax.get_lines():
+        _date_axis(ax)
     else:
         ax.ticklabel_format(axis="y", useOffset=False, style="plain")
     ax.grid(alpha=0.3)
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=8, frameon=False)
+    if legend and ax.get_lines():
+        ax.legend(handles=legend_handles(rows, paths, measure, agencies=agencies, names=names),
+                  fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
     return ax
 
 
@@ -103,16 +213,24 @@ def sweep_figure(table: Sequence[Mapping], paths: Sequence[str], milestones: Map
                  *, agencies: Sequence[str] | None = None,
                  names: Mapping[str, str] | None = None) -> Figure:
     """One row per milestone (``milestones``: key -> title): P(first) on the left, the
-    median date on the right, against the first varied parameter."""
+    median date on the right, against the first varied parameter; one legend for the
+    whole figure, outside the plots on the right (agencies by colour, the values of any
+    other varied fields by line style)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    fig = Figure(figsize=(12, 4.2 * len(milestones)), layout="constrained")
+    fig = Figure(figsize=(13, 0.6 + 3.3 * len(milestones)), layout="constrained")
     axes = fig.subplots(len(milestones), 2, squeeze=False)
     for (key, title), (left, right) in zip(milestones.items(), axes):
-        plot_sweep(table, paths, key, "p_first", left, agencies=agencies, names=names)
-        plot_sweep(table, paths, key, "median_year", right, agencies=agencies, names=names)
-        left.set_title(f"{title}: who gets there first", fontsize=10)
-        right.set_title(f"{title}: median date, when reached", fontsize=10)
+        plot_sweep(table, paths, key, "p_first", left, agencies=agencies, names=names,
+                   legend=False)
+        plot_sweep(table, paths, key, "median_year", right, agencies=agencies, names=names,
+                   legend=False)
+        left.set_title(f"{title}\nwho gets there first", fontsize=10)
+        right.set_title(f"{title}\nmedian date, when reached", fontsize=10)
+    handles = legend_handles(table, paths, "p_first", agencies=agencies, names=names)
+    if handles:
+        fig.legend(handles=handles, loc="outside right upper", fontsize=8, frameon=False,
+                   title="lines" if len(paths) > 1 else None, title_fontsize=8)
     FigureCanvasAgg(fig)
     return fig
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import math
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -88,8 +89,38 @@ def _interval(ci: list[float]) -> str:
     return f"{100 * ci[0]:.1f}–{100 * ci[1]:.1f}%"
 
 
-def _num(x: float) -> str:
-    return f"{x:,.6g}"
+def _num(x: float, digits: int = 3) -> str:
+    """A number people read: thousands separated and never in e-notation ("6,500",
+    "2,480", "12.3", "0.35"); values of 100 or more as whole numbers, smaller ones to
+    ``digits`` significant digits (trailing zeros dropped)."""
+    x = float(x)
+    if not math.isfinite(x):
+        return str(x)
+    if x == 0:
+        return "0"
+    if abs(x) >= 100 or x == round(x):
+        return f"{x:,.0f}"
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(x))))
+    text = f"{x:,.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _plain(x: float) -> str:
+    """A distribution parameter as written in a scenario: no separators, no e-notation."""
+    x = float(x)
+    if x == round(x) and abs(x) < 1e15:
+        return f"{x:.0f}"
+    return f"{x:.6f}".rstrip("0").rstrip(".")
+
+
+def _spec(d) -> str:
+    """A distribution as in scenario files, ``lognormal(median=6000, sigma=0.4)``."""
+    from .distributions import FAMILIES
+
+    names = FAMILIES.get(d.family)
+    if not names:
+        return str(d)
+    return f"{d.family}({', '.join(f'{k}={_plain(v)}' for k, v in zip(names, d.params))})"
 
 
 def _dist(value, unit: str = "", percent: bool = False) -> str:
@@ -105,8 +136,8 @@ def _dist(value, unit: str = "", percent: bool = False) -> str:
     if d.is_fixed:
         x = d.params[0]
         return _e(f"{100 * x:.0f}%" if percent else f"{_num(x)}{unit}")
-    mean = f"{100 * d.mean():.0f}%" if percent else f"{d.mean():,.3g}{unit}"
-    return f"{_e(str(d))}<br><span class=dim>mean {_e(mean)}</span>"
+    mean = f"{100 * d.mean():.0f}%" if percent else f"{_num(d.mean())}{unit}"
+    return f"{_e(_spec(d))}<br><span class=dim>mean {_e(mean)}</span>"
 
 
 def _swatch(color: str) -> str:
@@ -129,7 +160,8 @@ h1{font-size:28px;margin:0 0 6px}h2{font-size:21px;margin:36px 0 8px;
  border-bottom:2px solid #e3e3e3;padding-bottom:4px}h3{font-size:17px;margin:22px 0 6px}
 .meta,.dim{color:#666}.meta{font-size:13px}.lead{font-size:16px;max-width:80ch}
 table{border-collapse:collapse;margin:8px 0 14px;font-size:13.5px}
-th,td{border-bottom:1px solid #e6e6e6;padding:4px 10px;text-align:left;vertical-align:top}
+th,td{border-bottom:1px solid #e6e6e6;padding:4px 10px;text-align:left;vertical-align:top;
+ overflow-wrap:break-word}
 th{background:#f5f5f7;font-weight:600}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .nw{white-space:nowrap}
 tr.total td{border-top:2px solid #ccc}
@@ -141,6 +173,10 @@ figure{margin:10px 0 18px}figure svg{max-width:100%;height:auto;display:block}
 figcaption{color:#555;font-size:13px;max-width:90ch}
 .plots{display:grid;grid-template-columns:1fr;gap:4px}
 code{background:#f3f3f3;padding:0 3px;border-radius:3px}
+.variant{background:#fff6dd;border-left:4px solid #e0a800;padding:6px 12px;margin:10px 0;
+ font-size:15px}.variant code{background:#fdeeb8;overflow-wrap:anywhere}
+table.wide{width:100%;font-size:12px}table.wide th,table.wide td{padding:3px 6px}
+table.missions tr.agency td{background:#fafafa;font-weight:600;border-top:2px solid #ddd}
 """
 
 
@@ -148,6 +184,12 @@ def _header(run: dict) -> str:
     s, m, scen = run["summary"], run.get("manifest") or {}, run.get("scenario") or {}
     title = scen.get("title") or s["scenario"]
     out = [f"<h1>{_e(title)}</h1>"]
+    overrides = [str(o) for o in m.get("overrides") or []]
+    if overrides:
+        out.append("<p class=variant><b>Variant:</b> "
+                   + " · ".join(f"<code>{_e(o)}</code>" for o in overrides)
+                   + " <span class=dim>(changed from the scenario file with "
+                   "<code>--set</code>)</span></p>")
     out.append(
         f"<p class=meta>Scenario <code>{_e(s['scenario'])}</code> · "
         f"{s['replications']:,} replications · seed {_e(s['seed'])} · clock from "
@@ -275,11 +317,14 @@ def _assumptions(scen: Mapping, names: dict[str, str], colors: dict[str, str]) -
     out.append("</table>")
     out.append("<h3>Missions</h3><p class=dim>In each agency's priority order. Cost and "
                "development time are for the first attempt at full funding; success is the "
-               "chance that one attempt succeeds.</p><table><tr><th>agency</th>"
+               "chance that one attempt succeeds.</p><table class=\"wide missions\"><tr>"
                "<th>mission</th><th>cost (USD m)</th><th>development (years)</th>"
                "<th>dates</th><th>requires</th><th>success</th><th>attempts</th>"
                "<th>partners pay</th><th>achieves</th></tr>")
     for k, a in agencies.items():
+        if (a or {}).get("missions"):
+            out.append(f"<tr class=agency><td colspan=9>{_swatch(colors.get(k, '#000'))}"
+                       f"{_e(names.get(k, k))} <span class=dim>({_e(k)})</span></td></tr>")
         for m in (a or {}).get("missions") or []:
             dates = []
             if m.get("succeeded"):
@@ -290,8 +335,7 @@ def _assumptions(scen: Mapping, names: dict[str, str], colors: dict[str, str]) -
                                  for p, s in (m.get("partners") or {}).items())
             done = bool(m.get("succeeded"))
             out.append(
-                f"<tr><td class=nw>{_swatch(colors.get(k, '#000'))}{_e(names.get(k, k))}</td>"
-                f"<td>{_e(m.get('name') or m.get('id'))}"
+                f"<tr><td>{_e(m.get('name') or m.get('id'))}"
                 + (f" <span class=dim>({_e(m['id'])})</span>" if m.get("name") else "")
                 + f"</td><td>{'–' if done else _dist(m.get('cost'))}</td>"
                 f"<td>{'–' if done else _dist(m.get('duration'))}</td>"

@@ -426,7 +426,8 @@ def format_sobol(result: SobolResult) -> str:
 
     lines = [f"{result.scenario}: Sobol indices of P({result.agency} first at "
              f"{result.milestone}); {result.samples} base samples, "
-             f"{len(result.points):,} scenarios x {result.n:,} replications, seed {result.seed}",
+             f"{len(result.points) + 1:,} scenarios (the base and {len(result.points):,} "
+             f"samples) x {result.n:,} replications, seed {result.seed}",
              "",
              f"  {'#':>3}  {'parameter':<50}{'range':<16}{'S1':>7}{'+-':>7}{'ST':>8}{'+-':>7}"]
     for r in result.rows:

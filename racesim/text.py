@@ -17,7 +17,8 @@ def _pct(p: float) -> str:
 def format_summary(summary: dict, scenario: Scenario | None = None,
                    overrides: tuple[str, ...] | list[str] = ()) -> str:
     """The run's table: per milestone, each agency that can reach it, sorted by its
-    chance of being first; agencies that never reach it are listed on one line."""
+    chance of being first, then nobody; agencies that never reach it are listed on one
+    line."""
     names = {k: short_name(a.name or k) for k, a in scenario.agencies.items()} \
         if scenario else {}
     n = summary["replications"]
@@ -32,7 +33,9 @@ def format_summary(summary: dict, scenario: Scenario | None = None,
     for key, ms in summary["milestones"].items():
         lines += ["", f"{ms['title']}  [{key}]", head]
         never = []
-        for agency, f in sorted(ms["first"].items(), key=lambda kv: -kv[1]["p"]):
+        # agencies by their chance of being first, then "nobody" (as in plots and report)
+        for agency, f in sorted(ms["first"].items(),
+                                key=lambda kv: (kv[0] == "none", -kv[1]["p"])):
             lo, hi = f["ci95"]
             interval = f"[{100 * lo:.1f}, {100 * hi:.1f}]"
             if agency == "none":

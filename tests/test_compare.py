@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 
 import numpy as np
 import pytest
@@ -156,7 +157,8 @@ def test_cli_compare_prints_and_writes_the_comparison(mini_scenario_path, tmp_pa
         p.name for p in out.iterdir()}
     again = invoke("compare", mini_scenario_path, "--set", change, "-n", 50, "--out", out)
     assert again.exit_code != 0 and "--force" in again.output
-    forced = invoke("compare", mini_scenario_path, "-n", 50, "--out", out, "--force")
+    forced = invoke("compare", mini_scenario_path, "--set", change, "-n", 50, "--out", out,
+                    "--force")
     assert forced.exit_code == 0, forced.output
     assert json.loads((out / "compare.json").read_text())["replications"] == 50
 
@@ -174,3 +176,40 @@ def test_cli_compare_bad_input_fails_cleanly(mini_scenario_path, tmp_path):
         r = invoke("compare", mini_scenario_path, *args, "-n", 10)
         assert r.exit_code != 0 and isinstance(r.exception, SystemExit), r.output
         assert "Traceback" not in r.output and "racesim:" in r.output
+
+
+def test_cli_compare_without_b_or_set_is_an_error(mini_scenario_path, tmp_path):
+    """A alone would be compared with itself: refused with a clear message, exit 2."""
+    r = invoke("compare", mini_scenario_path, "-n", 10, "--out", tmp_path / "cmp")
+    assert r.exit_code == 2 and isinstance(r.exception, SystemExit), r.output
+    assert "racesim:" in r.output and "--set" in r.output and "B" in r.output
+    assert "Traceback" not in r.output and "B-A" not in r.output
+    assert not (tmp_path / "cmp").exists()
+    # changing only A is a real comparison (A' against the file as it is)
+    r = invoke("compare", mini_scenario_path, "--set-a",
+               "agencies.beta.missions.lander.success=0.8", "-n", 50)
+    assert r.exit_code == 0, r.output
+
+
+def test_cli_compare_table_columns_line_up(mini_scenario_path):
+    """Every row's interval ends at least two spaces before its dates, and the dates
+    start where the header's "median date" does."""
+    r = invoke("compare", mini_scenario_path, "--set",
+               "agencies.beta.missions.lander.success=0.95", "-n", 400)
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    header = next(x for x in lines if "median date A -> B" in x)
+    col = header.index("median date")
+    dated = [x for x in lines if re.search(r"\d{4}-\d\d-\d\d ->", x)]
+    assert dated
+    for line in dated:
+        assert line[col - 2:col] == "  ", line
+        assert re.match(r"\s*\d{4}-\d\d-\d\d ->", line[col - 2:]), line
+    assert not re.search(r"[\])*]\d{4}-", r.stdout)  # no "*2033-09-26"
+
+
+def test_compare_help_examples_are_not_rewrapped():
+    r = CliRunner().invoke(main, ["compare", "--help"], terminal_width=80)
+    assert r.exit_code == 0
+    assert "--set agencies.roscosmos.budget.annual=120" in r.output
+    assert all(len(line) <= 80 for line in r.output.splitlines()), r.output

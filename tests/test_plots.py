@@ -118,9 +118,32 @@ def test_plot_first(run, ax):
         assert len(bars) == 1 and isinstance(bars[0], Rectangle), agency
         assert bars[0].get_facecolor() == to_rgba(colors[agency])
         assert bars[0].get_width() == pytest.approx(f["p"])
-    # without names, the keys label the rows
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["alpha", "beta", "gamma", "nobody"]
+    # without names, the keys label the rows, in the order of the printed table
+    order = table_order(first)
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "nobody" if a == "none" else a for a in order]
     assert "First soft landing" in ax.get_title()
+
+
+def table_order(first: dict) -> list[str]:
+    """The printed table's order: by P(first), highest first (ties in scenario order),
+    nobody last."""
+    agencies = [a for a in first if a != "none"]
+    return [*sorted(agencies, key=lambda a: -first[a]["p"]), "none"]
+
+
+@pytest.mark.parametrize("milestone", ["landing", "orbit"])
+def test_plot_first_bars_follow_the_chance_of_being_first(run, ax, milestone):
+    first = run["summary"]["milestones"][milestone]["first"]
+    plots.plot_first(run["summary"], milestone, ax)
+    # bars top to bottom (the y-axis is inverted: smaller y is higher up)
+    ys = {a: by_gid(ax, "first", milestone, a)[0].get_center()[1] for a in first}
+    top_down = sorted(first, key=lambda a: ys[a])
+    assert top_down == table_order(first) == plots.first_order(
+        run["summary"]["milestones"][milestone])
+    assert top_down[-1] == "none"
+    chances = [first[a]["p"] for a in top_down[:-1]]
+    assert chances == sorted(chances, reverse=True)
 
 
 def test_plot_first_error_bars_are_the_summary_intervals(run, ax):
@@ -142,7 +165,9 @@ def test_plot_first_names_and_new_axes(run):
     try:
         assert isinstance(ax, Axes)
         labels = [t.get_text() for t in ax.get_yticklabels()]
-        assert labels == ["Alpha Agency", "beta", "gamma", "nobody"]
+        order = table_order(run["summary"]["milestones"]["orbit"]["first"])
+        shown = {"alpha": "Alpha Agency", "none": "nobody"}
+        assert labels == [shown.get(a, a) for a in order]
     finally:
         plt.close(ax.figure)
 
@@ -216,6 +241,39 @@ def test_date_quantiles_match_the_summary(run):
                 assert q[f] == pytest.approx(year(r[key]), abs=2e-4), (m, agency, key)
 
 
+@pytest.mark.parametrize("kind", ["reached", "dates"])
+def test_year_labels_and_legend_fit(run, kind):
+    """Year labels are whole years a round step apart that do not overlap, the legend
+    and every label lie inside the figure, and the horizon label is clear of the
+    curves (above 100% in the reached plot)."""
+    fig = plots.figure_set(run, kinds=(kind,))[f"landing_{kind}"]
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    ticks = [t for t in ax.get_xticklabels() if t.get_text()]
+    assert 2 <= len(ticks) <= 9
+    years = [int(t.get_text()) for t in ticks]
+    step = years[1] - years[0]
+    assert step in (1, 2, 5, 10) and all(b - a == step for a, b in zip(years, years[1:]))
+    boxes = [t.get_window_extent(renderer) for t in ticks]
+    assert all(a.x1 < b.x0 for a, b in zip(boxes, boxes[1:]))  # no "20242026..."
+    figbox = fig.bbox
+    for artist in [ax.get_legend(), *ax.texts, ax.title]:
+        if artist is None:
+            continue
+        box = artist.get_window_extent(renderer)
+        assert figbox.x0 - 1 <= box.x0 and box.x1 <= figbox.x1 + 1, artist
+        assert figbox.y0 - 1 <= box.y0 and box.y1 <= figbox.y1 + 1, artist
+    if kind == "reached":
+        assert ax.get_ylim()[1] > 1.05  # room for the horizon label above the curves
+
+
+def test_year_step():
+    assert plots._year_step(5) == 1
+    assert plots._year_step(12) == 2
+    assert plots._year_step(23) == 5
+    assert plots._year_step(60) == 10
+
+
 # ---------------------------------------------------------------------------------------
 # figure_set, and the library stays quiet
 # ---------------------------------------------------------------------------------------
@@ -224,7 +282,9 @@ def test_figure_set(run, capsys):
     assert list(figs) == [f"{m}_{k}" for m in ("landing", "orbit") for k in KINDS]
     assert all(isinstance(f, Figure) for f in figs.values())
     names = [t.get_text() for t in figs["landing_first"].axes[0].get_yticklabels()]
-    assert names == ["Alpha", "Beta", "Gamma", "nobody"]  # names from scenario.yaml
+    order = table_order(run["summary"]["milestones"]["landing"]["first"])
+    shown = {"alpha": "Alpha", "beta": "Beta", "gamma": "Gamma", "none": "nobody"}
+    assert names == [shown[a] for a in order]  # names from scenario.yaml
     assert figs["orbit_reached"].axes[0].get_title().startswith("First lunar orbiter")
     assert capsys.readouterr() == ("", "")
 

@@ -166,6 +166,56 @@ def test_build_report_is_a_string_and_quiet(run_folder, capsys):
         r"<svg\b.*?</svg>", build_report(run), re.S)
 
 
+VARIANT = ("agencies.alpha.missions[1].cost={lognormal: {median: 6500, sigma: 0.4}}",
+           "agencies.beta.budget.annual=2500",
+           "agencies.beta.missions[2].name=A lander with a very long name that has to wrap "
+           "inside its table cell instead of widening the page")
+
+
+@pytest.fixture(scope="module")
+def variant_folder(tmp_path_factory, scenario_path) -> Path:
+    """A run with --set overrides, a large cost distribution and a long mission name."""
+    sets = [arg for o in VARIANT for arg in ("--set", o)]
+    return make_run(scenario_path, tmp_path_factory.mktemp("runs") / "variant", *sets)
+
+
+def _missions_table(text: str) -> str:
+    m = re.search(r"<h3>Missions</h3>.*?(<table.*?</table>)", text, flags=re.S)
+    assert m, "no missions table"
+    return m.group(1)
+
+
+def test_report_shows_the_overrides_under_the_title(variant_folder, report_html):
+    text = (variant_folder / "report.html").read_text(encoding="utf-8")
+    head = text[text.index("<h1>"):text.index("class=glance")]  # before "At a glance"
+    assert "Variant:" in head
+    for o in VARIANT:
+        assert html.escape(o) in head
+    assert "Variant:" not in report_html  # a run without --set has no variant line
+
+
+def test_report_numbers_are_readable(variant_folder):
+    text = (variant_folder / "report.html").read_text(encoding="utf-8")
+    missions = _missions_table(text)
+    assert not re.search(r"\d[eE][+-]?\d", missions), "e-notation in the missions table"
+    assert "lognormal(median=6500, sigma=0.4)" in missions
+    assert re.search(r"mean [1-9]\d?,\d{3}\b", missions)  # e.g. "mean 7,041"
+    budgets = text[text.index("<h3>Agencies and budgets"):text.index("<h3>Missions")]
+    assert "2,500" in budgets and not re.search(r"\d[eE][+-]?\d", budgets)
+
+
+def test_num_formats():
+    from racesim.report import _num
+
+    assert _num(6500) == "6,500"
+    assert _num(6521.7) == "6,522"
+    assert _num(1_234_567.0) == "1,234,567"
+    assert _num(2.4812) == "2.48"
+    assert _num(0.35) == "0.35"
+    assert _num(12.0) == "12"
+    assert _num(0) == "0"
+
+
 # ---------------------------------------------------------------------------------------
 # the command
 # ---------------------------------------------------------------------------------------
@@ -235,3 +285,44 @@ def test_report_renders_in_a_headless_browser(run_folder, tmp_path):
     r, g, b = (int(plots.PALETTE[0][i:i + 2], 16) / 255 for i in (1, 3, 5))
     near = np.abs(img - np.array([r, g, b])).max(axis=2) < 0.06
     assert near.sum() > 2000, int(near.sum())
+
+
+BASE_SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "base.yaml"
+
+
+@pytest.mark.parametrize("which", ["variant", "base"])
+def test_report_does_not_scroll_sideways_at_1200px(which, variant_folder, tmp_path):
+    """At a 1200 px wide window no table (the missions table above all) is wider than
+    the page, for the shipped base scenario (many missions, long names, partners) too.
+    A copy of the report gets a script that writes the widths into the DOM."""
+    chromium = _chromium()
+    if chromium is None:
+        pytest.skip("chromium is not installed")
+    if which == "base":
+        if not BASE_SCENARIO.exists():
+            pytest.skip("no scenarios/base.yaml")
+        folder = tmp_path / "base"
+        result = invoke("run", BASE_SCENARIO, "--out", folder, "-n", 50, "--no-plots",
+                        "--set", VARIANT[1].replace("beta", "nasa"))
+        assert result.exit_code == 0, (result.output, result.exception)
+    else:
+        folder = variant_folder
+    probe = ("<script>window.addEventListener('load',()=>{const d=document.documentElement;"
+             "const wide=[...document.querySelectorAll('table')].filter(t=>"
+             "t.getBoundingClientRect().right>d.clientWidth+1).length;"
+             "const p=document.createElement('pre');p.id='probe';"
+             "p.textContent=d.scrollWidth+' '+d.clientWidth+' '+wide;"
+             "document.body.appendChild(p);});</script>")
+    page = tmp_path / "probe.html"
+    text = (folder / "report.html").read_text(encoding="utf-8")
+    page.write_text(text.replace("</body>", probe + "</body>"), encoding="utf-8")
+    cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+           "--no-first-run", "--disable-background-networking", "--disable-component-update",
+           "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
+           "--window-size=1200,2000", "--dump-dom", page.resolve().as_uri()]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
+    m = re.search(r'<pre id="probe">(\d+) (\d+) (\d+)</pre>', proc.stdout)
+    assert m, (proc.returncode, proc.stderr[-2000:])
+    scroll_width, client_width, wide_tables = map(int, m.groups())
+    assert scroll_width <= client_width, (scroll_width, client_width)
+    assert wide_tables == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import importlib.util
 import json
+import re
 import sys
 
 import pytest
@@ -205,3 +206,34 @@ def test_cli_sobol_writes_indices_and_points(mini_scenario_path, tmp_path):
         points = list(csv.DictReader(fh))
     assert len(points) == 4 * 4
     assert {p["agencies.alpha.missions.lander.attempts"] for p in points} <= {"1", "2", "3"}
+
+
+def test_cli_sensitivity_reports_progress_without_a_terminal(mini_scenario_path, tmp_path):
+    """Not on a terminal (CliRunner's stderr is not a tty), a run prints the scenario
+    count first and then plain progress lines on stderr, never on stdout."""
+    r = invoke("sensitivity", mini_scenario_path, "-m", "landing", "-n", 200,
+               "--range", "agencies.beta.missions.lander.success=0.3:0.9",
+               "--out", tmp_path / "sens")
+    assert r.exit_code == 0, r.output
+    assert "3 scenarios" in r.stderr.splitlines()[0]
+    progress = [x for x in r.stderr.splitlines() if x.startswith("sensitivity: ")]
+    assert progress and progress[-1].startswith("sensitivity: 100% (200 of 200 replications")
+    assert "sensitivity: " not in r.stdout
+
+
+@pytest.mark.skipif(not HAS_SALIB, reason="SALib is not installed")
+def test_cli_sobol_counts_the_same_scenarios_before_and_after(mini_scenario_path, tmp_path):
+    r = invoke("sensitivity", mini_scenario_path, "-m", "landing", "--method", "sobol",
+               "--range", "agencies.beta.missions.lander.success=0.3:0.9",
+               "--range", "agencies.alpha.missions.lander.attempts=1:3",
+               "--samples", 4, "-n", 20, "--out", tmp_path / "sob")
+    assert r.exit_code == 0, r.output
+    counts = set(re.findall(r"(\d[\d,]*) scenarios", r.output))
+    assert counts == {"17"}, r.output  # the base and 4 x (2 + 2) samples, both times
+
+
+def test_sensitivity_help_examples_are_not_rewrapped():
+    r = CliRunner().invoke(main, ["sensitivity", "--help"], terminal_width=80)
+    assert r.exit_code == 0
+    assert "--range agencies.nasa.missions.artemis3.success=0.5:0.95" in r.output
+    assert all(len(line) <= 80 for line in r.output.splitlines()), r.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -134,3 +135,48 @@ def test_cli_sweep_bad_input_fails_cleanly(mini_scenario_path, tmp_path, vary, w
     assert r.exit_code != 0 and isinstance(r.exception, SystemExit), r.output
     assert words in r.output and "Traceback" not in r.output
     assert not (tmp_path / "x").exists()
+
+
+def test_sweep_figure_with_two_fields_is_readable(mini_scenario_path, tmp_path):
+    """Two --vary fields: no legend on any plot (one compact legend for the figure,
+    outside the plots), a line style per value of the second field, dates as years or
+    months (never 2028.2), and nothing drawn over the titles."""
+    from racesim.plots_analysis import sweep_figure
+    from racesim.scenario import load_scenario
+
+    spans = [parse_span(f"{SUCCESS}=0.2:1:3", "--vary", True),
+             parse_span("agencies.alpha.budget.annual=50:200:4", "--vary", True)]
+    base = load_scenario(str(mini_scenario_path), ())
+    data = base.to_data()
+    points, scenarios = build_points(data, spans)
+    table = rows(run_sweep(spans, points, scenarios, 60, 5))
+    fig = sweep_figure(table, [s.path for s in spans],
+                       {k: m.title or k for k, m in base.milestones.items()},
+                       agencies=list(base.agencies),
+                       names={k: a.name or k for k, a in base.agencies.items()})
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    assert all(ax.get_legend() is None for ax in fig.axes)
+    (legend,) = fig.legends
+    labels = [t.get_text() for t in legend.get_texts()]
+    assert len(labels) == 2 + 1 + 4  # alpha, beta, nobody; 4 budget values
+    assert sum("annual = " in x for x in labels) == 4
+    box = legend.get_window_extent(renderer)
+    assert fig.bbox.x0 <= box.x0 and box.x1 <= fig.bbox.x1 + 1
+    for ax in fig.axes:
+        assert not box.overlaps(ax.get_window_extent(renderer))
+        assert not box.overlaps(ax.title.get_window_extent(renderer))
+    left, right = fig.axes[0], fig.axes[1]
+    styles = {line.get_linestyle() for line in left.get_lines()}
+    assert len(styles) == 4
+    dates = [t.get_text() for t in right.get_yticklabels() if t.get_text()]
+    assert dates and all(re.fullmatch(r"\d{4}(-\d\d)?", d) for d in dates), dates
+
+
+def test_sweep_help_examples_are_not_rewrapped():
+    r = CliRunner().invoke(main, ["sweep", "--help"], terminal_width=80)
+    assert r.exit_code == 0
+    for example in ("--vary agencies.isro.missions.lupex.success=0.4:0.9:6",
+                    "--vary agencies.roscosmos.budget.annual=50:250:5"):
+        assert example in r.output
+    assert all(len(line) <= 80 for line in r.output.splitlines()), r.output
