@@ -87,15 +87,12 @@ class Development:
     __slots__ = ("mission", "remaining", "shares", "done", "finished", "run", "running",
                  "order", "short", "alloc")
 
-    def __init__(self, mission: MissionPlan, work: float, rate: float,
-                 treasuries: list[Treasury]):
+    def __init__(self, mission: MissionPlan, work: float,
+                 shares: list[tuple[Treasury, float]]):
         self.mission = mission
         self.order = mission.index
         self.remaining = work  # years of development at full funding
-        if rate > 0:
-            self.shares = [(treasuries[a], rate * f) for a, f in mission.payers]
-        else:
-            self.shares = []
+        self.shares = shares  # (payer, its spend rate, USD millions per year)
         self.done: simpy.Event | None = None  # made when someone waits on it
         self.finished = False
         self.run = 0.0  # funded time in the current quarter segment
@@ -124,34 +121,42 @@ class Funding:
 
     # -- public ---------------------------------------------------------------------
     def develop(self, mission: MissionPlan, cost: float, duration: float
-                ) -> tuple[Development, simpy.Event]:
-        """Start developing. Returns the development and an event to wait for; when it
-        fires, ``development.finished`` tells whether the work is complete (if not,
+                ) -> tuple[Development, simpy.Event, int]:
+        """Start developing. Returns the development, an event to wait for and a plan
+        number: when the event fires, call :meth:`woken` with that number (if it is not
+        0), then ``development.finished`` tells whether the work is complete (if not,
         wait for :meth:`done_event`)."""
         env = self.env
         now = env.now
         if self.t != now or self.pending:
             self._settle(now)
-        d = Development(mission, duration, cost / duration if cost > 0 else 0.0,
-                        self.model.treasuries)
+        payers = mission.payers
+        if cost > 0:
+            rate = cost / duration
+            trs = self.model.treasuries
+            shares = [(trs[a], rate * f) for a, f in payers]
+        else:
+            shares = []
+        d = Development(mission, duration, shares)
         devs = self.devs
-        if not devs and len(d.shares) <= 1 and self.model.log is None:
-            # the common case: the only development of its group, one payer at most
+        if not devs and len(shares) <= 1 and self.model.log is None:
+            # the common case: the only development of its group, one payer at most;
+            # its timer wakes the waiting process directly (see woken)
             devs.append(d)
-            if d.shares:
-                tr, r = d.shares[0]
+            if shares:
+                tr, r = shares[0]
                 tr.pays = [(d, r, 0)]
             self.gen += 1
-            self._save()
+            self.saved = (self.t, [(tr.balance, tr.next_q, tr.received, tr.spent)
+                                   for tr in self.trs], [(duration, True)])
             t_done = self._forward_one(None, self.horizon + 2 * EPS)
             if t_done is None:
-                return d, self.done_event(d)
+                return d, self.done_event(d), 0
             ev = simpy.Event(env)
             ev._ok = True
             ev._value = None
-            ev.callbacks.append(self._fire(self.gen))
             env.schedule(ev, NORMAL, t_done - now)
-            return d, ev
+            return d, ev, self.gen
         devs.append(d)
         if len(devs) > 1:
             devs.sort(key=_by_order)
@@ -168,8 +173,17 @@ class Funding:
         if timer is not None and len(devs) == 1:
             # the only development here: the plan's timer is its completion (if a new
             # development changes the plan first, the waiter finds it unfinished)
-            return d, timer
-        return d, self.done_event(d)
+            return d, timer, 0
+        return d, self.done_event(d), 0
+
+    def woken(self, gen: int) -> None:
+        """A lone development's timer fired: if nothing changed the plan since, its
+        work is complete now (what a timer's callback does for other plans)."""
+        if gen == self.gen:
+            now = self.env.now
+            if self.t != now or self.pending:
+                self._settle(now)
+            self._plan(now)
 
     def done_event(self, d: Development) -> simpy.Event:
         if d.done is None:
@@ -597,7 +611,10 @@ class Model:
     def agency_key(self, m: MissionPlan) -> str:
         return self.plan.agencies[m.agency].key
 
-    def run(self) -> Model:
+    def run(self, books: bool = True) -> Model:
+        """Run to the horizon, or until every milestone is decided.  With ``books``
+        (the default) the treasuries are brought up to the end, for their totals; a
+        caller that only needs :attr:`reached` may skip that."""
         end = self.plan.horizon + 10 * EPS
         if self.log is None and self._open == 0:
             self.reached = np.array(self._reach)
@@ -607,9 +624,10 @@ class Model:
             self.env.run(until=self._all_decided)
         else:  # tell the whole story up to the horizon
             self.env.run(until=end)
-        now = min(self.env.now, self.plan.horizon)
-        for f in set(self.fundings):
-            f.settle(now)
+        if books or self.log is not None:
+            now = min(self.env.now, self.plan.horizon)
+            for f in set(self.fundings):
+                f.settle(now)
         if self.log is not None:
             self._log_unfinished()
             self.log.sort(key=lambda e: e.time)  # stable: same-time events keep order
@@ -646,8 +664,10 @@ class Model:
                                   f"{'development' if k == 0 else 're-flight ' + str(k)}: "
                                   f"{duration:.2f} years at full funding, USD {cost:,.0f}M")
                     funding = self.fundings[p.agency]
-                    dev, wake = funding.develop(p, cost, duration)
+                    dev, wake, gen = funding.develop(p, cost, duration)
                     yield wake
+                    if gen:
+                        funding.woken(gen)
                     if not dev.finished:
                         yield funding.done_event(dev)
                     if log is not None:
