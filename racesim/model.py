@@ -111,6 +111,7 @@ class Funding:
         self.model = model
         self.env = model.env
         self.horizon = model.plan.horizon
+        self.plan_stop = self.horizon + 2 * EPS  # where computing ahead stops
         self.trs = treasuries
         self.devs: list[Development] = []
         self.coupled = False  # some development has more than one payer
@@ -127,14 +128,18 @@ class Funding:
         0), then ``development.finished`` tells whether the work is complete (if not,
         wait for :meth:`done_event`)."""
         env = self.env
-        now = env.now
+        now = env._now
         if self.t != now or self.pending:
             self._settle(now)
         payers = mission.payers
         if cost > 0:
             rate = cost / duration
             trs = self.model.treasuries
-            shares = [(trs[a], rate * f) for a, f in payers]
+            if len(payers) == 1:
+                a, f = payers[0]
+                shares = [(trs[a], rate * f)]
+            else:
+                shares = [(trs[a], rate * f) for a, f in payers]
         else:
             shares = []
         d = Development(mission, duration, shares)
@@ -149,7 +154,7 @@ class Funding:
             self.gen += 1
             self.saved = (self.t, [(tr.balance, tr.next_q, tr.received, tr.spent)
                                    for tr in self.trs], [(duration, True)])
-            t_done = self._forward_one(None, self.horizon + 2 * EPS)
+            t_done = self._forward_one(None, self.plan_stop)
             if t_done is None:
                 return d, self.done_event(d), 0
             ev = simpy.Event(env)
@@ -449,9 +454,11 @@ class Funding:
         done_at = None
         # quarter boundaries are multiples of 0.25: exact in binary floating point
         seg_end = (math.floor((t + EPS) / QUARTER) + 1) * QUARTER
+        full = True  # after the first segment, whole quarters until the last one
         while True:
             if seg_end > stop:
                 seg_end = stop
+                full = False
             span = seg_end - t
             cap = balance / r  # funded time the money in hand buys
             if rem <= span and rem <= cap + EPS:  # completes in this segment
@@ -460,7 +467,7 @@ class Funding:
                 rem = 0.0
                 if until is None:
                     done_at = t
-                    break
+                break
             elif span < cap:
                 balance -= r * span
                 rem -= span
@@ -471,12 +478,49 @@ class Funding:
                 t = stop
                 break
             t = seg_end
-            seg_end = t + QUARTER
             if q < n_inst:
                 got = quarterly[q >> 2]
                 balance += got
                 recv += got
                 q += 1
+            if full and t + QUARTER <= stop:
+                # whole quarters: the same steps with span = QUARTER, fewer checks
+                need = r * QUARTER
+                while True:
+                    if rem <= QUARTER and rem <= balance / r + EPS:
+                        balance -= r * rem
+                        t += rem
+                        rem = 0.0
+                        if until is None:
+                            done_at = t
+                        break
+                    if balance > need:
+                        balance -= need
+                        rem -= QUARTER
+                    else:
+                        rem -= balance / r
+                        balance = 0.0
+                    t += QUARTER
+                    if t + QUARTER > stop:
+                        break
+                    if q < n_inst:
+                        got = quarterly[q >> 2]
+                        balance += got
+                        recv += got
+                        q += 1
+                if rem == 0.0:
+                    break
+                if t >= stop - EPS:
+                    t = stop
+                    break
+                if q < n_inst:  # the instalment at t, then the last partial segment
+                    got = quarterly[q >> 2]
+                    balance += got
+                    recv += got
+                    q += 1
+            seg_end = t + QUARTER
+        if until is not None and rem == 0.0:
+            t = stop  # done before `until`: nothing more happens up to it
         if balance < 0:
             assert balance > -1e-6 * max(1.0, tr.received), "overspent"
             balance = 0.0
@@ -590,7 +634,8 @@ class Model:
         self.reached: np.ndarray | None = None
         self.attempts = [0] * len(plan.missions)
         # per mission (scenario order): draws and state
-        self._p, self._dur, self._cost, self._u = draws.rows(row)
+        self._p, self._dur, self._cost, u = draws.rows(row)
+        self._u = u.tolist()  # attempt uniforms [mission][attempt]
         self._waiting = list(plan.n_requires)  # required missions not yet succeeded
         self._started = list(plan.pre_succeeded)
         self._succeeded = [False] * len(plan.missions)
@@ -677,7 +722,7 @@ class Model:
                         self.emit(env.now, p, "wait", "waiting for its launch window")
                     yield env.timeout(p.not_before - env.now)
                 self.attempts[i] += 1
-                u = self._u[i, k] if k < ATTEMPT_BLOCK else self._extra_u(i)
+                u = self._u[i][k] if k < ATTEMPT_BLOCK else self._extra_u(i)
                 if chance > u:
                     if log is not None:
                         self.emit(env.now, p, "success",
