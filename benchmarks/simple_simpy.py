@@ -15,17 +15,15 @@ drawn on demand from one numpy Generator per replication (SeedSequence([seed, i]
 
 from __future__ import annotations
 
-import argparse
 import math
-import time
 
 import numpy as np
 import simpy
 
 try:
-    from workload_params import QUARTER, AgencyParams, Params, first_index, load
+    from workload_params import QUARTER, AgencyParams, Params, command_line, load
 except ImportError:  # imported as benchmarks.simple_simpy
-    from .workload_params import QUARTER, AgencyParams, Params, first_index, load
+    from .workload_params import QUARTER, AgencyParams, Params, command_line, load
 
 EPS = 1e-9  # years
 
@@ -131,22 +129,5 @@ def run(n: int, seed: int | None = None, params: Params | None = None) -> np.nda
     return np.stack([replication(params, seed, i) for i in range(n)])
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("-n", type=int, default=500)
-    ap.add_argument("--seed", type=int)
-    args = ap.parse_args()
-    params = load()
-    t0 = time.perf_counter()
-    reach = run(args.n, args.seed, params)
-    dt = time.perf_counter() - t0
-    win = first_index(reach)
-    print(f"{args.n} replications in {dt:.2f} s ({args.n / dt:,.0f}/s)")
-    for m, name in enumerate(params.milestones):
-        p = np.bincount(win[:, m], minlength=len(params.agencies) + 1) / args.n
-        print(name, " ".join(f"{x:.3f}" for x in p),
-              "mean", " ".join(f"{x:.2f}" for x in np.nanmean(reach[:, m], axis=0)))
-
-
 if __name__ == "__main__":
-    main()
+    command_line(run, __doc__, default_n=500)

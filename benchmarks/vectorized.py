@@ -25,16 +25,14 @@ Same model as racesim and simple_simpy.py (contract §2); independent random num
 
 from __future__ import annotations
 
-import argparse
 import math
-import time
 
 import numpy as np
 
 try:
-    from workload_params import QUARTER, Params, first_index, load
+    from workload_params import QUARTER, Params, command_line, load
 except ImportError:  # imported as benchmarks.vectorized
-    from .workload_params import QUARTER, Params, first_index, load
+    from .workload_params import QUARTER, Params, command_line, load
 
 EPS = 1e-9  # years
 
@@ -199,22 +197,5 @@ def run(n: int, seed: int | None = None, params: Params | None = None, draws=Non
     return reach.reshape(len(params.milestones), na, n).transpose(2, 0, 1).copy()
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("-n", type=int, default=20000)
-    ap.add_argument("--seed", type=int)
-    args = ap.parse_args()
-    params = load()
-    t0 = time.perf_counter()
-    reach = run(args.n, args.seed, params)
-    dt = time.perf_counter() - t0
-    win = first_index(reach)
-    print(f"{args.n} replications in {dt:.2f} s ({args.n / dt:,.0f}/s)")
-    for m, name in enumerate(params.milestones):
-        p = np.bincount(win[:, m], minlength=len(params.agencies) + 1) / args.n
-        print(name, " ".join(f"{x:.3f}" for x in p),
-              "mean", " ".join(f"{x:.2f}" for x in np.nanmean(reach[:, m], axis=0)))
-
-
 if __name__ == "__main__":
-    main()
+    command_line(run, __doc__, default_n=20000)

@@ -124,3 +124,25 @@ def first_index(reach: np.ndarray) -> np.ndarray:
     win = np.argmin(filled, axis=2)
     nobody = np.isinf(np.min(filled, axis=2))
     return np.where(nobody, reach.shape[2], win)
+
+
+def command_line(run, doc: str, default_n: int) -> None:
+    """``python IMPLEMENTATION.py [-n N] [--seed S]``: time ``run`` and print P(first)
+    and the mean reach time per milestone (shared by the baseline implementations)."""
+    import argparse
+    import time
+
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("-n", type=int, default=default_n)
+    ap.add_argument("--seed", type=int)
+    args = ap.parse_args()
+    params = load()
+    t0 = time.perf_counter()
+    reach = run(args.n, args.seed, params)
+    dt = time.perf_counter() - t0
+    win = first_index(reach)
+    print(f"{args.n} replications in {dt:.2f} s ({args.n / dt:,.0f}/s)")
+    for m, name in enumerate(params.milestones):
+        p = np.bincount(win[:, m], minlength=len(params.agencies) + 1) / args.n
+        print(name, " ".join(f"{x:.3f}" for x in p),
+              "mean", " ".join(f"{x:.2f}" for x in np.nanmean(reach[:, m], axis=0)))
