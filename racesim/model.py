@@ -1,8 +1,11 @@
 """The race as a SimPy discrete-event model (no I/O, no global state).
 
-Processes
-    one per mission: wait for ``requires``, develop (while funded), wait for
-    ``not_before``, attempt, re-develop after a failure, credit milestones.
+Missions
+    each mission starts when its ``requires`` have succeeded, then develops (while
+    funded), waits for ``not_before``, attempts, re-develops after a failure and
+    credits its milestones.  Every step is a callback on the SimPy event that ends the
+    previous one (a development's completion, a launch window's timeout): the
+    schedule of a process per mission, without resuming a generator at each step.
 Funding
     Money links agencies only through partner shares, so agencies fall into groups
     (:attr:`Plan.components`), each with its own :class:`Funding`.  A Funding does not
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import simpy
@@ -688,57 +692,76 @@ class Model:
             self.log.append(Event(t, self.agency_key(m), m.id, kind, detail))
 
     # -- processes ------------------------------------------------------------------
-    def _mission(self, i: int):
-        """The life of mission ``i``; when it succeeds, the process carries on with a
-        dependent that became ready (one process per chain of missions)."""
-        env = self.env
+    # -- a mission's life, driven by its events ------------------------------------
+    # develop -> (funded work done) -> wait for not_before -> attempt -> success, or a
+    # re-flight, or giving up.  Each step is a callback on the SimPy event that ends
+    # the previous one: the same schedule as a process per mission, without the cost
+    # of resuming a generator at every step.
+    def _start(self, i: int) -> None:
+        if not self._started[i] and not self._dead[i]:
+            self._started[i] = True
+            self._develop(i, 0)
+
+    def _develop(self, i: int, k: int) -> None:
+        """Begin attempt ``k`` of mission ``i``: develop it (again), if it needs to."""
+        p = self.plan.missions[i]
+        if k == 0:
+            cost, duration = self._cost[i], self._dur[i]
+        else:
+            cost = self._cost[i] * p.refly_cost
+            duration = self._dur[i] * p.refly_duration
+        if duration > 0:
+            if self.log is not None:
+                self.emit(self.env.now, p, "start",
+                          f"{'development' if k == 0 else 're-flight ' + str(k)}: "
+                          f"{duration:.2f} years at full funding, USD {cost:,.0f}M")
+            dev, wake, gen = self.fundings[p.agency].develop(p, cost, duration)
+            wake.callbacks.append(partial(self._developed, i, k, dev, gen))
+        else:
+            self._ready(i, k)
+
+    def _developed(self, i: int, k: int, dev: Development, gen: int, _event) -> None:
+        funding = self.fundings[dev.mission.agency]
+        if gen:
+            funding.woken(gen)
+        if not dev.finished:  # the plan changed: wait for the work to be done
+            funding.done_event(dev).callbacks.append(partial(self._developed, i, k, dev, 0))
+            return
+        if self.log is not None:
+            self.emit(self.env.now, dev.mission, "complete", "development complete")
+        self._ready(i, k)
+
+    def _ready(self, i: int, k: int) -> None:
+        p = self.plan.missions[i]
+        now = self.env.now
+        if now < p.not_before:
+            if self.log is not None:
+                self.emit(now, p, "wait", "waiting for its launch window")
+            self.env.timeout(p.not_before - now).callbacks.append(
+                partial(self._attempt, i, k))
+        else:
+            self._attempt(i, k)
+
+    def _attempt(self, i: int, k: int, _event=None) -> None:
+        p = self.plan.missions[i]
+        now = self.env.now
         log = self.log
-        while i is not None:
-            p = self.plan.missions[i]
-            chance = self._p[i]
-            succeeded = False
-            for k in range(p.attempts):
-                if k == 0:
-                    cost, duration = self._cost[i], self._dur[i]
-                else:
-                    cost = self._cost[i] * p.refly_cost
-                    duration = self._dur[i] * p.refly_duration
-                if duration > 0:
-                    if log is not None:
-                        self.emit(env.now, p, "start",
-                                  f"{'development' if k == 0 else 're-flight ' + str(k)}: "
-                                  f"{duration:.2f} years at full funding, USD {cost:,.0f}M")
-                    funding = self.fundings[p.agency]
-                    dev, wake, gen = funding.develop(p, cost, duration)
-                    yield wake
-                    if gen:
-                        funding.woken(gen)
-                    if not dev.finished:
-                        yield funding.done_event(dev)
-                    if log is not None:
-                        self.emit(env.now, p, "complete", "development complete")
-                if env.now < p.not_before:
-                    if log is not None:
-                        self.emit(env.now, p, "wait", "waiting for its launch window")
-                    yield env.timeout(p.not_before - env.now)
-                self.attempts[i] += 1
-                u = self._u[i][k] if k < ATTEMPT_BLOCK else self._extra_u(i)
-                if chance > u:
-                    if log is not None:
-                        self.emit(env.now, p, "success",
-                                  f"attempt {k + 1} succeeded (chance {chance:.0%})")
-                    succeeded = True
-                    break
-                if log is not None:
-                    self.emit(env.now, p, "failure",
-                              f"attempt {k + 1} failed (chance {chance:.0%})")
-            if succeeded:
-                i = self._succeed(i, env.now, carry=True)
-            else:
-                if log is not None:
-                    self.emit(env.now, p, "gave_up", f"no attempts left after {p.attempts}")
-                self._kill(i)
-                i = None
+        chance = self._p[i]
+        self.attempts[i] += 1
+        u = self._u[i][k] if k < ATTEMPT_BLOCK else self._extra_u(i)
+        if chance > u:
+            if log is not None:
+                self.emit(now, p, "success", f"attempt {k + 1} succeeded (chance {chance:.0%})")
+            self._succeed(i, now)
+            return
+        if log is not None:
+            self.emit(now, p, "failure", f"attempt {k + 1} failed (chance {chance:.0%})")
+        if k + 1 < p.attempts:
+            self._develop(i, k + 1)
+            return
+        if log is not None:
+            self.emit(now, p, "gave_up", f"no attempts left after {p.attempts}")
+        self._kill(i)
 
     def _extra_u(self, i: int) -> float:
         """An attempt beyond the fixed block: from the mission's extra stream."""
@@ -749,29 +772,16 @@ class Model:
             gen = self._extra[i] = extra_attempts(self.seed, self.plan, i, self.replication)
         return float(gen.random())
 
-    def _succeed(self, i: int, t: float, carry: bool = False) -> int | None:
-        """Mission ``i`` succeeded at ``t``: credit its milestones, release dependents.
-
-        With ``carry``, the first dependent that became ready is returned for the
-        caller's process to run (instead of starting a process for it)."""
+    def _succeed(self, i: int, t: float) -> None:
+        """Mission ``i`` succeeded at ``t``: credit its milestones, start the missions
+        it was the last requirement of."""
         self._succeeded[i] = True
         self._credit(self.plan.missions[i], t)
         waiting = self._waiting
-        carried = None
         for j in self.plan.dependents[i]:
             waiting[j] -= 1
             if waiting[j] == 0:
-                if carry and carried is None and not self._started[j] and not self._dead[j]:
-                    self._started[j] = True
-                    carried = j
-                else:
-                    self._start(j)
-        return carried
-
-    def _start(self, i: int) -> None:
-        if not self._started[i] and not self._dead[i]:
-            self._started[i] = True
-            self.env.process(self._mission(i))
+                self._start(j)
 
     def _credit(self, m: MissionPlan, t: float) -> None:
         a = m.agency
