@@ -99,7 +99,7 @@ class Development:
         self.shares = shares  # (payer, its spend rate, USD millions per year)
         self.done: simpy.Event | None = None  # made when someone waits on it
         self.finished = False
-        self.run = 0.0  # funded time in the current quarter segment
+        self.run = 0.0  # funded time in the current quarter segment (when planning)
         self.running = True  # for the story: stalled or not
         self.short: Treasury | None = None  # the payer whose money ran out
 
@@ -156,8 +156,13 @@ class Funding:
                 tr, r = shares[0]
                 tr.pays = [(d, r, 0)]
             self.gen += 1
-            self.saved = (self.t, [(tr.balance, tr.next_q, tr.received, tr.spent)
-                                   for tr in self.trs], [(duration, True)])
+            trs = self.trs
+            if len(trs) == 1:
+                tr0 = trs[0]
+                books = ((tr0.balance, tr0.next_q, tr0.received, tr0.spent),)
+            else:
+                books = [(tr.balance, tr.next_q, tr.received, tr.spent) for tr in trs]
+            self.saved = (self.t, books, ((duration, True),))
             t_done = self._forward_one(None, self.plan_stop)
             if t_done is None:
                 return d, self.done_event(d), 0
