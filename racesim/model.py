@@ -672,6 +672,7 @@ class Model:
         end = self.plan.horizon + 10 * EPS
         if self.log is None and self._open == 0:
             self.reached = np.array(self._reach)
+            self._dismantle()
             return self
         if self.log is None:
             self.env.timeout(end).callbacks.append(self._stop)
@@ -686,7 +687,20 @@ class Model:
             self._log_unfinished()
             self.log.sort(key=lambda e: e.time)  # stable: same-time events keep order
         self.reached = np.array(self._reach)
+        self._dismantle()
         return self
+
+    def _dismantle(self) -> None:
+        """Break the reference cycles among the run's objects (the model, its fundings,
+        treasuries, developments and pending events), so that they are freed at once
+        instead of piling up for the cyclic garbage collector."""
+        self.env._queue.clear()
+        for tr in self.treasuries:
+            tr.pays = []
+        for f in self.fundings:
+            f.model = None
+            f.devs = []
+            f.saved = None
 
     def _stop(self, _event=None) -> None:
         if not self._all_decided.triggered:
