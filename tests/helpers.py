@@ -5,7 +5,9 @@ from __future__ import annotations
 import copy
 
 import numpy as np
+from click.testing import CliRunner
 
+from racesim.cli import main
 from racesim.plan import Plan
 from racesim.replication import run_chunk
 from racesim.scenario import from_data
@@ -45,3 +47,8 @@ def within(estimate, expected, se, k=4.0):
 
 def prop_se(p, n):
     return float(np.sqrt(max(p * (1 - p), 1e-12) / n))
+
+
+def invoke(*args):
+    """Run the racesim command line in-process with these arguments (str() of each)."""
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=True)

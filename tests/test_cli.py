@@ -11,13 +11,13 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from racesim import __version__
-from racesim.cli import main
 from racesim.scenario import load_scenario
 from racesim.stats import wilson
 from racesim.timeutil import decimal_year
+
+from .helpers import invoke
 
 N = 300  # replications for most runs: fast, and enough for every branch to occur
 AGENCIES = ["alpha", "beta"]
@@ -30,10 +30,6 @@ RESULT_FILES = {"summary.json", "scenario.yaml", "manifest.json", "replications.
 # ---------------------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------------------
-def invoke(*args: str | Path):
-    """Run ``racesim ARGS`` in-process; output holds stdout and stderr."""
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=True)
-
 
 def assert_clean_failure(result) -> str:
     """Non-zero exit through sys.exit with a message, not an exception/traceback."""

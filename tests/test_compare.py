@@ -17,7 +17,7 @@ from racesim.montecarlo import simulate
 from racesim.plan import Plan
 from racesim.stats import wilson
 
-from .helpers import mission, scenario
+from .helpers import invoke, mission, scenario
 
 WHO = ["alpha", "beta", "none"]
 
@@ -134,9 +134,6 @@ def test_lockstep_results_do_not_depend_on_jobs():
 # ---------------------------------------------------------------------------------------
 # command line
 # ---------------------------------------------------------------------------------------
-def invoke(*args):
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=True)
-
 
 def test_cli_compare_prints_and_writes_the_comparison(mini_scenario_path, tmp_path):
     out = tmp_path / "cmp"

@@ -10,7 +10,6 @@ from pathlib import Path
 import matplotlib
 import pytest
 import yaml
-from click.testing import CliRunner
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.colors import to_rgba
@@ -20,9 +19,10 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 
 from racesim import plots
-from racesim.cli import main
 from racesim.results import load_run
 from racesim.timeutil import decimal_year
+
+from .helpers import invoke
 
 matplotlib.use("Agg")
 
@@ -30,9 +30,6 @@ N = 200
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 KINDS = ("first", "reached", "dates")
 
-
-def invoke(*args):
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=True)
 
 
 def make_run(scenario: Path, out: Path, *extra) -> Path:

@@ -14,20 +14,17 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
 from racesim import plots
-from racesim.cli import main
 from racesim.report import build_report
 from racesim.results import load_run
+
+from .helpers import invoke
 
 N = 200
 TITLE = "A small race <to the Moon> & back"
 DESCRIPTION = "Two agencies race for a soft landing; one partner pays 20% of the other's lander."
 
-
-def invoke(*args):
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=True)
 
 
 def make_run(scenario: Path, out: Path, *extra) -> Path:

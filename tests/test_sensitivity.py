@@ -22,7 +22,7 @@ from racesim.sensitivity import (
 )
 from racesim.variants import parse_span
 
-from .helpers import mission, scenario
+from .helpers import invoke, mission, scenario
 
 HAS_SALIB = importlib.util.find_spec("SALib") is not None
 
@@ -135,9 +135,6 @@ def test_sobol_indices_on_a_tiny_problem():
 # ---------------------------------------------------------------------------------------
 # command line
 # ---------------------------------------------------------------------------------------
-def invoke(*args):
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=True)
-
 
 def test_cli_sensitivity_writes_table_and_tornado(mini_scenario_path, tmp_path):
     out = tmp_path / "sens"

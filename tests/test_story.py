@@ -9,11 +9,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from racesim.cli import main
 from racesim.scenario import load_scenario
 from racesim.story import tell
+
+from .helpers import invoke
 
 # Tight budgets, so developments stall; partners that cannot always pay; re-flights;
 # requirements within and across agencies; a shock; a mission that succeeded before start.
@@ -115,9 +116,6 @@ def story_path(tmp_path: Path) -> Path:
     path.write_text(STORY_YAML, encoding="utf-8")
     return path
 
-
-def invoke(*args):
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=True)
 
 
 def quiet() -> list[str]:

@@ -13,7 +13,7 @@ from racesim.scenario import ScenarioError
 from racesim.sweep import build_points, grid, rows, run_sweep, table_columns
 from racesim.variants import parse_span
 
-from .helpers import BASE, mission
+from .helpers import BASE, invoke, mission
 
 ALPHA = "agencies.alpha.missions.x.success"
 
@@ -92,9 +92,6 @@ def test_grid_size_and_table_columns():
 # ---------------------------------------------------------------------------------------
 # command line
 # ---------------------------------------------------------------------------------------
-def invoke(*args):
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=True)
-
 
 SUCCESS = "agencies.beta.missions.lander.success"
 
