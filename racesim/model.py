@@ -131,8 +131,7 @@ class Funding:
         number: when the event fires, call :meth:`woken` with that number (if it is not
         0), then ``development.finished`` tells whether the work is complete (if not,
         wait for :meth:`done_event`)."""
-        env = self.env
-        now = env._now
+        now = self.env._now
         if self.t != now or self.pending:
             self._settle(now)
         payers = mission.payers
@@ -156,21 +155,11 @@ class Funding:
                 tr, r = shares[0]
                 tr.pays = [(d, r, 0)]
             self.gen += 1
-            trs = self.trs
-            if len(trs) == 1:
-                tr0 = trs[0]
-                books = ((tr0.balance, tr0.next_q, tr0.received, tr0.spent),)
-            else:
-                books = [(tr.balance, tr.next_q, tr.received, tr.spent) for tr in trs]
-            self.saved = (self.t, books, ((duration, True),))
+            self._save()
             t_done = self._forward_one(None, self.plan_stop)
             if t_done is None:
                 return d, self.done_event(d), 0
-            ev = simpy.Event(env)
-            ev._ok = True
-            ev._value = None
-            env.schedule(ev, NORMAL, t_done - now)
-            return d, ev, self.gen
+            return d, self._timer(t_done - now), self.gen
         devs.append(d)
         if len(devs) > 1:
             devs.sort(key=_by_order)
@@ -191,8 +180,8 @@ class Funding:
         return d, self.done_event(d), 0
 
     def woken(self, gen: int) -> None:
-        """A lone development's timer fired: if nothing changed the plan since, its
-        work is complete now (what a timer's callback does for other plans)."""
+        """The timer of plan ``gen`` fired: if nothing changed the plan since, a
+        development is complete now; settle the books and plan again."""
         if gen == self.gen:
             now = self.env.now
             if self.t != now or self.pending:
@@ -212,9 +201,27 @@ class Funding:
 
     # -- planning -------------------------------------------------------------------
     def _save(self) -> None:
-        self.saved = (self.t, [(tr.balance, tr.next_q, tr.received, tr.spent)
-                               for tr in self.trs],
-                      [(d.remaining, d.running) for d in self.devs])
+        """Remember the books, to rewind to if the plan changes before it is done."""
+        trs, devs = self.trs, self.devs
+        if len(trs) == 1 and len(devs) == 1:  # the common case, without loops
+            tr, d = trs[0], devs[0]
+            self.saved = (self.t, ((tr.balance, tr.next_q, tr.received, tr.spent),),
+                          ((d.remaining, d.running),))
+        else:
+            self.saved = (self.t, [(tr.balance, tr.next_q, tr.received, tr.spent)
+                                   for tr in trs],
+                          [(d.remaining, d.running) for d in devs])
+
+    def _timer(self, delay: float, gen: int | None = None) -> simpy.Event:
+        """An event ``delay`` years from now (a timeout without its checks); with
+        ``gen``, it re-plans when it fires, unless the plan has changed since."""
+        ev = simpy.Event(self.env)
+        ev._ok = True
+        ev._value = None
+        if gen is not None:
+            ev.callbacks.append(lambda _event: self.woken(gen))
+        self.env.schedule(ev, NORMAL, delay)
+        return ev
 
     def _restore(self) -> None:
         self.t, trs, devs = self.saved
@@ -237,16 +244,6 @@ class Funding:
             self.pending.clear()
         self.saved = None
 
-    def _fire(self, gen: int):
-        def fire(_event: simpy.Event) -> None:
-            if gen == self.gen:
-                now = self.env.now
-                if self.t != now or self.pending:
-                    self._settle(now)
-                self._plan(now)
-
-        return fire
-
     def _plan(self, now: float) -> simpy.Event | None:
         """Handle completions, then compute ahead to the next one and set a timer."""
         self.gen += 1
@@ -256,9 +253,7 @@ class Funding:
             for tr, _ in d.shares:
                 tr.pays = []
             self.coupled = False
-            d.finished = True
-            if d.done is not None:
-                d.done.succeed()
+            self._finished(d)
             return None
         finished = [d for d in devs if d.remaining <= EPS]
         if finished:
@@ -266,36 +261,27 @@ class Funding:
                 devs.remove(d)
                 for tr, _ in d.shares:
                     tr.pays = [x for x in tr.pays if x[0] is not d]
-                d.finished = True
-                if d.done is not None:
-                    d.done.succeed()
+                self._finished(d)
             if self.coupled:
                 self.coupled = any(len(d.shares) > 1 for d in devs)
         if not devs:
             return None
-        trs = self.trs
-        if len(trs) == 1 and len(devs) == 1:
-            tr = trs[0]
-            d = devs[0]
-            self.saved = (self.t, ((tr.balance, tr.next_q, tr.received, tr.spent),),
-                          ((d.remaining, d.running),))
-        else:
-            self._save()
+        self._save()
         t_done = self._forward(None)
         if t_done is None:
             return None
-        env = self.env
-        ev = simpy.Event(env)
-        ev._ok = True
-        ev._value = None
-        ev.callbacks.append(self._fire(self.gen))
-        env.schedule(ev, NORMAL, t_done - now)  # a timeout, without its checks
-        return ev
+        return self._timer(t_done - now, self.gen)
+
+    @staticmethod
+    def _finished(d: Development) -> None:
+        d.finished = True
+        if d.done is not None:
+            d.done.succeed()
 
     def _forward(self, until: float | None) -> float | None:
         """Compute the money flow from ``self.t``: up to ``until``, or (None) up to the
         first completion, whose time is returned (None if none before the horizon)."""
-        stop = self.horizon + 2 * EPS if until is None else until
+        stop = self.plan_stop if until is None else until
         trs = self.trs
         devs = self.devs
         log = self.model.log is not None
