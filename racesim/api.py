@@ -291,18 +291,11 @@ class Run:
              plots: bool = True, report: bool = True) -> Path:
         """Write a results folder as ``racesim run`` does (summary.json, scenario.yaml,
         manifest.json, dates.csv, the per-replication table in format ``table`` —
-        ``csv``, ``csv.gz`` or ``none`` — and the plots and report.html when
-        :mod:`racesim.report` is available).  Atomic; refuses to replace an existing
-        results folder unless ``force`` (raises
+        ``csv``, ``csv.gz`` or ``none`` — and the plots and report.html).  Atomic;
+        refuses to replace an existing results folder unless ``force`` (raises
         :class:`racesim.results.ResultsExistError`).  Returns the folder."""
-        from .results import (
-            TABLE_FORMATS,
-            TableWriter,
-            manifest,
-            staged_folder,
-            write_dates,
-            write_json,
-        )
+        from .report import write_outputs
+        from .results import TABLE_FORMATS, TableWriter, manifest, staged_folder, write_results
 
         if table not in TABLE_FORMATS:
             raise ValueError(f"unknown table format {table!r}; use one of {TABLE_FORMATS}")
@@ -317,20 +310,12 @@ class Run:
                     writer(0, self.reached)
             finally:
                 writer.close()
-            write_json(tmp / "summary.json", self.summary)
-            write_dates(tmp / "dates.csv", s, self.tally)
-            (tmp / "scenario.yaml").write_text(s.to_yaml(), encoding="utf-8")
-            write_json(tmp / "manifest.json", manifest(
+            write_results(tmp, s, self.summary, self.tally, manifest(
                 s, self.seed, self.n, self.source, self.seconds, self.jobs,
                 list(self.overrides),
                 {"table": writer.path.name if writer.path else None, **self._settings}))
             if plots or report:
-                try:
-                    from .report import write_outputs
-                except ImportError:  # pragma: no cover - plots not installed
-                    write_outputs = None
-                if write_outputs is not None:
-                    write_outputs(tmp, plots=plots, report=report)
+                write_outputs(tmp, plots=plots, report=report)
         return folder
 
     # -- plots (racesim.plots) ------------------------------------------------------

@@ -139,7 +139,7 @@ def run(scenario: str, n: int | None, seed: int | None, jobs: int, out: str | No
     and 10%-90% range of the date.
     """
     from .montecarlo import ExecutorError, simulate
-    from .results import TableWriter, manifest, staged_folder, summarize, write_dates, write_json
+    from .results import TableWriter, manifest, staged_folder, summarize, write_results
     from .text import format_summary
 
     s = _load(scenario, overrides)
@@ -159,15 +159,12 @@ def run(scenario: str, n: int | None, seed: int | None, jobs: int, out: str | No
                 writer.close()
                 progress.close()
             summary = summarize(s, result.tally, seed)
-            write_json(tmp / "summary.json", summary)
-            write_dates(tmp / "dates.csv", s, result.tally)
-            (tmp / "scenario.yaml").write_text(s.to_yaml(), encoding="utf-8")
-            write_json(tmp / "manifest.json", manifest(
+            write_results(tmp, s, summary, result.tally, manifest(
                 s, seed, result.n, Path(scenario), result.seconds, jobs, list(overrides),
                 {"table": writer.path.name if writer.path else None,
                  "precision": precision, "executor": executor}))
             if not (no_plots and no_report):
-                from .report import write_outputs
+                from .report import write_outputs  # matplotlib: only when needed
 
                 write_outputs(tmp, plots=not no_plots, report=not no_report)
     except (ResultsExistError, ExecutorError) as exc:

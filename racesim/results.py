@@ -247,6 +247,17 @@ def staged_folder(out: Path, force: bool):
         shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink()
 
 
+def write_results(folder: Path, scenario: Scenario, summary: dict, tally: Tally,
+                  manifest_data: dict) -> None:
+    """The files every results folder has: summary, dates, resolved scenario, manifest
+    (the table is streamed in by :class:`TableWriter`; plots and report come from
+    :func:`racesim.report.write_outputs`)."""
+    write_json(folder / "summary.json", summary)
+    write_dates(folder / "dates.csv", scenario, tally)
+    (folder / "scenario.yaml").write_text(scenario.to_yaml(), encoding="utf-8")
+    write_json(folder / "manifest.json", manifest_data)
+
+
 def write_json(path: Path, data: dict) -> None:
     path.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")
 
