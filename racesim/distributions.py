@@ -46,9 +46,6 @@ class Dist:
     def is_fixed(self) -> bool:
         return self.family == "fixed"
 
-    def param(self, name: str) -> float:
-        return self.params[FAMILIES[self.family].index(name)]
-
     # -- summaries ------------------------------------------------------------------
     def mean(self) -> float:
         p = self.params

@@ -166,12 +166,6 @@ class Scenario(_Strict):
     agencies: dict[Slug, Agency]
 
     # -- convenience ------------------------------------------------------------------
-    @property
-    def horizon_years(self) -> float:
-        from .timeutil import years_between
-
-        return years_between(self.start, self.horizon)
-
     def to_data(self) -> dict:
         """Plain data (YAML/JSON-ready) that loads back into an equal scenario."""
         return self.model_dump(mode="json", by_alias=True, exclude_defaults=False)
