@@ -68,6 +68,7 @@ BURN = "x = 0\nfor i in range(12_000_000):\n    x += i\n"
 def parallel_capacity(tries: int = 3) -> float:
     """Throughput of 2 CPU-bound python processes at once relative to 1: the ceiling
     for any 2-job speed-up on this machine right now (best of ``tries``, alternating)."""
+
     def wall(k: int) -> float:
         t0 = time.perf_counter()
         procs = [subprocess.Popen([sys.executable, "-c", BURN]) for _ in range(k)]
@@ -84,6 +85,7 @@ def parallel_capacity(tries: int = 3) -> float:
 
 def background_load(seconds: float = 1.0) -> float | None:
     """Cores kept busy by other processes while this one sleeps (Linux /proc/stat)."""
+
     def sample():
         with open("/proc/stat") as f:
             v = [int(x) for x in f.readline().split()[1:]]
@@ -112,13 +114,18 @@ def try_load(path: Path):
 
 
 def cli_options() -> str:
-    p = subprocess.run([sys.executable, "-m", "racesim.cli", "run", "--help"],
-                       capture_output=True, text=True, cwd=ROOT)
+    p = subprocess.run(
+        [sys.executable, "-m", "racesim.cli", "run", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     return p.stdout
 
 
-def peak_memory(scenario: Path, n: int, jobs: int, extra: tuple[str, ...] = ()
-                ) -> tuple[int | None, float, str]:
+def peak_memory(
+    scenario: Path, n: int, jobs: int, extra: tuple[str, ...] = ()
+) -> tuple[int | None, float, str]:
     """Peak RSS (KiB) of `racesim run` in a fresh child python (RUSAGE_CHILDREN of a
     python that did nothing but run it), with its wall time."""
     probe = (
@@ -129,9 +136,26 @@ def peak_memory(scenario: Path, n: int, jobs: int, extra: tuple[str, ...] = ()
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode)\n"
     )
     with tempfile.TemporaryDirectory(prefix="racesim-bench-") as tmp:
-        cmd = [sys.executable, "-c", probe, sys.executable, "-m", "racesim.cli", "run",
-               str(scenario), "-n", str(n), "--jobs", str(jobs), "--table", "none",
-               "--force", "--out", str(Path(tmp) / "out"), *extra]
+        cmd = [
+            sys.executable,
+            "-c",
+            probe,
+            sys.executable,
+            "-m",
+            "racesim.cli",
+            "run",
+            str(scenario),
+            "-n",
+            str(n),
+            "--jobs",
+            str(jobs),
+            "--table",
+            "none",
+            "--force",
+            "--out",
+            str(Path(tmp) / "out"),
+            *extra,
+        ]
         t0 = time.perf_counter()
         p = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
         wall = time.perf_counter() - t0
@@ -170,7 +194,7 @@ def z_prop(c1, n1, c2, n2) -> np.ndarray:
 
 def z_mean(m1, s1, k1, m2, s2, k2) -> np.ndarray:
     both = (k1 > 1) & (k2 > 1)
-    se = np.sqrt(s1 ** 2 / np.maximum(k1, 1) + s2 ** 2 / np.maximum(k2, 1))
+    se = np.sqrt(s1**2 / np.maximum(k1, 1) + s2**2 / np.maximum(k2, 1))
     return np.where(both & (se > 0), np.abs(m1 - m2) / np.where(se > 0, se, 1), 0.0)
 
 
@@ -221,18 +245,28 @@ def main() -> int:
 
     import racesim
 
-    figures: dict = {"quick": quick, "python": platform.python_version(),
-                     "racesim": racesim.__version__, "cores": os.cpu_count()}
-    print(f"racesim benchmarks{' (quick)' if quick else ''} - workload "
-          f"{WORKLOAD.relative_to(ROOT)}: "
-          f"{len(params.agencies)} agencies x {len(params.missions)} missions, "
-          f"{params.horizon:.2f}-year horizon")
-    print(f"python {platform.python_version()}, numpy {numpy.__version__}, simpy "
-          f"{simpy.__version__}, racesim {racesim.__version__}, {os.cpu_count()} cores, "
-          f"{platform.machine()}; timings are the best of {repeat}")
+    figures: dict = {
+        "quick": quick,
+        "python": platform.python_version(),
+        "racesim": racesim.__version__,
+        "cores": os.cpu_count(),
+    }
+    print(
+        f"racesim benchmarks{' (quick)' if quick else ''} - workload "
+        f"{WORKLOAD.relative_to(ROOT)}: "
+        f"{len(params.agencies)} agencies x {len(params.missions)} missions, "
+        f"{params.horizon:.2f}-year horizon"
+    )
+    print(
+        f"python {platform.python_version()}, numpy {numpy.__version__}, simpy "
+        f"{simpy.__version__}, racesim {racesim.__version__}, {os.cpu_count()} cores, "
+        f"{platform.machine()}; timings are the best of {repeat}"
+    )
     bg = background_load()
-    print(f"busy with other work before starting: {busy(bg)}"
-          f"{' - timings will be disturbed' if bg and bg > 0.3 else ''}")
+    print(
+        f"busy with other work before starting: {busy(bg)}"
+        f"{' - timings will be disturbed' if bg and bg > 0.3 else ''}"
+    )
     figures["background_cores"] = bg
 
     # 1. speed ------------------------------------------------------------------------------
@@ -245,17 +279,28 @@ def main() -> int:
     rate = {"racesim": n_r / t_r, "simple": n_s / t_s, "vectorised": n_v / t_v}
     print("\n1. Speed on one core (replications per second)")
     print(f"   {'implementation':<22}{'replications':>13}{'seconds':>10}{'rep/s':>11}")
-    for name, n, t in (("racesim (jobs=1)", n_r, t_r), ("simple SimPy", n_s, t_s),
-                       ("vectorised numpy", n_v, t_v)):
+    for name, n, t in (
+        ("racesim (jobs=1)", n_r, t_r),
+        ("simple SimPy", n_s, t_s),
+        ("vectorised numpy", n_v, t_v),
+    ):
         print(f"   {name:<22}{n:>13,}{t:>10.2f}{fmt_rate(n / t):>11}")
     r1 = rate["racesim"] / rate["simple"]
     r2 = rate["vectorised"] / rate["racesim"]
-    print(f"   racesim / simple     = {r1:6.2f}x   (target >= {TARGETS['racesim/simple']:g}x: "
-          f"{met(r1 >= TARGETS['racesim/simple'])})")
-    print(f"   vectorised / racesim = {r2:6.2f}x   (target <= {TARGETS['vectorised/racesim']:g}x: "
-          f"{met(r2 <= TARGETS['vectorised/racesim'])})")
-    figures["speed"] = {"rate": rate, "n": {"racesim": n_r, "simple": n_s, "vectorised": n_v},
-                        "racesim/simple": r1, "vectorised/racesim": r2}
+    print(
+        f"   racesim / simple     = {r1:6.2f}x   (target >= {TARGETS['racesim/simple']:g}x: "
+        f"{met(r1 >= TARGETS['racesim/simple'])})"
+    )
+    print(
+        f"   vectorised / racesim = {r2:6.2f}x   (target <= {TARGETS['vectorised/racesim']:g}x: "
+        f"{met(r2 <= TARGETS['vectorised/racesim'])})"
+    )
+    figures["speed"] = {
+        "rate": rate,
+        "n": {"racesim": n_r, "simple": n_s, "vectorised": n_v},
+        "racesim/simple": r1,
+        "vectorised/racesim": r2,
+    }
 
     # 2. agreement ---------------------------------------------------------------------------
     impls = {"racesim": reach_r, "simple": reach_s, "vector": reach_v}
@@ -263,19 +308,24 @@ def main() -> int:
     means = {k: mean_reach(v) for k, v in impls.items()}
     pairs = [("racesim", "simple"), ("racesim", "vector"), ("simple", "vector")]
     names = [a.key for a in params.agencies]
-    print(f"\n2. Agreement (each pair within {Z_LIMIT:g} combined standard errors; "
-          f"n = {n_r:,} / {n_s:,} / {n_v:,})")
+    print(
+        f"\n2. Agreement (each pair within {Z_LIMIT:g} combined standard errors; "
+        f"n = {n_r:,} / {n_s:,} / {n_v:,})"
+    )
     all_ok = True
     figures["agreement"] = {}
     for m, ms in enumerate(params.milestones):
         print(f"   {ms}: {'P(first)':>8}{'':>16} | mean reach time, years (when reached)")
-        print(f"   {'agency':<8}{'racesim':>8}{'simple':>8}{'vector':>8} |"
-              f"{'racesim':>8}{'simple':>8}{'vector':>8}")
+        print(
+            f"   {'agency':<8}{'racesim':>8}{'simple':>8}{'vector':>8} |"
+            f"{'racesim':>8}{'simple':>8}{'vector':>8}"
+        )
         for a, key in enumerate([*names, "none"]):
             ps = "".join(f"{firsts[k][0][m, a] / firsts[k][1]:8.3f}" for k in impls)
             if a < len(names):
-                mr = "".join(f"{means[k][0][m, a]:8.2f}" if means[k][2][m, a] else f"{'-':>8}"
-                             for k in impls)
+                mr = "".join(
+                    f"{means[k][0][m, a]:8.2f}" if means[k][2][m, a] else f"{'-':>8}" for k in impls
+                )
             else:
                 mr = ""
             print(f"   {key:<8}{ps} |{mr}")
@@ -287,8 +337,11 @@ def main() -> int:
             worst[f"{x}-{y}"] = float(max(zp.max(), zm.max()))
         ok = all(v <= Z_LIMIT for v in worst.values())
         all_ok &= ok
-        print("   largest |z|: " + ", ".join(f"{k} {v:.2f}" for k, v in worst.items())
-              + f"  ->  {'PASS' if ok else 'FAIL'}")
+        print(
+            "   largest |z|: "
+            + ", ".join(f"{k} {v:.2f}" for k, v in worst.items())
+            + f"  ->  {'PASS' if ok else 'FAIL'}"
+        )
         figures["agreement"][ms] = {"max_z": worst, "pass": ok}
 
     # 3. scaling -----------------------------------------------------------------------------
@@ -301,26 +354,43 @@ def main() -> int:
         w2 = min(w2, racesim_run(scenario, n_scale, 2, keep=False)[1])
     sp = w1 / w2
     note = "" if n_scale >= 20000 else " (quick: the target is for 20,000)"
-    print(f"\n3. Scaling: racesim on {n_scale:,} replications of the workload (wall time, "
-          f"best of {repeat})")
+    print(
+        f"\n3. Scaling: racesim on {n_scale:,} replications of the workload (wall time, "
+        f"best of {repeat})"
+    )
     print(f"   1 job  {w1:8.2f} s  {fmt_rate(n_scale / w1):>8} rep/s")
     print(f"   2 jobs {w2:8.2f} s  {fmt_rate(n_scale / w2):>8} rep/s")
-    print(f"   speed-up {sp:.2f}x (target >= {TARGETS['speed-up 2 jobs']:g}x: "
-          f"{met(sp >= TARGETS['speed-up 2 jobs'])}){note}")
-    print(f"   machine ceiling: 2 CPU-bound python processes at once do {cap:.2f}x the work "
-          f"of one{' - the machine is busy or its cores are shared' if cap < 1.8 else ''}; "
-          f"busy with other work: {busy(bg)}")
-    figures["scaling"] = {"n": n_scale, "seconds_1": w1, "seconds_2": w2, "speedup": sp,
-                          "machine_ceiling": cap, "background_cores": bg}
+    print(
+        f"   speed-up {sp:.2f}x (target >= {TARGETS['speed-up 2 jobs']:g}x: "
+        f"{met(sp >= TARGETS['speed-up 2 jobs'])}){note}"
+    )
+    print(
+        f"   machine ceiling: 2 CPU-bound python processes at once do {cap:.2f}x the work "
+        f"of one{' - the machine is busy or its cores are shared' if cap < 1.8 else ''}; "
+        f"busy with other work: {busy(bg)}"
+    )
+    figures["scaling"] = {
+        "n": n_scale,
+        "seconds_1": w1,
+        "seconds_2": w2,
+        "speedup": sp,
+        "machine_ceiling": cap,
+        "background_cores": bg,
+    }
 
     # 4. memory ------------------------------------------------------------------------------
     base, base_err = try_load(BASE) if BASE.exists() else (None, "does not exist yet")
     mem_scenario = BASE if base is not None else WORKLOAD
-    figures["memory"] = {"scenario": str(mem_scenario.relative_to(ROOT)), "jobs": args.mem_jobs,
-                         "peak_kib": {}}
+    figures["memory"] = {
+        "scenario": str(mem_scenario.relative_to(ROOT)),
+        "jobs": args.mem_jobs,
+        "peak_kib": {},
+    }
     if not args.no_memory:
-        print(f"\n4. Peak memory of `racesim run {mem_scenario.relative_to(ROOT)} --table none` "
-              f"(--jobs {args.mem_jobs}; largest process's max RSS)")
+        print(
+            f"\n4. Peak memory of `racesim run {mem_scenario.relative_to(ROOT)} --table none` "
+            f"(--jobs {args.mem_jobs}; largest process's max RSS)"
+        )
         for n in mem_sizes:
             kib, wall, err = peak_memory(mem_scenario, n, args.mem_jobs)
             extra = f"   ({err})" if err else ""
@@ -333,10 +403,11 @@ def main() -> int:
             n = mem_sizes[-1] if quick else mem_sizes[0]
             kib, wall, err = peak_memory(mem_scenario, n, args.mem_jobs, lean)
             extra = f"   ({err})" if err else ""
-            print(f"   {n:>10,} replications: {mib(kib):>10}  in {wall:7.1f} s  with "
-                  f"{' '.join(lean)}{extra}")
-            figures["memory"]["lean"] = {"n": n, "options": lean, "peak_kib": kib,
-                                         "seconds": wall}
+            print(
+                f"   {n:>10,} replications: {mib(kib):>10}  in {wall:7.1f} s  with "
+                f"{' '.join(lean)}{extra}"
+            )
+            figures["memory"]["lean"] = {"n": n, "options": lean, "peak_kib": kib, "seconds": wall}
         if not args.big:
             print("   (10^6 replications: add --big)")
 
@@ -345,8 +416,10 @@ def main() -> int:
     if base is not None:
         racesim_run(base, 20, keep=False)
         tb = min(racesim_run(base, n_base, 1, keep=False)[1] for _ in range(repeat))
-        print(f"   {BASE.relative_to(ROOT)}: {n_base:,} replications in {tb:.2f} s = "
-              f"{fmt_rate(n_base / tb)} rep/s on one core")
+        print(
+            f"   {BASE.relative_to(ROOT)}: {n_base:,} replications in {tb:.2f} s = "
+            f"{fmt_rate(n_base / tb)} rep/s on one core"
+        )
         figures["base"] = {"n": n_base, "seconds": tb, "rate": n_base / tb}
     else:
         print(f"   {BASE.relative_to(ROOT)}: skipped ({base_err})")

@@ -62,8 +62,9 @@ def main() -> int:
     yearly = np.concatenate([draws.yearly[a].T / 4 for a in range(na)], axis=1)
 
     class VecDraws:
-        duration = np.concatenate([draws.duration[a * nk:(a + 1) * nk] for a in range(na)],
-                                  axis=1)
+        duration = np.concatenate(
+            [draws.duration[a * nk : (a + 1) * nk] for a in range(na)], axis=1
+        )
 
         @staticmethod
         def income(year, ids):
@@ -71,13 +72,18 @@ def main() -> int:
 
         @staticmethod
         def attempt(gi, mj, k):
-            return np.array([attempt_u((g // n) * nk + j, g % n, kk)
-                             for g, j, kk in zip(gi.tolist(), mj.tolist(), k.tolist())])
+            return np.array(
+                [
+                    attempt_u((g // n) * nk + j, g % n, kk)
+                    for g, j, kk in zip(gi.tolist(), mj.tolist(), k.tolist())
+                ]
+            )
 
     reach_v = vectorized.run(n, seed, params, draws=VecDraws)
     extra.clear()
     reach_s = np.empty_like(reach_v)
     for row in range(n):
+
         class Fed(simple_simpy.Agency):
             def draw_budget(self, year, row=row):
                 return float(draws.yearly[self.index][row, year])
@@ -92,15 +98,19 @@ def main() -> int:
     reach_r = run_chunk(plan, seed, first, n)
 
     ok = True
-    for name, x, y in (("racesim vs simple", reach_r, reach_s),
-                       ("racesim vs vectorised", reach_r, reach_v),
-                       ("simple vs vectorised", reach_s, reach_v)):
+    for name, x, y in (
+        ("racesim vs simple", reach_r, reach_s),
+        ("racesim vs vectorised", reach_r, reach_v),
+        ("simple vs vectorised", reach_s, reach_v),
+    ):
         same_nan = np.isnan(x) == np.isnan(y)
         diff = np.where(np.isnan(x) | np.isnan(y), 0.0, np.abs(x - y))
         bad = ~same_nan | (diff > TOL)
         reps = sorted({first + int(i) for i in np.argwhere(bad)[:, 0]})
-        print(f"{name:<24} max |difference| {diff.max():.2e} years, "
-              f"{len(reps)} of {n} replications differ{': ' + str(reps[:20]) if reps else ''}")
+        print(
+            f"{name:<24} max |difference| {diff.max():.2e} years, "
+            f"{len(reps)} of {n} replications differ{': ' + str(reps[:20]) if reps else ''}"
+        )
         ok &= not reps
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1

@@ -29,8 +29,14 @@ EPS = 1e-9  # years
 
 
 class Agency:
-    def __init__(self, env: simpy.Environment, rng: np.random.Generator, params: Params,
-                 index: int, reach: np.ndarray):
+    def __init__(
+        self,
+        env: simpy.Environment,
+        rng: np.random.Generator,
+        params: Params,
+        index: int,
+        reach: np.ndarray,
+    ):
         self.env = env
         self.rng = rng
         self.params = params
@@ -57,7 +63,7 @@ class Agency:
         p, rng = self.p, self.rng
         amount = p.annual * (1.0 + p.growth) ** year
         if p.volatility > 0:  # lognormal noise with mean 1 and log-sd `volatility`
-            amount *= rng.lognormal(-p.volatility ** 2 / 2, p.volatility)
+            amount *= rng.lognormal(-(p.volatility**2) / 2, p.volatility)
         for sh in p.shocks:
             if rng.random() < sh.probability:
                 amount *= rng.uniform(sh.low, sh.high)

@@ -67,8 +67,7 @@ class _Budgets:
         return amount
 
 
-def run(n: int, seed: int | None = None, params: Params | None = None, draws=None
-        ) -> np.ndarray:
+def run(n: int, seed: int | None = None, params: Params | None = None, draws=None) -> np.ndarray:
     """``n`` replications: reach times, shape (n, M, A) in years, NaN = not reached.
 
     ``draws`` (for checking against another model replication by replication) replaces

@@ -85,11 +85,18 @@ def load(path: str | Path = WORKLOAD) -> Params:
             if sh.get("from") is not None or sh.get("until") is not None:
                 raise ValueError("workload: shock windows are not supported by the benchmarks")
             u = sh["factor"]["uniform"]
-            shocks.append(Shock(float(u["low"]), float(u["high"]),
-                                float(sh.get("probability", 1.0))))
-        agencies.append(AgencyParams(key, _fixed(b["annual"], "annual"),
-                                     float(b.get("growth", 0.0)),
-                                     float(b.get("volatility", 0.0)), tuple(shocks)))
+            shocks.append(
+                Shock(float(u["low"]), float(u["high"]), float(sh.get("probability", 1.0)))
+            )
+        agencies.append(
+            AgencyParams(
+                key,
+                _fixed(b["annual"], "annual"),
+                float(b.get("growth", 0.0)),
+                float(b.get("volatility", 0.0)),
+                tuple(shocks),
+            )
+        )
         ms = []
         for j, m in enumerate(ag["missions"]):
             req = list(m.get("requires", []))
@@ -99,11 +106,19 @@ def load(path: str | Path = WORKLOAD) -> Params:
                 raise ValueError("workload: partners/not_before/succeeded not supported")
             ln = m["duration"]["lognormal"]
             refly = m.get("refly", {})
-            ms.append(MissionParams(
-                m["id"], _fixed(m.get("cost", 0), "cost"), float(ln["median"]),
-                float(ln["sigma"]), _fixed(m["success"], "success"), int(m.get("attempts", 1)),
-                float(refly.get("cost", 0.5)), float(refly.get("duration", 0.5)),
-                tuple(milestones.index(x) for x in m.get("achieves", []))))
+            ms.append(
+                MissionParams(
+                    m["id"],
+                    _fixed(m.get("cost", 0), "cost"),
+                    float(ln["median"]),
+                    float(ln["sigma"]),
+                    _fixed(m["success"], "success"),
+                    int(m.get("attempts", 1)),
+                    float(refly.get("cost", 0.5)),
+                    float(refly.get("duration", 0.5)),
+                    tuple(milestones.index(x) for x in m.get("achieves", [])),
+                )
+            )
         if missions is None:
             missions = tuple(ms)
         elif tuple(ms) != missions:
@@ -113,8 +128,15 @@ def load(path: str | Path = WORKLOAD) -> Params:
         if len(m.achieves) > 1:
             raise ValueError("workload: a mission achieves at most one milestone here")
         ms_of.append(m.achieves[0] if m.achieves else -1)
-    return Params(int(data.get("seed", 0)), horizon, int(math.floor(horizon)) + 1,
-                  milestones, tuple(agencies), missions, tuple(ms_of))
+    return Params(
+        int(data.get("seed", 0)),
+        horizon,
+        int(math.floor(horizon)) + 1,
+        milestones,
+        tuple(agencies),
+        missions,
+        tuple(ms_of),
+    )
 
 
 def first_index(reach: np.ndarray) -> np.ndarray:
@@ -144,5 +166,9 @@ def command_line(run, doc: str, default_n: int) -> None:
     print(f"{args.n} replications in {dt:.2f} s ({args.n / dt:,.0f}/s)")
     for m, name in enumerate(params.milestones):
         p = np.bincount(win[:, m], minlength=len(params.agencies) + 1) / args.n
-        print(name, " ".join(f"{x:.3f}" for x in p),
-              "mean", " ".join(f"{x:.2f}" for x in np.nanmean(reach[:, m], axis=0)))
+        print(
+            name,
+            " ".join(f"{x:.3f}" for x in p),
+            "mean",
+            " ".join(f"{x:.2f}" for x in np.nanmean(reach[:, m], axis=0)),
+        )

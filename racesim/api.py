@@ -66,8 +66,9 @@ def _pandas():
     try:
         import pandas as pd
     except ImportError:  # pragma: no cover - depends on the environment
-        raise ImportError("this needs pandas: pip install 'racesim[notebook]' "
-                          "(or pip install pandas)") from None
+        raise ImportError(
+            "this needs pandas: pip install 'racesim[notebook]' (or pip install pandas)"
+        ) from None
     return pd
 
 
@@ -76,8 +77,7 @@ def _as_text(path: str, value: Any) -> str:
     """An override as the ``PATH=VALUE`` text `racesim run --set` would take."""
     if isinstance(value, dt.date):
         value = value.isoformat()
-    text = yaml.safe_dump(value, default_flow_style=True, sort_keys=False,
-                          width=10**6).strip()
+    text = yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=10**6).strip()
     return f"{path}={text.removesuffix('...').strip()}"
 
 
@@ -117,8 +117,10 @@ def load(path: str | os.PathLike, overrides: Overrides = None) -> Scenario:
 def _scenario(scenario: Scenario | str | os.PathLike, overrides: Overrides) -> Scenario:
     if isinstance(scenario, Scenario):
         if overrides:
-            raise ValueError("overrides apply when loading a scenario file: pass the path "
-                             "(or use racesim.load(path, overrides))")
+            raise ValueError(
+                "overrides apply when loading a scenario file: pass the path "
+                "(or use racesim.load(path, overrides))"
+            )
         return scenario
     if isinstance(scenario, Mapping):
         if overrides:
@@ -128,12 +130,20 @@ def _scenario(scenario: Scenario | str | os.PathLike, overrides: Overrides) -> S
 
 
 # -- running ------------------------------------------------------------------------------
-def simulate(scenario: Scenario | str | os.PathLike, n: int | None = None,
-             seed: int | None = None, jobs: int = 1, *, overrides: Overrides = None,
-             keep_table: bool | None = None, precision: float | None = None,
-             max_replications: int | None = None, executor: str = "local",
-             scheduler: str | None = None,
-             progress: Callable[[int], None] | None = None) -> Run:
+def simulate(
+    scenario: Scenario | str | os.PathLike,
+    n: int | None = None,
+    seed: int | None = None,
+    jobs: int = 1,
+    *,
+    overrides: Overrides = None,
+    keep_table: bool | None = None,
+    precision: float | None = None,
+    max_replications: int | None = None,
+    executor: str = "local",
+    scheduler: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Run:
     """Run ``n`` replications (default: the scenario's ``replications``) at root
     ``seed`` (default: the scenario's), on ``jobs`` processes (0: one per core).
 
@@ -162,15 +172,33 @@ def simulate(scenario: Scenario | str | os.PathLike, n: int | None = None,
     def sink(_first: int, reached: np.ndarray) -> None:
         chunks.append(reached)
 
-    out = montecarlo.simulate(s, n, seed, jobs, sink=sink if keep_table else None,
-                              progress=progress, precision=precision,
-                              max_replications=max_replications, executor=executor,
-                              scheduler=scheduler)
+    out = montecarlo.simulate(
+        s,
+        n,
+        seed,
+        jobs,
+        sink=sink if keep_table else None,
+        progress=progress,
+        precision=precision,
+        max_replications=max_replications,
+        executor=executor,
+        scheduler=scheduler,
+    )
     reached = np.concatenate(chunks) if keep_table else None
     source, texts = _origin(s)
-    return Run(s, out.seed, out.n, summarize(s, out.tally, out.seed), out.tally, reached,
-               out.seconds, jobs, source, texts,
-               {"precision": precision, "executor": executor})
+    return Run(
+        s,
+        out.seed,
+        out.n,
+        summarize(s, out.tally, out.seed),
+        out.tally,
+        reached,
+        out.seconds,
+        jobs,
+        source,
+        texts,
+        {"precision": precision, "executor": executor},
+    )
 
 
 class Run:
@@ -180,9 +208,20 @@ class Run:
     shape (replications, milestones, agencies): years from start at which each agency
     reached each milestone, NaN where it did not."""
 
-    def __init__(self, scenario: Scenario, seed: int, n: int, summary: dict, tally,
-                 reached: np.ndarray | None, seconds: float, jobs: int,
-                 source: Path | None, overrides: list[str], settings: dict):
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int,
+        n: int,
+        summary: dict,
+        tally,
+        reached: np.ndarray | None,
+        seconds: float,
+        jobs: int,
+        source: Path | None,
+        overrides: list[str],
+        settings: dict,
+    ):
         self.scenario = scenario
         self.seed = seed
         self.n = n
@@ -197,28 +236,35 @@ class Run:
 
     def __repr__(self) -> str:
         table = "kept" if self.reached is not None else "not kept"
-        return (f"<racesim.Run {self.scenario.name!r}: {self.n:,} replications, seed "
-                f"{self.seed}, table {table}>")
+        return (
+            f"<racesim.Run {self.scenario.name!r}: {self.n:,} replications, seed "
+            f"{self.seed}, table {table}>"
+        )
 
     # -- estimates ------------------------------------------------------------------
     def first(self):
         """P(first) per milestone and agency (and ``none``), with the 95% interval:
         a DataFrame with columns milestone, agency, p, lo, hi."""
         pd = _pandas()
-        rows = [(m, a, f["p"], *f["ci95"])
-                for m, ms in self.summary["milestones"].items()
-                for a, f in ms["first"].items()]
+        rows = [
+            (m, a, f["p"], *f["ci95"])
+            for m, ms in self.summary["milestones"].items()
+            for a, f in ms["first"].items()
+        ]
         return pd.DataFrame(rows, columns=["milestone", "agency", "p", "lo", "hi"])
 
     def reached_by_horizon(self):
         """P(reached by the horizon) per milestone and agency, its 95% interval and the
         median, 10% and 90% dates where it does: a DataFrame."""
         pd = _pandas()
-        rows = [(m, a, r["p"], *r["ci95"], r["median"], r["p10"], r["p90"])
-                for m, ms in self.summary["milestones"].items()
-                for a, r in ms["reached"].items()]
-        df = pd.DataFrame(rows, columns=["milestone", "agency", "p", "lo", "hi", "median",
-                                         "p10", "p90"])
+        rows = [
+            (m, a, r["p"], *r["ci95"], r["median"], r["p10"], r["p90"])
+            for m, ms in self.summary["milestones"].items()
+            for a, r in ms["reached"].items()
+        ]
+        df = pd.DataFrame(
+            rows, columns=["milestone", "agency", "p", "lo", "hi", "median", "p10", "p90"]
+        )
         for c in ("median", "p10", "p90"):
             df[c] = pd.to_datetime(df[c])
         return df
@@ -260,19 +306,24 @@ class Run:
         when = pd.to_datetime(pd.Series([d.isoformat() for d in on], dtype=object))
         milestones = np.array(list(self.scenario.milestones), dtype=object)
         agencies = np.array(list(self.scenario.agencies), dtype=object)
-        return pd.DataFrame({
-            "replication": r.astype(np.int64),
-            "milestone": milestones[m],
-            "agency": agencies[a],
-            "date": when.to_numpy()[inv],
-            "year": years[inv],
-            "first": win.astype(np.int64),
-        }, columns=list(TABLE_COLUMNS))
+        return pd.DataFrame(
+            {
+                "replication": r.astype(np.int64),
+                "milestone": milestones[m],
+                "agency": agencies[a],
+                "date": when.to_numpy()[inv],
+                "year": years[inv],
+                "first": win.astype(np.int64),
+            },
+            columns=list(TABLE_COLUMNS),
+        )
 
     def _need_table(self) -> np.ndarray:
         if self.reached is None:
-            raise ValueError("this run did not keep its per-replication table; simulate "
-                             "again with keep_table=True")
+            raise ValueError(
+                "this run did not keep its per-replication table; simulate "
+                "again with keep_table=True"
+            )
         return self.reached
 
     # -- one replication ------------------------------------------------------------
@@ -287,8 +338,14 @@ class Run:
         return tell(self.scenario, k, self.seed)
 
     # -- files ----------------------------------------------------------------------
-    def save(self, folder: str | os.PathLike, force: bool = False, table: str = "csv",
-             plots: bool = True, report: bool = True) -> Path:
+    def save(
+        self,
+        folder: str | os.PathLike,
+        force: bool = False,
+        table: str = "csv",
+        plots: bool = True,
+        report: bool = True,
+    ) -> Path:
         """Write a results folder as ``racesim run`` does (summary.json, scenario.yaml,
         manifest.json, dates.csv, the per-replication table in format ``table`` —
         ``csv``, ``csv.gz`` or ``none`` — and the plots and report.html).  Atomic;
@@ -310,10 +367,22 @@ class Run:
                     writer(0, self.reached)
             finally:
                 writer.close()
-            write_results(tmp, s, self.summary, self.tally, manifest(
-                s, self.seed, self.n, self.source, self.seconds, self.jobs,
-                list(self.overrides),
-                {"table": writer.path.name if writer.path else None, **self._settings}))
+            write_results(
+                tmp,
+                s,
+                self.summary,
+                self.tally,
+                manifest(
+                    s,
+                    self.seed,
+                    self.n,
+                    self.source,
+                    self.seconds,
+                    self.jobs,
+                    list(self.overrides),
+                    {"table": writer.path.name if writer.path else None, **self._settings},
+                ),
+            )
             if plots or report:
                 write_outputs(tmp, plots=plots, report=report)
         return folder
@@ -332,19 +401,25 @@ class Run:
         """Curves: the chance of having reached ``milestone`` by each date."""
         from . import plots
 
-        return plots.plot_reached(self.summary, self.dates_rows(), milestone, ax=ax,
-                                  names=self._names())
+        return plots.plot_reached(
+            self.summary, self.dates_rows(), milestone, ax=ax, names=self._names()
+        )
 
     def plot_dates(self, milestone: str, ax=None):
         """Ranges: when each agency reaches ``milestone``, where it does."""
         from . import plots
 
-        return plots.plot_dates(self.summary, self.dates_rows(), milestone, ax=ax,
-                                names=self._names())
+        return plots.plot_dates(
+            self.summary, self.dates_rows(), milestone, ax=ax, names=self._names()
+        )
 
 
-def trace(scenario: Scenario | str | os.PathLike, replication: int, seed: int | None = None,
-          overrides: Overrides = None):
+def trace(
+    scenario: Scenario | str | os.PathLike,
+    replication: int,
+    seed: int | None = None,
+    overrides: Overrides = None,
+):
     """Replication ``replication`` of ``scenario`` told in date order (a
     :class:`racesim.story.Story`); the same as ``Run.story`` of any run with that seed."""
     from .story import tell

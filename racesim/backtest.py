@@ -84,8 +84,8 @@ class OutcomesError(ValueError):
 class OutcomeRow:
     id: str
     date: dt.date
-    agency: str          # "" = no agency (context, or "nobody" for a milestone)
-    milestone: str       # "" = context event
+    agency: str  # "" = no agency (context, or "nobody" for a milestone)
+    milestone: str  # "" = context event
     happened: bool
     status: str = ""
     event: str = ""
@@ -118,27 +118,40 @@ def read_outcomes(path: str | Path) -> Outcomes:
         reader = csv.DictReader(fh)
         missing = _COLUMNS - set(reader.fieldnames or ())
         if missing:
-            raise OutcomesError(f"outcomes file {str(path)!r} lacks columns "
-                                f"{', '.join(sorted(missing))}")
+            raise OutcomesError(
+                f"outcomes file {str(path)!r} lacks columns {', '.join(sorted(missing))}"
+            )
         raw = list(reader)
     rows = []
     for k, r in enumerate(raw, start=2):
         happened = r["happened"].strip().lower()
         if happened not in ("yes", "no"):
-            raise OutcomesError(f"{path}, line {k}: happened must be yes or no, "
-                                f"got {r['happened']!r}")
+            raise OutcomesError(
+                f"{path}, line {k}: happened must be yes or no, got {r['happened']!r}"
+            )
         try:
             date = dt.date.fromisoformat(r["date"].strip())
         except ValueError:
-            raise OutcomesError(f"{path}, line {k}: date must be an ISO date, "
-                                f"got {r['date']!r}") from None
-        rows.append(OutcomeRow(r["id"].strip(), date, r["agency"].strip(),
-                               r["milestone"].strip(), happened == "yes",
-                               r.get("status") or "", r.get("event") or ""))
+            raise OutcomesError(
+                f"{path}, line {k}: date must be an ISO date, got {r['date']!r}"
+            ) from None
+        rows.append(
+            OutcomeRow(
+                r["id"].strip(),
+                date,
+                r["agency"].strip(),
+                r["milestone"].strip(),
+                happened == "yes",
+                r.get("status") or "",
+                r.get("event") or "",
+            )
+        )
     cut = [r for r in rows if r.id == "cutoff"]
     if len(cut) != 1:
-        raise OutcomesError(f"outcomes file {str(path)!r} needs exactly one row with id "
-                            "'cutoff' giving the date its facts cover")
+        raise OutcomesError(
+            f"outcomes file {str(path)!r} needs exactly one row with id "
+            "'cutoff' giving the date its facts cover"
+        )
     return Outcomes(tuple(r for r in rows if r.id != "cutoff"), cut[0].date, str(path))
 
 
@@ -147,11 +160,11 @@ def read_outcomes(path: str | Path) -> Outcomes:
 # ---------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Event:
-    kind: str            # "reached" or "first"
+    kind: str  # "reached" or "first"
     milestone: str
-    agency: str          # an agency key, or NOBODY (kind "first")
+    agency: str  # an agency key, or NOBODY (kind "first")
     happened: bool
-    evidence: tuple[str, ...] = ()   # ids of the outcome rows that decide it
+    evidence: tuple[str, ...] = ()  # ids of the outcome rows that decide it
 
     def label(self) -> str:
         if self.kind == "reached":
@@ -159,8 +172,9 @@ class Event:
         return f"first {self.milestone}: {self.agency}"
 
 
-def reached_by(outcomes: Outcomes, milestone: str, until: dt.date, scoring: str
-               ) -> dict[str, OutcomeRow]:
+def reached_by(
+    outcomes: Outcomes, milestone: str, until: dt.date, scoring: str
+) -> dict[str, OutcomeRow]:
     """Agency -> its earliest counted ``yes`` row for ``milestone`` dated <= ``until``.
 
     Raises :class:`OutcomesError` if a counted ``no`` row contradicts a ``yes``."""
@@ -171,26 +185,29 @@ def reached_by(outcomes: Outcomes, milestone: str, until: dt.date, scoring: str
     for r in counted:
         if r.happened:
             continue
-        clash = [y for a, y in yes.items()
-                 if (not r.agency or a == r.agency) and y.date <= r.date]
+        clash = [y for a, y in yes.items() if (not r.agency or a == r.agency) and y.date <= r.date]
         if clash:
             raise OutcomesError(
                 f"{outcomes.source}: row {r.id} says {r.agency or 'nobody'} had not reached "
                 f"{milestone} by {r.date}, but row {clash[0].id} says {clash[0].agency} did "
-                f"on {clash[0].date} (under {scoring} scoring)")
+                f"on {clash[0].date} (under {scoring} scoring)"
+            )
     return {a: y for a, y in yes.items() if y.date <= until}
 
 
-def events(scenario: Scenario, outcomes: Outcomes, until: dt.date | None = None,
-           scoring: str = "strict") -> tuple[list[Event], list[str]]:
+def events(
+    scenario: Scenario, outcomes: Outcomes, until: dt.date | None = None, scoring: str = "strict"
+) -> tuple[list[Event], list[str]]:
     """The events settled by ``outcomes`` as of ``until`` (default its cut-off), and
     notes on what was left out (see the module docstring)."""
     if scoring not in SCORINGS:
         raise ValueError(f"scoring must be one of {SCORINGS}, got {scoring!r}")
     until = until or outcomes.cutoff
     if until > outcomes.cutoff:
-        raise OutcomesError(f"{until} is after the outcomes file's cut-off "
-                            f"({outcomes.cutoff}): its facts do not cover it")
+        raise OutcomesError(
+            f"{until} is after the outcomes file's cut-off "
+            f"({outcomes.cutoff}): its facts do not cover it"
+        )
     covered = outcomes.milestones()
     notes = []
     out: list[Event] = []
@@ -199,16 +216,20 @@ def events(scenario: Scenario, outcomes: Outcomes, until: dt.date | None = None,
             notes.append(f"{m}: no row in the outcomes file, not scored")
             continue
         yes = reached_by(outcomes, m, until, scoring)
-        able = [a for a, ag in scenario.agencies.items()
-                if any(m in x.achieves for x in ag.missions)]
+        able = [
+            a for a, ag in scenario.agencies.items() if any(m in x.achieves for x in ag.missions)
+        ]
         agencies = able + [a for a in yes if a not in able]
         for a in agencies:
             row = yes.get(a)
             out.append(Event("reached", m, a, row is not None, (row.id,) if row else ()))
         order = {a: i for i, a in enumerate(agencies)}
         winner = min(yes, key=lambda a: (yes[a].date, order[a])) if yes else NOBODY
-        ids = tuple(r.id for r in outcomes.rows if r.milestone == m and r.counts(scoring)
-                    and (r.happened or r.date >= until))
+        ids = tuple(
+            r.id
+            for r in outcomes.rows
+            if r.milestone == m and r.counts(scoring) and (r.happened or r.date >= until)
+        )
         for a in [*agencies, NOBODY]:
             out.append(Event("first", m, a, a == winner, ids))
     for m in covered:
@@ -220,15 +241,17 @@ def events(scenario: Scenario, outcomes: Outcomes, until: dt.date | None = None,
 # ---------------------------------------------------------------------------------------
 # forecasts
 # ---------------------------------------------------------------------------------------
-def forecast(scenario: Scenario, reached: np.ndarray, evs: Sequence[Event],
-             until: dt.date) -> np.ndarray:
+def forecast(
+    scenario: Scenario, reached: np.ndarray, evs: Sequence[Event], until: dt.date
+) -> np.ndarray:
     """racesim's probability of each event from per-replication reach times ``reached``
     (shape (N, milestones, agencies), years from start, NaN = not reached)."""
     reached = np.asarray(reached, dtype=float)
     ms, ags = list(scenario.milestones), list(scenario.agencies)
     if reached.ndim != 3 or reached.shape[1:] != (len(ms), len(ags)) or not len(reached):
-        raise ValueError(f"reach times must have shape (N, {len(ms)}, {len(ags)}), "
-                         f"got {reached.shape}")
+        raise ValueError(
+            f"reach times must have shape (N, {len(ms)}, {len(ags)}), got {reached.shape}"
+        )
     day_d = (until - scenario.start).days
     by_d = np.zeros(reached.shape, dtype=bool)
     ok = ~np.isnan(reached)
@@ -266,8 +289,7 @@ def record_rate(scenario: Scenario, base_dir: Path | None = None) -> tuple[float
     return (f.successes + f.partials / 2) / f.n, f.n
 
 
-def base_rate(scenario: Scenario, evs: Sequence[Event], until: dt.date, rate: float
-              ) -> np.ndarray:
+def base_rate(scenario: Scenario, evs: Sequence[Event], until: dt.date, rate: float) -> np.ndarray:
     """The base-rate reference's probability of each event (see the module docstring)."""
     ags = list(scenario.agencies)
     p = np.empty(len(evs))
@@ -286,8 +308,7 @@ def base_rate(scenario: Scenario, evs: Sequence[Event], until: dt.date, rate: fl
             cache[e.milestone] = sorted(tries)
         tries = cache[e.milestone]
         if e.kind == "reached" or e.agency == NOBODY:
-            fail = math.prod(1 - q for _, a, q in tries
-                             if e.agency == NOBODY or a == e.agency)
+            fail = math.prod(1 - q for _, a, q in tries if e.agency == NOBODY or a == e.agency)
             p[k] = fail if e.agency == NOBODY else 1 - fail
         else:
             total, none_yet = 0.0, 1.0
@@ -324,7 +345,7 @@ class Backtest:
     rate: float
     rate_attempts: int
     events: list[Event]
-    p: dict[str, np.ndarray]               # forecaster -> probability per event
+    p: dict[str, np.ndarray]  # forecaster -> probability per event
     notes: list[str] = field(default_factory=list)
     seed: int | None = None
 
@@ -341,9 +362,13 @@ class Backtest:
     def totals(self, kind: str | None = None) -> dict[str, dict[str, float]]:
         """Mean Brier and log score per forecaster (over events of ``kind``, or all)."""
         keep = np.array([kind is None or e.kind == kind for e in self.events])
-        return {who: {"brier": float(np.mean(self.brier(who)[keep])) if keep.any() else 0.0,
-                      "log": float(np.mean(self.log(who)[keep])) if keep.any() else 0.0}
-                for who in FORECASTERS}
+        return {
+            who: {
+                "brier": float(np.mean(self.brier(who)[keep])) if keep.any() else 0.0,
+                "log": float(np.mean(self.log(who)[keep])) if keep.any() else 0.0,
+            }
+            for who in FORECASTERS
+        }
 
     def beats(self, reference: str) -> dict[str, bool]:
         """Whether racesim's overall scores are better than ``reference``'s."""
@@ -355,13 +380,21 @@ class Backtest:
         t = self.totals()
         db = t[reference]["brier"] - t["racesim"]["brier"]
         dl = t["racesim"]["log"] - t[reference]["log"]
-        return {k: 0 if abs(d) < 1e-12 else (1 if d > 0 else -1)
-                for k, d in (("brier", db), ("log", dl))}
+        return {
+            k: 0 if abs(d) < 1e-12 else (1 if d > 0 else -1)
+            for k, d in (("brier", db), ("log", dl))
+        }
 
 
-def backtest(scenario: Scenario, outcomes: Outcomes, reached: np.ndarray,
-             until: dt.date | None = None, scoring: str = "strict",
-             base_dir: Path | None = None, seed: int | None = None) -> Backtest:
+def backtest(
+    scenario: Scenario,
+    outcomes: Outcomes,
+    reached: np.ndarray,
+    until: dt.date | None = None,
+    scoring: str = "strict",
+    base_dir: Path | None = None,
+    seed: int | None = None,
+) -> Backtest:
     """Score ``scenario``'s forecasts, from per-replication reach times ``reached``
     (shape (N, milestones, agencies), see :func:`reach_times`), against ``outcomes``
     as of ``until`` (default: the outcomes' cut-off). ``base_dir`` is where the
@@ -370,25 +403,42 @@ def backtest(scenario: Scenario, outcomes: Outcomes, reached: np.ndarray,
     until = until or outcomes.cutoff
     evs, notes = events(scenario, outcomes, until, scoring)
     rate, n_rate = record_rate(scenario, base_dir)
-    p = {"racesim": forecast(scenario, reached, evs, until),
-         "base_rate": base_rate(scenario, evs, until, rate),
-         "coin": np.full(len(evs), 0.5)}
+    p = {
+        "racesim": forecast(scenario, reached, evs, until),
+        "base_rate": base_rate(scenario, evs, until, rate),
+        "coin": np.full(len(evs), 0.5),
+    }
     if until <= scenario.start:
-        notes.append(f"the cut-off {until} is not after the scenario's start "
-                     f"{scenario.start}: every event was known at the start")
-    return Backtest(scenario.name, scenario.start, until, scoring, int(len(reached)), rate,
-                    n_rate, evs, p, notes, seed)
+        notes.append(
+            f"the cut-off {until} is not after the scenario's start "
+            f"{scenario.start}: every event was known at the start"
+        )
+    return Backtest(
+        scenario.name,
+        scenario.start,
+        until,
+        scoring,
+        int(len(reached)),
+        rate,
+        n_rate,
+        evs,
+        p,
+        notes,
+        seed,
+    )
 
 
-def reach_times(scenario: Scenario, n: int | None = None, seed: int | None = None,
-                jobs: int = 1, progress=None):
+def reach_times(
+    scenario: Scenario, n: int | None = None, seed: int | None = None, jobs: int = 1, progress=None
+):
     """Run ``scenario`` and keep every replication's reach times: returns
     ``(reached, run)`` with ``reached`` of shape (N, milestones, agencies), years."""
     from .montecarlo import simulate
 
     parts: list[np.ndarray] = []
-    run = simulate(scenario, n, seed, jobs, sink=lambda first, r: parts.append(r),
-                   progress=progress)
+    run = simulate(
+        scenario, n, seed, jobs, sink=lambda first, r: parts.append(r), progress=progress
+    )
     return np.concatenate(parts, axis=0), run
 
 
@@ -401,8 +451,11 @@ _NAMES = {"racesim": "racesim", "base_rate": "base rate", "coin": "coin flip"}
 def format_backtest(bt: Backtest, outcomes_source: str = "") -> str:
     """The backtest as a plain-text table (event, happened, and per forecaster the
     probability, Brier and log score), the means, and the verdict."""
-    scoring = ("strict: a partial landing does not count" if bt.scoring == "strict"
-               else "lenient: a partial landing counts")
+    scoring = (
+        "strict: a partial landing does not count"
+        if bt.scoring == "strict"
+        else "lenient: a partial landing counts"
+    )
     src = f" against {outcomes_source}" if outcomes_source else ""
     seed = f", seed {bt.seed}" if bt.seed is not None else ""
     lines = [
@@ -413,17 +466,18 @@ def format_backtest(bt: Backtest, outcomes_source: str = "") -> str:
         f"r = {bt.rate:.3f}",
         f"  (the landing record's {bt.rate_attempts} attempts up to the start, partials "
         "half). Coin flip: p = 0.5.",
-        "Brier = (p - o)^2, lower is better. log = ln(p given to what happened), higher "
-        "is better;",
+        "Brier = (p - o)^2, lower is better. log = ln(p given to what happened), higher is better;",
         f"  p clipped to [{CLIP:g}, {1 - CLIP:g}] for the log score.",
         "",
     ]
     w = max([len(e.label()) for e in bt.events] + [30])
     head1 = f"{'':<{w}}  {'':>3}  " + "  ".join(
-        f"{_NAMES[k]:^21}" if k != "coin" else f"{_NAMES[k]:^14}" for k in FORECASTERS)
+        f"{_NAMES[k]:^21}" if k != "coin" else f"{_NAMES[k]:^14}" for k in FORECASTERS
+    )
     head2 = f"{'event':<{w}}  {'o':>3}  " + "  ".join(
         f"{'p':>6} {'Brier':>6} {'log':>7}" if k != "coin" else f"{'Brier':>6} {'log':>7}"
-        for k in FORECASTERS)
+        for k in FORECASTERS
+    )
     lines += [head1, head2]
     scores = {k: (bt.brier(k), bt.log(k)) for k in FORECASTERS}
     for i, e in enumerate(bt.events):
@@ -432,8 +486,7 @@ def format_backtest(bt: Backtest, outcomes_source: str = "") -> str:
             b, lg = scores[k][0][i], scores[k][1][i]
             cell = f"{b:6.3f} {lg:7.3f}"
             cells.append(cell if k == "coin" else f"{bt.p[k][i]:6.3f} {cell}")
-        lines.append(f"{e.label():<{w}}  {'yes' if e.happened else 'no':>3}  "
-                     + "  ".join(cells))
+        lines.append(f"{e.label():<{w}}  {'yes' if e.happened else 'no':>3}  " + "  ".join(cells))
     lines.append("")
     for kind in ("reached", "first", None):
         n = sum(kind is None or e.kind == kind for e in bt.events)
@@ -441,23 +494,32 @@ def format_backtest(bt: Backtest, outcomes_source: str = "") -> str:
             continue
         t = bt.totals(kind)
         label = f"mean over {n} {kind + ' ' if kind else ''}events"
-        cells = [f"{t[k]['brier']:6.3f} {t[k]['log']:7.3f}" if k == "coin"
-                 else f"{'':>6} {t[k]['brier']:6.3f} {t[k]['log']:7.3f}" for k in FORECASTERS]
+        cells = [
+            f"{t[k]['brier']:6.3f} {t[k]['log']:7.3f}"
+            if k == "coin"
+            else f"{'':>6} {t[k]['brier']:6.3f} {t[k]['log']:7.3f}"
+            for k in FORECASTERS
+        ]
         lines.append(f"{label:<{w}}  {'':>3}  " + "  ".join(cells))
     lines.append("")
     t = bt.totals()
     for ref in ("coin", "base_rate"):
         cmp = bt.compare(ref)
-        skill = (f"skill {1 - t['racesim']['brier'] / t[ref]['brier']:+.2f}"
-                 if t[ref]["brier"] else "skill n/a")
+        skill = (
+            f"skill {1 - t['racesim']['brier'] / t[ref]['brier']:+.2f}"
+            if t[ref]["brier"]
+            else "skill n/a"
+        )
         words = {1: "better", 0: "equal", -1: "worse"}
         if cmp["brier"] == cmp["log"]:
             verdict = f"{words[cmp['brier']]} on both scores"
         else:
             verdict = f"{words[cmp['brier']]} on Brier, {words[cmp['log']]} on log score"
-        lines.append(f"racesim vs {_NAMES[ref]}: Brier {t['racesim']['brier']:.3f} vs "
-                     f"{t[ref]['brier']:.3f} ({skill}), log {t['racesim']['log']:.3f}"
-                     f" vs {t[ref]['log']:.3f}: {verdict}.")
+        lines.append(
+            f"racesim vs {_NAMES[ref]}: Brier {t['racesim']['brier']:.3f} vs "
+            f"{t[ref]['brier']:.3f} ({skill}), log {t['racesim']['log']:.3f}"
+            f" vs {t[ref]['log']:.3f}: {verdict}."
+        )
     for note in bt.notes:
         lines.append(f"note: {note}")
     return "\n".join(lines)

@@ -32,8 +32,10 @@ Row = dict[str, str]
 
 
 def _lat(row: Row) -> float | None:
-    for text in (row.get("latitude_deg", ""),
-                 (re.search(r"target_lat=\s*(-?[\d.]+)", row.get("notes", "")) or [None, ""])[1]):
+    for text in (
+        row.get("latitude_deg", ""),
+        (re.search(r"target_lat=\s*(-?[\d.]+)", row.get("notes", "")) or [None, ""])[1],
+    ):
         try:
             return float(text)
         except (TypeError, ValueError):
@@ -51,15 +53,16 @@ def _attempt(row: Row) -> int:
 #: class name -> (description, predicate on a record row)
 CLASSES: dict[str, tuple[str, Callable[[Row], bool]]] = {
     "all": ("every attempt", lambda r: True),
-    "first_attempt": ("an operator's first soft-landing attempt",
-                      lambda r: _attempt(r) == 1),
+    "first_attempt": ("an operator's first soft-landing attempt", lambda r: _attempt(r) == 1),
     "later_attempt": ("an operator's second or later attempt", lambda r: _attempt(r) > 1),
     "government": ("flown by a government agency", lambda r: r["class"] == "government"),
     "commercial": ("flown by a company", lambda r: r["class"] == "commercial"),
     "crewed": ("crewed landings", lambda r: r.get("crewed") == "1"),
     "robotic": ("robotic landers", lambda r: r.get("crewed") != "1"),
-    "south_polar": ("landing at or aimed at 60 degrees south or beyond",
-                    lambda r: (_lat(r) is not None and _lat(r) <= -60)),
+    "south_polar": (
+        "landing at or aimed at 60 degrees south or beyond",
+        lambda r: _lat(r) is not None and _lat(r) <= -60,
+    ),
     "modern": ("attempts from 2000 on", lambda r: r["date"] >= "2000-01-01"),
 }
 
@@ -84,8 +87,10 @@ class Fit:
 
     def interval(self, level: float = 0.9) -> tuple[float, float]:
         tail = (1 - level) / 2
-        return (float(special.betaincinv(self.a, self.b, tail)),
-                float(special.betaincinv(self.a, self.b, 1 - tail)))
+        return (
+            float(special.betaincinv(self.a, self.b, tail)),
+            float(special.betaincinv(self.a, self.b, 1 - tail)),
+        )
 
 
 def read_record(path: str | Path) -> list[Row]:
@@ -108,8 +113,7 @@ def fit(rows: Sequence[Row], classes: Sequence[str], until: dt.date | None = Non
         if c not in CLASSES:
             close = difflib.get_close_matches(c, list(CLASSES), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise RecordError(f"unknown record class {c!r}{hint}; classes are "
-                              f"{', '.join(CLASSES)}")
+            raise RecordError(f"unknown record class {c!r}{hint}; classes are {', '.join(CLASSES)}")
         preds.append(CLASSES[c][1])
     cut = until.isoformat() if until else "9999-12-31"
     chosen = [r for r in rows if r["date"] <= cut and all(p(r) for p in preds)]

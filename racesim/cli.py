@@ -31,9 +31,14 @@ class _Progress:
         if not self.enabled:
             return
         if self.bar is None and time.perf_counter() - self.t0 > 0.7:
-            self.bar = click.progressbar(length=max(self.total, self.done), label=self.label,
-                                         file=sys.stderr, show_eta=True, show_pos=True,
-                                         item_show_func=self._rate)
+            self.bar = click.progressbar(
+                length=max(self.total, self.done),
+                label=self.label,
+                file=sys.stderr,
+                show_eta=True,
+                show_pos=True,
+                item_show_func=self._rate,
+            )
             self.bar.__enter__()
             self.bar.update(self.done)
             return
@@ -66,8 +71,14 @@ def _load(path: str, overrides: tuple[str, ...]):
 
 
 # options shared by several commands
-_JOBS = click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True,
-                     help="Worker processes (0 = one per core). Results do not depend on it.")
+_JOBS = click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Worker processes (0 = one per core). Results do not depend on it.",
+)
 _FORCE = click.option("--force", is_flag=True, help="Replace an existing results folder.")
 
 
@@ -94,44 +105,93 @@ def validate(scenario: str) -> None:
     """Check SCENARIO and report every problem, without running anything."""
     s = _load(scenario, ())
     n_missions = sum(len(a.missions) for a in s.agencies.values())
-    click.echo(f"{scenario}: ok — scenario {s.name!r}, {len(s.agencies)} agencies, "
-               f"{n_missions} missions, {len(s.milestones)} milestones, "
-               f"{s.start} to {s.horizon}")
+    click.echo(
+        f"{scenario}: ok — scenario {s.name!r}, {len(s.agencies)} agencies, "
+        f"{n_missions} missions, {len(s.milestones)} milestones, "
+        f"{s.start} to {s.horizon}"
+    )
 
 
 @main.command(context_settings=CONTEXT)
 @click.argument("scenario", type=click.Path(dir_okay=False))
-@click.option("-n", "--replications", "n", type=click.IntRange(min=1),
-              help="Number of replications [default: the scenario's `replications`].")
-@click.option("--seed", type=click.IntRange(min=0),
-              help="Root seed [default: the scenario's `seed`].")
+@click.option(
+    "-n",
+    "--replications",
+    "n",
+    type=click.IntRange(min=1),
+    help="Number of replications [default: the scenario's `replications`].",
+)
+@click.option(
+    "--seed", type=click.IntRange(min=0), help="Root seed [default: the scenario's `seed`]."
+)
 @_JOBS
-@click.option("-o", "--out", type=click.Path(file_okay=False),
-              help="Results folder [default: results/<scenario name>].")
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Results folder [default: results/<scenario name>].",
+)
 @_FORCE
-@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-              help="Override one field, e.g. agencies.roscosmos.budget.annual=120 or "
-                   "agencies.roscosmos.missions.luna27.success=0.5. Repeatable.")
-@click.option("--table", type=click.Choice(["csv", "csv.gz", "none"]), default="csv",
-              show_default=True, help="Per-replication table format (none = skip it).")
-@click.option("--precision", type=click.FloatRange(min=0, max=0.5, min_open=True),
-              help="Add replications until every P(first) has a 95% half-width at most "
-                   "this (e.g. 0.005).")
-@click.option("--max-replications", type=click.IntRange(min=1),
-              help="Upper limit for --precision [default: 100 x N].")
-@click.option("--executor", type=click.Choice(["local", "dask"]), default="local",
-              show_default=True, help="local: this machine (a process pool for -j > 1); "
-              "dask: a Dask distributed cluster.")
-@click.option("--scheduler", metavar="ADDRESS",
-              help="Dask scheduler, e.g. tcp://HOST:8786 [default: start a local cluster "
-                   "with --jobs workers].")
-@click.option("--no-plots", is_flag=True,
-              help="Do not draw the plots (plots/*.png and *.svg in the results folder).")
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Override one field, e.g. agencies.roscosmos.budget.annual=120 or "
+    "agencies.roscosmos.missions.luna27.success=0.5. Repeatable.",
+)
+@click.option(
+    "--table",
+    type=click.Choice(["csv", "csv.gz", "none"]),
+    default="csv",
+    show_default=True,
+    help="Per-replication table format (none = skip it).",
+)
+@click.option(
+    "--precision",
+    type=click.FloatRange(min=0, max=0.5, min_open=True),
+    help="Add replications until every P(first) has a 95% half-width at most this (e.g. 0.005).",
+)
+@click.option(
+    "--max-replications",
+    type=click.IntRange(min=1),
+    help="Upper limit for --precision [default: 100 x N].",
+)
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="local: this machine (a process pool for -j > 1); dask: a Dask distributed cluster.",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Dask scheduler, e.g. tcp://HOST:8786 [default: start a local cluster "
+    "with --jobs workers].",
+)
+@click.option(
+    "--no-plots",
+    is_flag=True,
+    help="Do not draw the plots (plots/*.png and *.svg in the results folder).",
+)
 @click.option("--no-report", is_flag=True, help="Do not write report.html.")
-def run(scenario: str, n: int | None, seed: int | None, jobs: int, out: str | None,
-        force: bool, overrides: tuple[str, ...], table: str, precision: float | None,
-        max_replications: int | None, executor: str, scheduler: str | None,
-        no_plots: bool = False, no_report: bool = False) -> None:
+def run(
+    scenario: str,
+    n: int | None,
+    seed: int | None,
+    jobs: int,
+    out: str | None,
+    force: bool,
+    overrides: tuple[str, ...],
+    table: str,
+    precision: float | None,
+    max_replications: int | None,
+    executor: str,
+    scheduler: str | None,
+    no_plots: bool = False,
+    no_report: bool = False,
+) -> None:
     """Run SCENARIO and write its results folder.
 
     Prints, for each milestone, each agency's chance of getting there first (with a
@@ -152,17 +212,42 @@ def run(scenario: str, n: int | None, seed: int | None, jobs: int, out: str | No
         with staged_folder(folder, force) as tmp:
             writer = TableWriter(tmp, s, table)
             try:
-                result = simulate(s, n, seed, jobs, sink=writer, progress=progress,
-                                  precision=precision, max_replications=max_replications,
-                                  executor=executor, scheduler=scheduler)
+                result = simulate(
+                    s,
+                    n,
+                    seed,
+                    jobs,
+                    sink=writer,
+                    progress=progress,
+                    precision=precision,
+                    max_replications=max_replications,
+                    executor=executor,
+                    scheduler=scheduler,
+                )
             finally:
                 writer.close()
                 progress.close()
             summary = summarize(s, result.tally, seed)
-            write_results(tmp, s, summary, result.tally, manifest(
-                s, seed, result.n, Path(scenario), result.seconds, jobs, list(overrides),
-                {"table": writer.path.name if writer.path else None,
-                 "precision": precision, "executor": executor}))
+            write_results(
+                tmp,
+                s,
+                summary,
+                result.tally,
+                manifest(
+                    s,
+                    seed,
+                    result.n,
+                    Path(scenario),
+                    result.seconds,
+                    jobs,
+                    list(overrides),
+                    {
+                        "table": writer.path.name if writer.path else None,
+                        "precision": precision,
+                        "executor": executor,
+                    },
+                ),
+            )
             if not (no_plots and no_report):
                 from .report import write_outputs  # matplotlib: only when needed
 
@@ -173,25 +258,40 @@ def run(scenario: str, n: int | None, seed: int | None, jobs: int, out: str | No
         _fail("interrupted; no results were written.", 130)
     click.echo(format_summary(summary, s, overrides))
     extra = f" (reached the requested precision with {result.n:,})" if precision else ""
-    click.echo(f"\n{result.n:,} replications in {result.seconds:.1f} s{extra}; "
-               f"results in {folder}/")
+    click.echo(
+        f"\n{result.n:,} replications in {result.seconds:.1f} s{extra}; results in {folder}/"
+    )
 
 
 @main.command(context_settings=CONTEXT)
 @click.argument("scenario", type=click.Path(dir_okay=False))
-@click.option("-r", "--replication", "k", type=click.IntRange(min=0), required=True,
-              metavar="K",
-              help="Which replication (0 is the first; the `replication` column of "
-                   "replications.csv).")
-@click.option("--seed", type=click.IntRange(min=0),
-              help="Root seed [default: the scenario's `seed`].")
-@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-              help="Override one field, as for `racesim run`. Repeatable.")
-@click.option("--only", metavar="AGENCY",
-              help="Show only this agency's events (key or name) and those of the "
-                   "missions it helps pay for.")
-def trace(scenario: str, k: int, seed: int | None, overrides: tuple[str, ...],
-          only: str | None) -> None:
+@click.option(
+    "-r",
+    "--replication",
+    "k",
+    type=click.IntRange(min=0),
+    required=True,
+    metavar="K",
+    help="Which replication (0 is the first; the `replication` column of replications.csv).",
+)
+@click.option(
+    "--seed", type=click.IntRange(min=0), help="Root seed [default: the scenario's `seed`]."
+)
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Override one field, as for `racesim run`. Repeatable.",
+)
+@click.option(
+    "--only",
+    metavar="AGENCY",
+    help="Show only this agency's events (key or name) and those of the missions it helps pay for.",
+)
+def trace(
+    scenario: str, k: int, seed: int | None, overrides: tuple[str, ...], only: str | None
+) -> None:
     """Tell the story of one replication of SCENARIO, in date order.
 
     Budgets (and shocks), developments starting, stalling for want of money and
@@ -212,10 +312,19 @@ def trace(scenario: str, k: int, seed: int | None, overrides: tuple[str, ...],
 
 
 @main.command(context_settings=CONTEXT)
-@click.option("--record", "record", type=click.Path(dir_okay=False), default="seeds/landings.csv",
-              show_default=True, help="The landing record (CSV).")
-@click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="Use only attempts on or before this date (e.g. 2023-08-20).")
+@click.option(
+    "--record",
+    "record",
+    type=click.Path(dir_okay=False),
+    default="seeds/landings.csv",
+    show_default=True,
+    help="The landing record (CSV).",
+)
+@click.option(
+    "--until",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Use only attempts on or before this date (e.g. 2023-08-20).",
+)
 def calibrate(record: str, until) -> None:
     """Fit the chance that a landing attempt succeeds, by class, to the landing record.
 
@@ -231,30 +340,61 @@ def calibrate(record: str, until) -> None:
         _fail(str(exc))
     cut = until.date() if until else None
     click.echo(f"Landing record {record}, attempts up to {cut or 'the latest'}:")
-    click.echo(f"  {'class':<15}{'n':>4}{'succ':>6}{'part':>6}{'fail':>6}{'a':>7}{'b':>7}"
-               f"{'mean':>8}  90% interval")
+    click.echo(
+        f"  {'class':<15}{'n':>4}{'succ':>6}{'part':>6}{'fail':>6}{'a':>7}{'b':>7}"
+        f"{'mean':>8}  90% interval"
+    )
     for f in cal.table(rows, cut):
         lo, hi = f.interval(0.9)
-        click.echo(f"  {f.classes[0]:<15}{f.n:>4}{f.successes:>6}{f.partials:>6}"
-                   f"{f.failures:>6}{f.a:>7.1f}{f.b:>7.1f}{f.mean:>8.3f}  [{lo:.3f}, {hi:.3f}]")
+        click.echo(
+            f"  {f.classes[0]:<15}{f.n:>4}{f.successes:>6}{f.partials:>6}"
+            f"{f.failures:>6}{f.a:>7.1f}{f.b:>7.1f}{f.mean:>8.3f}  [{lo:.3f}, {hi:.3f}]"
+        )
 
 
 @main.command(context_settings=CONTEXT)
 @click.argument("scenario", type=click.Path(dir_okay=False))
-@click.option("--outcomes", type=click.Path(dir_okay=False), default="seeds/outcomes.csv",
-              show_default=True, help="What happened (CSV with a `cutoff` row).")
-@click.option("-n", "--replications", "n", type=click.IntRange(min=1),
-              help="Number of replications [default: the scenario's `replications`].")
-@click.option("--seed", type=click.IntRange(min=0),
-              help="Root seed [default: the scenario's `seed`].")
+@click.option(
+    "--outcomes",
+    type=click.Path(dir_okay=False),
+    default="seeds/outcomes.csv",
+    show_default=True,
+    help="What happened (CSV with a `cutoff` row).",
+)
+@click.option(
+    "-n",
+    "--replications",
+    "n",
+    type=click.IntRange(min=1),
+    help="Number of replications [default: the scenario's `replications`].",
+)
+@click.option(
+    "--seed", type=click.IntRange(min=0), help="Root seed [default: the scenario's `seed`]."
+)
 @_JOBS
-@click.option("--scoring", type=click.Choice(["strict", "lenient"]), default="strict",
-              show_default=True, help="strict: a partial landing (IM-1) does not count; "
-              "lenient: it does.")
-@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-              help="Override one field, as for `racesim run`. Repeatable.")
-def backtest(scenario: str, outcomes: str, n: int | None, seed: int | None, jobs: int,
-             scoring: str, overrides: tuple[str, ...]) -> None:
+@click.option(
+    "--scoring",
+    type=click.Choice(["strict", "lenient"]),
+    default="strict",
+    show_default=True,
+    help="strict: a partial landing (IM-1) does not count; lenient: it does.",
+)
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Override one field, as for `racesim run`. Repeatable.",
+)
+def backtest(
+    scenario: str,
+    outcomes: str,
+    n: int | None,
+    seed: int | None,
+    jobs: int,
+    scoring: str,
+    overrides: tuple[str, ...],
+) -> None:
     """Score SCENARIO's forecasts against what happened by the outcomes' cut-off date.
 
     Events: for each milestone, "AGENCY reached it by the cut-off" and "the first to
@@ -272,8 +412,9 @@ def backtest(scenario: str, outcomes: str, n: int | None, seed: int | None, jobs
         _fail(str(exc))
     try:
         reached, run = bt.reach_times(s, n, seed, jobs or os.cpu_count() or 1)
-        result = bt.backtest(s, facts, reached, scoring=scoring,
-                             base_dir=Path(scenario).parent, seed=run.seed)
+        result = bt.backtest(
+            s, facts, reached, scoring=scoring, base_dir=Path(scenario).parent, seed=run.seed
+        )
     except bt.OutcomesError as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
@@ -294,10 +435,20 @@ def _results(folder: str) -> dict:
 
 @main.command(context_settings=CONTEXT)
 @click.argument("results", type=click.Path(exists=True, file_okay=False))
-@click.option("-o", "--out", type=click.Path(file_okay=False),
-              help="Folder for the plot files [default: RESULTS/plots].")
-@click.option("--format", "fmt", type=click.Choice(["png", "svg", "both"]), default="both",
-              show_default=True, help="png for looking at, svg for papers.")
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Folder for the plot files [default: RESULTS/plots].",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["png", "svg", "both"]),
+    default="both",
+    show_default=True,
+    help="png for looking at, svg for papers.",
+)
 def plot(results: str, out: str | None, fmt: str) -> None:
     """Draw the plots of the results folder RESULTS again.
 
@@ -319,8 +470,12 @@ def plot(results: str, out: str | None, fmt: str) -> None:
 
 @main.command(context_settings=CONTEXT)
 @click.argument("results", type=click.Path(exists=True, file_okay=False))
-@click.option("-o", "--out", type=click.Path(dir_okay=False),
-              help="The HTML file [default: RESULTS/report.html].")
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="The HTML file [default: RESULTS/report.html].",
+)
 def report(results: str, out: str | None) -> None:
     """Write a self-contained HTML report of the results folder RESULTS.
 
@@ -383,22 +538,49 @@ def _raw(path: str, overrides: tuple[str, ...]) -> dict:
 @main.command("compare", context_settings=CONTEXT)
 @click.argument("scenario_a", metavar="A", type=click.Path(dir_okay=False))
 @click.argument("scenario_b", metavar="[B]", required=False, type=click.Path(dir_okay=False))
-@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-              help="Change a field of B (the variant; B is A when no file B is given). "
-                   "Repeatable.")
-@click.option("--set-a", "overrides_a", multiple=True, metavar="PATH=VALUE",
-              help="Change a field of A. Repeatable.")
-@click.option("-n", "--replications", "n", type=click.IntRange(min=1),
-              help="Replications of each scenario [default: A's `replications`].")
-@click.option("--seed", type=click.IntRange(min=0),
-              help="Root seed of both runs [default: A's `seed`].")
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Change a field of B (the variant; B is A when no file B is given). Repeatable.",
+)
+@click.option(
+    "--set-a",
+    "overrides_a",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Change a field of A. Repeatable.",
+)
+@click.option(
+    "-n",
+    "--replications",
+    "n",
+    type=click.IntRange(min=1),
+    help="Replications of each scenario [default: A's `replications`].",
+)
+@click.option(
+    "--seed", type=click.IntRange(min=0), help="Root seed of both runs [default: A's `seed`]."
+)
 @_JOBS
-@click.option("-o", "--out", type=click.Path(file_okay=False),
-              help="Also write compare.json and compare.csv into this folder.")
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Also write compare.json and compare.csv into this folder.",
+)
 @click.option("--force", is_flag=True, help="Replace an existing --out folder.")
-def compare_cmd(scenario_a: str, scenario_b: str | None, overrides: tuple[str, ...],
-                overrides_a: tuple[str, ...], n: int | None, seed: int | None, jobs: int,
-                out: str | None, force: bool) -> None:
+def compare_cmd(
+    scenario_a: str,
+    scenario_b: str | None,
+    overrides: tuple[str, ...],
+    overrides_a: tuple[str, ...],
+    n: int | None,
+    seed: int | None,
+    jobs: int,
+    out: str | None,
+    force: bool,
+) -> None:
     """Compare scenario B with scenario A, replication by replication.
 
     \b
@@ -427,21 +609,32 @@ def compare_cmd(scenario_a: str, scenario_b: str | None, overrides: tuple[str, .
     from .results import manifest, staged_folder, write_json
 
     if scenario_b is None and not overrides and not overrides_a:
-        _fail(f"compare needs something to compare {scenario_a} with: a second scenario "
-              "file B, or --set PATH=VALUE to make B from A (see racesim compare --help).")
+        _fail(
+            f"compare needs something to compare {scenario_a} with: a second scenario "
+            "file B, or --set PATH=VALUE to make B from A (see racesim compare --help)."
+        )
     a = _load(scenario_a, overrides_a)
     b = _load(scenario_b or scenario_a, overrides)
     n = n or a.replications
     seed = a.seed if seed is None else seed
     jobs = jobs or os.cpu_count() or 1
-    labels = {"a": {"file": scenario_a, "overrides": list(overrides_a),
-                    "label": " ".join([scenario_a, *(f"--set {o}" for o in overrides_a)])},
-              "b": {"file": scenario_b or scenario_a, "overrides": list(overrides),
-                    "label": " ".join([scenario_b or scenario_a,
-                                       *(f"--set {o}" for o in overrides)])}}
+    labels = {
+        "a": {
+            "file": scenario_a,
+            "overrides": list(overrides_a),
+            "label": " ".join([scenario_a, *(f"--set {o}" for o in overrides_a)]),
+        },
+        "b": {
+            "file": scenario_b or scenario_a,
+            "overrides": list(overrides),
+            "label": " ".join([scenario_b or scenario_a, *(f"--set {o}" for o in overrides)]),
+        },
+    }
     if not [k for k in a.milestones if k in b.milestones]:
-        _fail(f"A and B have no milestone in common (A: {', '.join(a.milestones)}; "
-              f"B: {', '.join(b.milestones)}); there is nothing to compare.")
+        _fail(
+            f"A and B have no milestone in common (A: {', '.join(a.milestones)}; "
+            f"B: {', '.join(b.milestones)}); there is nothing to compare."
+        )
     progress = _Progress(2 * n, "compare")
     t0 = time.perf_counter()
 
@@ -462,12 +655,24 @@ def compare_cmd(scenario_a: str, scenario_b: str | None, overrides: tuple[str, .
                 _write_csv(tmp / "compare.csv", cmp.CSV_COLUMNS, cmp.csv_rows(data))
                 (tmp / "scenario_a.yaml").write_text(a.to_yaml(), encoding="utf-8")
                 (tmp / "scenario_b.yaml").write_text(b.to_yaml(), encoding="utf-8")
-                write_json(tmp / "manifest.json", manifest(
-                    a, seed, n, Path(scenario_a), time.perf_counter() - t0, jobs,
-                    list(overrides_a),
-                    {"command": "compare", "scenario_b": b.name,
-                     "scenario_b_file": scenario_b or scenario_a,
-                     "overrides_b": list(overrides)}))
+                write_json(
+                    tmp / "manifest.json",
+                    manifest(
+                        a,
+                        seed,
+                        n,
+                        Path(scenario_a),
+                        time.perf_counter() - t0,
+                        jobs,
+                        list(overrides_a),
+                        {
+                            "command": "compare",
+                            "scenario_b": b.name,
+                            "scenario_b_file": scenario_b or scenario_a,
+                            "overrides_b": list(overrides),
+                        },
+                    ),
+                )
         else:
             data = go().to_dict()
     except ResultsExistError as exc:
@@ -482,22 +687,56 @@ def compare_cmd(scenario_a: str, scenario_b: str | None, overrides: tuple[str, .
 
 @main.command("sweep", context_settings=CONTEXT)
 @click.argument("scenario", type=click.Path(dir_okay=False))
-@click.option("--vary", "varies", multiple=True, required=True, metavar="PATH=LOW:HIGH:STEPS",
-              help="A field to vary over STEPS evenly spaced values from LOW to HIGH (both "
-                   "included); see the examples. Repeat for a grid of every combination.")
-@click.option("-n", "--replications", "n", type=click.IntRange(min=1), default=1000,
-              show_default=True, help="Replications at each point.")
-@click.option("--seed", type=click.IntRange(min=0),
-              help="Root seed, the same at every point [default: the scenario's `seed`].")
+@click.option(
+    "--vary",
+    "varies",
+    multiple=True,
+    required=True,
+    metavar="PATH=LOW:HIGH:STEPS",
+    help="A field to vary over STEPS evenly spaced values from LOW to HIGH (both "
+    "included); see the examples. Repeat for a grid of every combination.",
+)
+@click.option(
+    "-n",
+    "--replications",
+    "n",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="Replications at each point.",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    help="Root seed, the same at every point [default: the scenario's `seed`].",
+)
 @_JOBS
-@click.option("-o", "--out", type=click.Path(file_okay=False),
-              help="Results folder [default: results/<scenario name>-sweep].")
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Results folder [default: results/<scenario name>-sweep].",
+)
 @_FORCE
-@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-              help="Change a field at every point (like run --set). Repeatable.")
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Change a field at every point (like run --set). Repeatable.",
+)
 @click.option("--no-plots", is_flag=True, help="Do not draw sweep.png/svg.")
-def sweep_cmd(scenario: str, varies: tuple[str, ...], n: int, seed: int | None, jobs: int,
-              out: str | None, force: bool, overrides: tuple[str, ...], no_plots: bool) -> None:
+def sweep_cmd(
+    scenario: str,
+    varies: tuple[str, ...],
+    n: int,
+    seed: int | None,
+    jobs: int,
+    out: str | None,
+    force: bool,
+    overrides: tuple[str, ...],
+    no_plots: bool,
+) -> None:
     """Run SCENARIO at every value of one or more fields and show how the race changes.
 
     \b
@@ -532,8 +771,7 @@ def sweep_cmd(scenario: str, varies: tuple[str, ...], n: int, seed: int | None, 
     seed = base.seed if seed is None else seed
     jobs = jobs or os.cpu_count() or 1
     folder = Path(out) if out else Path("results") / f"{base.name}-sweep"
-    click.echo(f"{base.name}: {len(points)} points x {n:,} replications, seed {seed}",
-               err=True)
+    click.echo(f"{base.name}: {len(points)} points x {n:,} replications, seed {seed}", err=True)
     progress = _Progress(len(points) * n, "sweep")
     t0 = time.perf_counter()
     try:
@@ -545,16 +783,29 @@ def sweep_cmd(scenario: str, varies: tuple[str, ...], n: int, seed: int | None, 
             table = sw.rows(result)
             sw.write_csv(tmp / "sweep.csv", result, table)
             (tmp / "scenario.yaml").write_text(base.to_yaml(), encoding="utf-8")
-            write_json(tmp / "manifest.json", manifest(
-                base, seed, n, Path(scenario), time.perf_counter() - t0, jobs,
-                list(overrides), {"command": "sweep", "vary": list(varies), "points": len(points)}))
+            write_json(
+                tmp / "manifest.json",
+                manifest(
+                    base,
+                    seed,
+                    n,
+                    Path(scenario),
+                    time.perf_counter() - t0,
+                    jobs,
+                    list(overrides),
+                    {"command": "sweep", "vary": list(varies), "points": len(points)},
+                ),
+            )
             if not no_plots:
                 from .plots_analysis import sweep_figure
 
-                fig = sweep_figure(table, [s.path for s in spans],
-                                   {k: m.title or k for k, m in base.milestones.items()},
-                                   agencies=list(base.agencies),
-                                   names={k: a.name or k for k, a in base.agencies.items()})
+                fig = sweep_figure(
+                    table,
+                    [s.path for s in spans],
+                    {k: m.title or k for k, m in base.milestones.items()},
+                    agencies=list(base.agencies),
+                    names={k: a.name or k for k, a in base.agencies.items()},
+                )
                 _save_figure(fig, tmp, "sweep")
     except ResultsExistError as exc:
         _fail(str(exc))
@@ -567,37 +818,90 @@ def sweep_cmd(scenario: str, varies: tuple[str, ...], n: int, seed: int | None, 
 @main.command("sensitivity", context_settings=CONTEXT)
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("-m", "--milestone", required=True, help="The milestone (its key).")
-@click.option("-a", "--agency",
-              help="Whose chance of being first [default: the agency most likely to be "
-                   "first in the base scenario].")
-@click.option("--range", "ranges", multiple=True, metavar="PATH=LOW:HIGH",
-              help="A field and its range. OAT: only these fields, at LOW and HIGH "
-                   "[default: every numeric parameter at -20% and +20%]. Sobol: the "
-                   "fields to vary (at least two). Repeatable.")
-@click.option("--method", type=click.Choice(["oat", "sobol"]), default="oat",
-              show_default=True, help="oat: one at a time, ranked by swing (tornado); "
-                                      "sobol: global Sobol indices (needs SALib).")
-@click.option("-n", "--replications", "n", type=click.IntRange(min=1), default=1000,
-              show_default=True, help="Replications per evaluated scenario (kept small "
-                                      "so a default run is quick).")
-@click.option("--samples", type=click.IntRange(min=2), default=32, show_default=True,
-              help="Sobol: base samples (a power of 2); it runs the base scenario and "
-                   "samples x (k+2) sampled ones.")
-@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True,
-              help="OAT: parameters printed and drawn (the CSV has all).")
-@click.option("--seed", type=click.IntRange(min=0),
-              help="Root seed of every evaluation [default: the scenario's `seed`].")
+@click.option(
+    "-a",
+    "--agency",
+    help="Whose chance of being first [default: the agency most likely to be "
+    "first in the base scenario].",
+)
+@click.option(
+    "--range",
+    "ranges",
+    multiple=True,
+    metavar="PATH=LOW:HIGH",
+    help="A field and its range. OAT: only these fields, at LOW and HIGH "
+    "[default: every numeric parameter at -20% and +20%]. Sobol: the "
+    "fields to vary (at least two). Repeatable.",
+)
+@click.option(
+    "--method",
+    type=click.Choice(["oat", "sobol"]),
+    default="oat",
+    show_default=True,
+    help="oat: one at a time, ranked by swing (tornado); "
+    "sobol: global Sobol indices (needs SALib).",
+)
+@click.option(
+    "-n",
+    "--replications",
+    "n",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="Replications per evaluated scenario (kept small so a default run is quick).",
+)
+@click.option(
+    "--samples",
+    type=click.IntRange(min=2),
+    default=32,
+    show_default=True,
+    help="Sobol: base samples (a power of 2); it runs the base scenario and "
+    "samples x (k+2) sampled ones.",
+)
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="OAT: parameters printed and drawn (the CSV has all).",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    help="Root seed of every evaluation [default: the scenario's `seed`].",
+)
 @_JOBS
-@click.option("-o", "--out", type=click.Path(file_okay=False),
-              help="Results folder [default: results/<scenario name>-sensitivity].")
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Results folder [default: results/<scenario name>-sensitivity].",
+)
 @_FORCE
-@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-              help="Change a field of the base scenario (like run --set). Repeatable.")
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Change a field of the base scenario (like run --set). Repeatable.",
+)
 @click.option("--no-plots", is_flag=True, help="Do not draw the chart.")
-def sensitivity_cmd(scenario: str, milestone: str, agency: str | None,
-                    ranges: tuple[str, ...], method: str, n: int, samples: int, top: int,
-                    seed: int | None, jobs: int, out: str | None, force: bool,
-                    overrides: tuple[str, ...], no_plots: bool) -> None:
+def sensitivity_cmd(
+    scenario: str,
+    milestone: str,
+    agency: str | None,
+    ranges: tuple[str, ...],
+    method: str,
+    n: int,
+    samples: int,
+    top: int,
+    seed: int | None,
+    jobs: int,
+    out: str | None,
+    force: bool,
+    overrides: tuple[str, ...],
+    no_plots: bool,
+) -> None:
     """Which parameters matter most for an agency's chance to reach MILESTONE first?
 
     \b
@@ -637,8 +941,15 @@ def sensitivity_cmd(scenario: str, milestone: str, agency: str | None,
         sens.resolve_outcome(base, milestone, agency)
         if method == "sobol":
             if len(spans) < 2:
-                raise ScenarioError([("--range", "--method sobol needs at least two fields "
-                                      "given with --range PATH=LOW:HIGH")])
+                raise ScenarioError(
+                    [
+                        (
+                            "--range",
+                            "--method sobol needs at least two fields "
+                            "given with --range PATH=LOW:HIGH",
+                        )
+                    ]
+                )
             sens.require_salib()
         params = sens.range_parameters(base, spans) if spans else sens.default_parameters(base)
     except (ScenarioError, sens.MissingDependency) as exc:
@@ -646,10 +957,15 @@ def sensitivity_cmd(scenario: str, milestone: str, agency: str | None,
     if not params:
         _fail(f"{scenario}: no numeric parameter can vary; give --range PATH=LOW:HIGH.")
     evaluations = 1 + (2 * len(params) if method == "oat" else samples * (len(params) + 2))
-    what = (f"the base and {evaluations - 1:,} samples" if method == "sobol" else
-            f"the base and {len(params):,} parameters at low and high")
-    click.echo(f"{base.name}: {evaluations:,} scenarios ({what}) x {n:,} replications, "
-               f"seed {seed}", err=True)
+    what = (
+        f"the base and {evaluations - 1:,} samples"
+        if method == "sobol"
+        else f"the base and {len(params):,} parameters at low and high"
+    )
+    click.echo(
+        f"{base.name}: {evaluations:,} scenarios ({what}) x {n:,} replications, seed {seed}",
+        err=True,
+    )
     progress = _Progress(evaluations * n, "sensitivity")
     t0 = time.perf_counter()
     report = progress
@@ -664,43 +980,69 @@ def sensitivity_cmd(scenario: str, milestone: str, agency: str | None,
             tenths[0] = tenth
             elapsed = time.perf_counter() - t0
             left = elapsed * max(0, progress.total - progress.done) / max(1, progress.done)
-            click.echo(f"sensitivity: {10 * tenth}% ({progress.done // evaluations:,} of "
-                       f"{n:,} replications of {evaluations:,} scenarios), "
-                       f"{elapsed:,.0f} s elapsed, about {left:,.0f} s left", err=True)
+            click.echo(
+                f"sensitivity: {10 * tenth}% ({progress.done // evaluations:,} of "
+                f"{n:,} replications of {evaluations:,} scenarios), "
+                f"{elapsed:,.0f} s elapsed, about {left:,.0f} s left",
+                err=True,
+            )
+
     try:
         with staged_folder(folder, force) as tmp:
             try:
                 if method == "oat":
-                    result = sens.one_at_a_time(base, milestone, agency, params, n, seed,
-                                                jobs, report)
+                    result = sens.one_at_a_time(
+                        base, milestone, agency, params, n, seed, jobs, report
+                    )
                 else:
-                    result = sens.sobol(base, milestone, params, agency, samples, n, seed,
-                                        jobs, report)
+                    result = sens.sobol(
+                        base, milestone, params, agency, samples, n, seed, jobs, report
+                    )
             finally:
                 progress.close()
             write_json(tmp / "sensitivity.json", result.to_dict())
             cols = sens.OAT_COLUMNS if method == "oat" else sens.SOBOL_COLUMNS
-            _write_csv(tmp / "sensitivity.csv", cols,
-                       [[r[c] for c in cols] for r in result.rows])
+            _write_csv(tmp / "sensitivity.csv", cols, [[r[c] for c in cols] for r in result.rows])
             (tmp / "scenario.yaml").write_text(base.to_yaml(), encoding="utf-8")
-            write_json(tmp / "manifest.json", manifest(
-                base, seed, n, Path(scenario), time.perf_counter() - t0, jobs,
-                list(overrides),
-                {"command": "sensitivity", "method": method, "milestone": milestone,
-                 "agency": result.agency, "ranges": list(ranges), "evaluations": evaluations,
-                 **({"samples": samples} if method == "sobol" else {})}))
-            title = (f"{base.name}: P({result.agency} first) at "
-                     f"{base.milestones[milestone].title or milestone}")
+            write_json(
+                tmp / "manifest.json",
+                manifest(
+                    base,
+                    seed,
+                    n,
+                    Path(scenario),
+                    time.perf_counter() - t0,
+                    jobs,
+                    list(overrides),
+                    {
+                        "command": "sensitivity",
+                        "method": method,
+                        "milestone": milestone,
+                        "agency": result.agency,
+                        "ranges": list(ranges),
+                        "evaluations": evaluations,
+                        **({"samples": samples} if method == "sobol" else {}),
+                    },
+                ),
+            )
+            title = (
+                f"{base.name}: P({result.agency} first) at "
+                f"{base.milestones[milestone].title or milestone}"
+            )
             if method == "sobol":
                 names = [s.path for s in spans]
-                _write_csv(tmp / "sobol_points.csv", [*names, "p_first"],
-                           [[p[k] for k in [*names, "p_first"]] for p in result.points])
+                _write_csv(
+                    tmp / "sobol_points.csv",
+                    [*names, "p_first"],
+                    [[p[k] for k in [*names, "p_first"]] for p in result.points],
+                )
             if not no_plots:
                 from . import plots_analysis as pa
 
                 if method == "oat":
-                    _save_figure(pa.tornado_figure(result.rows, result.base, title, top=top),
-                                 tmp, "tornado")
+                    _save_figure(
+                        pa.tornado_figure(result.rows, result.base, title, top=top), tmp, "tornado"
+                    )
                 else:
                     _save_figure(pa.sobol_figure(result.rows, title), tmp, "sobol")
     except ScenarioError as exc:

@@ -28,9 +28,11 @@ from .plan import Plan
 from .scenario import Scenario
 from .stats import Z95, Tally, first_index, wilson
 
-METHOD = ("difference B - A of paired proportions (common random numbers); 95% interval "
-          "by Bonett & Price's adjusted Wald method for paired data; [0, 0] when no "
-          "replication differs")
+METHOD = (
+    "difference B - A of paired proportions (common random numbers); 95% interval "
+    "by Bonett & Price's adjusted Wald method for paired data; [0, 0] when no "
+    "replication differs"
+)
 
 
 # -- statistics ----------------------------------------------------------------------------
@@ -53,16 +55,19 @@ def paired_interval(n10: int, n01: int, n: int, z: float = Z95) -> tuple[float, 
     return (max(-1.0, d - half), min(1.0, d + half))
 
 
-def unpaired_interval(k_a: int, n_a: int, k_b: int, n_b: int,
-                      z: float = Z95) -> tuple[float, float]:
+def unpaired_interval(
+    k_a: int, n_a: int, k_b: int, n_b: int, z: float = Z95
+) -> tuple[float, float]:
     """95% interval for p_B - p_A from two INDEPENDENT runs (Newcombe's hybrid score
     interval from the two Wilson intervals) — what a comparison costs without pairing."""
     pa, pb = k_a / n_a, k_b / n_b
     la, ua = wilson(k_a, n_a, z)
     lb, ub = wilson(k_b, n_b, z)
     d = pb - pa
-    return (d - math.sqrt((pb - lb) ** 2 + (ua - pa) ** 2),
-            d + math.sqrt((ub - pb) ** 2 + (pa - la) ** 2))
+    return (
+        d - math.sqrt((pb - lb) ** 2 + (ua - pa) ** 2),
+        d + math.sqrt((ub - pb) ** 2 + (pa - la) ** 2),
+    )
 
 
 @dataclass
@@ -95,11 +100,14 @@ class PairedCounts:
         a, b = int(self.a[idx]), int(self.b[idx])
         n10, n01 = int(self.n10[idx]), int(self.n01[idx])
         lo, hi = paired_interval(n10, n01, n)
-        return {"a": {"p": a / n, "ci95": list(wilson(a, n))},
-                "b": {"p": b / n, "ci95": list(wilson(b, n))},
-                "diff": (n01 - n10) / n, "ci95": [lo, hi],
-                "clear": bool(lo > 0 or hi < 0),
-                "changed": n10 + n01}
+        return {
+            "a": {"p": a / n, "ci95": list(wilson(a, n))},
+            "b": {"p": b / n, "ci95": list(wilson(b, n))},
+            "diff": (n01 - n10) / n,
+            "ci95": [lo, hi],
+            "clear": bool(lo > 0 or hi < 0),
+            "changed": n10 + n01,
+        }
 
 
 # -- running a comparison --------------------------------------------------------------------
@@ -126,10 +134,15 @@ class Comparison:
 
         sa = summarize(self.a, self.tally_a, self.seed)
         sb = summarize(self.b, self.tally_b, self.seed)
-        out = {"a": {"scenario": self.a.name, **self.labels.get("a", {})},
-               "b": {"scenario": self.b.name, **self.labels.get("b", {})},
-               "replications": self.n, "seed": self.seed, "method": METHOD,
-               "unpaired_agencies": self.unpaired, "milestones": {}}
+        out = {
+            "a": {"scenario": self.a.name, **self.labels.get("a", {})},
+            "b": {"scenario": self.b.name, **self.labels.get("b", {})},
+            "replications": self.n,
+            "seed": self.seed,
+            "method": METHOD,
+            "unpaired_agencies": self.unpaired,
+            "milestones": {},
+        }
         for m, key in enumerate(self.milestones):
             title = self.a.milestones[key].title or key
             first, reached = {}, {}
@@ -146,8 +159,14 @@ class Comparison:
         return out
 
 
-def compare(a: Scenario, b: Scenario, n: int, seed: int, jobs: int = 1,
-            progress: Callable[[int], None] | None = None) -> Comparison:
+def compare(
+    a: Scenario,
+    b: Scenario,
+    n: int,
+    seed: int,
+    jobs: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> Comparison:
     """Run ``a`` and ``b`` on the same ``n`` replications at ``seed`` and count the
     paired outcomes, streaming chunk by chunk (memory does not grow with ``n``).
 
@@ -179,14 +198,39 @@ def compare(a: Scenario, b: Scenario, n: int, seed: int, jobs: int = 1,
         reached.add(xa, xb)
         if progress is not None:
             progress(2 * ra.shape[0])
-    return Comparison(a, b, seed, milestones, agencies, first, reached, tally_a, tally_b,
-                      unpaired_agencies(pa, pb))
+    return Comparison(
+        a,
+        b,
+        seed,
+        milestones,
+        agencies,
+        first,
+        reached,
+        tally_a,
+        tally_b,
+        unpaired_agencies(pa, pb),
+    )
 
 
 # -- output ----------------------------------------------------------------------------------
-CSV_COLUMNS = ("milestone", "measure", "agency", "p_a", "p_a_lo", "p_a_hi", "p_b", "p_b_lo",
-               "p_b_hi", "diff", "diff_lo", "diff_hi", "clear", "changed", "median_a",
-               "median_b")
+CSV_COLUMNS = (
+    "milestone",
+    "measure",
+    "agency",
+    "p_a",
+    "p_a_lo",
+    "p_a_hi",
+    "p_b",
+    "p_b_lo",
+    "p_b_hi",
+    "diff",
+    "diff_lo",
+    "diff_hi",
+    "clear",
+    "changed",
+    "median_a",
+    "median_b",
+)
 
 
 def csv_rows(result: dict) -> list[tuple]:
@@ -195,10 +239,23 @@ def csv_rows(result: dict) -> list[tuple]:
     for key, ms in result["milestones"].items():
         for measure in ("first", "reached"):
             for who, e in ms[measure].items():
-                rows.append((key, measure, who, e["a"]["p"], *e["a"]["ci95"], e["b"]["p"],
-                             *e["b"]["ci95"], e["diff"], *e["ci95"], int(e["clear"]),
-                             e["changed"], e["a"].get("median") or "",
-                             e["b"].get("median") or ""))
+                rows.append(
+                    (
+                        key,
+                        measure,
+                        who,
+                        e["a"]["p"],
+                        *e["a"]["ci95"],
+                        e["b"]["p"],
+                        *e["b"]["ci95"],
+                        e["diff"],
+                        *e["ci95"],
+                        int(e["clear"]),
+                        e["changed"],
+                        e["a"].get("median") or "",
+                        e["b"].get("median") or "",
+                    )
+                )
     return rows
 
 
@@ -214,15 +271,22 @@ def format_comparison(result: dict, names: dict[str, str] | None = None) -> str:
     """The comparison as a plain-text table (differences in percentage points)."""
     names = names or {}
     la, lb = result["a"], result["b"]
-    lines = [f"A: {la.get('label', la['scenario'])}",
-             f"B: {lb.get('label', lb['scenario'])}",
-             f"{result['replications']:,} paired replications at seed {result['seed']} "
-             "(common random numbers)"]
+    lines = [
+        f"A: {la.get('label', la['scenario'])}",
+        f"B: {lb.get('label', lb['scenario'])}",
+        f"{result['replications']:,} paired replications at seed {result['seed']} "
+        "(common random numbers)",
+    ]
     if result["unpaired_agencies"]:
-        lines.append("note: not paired (missions, shocks or horizon differ): "
-                     + ", ".join(result["unpaired_agencies"]))
-    labels = {who: "(nobody)" if who == "none" else names.get(who, who)
-              for ms in result["milestones"].values() for who in ms["first"]}
+        lines.append(
+            "note: not paired (missions, shocks or horizon differ): "
+            + ", ".join(result["unpaired_agencies"])
+        )
+    labels = {
+        who: "(nobody)" if who == "none" else names.get(who, who)
+        for ms in result["milestones"].values()
+        for who in ms["first"]
+    }
     w = max(12, *(len(x) + 2 for x in labels.values()))
     # the widest interval ("[-100.0, +100.0] *") still leaves two spaces before the dates
     iw = 18
@@ -231,8 +295,10 @@ def format_comparison(result: dict, names: dict[str, str] | None = None) -> str:
         lines.append(f"{ms['title']}  [{key}]")
         for measure in ("first", "reached"):
             extra = "  median date A -> B" if measure == "reached" else ""
-            lines.append(f"  {measure:<{w}}{'A':>7}{'B':>8}{'B-A':>8}  {'95% interval':<{iw}}"
-                         f"{extra}".rstrip())
+            lines.append(
+                f"  {measure:<{w}}{'A':>7}{'B':>8}{'B-A':>8}  {'95% interval':<{iw}}"
+                f"{extra}".rstrip()
+            )
             for who, e in ms[measure].items():
                 lo, hi = e["ci95"]
                 if e["changed"]:
@@ -242,11 +308,15 @@ def format_comparison(result: dict, names: dict[str, str] | None = None) -> str:
                 when = ""
                 if measure == "reached" and (e["a"]["median"] or e["b"]["median"]):
                     when = f"{e['a']['median'] or '-':>10} -> {e['b']['median'] or '-'}"
-                line = (f"  {labels[who]:<{w}}{_pct(e['a']['p']):>7}{_pct(e['b']['p']):>8}"
-                        f"{_pts(e['diff']):>8}  {interval:<{iw}}  {when}")
+                line = (
+                    f"  {labels[who]:<{w}}{_pct(e['a']['p']):>7}{_pct(e['b']['p']):>8}"
+                    f"{_pts(e['diff']):>8}  {interval:<{iw}}  {when}"
+                )
                 lines.append(line.rstrip())
     lines.append("")
-    lines.append("B-A and its interval are in percentage points; * marks a difference whose "
-                 "95% interval excludes 0;\n(no change): the outcome was the same in every "
-                 "replication of A and B.")
+    lines.append(
+        "B-A and its interval are in percentage points; * marks a difference whose "
+        "95% interval excludes 0;\n(no change): the outcome was the same in every "
+        "replication of A and B."
+    )
     return "\n".join(lines)

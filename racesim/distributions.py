@@ -158,18 +158,22 @@ def parse(value: object, low: float = -math.inf, high: float = math.inf) -> Dist
             f"a distribution is a mapping with exactly one key (one of {', '.join(FAMILIES)}), "
             f"got keys {', '.join(map(str, value))}"
         )
-    (family, args), = value.items()
+    ((family, args),) = value.items()
     if family not in FAMILIES:
-        raise ValueError(f"unknown distribution {family!r}{_suggest(str(family), FAMILIES)}; "
-                         f"use one of {', '.join(FAMILIES)}")
+        raise ValueError(
+            f"unknown distribution {family!r}{_suggest(str(family), FAMILIES)}; "
+            f"use one of {', '.join(FAMILIES)}"
+        )
     names = FAMILIES[family]
     if not isinstance(args, dict):
         raise ValueError(f"{family} needs named parameters {{{', '.join(names)}}}, got {args!r}")
     unknown = [k for k in args if k not in names]
     if unknown:
         k = str(unknown[0])
-        raise ValueError(f"{family} has no parameter {k!r}{_suggest(k, names)}; "
-                         f"its parameters are {', '.join(names)}")
+        raise ValueError(
+            f"{family} has no parameter {k!r}{_suggest(k, names)}; "
+            f"its parameters are {', '.join(names)}"
+        )
     missing = [k for k in names if k not in args]
     if missing:
         raise ValueError(f"{family} is missing parameter(s) {', '.join(missing)}")
@@ -190,8 +194,7 @@ def _check_params(d: Dist, low: float, high: float) -> None:
     if f == "uniform" and not p[0] <= p[1]:
         raise ValueError(f"uniform needs low <= high, got low={p[0]:g}, high={p[1]:g}")
     if f == "triangular" and not p[0] <= p[1] <= p[2]:
-        raise ValueError(
-            f"triangular needs low <= mode <= high, got {p[0]:g}, {p[1]:g}, {p[2]:g}")
+        raise ValueError(f"triangular needs low <= mode <= high, got {p[0]:g}, {p[1]:g}, {p[2]:g}")
     if f == "normal" and p[1] < 0:
         raise ValueError(f"normal sd must be >= 0, got {p[1]:g}")
     if f == "lognormal" and (p[0] <= 0 or p[1] < 0):
@@ -207,7 +210,8 @@ def _check_params(d: Dist, low: float, high: float) -> None:
         _check_range(p[0], low, high, "median")
     if f == "beta" and (low > 0 or high < 1):
         raise ValueError(
-            f"beta draws lie in [0, 1], outside this field's range [{low:g}, {high:g}]")
+            f"beta draws lie in [0, 1], outside this field's range [{low:g}, {high:g}]"
+        )
 
 
 def _check_range(v: float, low: float, high: float, what: str) -> None:

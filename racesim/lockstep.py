@@ -21,8 +21,9 @@ from .montecarlo import execute_many as _execute_many
 from .plan import Plan
 
 
-def execute_many(plans: Sequence[Plan], seed: int, n: int, jobs: int = 1
-                 ) -> Iterator[tuple[int, list[np.ndarray]]]:
+def execute_many(
+    plans: Sequence[Plan], seed: int, n: int, jobs: int = 1
+) -> Iterator[tuple[int, list[np.ndarray]]]:
     """Yield ``(first, [reached_k for each plan])`` for replications 0..n-1, in order.
 
     ``reached_k`` has shape (count, M_k, A_k): years from start, NaN = not reached.
@@ -42,5 +43,8 @@ def unpaired_agencies(a: Plan, b: Plan) -> list[str]:
     """Agencies in both plans whose random numbers are NOT paired between them (their
     shocks or missions differ in number or order, or the horizon changes the years)."""
     index_b = {ag.key: ag.index for ag in b.agencies}
-    return [ag.key for ag in a.agencies
-            if ag.key in index_b and layout(a, ag.index) != layout(b, index_b[ag.key])]
+    return [
+        ag.key
+        for ag in a.agencies
+        if ag.key in index_b and layout(a, ag.index) != layout(b, index_b[ag.key])
+    ]

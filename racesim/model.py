@@ -56,8 +56,17 @@ class Event:
 class Treasury:
     """An agency's money: quarterly instalments, received as time reaches them."""
 
-    __slots__ = ("index", "key", "quarterly", "n_q", "next_q", "balance", "received",
-                 "spent", "pays")
+    __slots__ = (
+        "index",
+        "key",
+        "quarterly",
+        "n_q",
+        "next_q",
+        "balance",
+        "received",
+        "spent",
+        "pays",
+    )
 
     def __init__(self, index: int, key: str, quarterly: list[float]):
         self.index = index
@@ -88,11 +97,20 @@ class Treasury:
 class Development:
     """One development (first attempt or re-flight) of a mission."""
 
-    __slots__ = ("mission", "remaining", "shares", "done", "finished", "run", "running",
-                 "order", "short", "alloc")
+    __slots__ = (
+        "mission",
+        "remaining",
+        "shares",
+        "done",
+        "finished",
+        "run",
+        "running",
+        "order",
+        "short",
+        "alloc",
+    )
 
-    def __init__(self, mission: MissionPlan, work: float,
-                 shares: list[tuple[Treasury, float]]):
+    def __init__(self, mission: MissionPlan, work: float, shares: list[tuple[Treasury, float]]):
         self.mission = mission
         self.order = mission.index
         self.remaining = work  # years of development at full funding
@@ -125,8 +143,9 @@ class Funding:
         self.gen = 0
 
     # -- public ---------------------------------------------------------------------
-    def develop(self, mission: MissionPlan, cost: float, duration: float
-                ) -> tuple[Development, simpy.Event, int]:
+    def develop(
+        self, mission: MissionPlan, cost: float, duration: float
+    ) -> tuple[Development, simpy.Event, int]:
         """Start developing. Returns the development, an event to wait for and a plan
         number: when the event fires, call :meth:`woken` with that number (if it is not
         0), then ``development.finished`` tells whether the work is complete (if not,
@@ -205,12 +224,17 @@ class Funding:
         trs, devs = self.trs, self.devs
         if len(trs) == 1 and len(devs) == 1:  # the common case, without loops
             tr, d = trs[0], devs[0]
-            self.saved = (self.t, ((tr.balance, tr.next_q, tr.received, tr.spent),),
-                          ((d.remaining, d.running),))
+            self.saved = (
+                self.t,
+                ((tr.balance, tr.next_q, tr.received, tr.spent),),
+                ((d.remaining, d.running),),
+            )
         else:
-            self.saved = (self.t, [(tr.balance, tr.next_q, tr.received, tr.spent)
-                                   for tr in trs],
-                          [(d.remaining, d.running) for d in devs])
+            self.saved = (
+                self.t,
+                [(tr.balance, tr.next_q, tr.received, tr.spent) for tr in trs],
+                [(d.remaining, d.running) for d in devs],
+            )
 
     def _timer(self, delay: float, gen: int | None = None) -> simpy.Event:
         """An event ``delay`` years from now (a timeout without its checks); with
@@ -315,8 +339,9 @@ class Funding:
             if not constrained:
                 # everyone runs at full rate: skip ahead over the quarters in which
                 # that goes on (no stalls, no completion) in one step
-                t_next = t + min([d.remaining for d in devs if d.remaining > EPS],
-                                 default=math.inf)  # the next completion
+                t_next = t + min(
+                    [d.remaining for d in devs if d.remaining > EPS], default=math.inf
+                )  # the next completion
                 jump = self._funded_until(t, q_end, min(t_next, stop))
                 if jump > seg_end + EPS:
                     dt = jump - t
@@ -590,28 +615,34 @@ class Funding:
         """Stall/resume lines for one development over one step."""
         m = d.mission
         if prog > EPS and not d.running:
-            self.pending.append(Event(t, self.model.agency_key(m), m.id, "resume",
-                                      "funding available again"))
+            self.pending.append(
+                Event(t, self.model.agency_key(m), m.id, "resume", "funding available again")
+            )
             d.running = True
         if prog < dt - EPS and d.remaining > EPS and d.running:
             tr = d.short
             owner = self.model.treasuries[m.agency]
             if tr is None or tr is owner:
-                why = f"{owner.key} has no money left for it until the next " \
-                      "instalment"
+                why = f"{owner.key} has no money left for it until the next instalment"
             else:
                 why = f"partner {tr.key} cannot pay its share"
             if t + prog <= self.horizon:
-                self.pending.append(Event(t + prog, self.model.agency_key(m), m.id, "stall",
-                                          why))
+                self.pending.append(Event(t + prog, self.model.agency_key(m), m.id, "stall", why))
             d.running = False
 
 
 class Model:
     """One replication of the race. Build it, call :meth:`run`, read :attr:`reached`."""
 
-    def __init__(self, plan: Plan, draws, row: int, seed: int, replication: int,
-                 log: list[Event] | None = None):
+    def __init__(
+        self,
+        plan: Plan,
+        draws,
+        row: int,
+        seed: int,
+        replication: int,
+        log: list[Event] | None = None,
+    ):
         self.plan = plan
         self.env = simpy.Environment()
         self.log = log
@@ -717,9 +748,13 @@ class Model:
             duration = self._dur[i] * p.refly_duration
         if duration > 0:
             if self.log is not None:
-                self.emit(self.env.now, p, "start",
-                          f"{'development' if k == 0 else 're-flight ' + str(k)}: "
-                          f"{duration:.2f} years at full funding, USD {cost:,.0f}M")
+                self.emit(
+                    self.env.now,
+                    p,
+                    "start",
+                    f"{'development' if k == 0 else 're-flight ' + str(k)}: "
+                    f"{duration:.2f} years at full funding, USD {cost:,.0f}M",
+                )
             dev, wake, gen = self.fundings[p.agency].develop(p, cost, duration)
             wake.callbacks.append(partial(self._developed, i, k, dev, gen))
         else:
@@ -742,8 +777,7 @@ class Model:
         if now < p.not_before:
             if self.log is not None:
                 self.emit(now, p, "wait", "waiting for its launch window")
-            self.env.timeout(p.not_before - now).callbacks.append(
-                partial(self._attempt, i, k))
+            self.env.timeout(p.not_before - now).callbacks.append(partial(self._attempt, i, k))
         else:
             self._attempt(i, k)
 
@@ -798,8 +832,12 @@ class Model:
                     self._decided()
                 line[a] = t
                 if self.log is not None:
-                    self.emit(t, m, "milestone",
-                              f"{self.plan.agencies[a].key} reaches {self.plan.milestones[ms]}")
+                    self.emit(
+                        t,
+                        m,
+                        "milestone",
+                        f"{self.plan.agencies[a].key} reaches {self.plan.milestones[ms]}",
+                    )
 
     def _kill(self, i: int) -> None:
         """Mission ``i`` can never succeed: neither can anything that requires it."""
@@ -836,16 +874,22 @@ class Model:
                     break
                 applied = [sh.name for s, sh in enumerate(ag.shocks) if hits[s, k]]
                 extra = f" ({', '.join(applied)} shock)" if applied else ""
-                self.log.append(Event(float(k), ag.key, "", "budget",
-                                      f"budget year {k + 1}: USD {amounts[k]:,.0f}M{extra}"))
+                self.log.append(
+                    Event(
+                        float(k),
+                        ag.key,
+                        "",
+                        "budget",
+                        f"budget year {k + 1}: USD {amounts[k]:,.0f}M{extra}",
+                    )
+                )
 
     def _log_unfinished(self) -> None:
         h = self.plan.horizon
         for p in self.plan.missions:
             if self._succeeded[p.index] or self.attempts[p.index] >= p.attempts:
                 continue
-            waiting = [self.plan.missions[j].ref for j in p.requires
-                       if not self._succeeded[j]]
+            waiting = [self.plan.missions[j].ref for j in p.requires if not self._succeeded[j]]
             if waiting:
                 why = f"never started: still waiting for {', '.join(waiting)}"
             else:

@@ -55,8 +55,9 @@ def _work(first: int, count: int) -> list[np.ndarray]:
     return run_chunks(_WORKER["plans"], _WORKER["seed"], first, count)
 
 
-def _serial(plans: tuple[Plan, ...], seed: int, work: list[tuple[int, int]]
-            ) -> Iterator[list[np.ndarray]]:
+def _serial(
+    plans: tuple[Plan, ...], seed: int, work: list[tuple[int, int]]
+) -> Iterator[list[np.ndarray]]:
     for first, count in work:
         yield run_chunks(plans, seed, first, count)
 
@@ -81,15 +82,16 @@ def _in_order(submit: Callable, work: list[tuple[int, int]], window: int) -> Ite
             f.cancel()
 
 
-def _pool(plans: tuple[Plan, ...], seed: int, work: list[tuple[int, int]], jobs: int
-          ) -> Iterator[list[np.ndarray]]:
+def _pool(
+    plans: tuple[Plan, ...], seed: int, work: list[tuple[int, int]], jobs: int
+) -> Iterator[list[np.ndarray]]:
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["racesim.replication"])
-    pool = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker,
-                               initargs=(plans, seed))
+    pool = ProcessPoolExecutor(
+        jobs, mp_context=ctx, initializer=_init_worker, initargs=(plans, seed)
+    )
     try:
-        yield from _in_order(lambda first, count: pool.submit(_work, first, count),
-                             work, 2 * jobs)
+        yield from _in_order(lambda first, count: pool.submit(_work, first, count), work, 2 * jobs)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -97,22 +99,29 @@ def _pool(plans: tuple[Plan, ...], seed: int, work: list[tuple[int, int]], jobs:
 DASK_CONNECT_TIMEOUT = "15s"
 
 
-def _dask(plans: tuple[Plan, ...], seed: int, work: list[tuple[int, int]], jobs: int,
-          scheduler: str | None) -> Iterator[list[np.ndarray]]:
+def _dask(
+    plans: tuple[Plan, ...],
+    seed: int,
+    work: list[tuple[int, int]],
+    jobs: int,
+    scheduler: str | None,
+) -> Iterator[list[np.ndarray]]:
     """Chunks on a Dask distributed cluster: the one at ``scheduler``, or a local one
     with ``jobs`` single-threaded worker processes.  Workers need racesim installed."""
     try:
         from distributed import Client, LocalCluster
     except ImportError:  # pragma: no cover - depends on the environment
-        raise ExecutorError("the dask executor needs the 'distributed' package: "
-                            "pip install 'racesim[dask]'") from None
+        raise ExecutorError(
+            "the dask executor needs the 'distributed' package: pip install 'racesim[dask]'"
+        ) from None
     cluster = None
     try:
         if scheduler:
             client = Client(scheduler, timeout=DASK_CONNECT_TIMEOUT)
         else:
-            cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
+            cluster = LocalCluster(
+                n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None
+            )
             client = Client(cluster)
     except OSError as exc:
         raise ExecutorError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
@@ -120,9 +129,10 @@ def _dask(plans: tuple[Plan, ...], seed: int, work: list[tuple[int, int]], jobs:
         workers = max(1, len(client.scheduler_info().get("workers", {})) or jobs)
         remote = client.scatter(plans, broadcast=True)
         yield from _in_order(
-            lambda first, count: client.submit(run_chunks, remote, seed, first, count,
-                                               pure=False),
-            work, 3 * workers)
+            lambda first, count: client.submit(run_chunks, remote, seed, first, count, pure=False),
+            work,
+            3 * workers,
+        )
     finally:
         client.close()
         if cluster is not None:
@@ -136,9 +146,15 @@ class ExecutorError(RuntimeError):
 EXECUTORS = ("local", "dask")
 
 
-def execute_many(plans: Sequence[Plan], seed: int, first: int, n: int, jobs: int = 1,
-                 executor: str = "local", scheduler: str | None = None
-                 ) -> Iterator[tuple[int, list[np.ndarray]]]:
+def execute_many(
+    plans: Sequence[Plan],
+    seed: int,
+    first: int,
+    n: int,
+    jobs: int = 1,
+    executor: str = "local",
+    scheduler: str | None = None,
+) -> Iterator[tuple[int, list[np.ndarray]]]:
     """Yield ``(first, [reached of each plan])`` chunks covering replications
     first..first+n-1 in order; ``reached`` has shape (count, M, A), years, NaN = not
     reached.
@@ -159,12 +175,17 @@ def execute_many(plans: Sequence[Plan], seed: int, first: int, n: int, jobs: int
         yield start, reached
 
 
-def execute(plan: Plan, seed: int, first: int, n: int, jobs: int = 1,
-            executor: str = "local", scheduler: str | None = None
-            ) -> Iterator[tuple[int, np.ndarray]]:
+def execute(
+    plan: Plan,
+    seed: int,
+    first: int,
+    n: int,
+    jobs: int = 1,
+    executor: str = "local",
+    scheduler: str | None = None,
+) -> Iterator[tuple[int, np.ndarray]]:
     """:func:`execute_many` for one plan: yields ``(first, reached)``."""
-    for start, (reached,) in execute_many((plan,), seed, first, n, jobs, executor,
-                                          scheduler):
+    for start, (reached,) in execute_many((plan,), seed, first, n, jobs, executor, scheduler):
         yield start, reached
 
 
@@ -184,11 +205,18 @@ def new_tally(plan: Plan, scenario: Scenario) -> Tally:
     return Tally.empty(len(plan.milestones), len(plan.agencies), day0, day1)
 
 
-def simulate(scenario: Scenario, n: int | None = None, seed: int | None = None,
-             jobs: int = 1, sink: ChunkSink | None = None,
-             progress: Callable[[int], None] | None = None,
-             precision: float | None = None, max_replications: int | None = None,
-             executor: str = "local", scheduler: str | None = None) -> RunOutput:
+def simulate(
+    scenario: Scenario,
+    n: int | None = None,
+    seed: int | None = None,
+    jobs: int = 1,
+    sink: ChunkSink | None = None,
+    progress: Callable[[int], None] | None = None,
+    precision: float | None = None,
+    max_replications: int | None = None,
+    executor: str = "local",
+    scheduler: str | None = None,
+) -> RunOutput:
     """Run replications of ``scenario`` and tally them (see :func:`execute` for
     ``jobs``, ``executor`` and ``scheduler``).
 
@@ -223,5 +251,5 @@ def _batch_needed(tally: Tally, precision: float, done: int) -> int:
     """Replications to add so the widest interval should shrink to ``precision``."""
     p = tally.first / max(1, tally.n)
     var = float(np.max(p * (1 - p)))
-    need = math.ceil((1.959963984540054 ** 2) * max(var, 1e-4) / precision ** 2)
+    need = math.ceil((1.959963984540054**2) * max(var, 1e-4) / precision**2)
     return max(need - done, max(100, done // 4))

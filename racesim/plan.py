@@ -109,8 +109,7 @@ class Plan:
     @cached_property
     def ready_at_start(self) -> tuple[int, ...]:
         """Missions to start at once: nothing required and not already succeeded."""
-        return tuple(m.index for m in self.missions
-                     if not m.requires and m.succeeded is None)
+        return tuple(m.index for m in self.missions if not m.requires and m.succeeded is None)
 
     @cached_property
     def achievers(self) -> tuple[tuple[int, ...], ...]:
@@ -163,9 +162,12 @@ class Plan:
         def window(sh) -> tuple[int, int]:
             # budget year k begins (and pays its first instalment) k years of 365.25
             # days after start
-            ks = [k for k in range(n_years)
-                  if (sh.from_ is None or anniversary(k) >= sh.from_)
-                  and (sh.until is None or anniversary(k) <= sh.until)]
+            ks = [
+                k
+                for k in range(n_years)
+                if (sh.from_ is None or anniversary(k) >= sh.from_)
+                and (sh.until is None or anniversary(k) <= sh.until)
+            ]
             return (ks[0], ks[-1]) if ks else (n_years, -1)
 
         agencies, missions = [], []
@@ -174,30 +176,50 @@ class Plan:
             shocks = ()
             if b:
                 shocks = tuple(
-                    ShockPlan(sh.name, sh.factor, *window(sh), sh.probability)
-                    for sh in b.shocks)
+                    ShockPlan(sh.name, sh.factor, *window(sh), sh.probability) for sh in b.shocks
+                )
             own = []
             for li, m in enumerate(ag.missions):
                 gi = refs[f"{a}.{m.id}"]
                 own.append(gi)
-                missions.append(MissionPlan(
-                    index=gi, agency=ai, local=li, id=m.id, name=m.name or m.id,
-                    ref=f"{a}.{m.id}",
-                    success=m.success, duration=m.duration, cost=m.cost,
-                    not_before=(-math.inf if m.not_before is None
-                                else years_between(start, m.not_before)),
-                    succeeded=(None if m.succeeded is None
-                               else years_between(start, m.succeeded)),
-                    requires=tuple(refs[r if "." in r else f"{a}.{r}"] for r in m.requires),
-                    attempts=m.attempts,
-                    refly_cost=m.refly.cost, refly_duration=m.refly.duration,
-                    partners=tuple((agency_index[p], sh) for p, sh in m.partners.items()),
-                    achieves=tuple(milestones.index(x) for x in m.achieves),
-                ))
-            agencies.append(AgencyPlan(
-                index=ai, key=a, name=ag.name or a, has_budget=b is not None,
-                annual=b.annual if b else Dist.fixed(0.0),
-                growth=b.growth if b else 0.0,
-                volatility=b.volatility if b else 0.0,
-                shocks=shocks, missions=tuple(own)))
+                missions.append(
+                    MissionPlan(
+                        index=gi,
+                        agency=ai,
+                        local=li,
+                        id=m.id,
+                        name=m.name or m.id,
+                        ref=f"{a}.{m.id}",
+                        success=m.success,
+                        duration=m.duration,
+                        cost=m.cost,
+                        not_before=(
+                            -math.inf
+                            if m.not_before is None
+                            else years_between(start, m.not_before)
+                        ),
+                        succeeded=(
+                            None if m.succeeded is None else years_between(start, m.succeeded)
+                        ),
+                        requires=tuple(refs[r if "." in r else f"{a}.{r}"] for r in m.requires),
+                        attempts=m.attempts,
+                        refly_cost=m.refly.cost,
+                        refly_duration=m.refly.duration,
+                        partners=tuple((agency_index[p], sh) for p, sh in m.partners.items()),
+                        achieves=tuple(milestones.index(x) for x in m.achieves),
+                    )
+                )
+            agencies.append(
+                AgencyPlan(
+                    index=ai,
+                    key=a,
+                    name=ag.name or a,
+                    has_budget=b is not None,
+                    annual=b.annual if b else Dist.fixed(0.0),
+                    growth=b.growth if b else 0.0,
+                    volatility=b.volatility if b else 0.0,
+                    shocks=shocks,
+                    missions=tuple(own),
+                )
+            )
         return cls(tuple(agencies), tuple(missions), milestones, horizon, n_years)

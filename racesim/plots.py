@@ -30,12 +30,26 @@ from .timeutil import decimal_year
 #: a qualitative palette (matplotlib's tab10 without its grey, then tab20's light
 #: shades); agency i gets colour i (cycling after 18 agencies)
 PALETTE = (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-    "#bcbd22", "#17becf",
-    "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2",
-    "#dbdb8d", "#9edae5",
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#bcbd22",
+    "#17becf",
+    "#aec7e8",
+    "#ffbb78",
+    "#98df8a",
+    "#ff9896",
+    "#c5b0d5",
+    "#c49c94",
+    "#f7b6d2",
+    "#dbdb8d",
+    "#9edae5",
 )
-NOBODY_COLOR = "#8c8c8c"   # "none": nobody gets there by the horizon
+NOBODY_COLOR = "#8c8c8c"  # "none": nobody gets there by the horizon
 ANYBODY_COLOR = "#000000"  # "first": whoever gets there first
 
 #: the plot kinds of :func:`figure_set`, in the order a report shows them
@@ -167,9 +181,19 @@ def _year_axis(ax: Axes, start: float, end: float, room: float = 0.0) -> None:
     ax.set_xlim(start - pad, end + pad + room * (end - start))
     ax.axvline(end, color="#999999", ls=":", lw=1, zorder=1)
     # inside the top-left of the horizon line, on a white box so no curve runs through it
-    ax.annotate("horizon", (end, 1), xycoords=("data", "axes fraction"), xytext=(-3, -3),
-                textcoords="offset points", ha="right", va="top", fontsize=8, color="#666666",
-                zorder=5, bbox={"boxstyle": "square,pad=0.15", "fc": "white", "ec": "none"})
+    ax.annotate(
+        "horizon",
+        (end, 1),
+        xycoords=("data", "axes fraction"),
+        xytext=(-3, -3),
+        textcoords="offset points",
+        ha="right",
+        va="top",
+        fontsize=8,
+        color="#666666",
+        zorder=5,
+        bbox={"boxstyle": "square,pad=0.15", "fc": "white", "ec": "none"},
+    )
     step = _year_step(end - start)
     first = math.ceil(start / step) * step
     ax.xaxis.set_major_locator(FixedLocator(list(range(first, math.floor(end) + 1, step))))
@@ -180,8 +204,9 @@ def _year_axis(ax: Axes, start: float, end: float, room: float = 0.0) -> None:
 
 
 # -- the plots ----------------------------------------------------------------------------
-def plot_first(summary: dict, milestone: str, ax: Axes | None = None, *,
-               names: Mapping[str, str] | None = None) -> Axes:
+def plot_first(
+    summary: dict, milestone: str, ax: Axes | None = None, *, names: Mapping[str, str] | None = None
+) -> Axes:
     """The chance that each agency (and nobody) is the first to reach ``milestone``,
     as horizontal bars with their 95% intervals, top to bottom in the order of the
     printed table (:func:`first_order`: most likely first, nobody last).  ``names`` maps
@@ -194,13 +219,26 @@ def plot_first(summary: dict, milestone: str, ax: Axes | None = None, *,
     for y, agency in enumerate(rows):
         f = ms["first"][agency]
         p, (lo, hi) = f["p"], f["ci95"]
-        ax.barh(y, p, height=0.7, color=colors[agency], label=_label(agency, names),
-                gid=artist_gid("first", milestone, agency))
-        bars = ax.errorbar(p, y, xerr=[[p - lo], [hi - p]], fmt="none", ecolor="#333333",
-                           elinewidth=1.2, capsize=4)
+        ax.barh(
+            y,
+            p,
+            height=0.7,
+            color=colors[agency],
+            label=_label(agency, names),
+            gid=artist_gid("first", milestone, agency),
+        )
+        bars = ax.errorbar(
+            p, y, xerr=[[p - lo], [hi - p]], fmt="none", ecolor="#333333", elinewidth=1.2, capsize=4
+        )
         bars.lines[2][0].set_gid(artist_gid("ci", milestone, agency))
-        ax.annotate(f"{_pct(p)}  ({_pct(lo)}–{_pct(hi)})", (hi, y), xytext=(6, 0),
-                    textcoords="offset points", va="center", fontsize=9)
+        ax.annotate(
+            f"{_pct(p)}  ({_pct(lo)}–{_pct(hi)})",
+            (hi, y),
+            xytext=(6, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=9,
+        )
     ax.set_yticks(range(len(rows)), [_label(a, names) for a in rows])
     ax.invert_yaxis()
     ax.set_xlim(0, 1.18)
@@ -214,8 +252,14 @@ def plot_first(summary: dict, milestone: str, ax: Axes | None = None, *,
     return ax
 
 
-def plot_reached(summary: dict, dates: list[dict], milestone: str, ax: Axes | None = None,
-                 *, names: Mapping[str, str] | None = None) -> Axes:
+def plot_reached(
+    summary: dict,
+    dates: list[dict],
+    milestone: str,
+    ax: Axes | None = None,
+    *,
+    names: Mapping[str, str] | None = None,
+) -> Axes:
     """For each agency, the chance that it has reached ``milestone`` by each date (a
     step curve from the start to the horizon), and the chance that anybody has (black)."""
     ms = _milestone(summary, milestone)
@@ -230,10 +274,17 @@ def plot_reached(summary: dict, dates: list[dict], milestone: str, ax: Axes | No
         y.append(y[-1])
         final = y[-1]
         first = agency == "first"
-        ax.step(x, y, where="post", color=colors[agency], lw=2.6 if first else 1.8,
-                ls="--" if first else "-", zorder=3 if first else 2,
-                label=f"{_label(agency, names)}: {_pct(final)}",
-                gid=artist_gid("reached", milestone, agency))
+        ax.step(
+            x,
+            y,
+            where="post",
+            color=colors[agency],
+            lw=2.6 if first else 1.8,
+            ls="--" if first else "-",
+            zorder=3 if first else 2,
+            label=f"{_label(agency, names)}: {_pct(final)}",
+            gid=artist_gid("reached", milestone, agency),
+        )
     _year_axis(ax, start, end)
     ax.set_ylim(0, 1.1)  # headroom above 100% for the horizon label
     ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1])
@@ -242,17 +293,30 @@ def plot_reached(summary: dict, dates: list[dict], milestone: str, ax: Axes | No
     ax.set_title(f"{ms['title']}\nChance of having got there by each date", fontsize=11)
     ax.grid(alpha=0.3)
     # below the axes, as wide as the axes at most: constrained layout makes room for it
-    longest = max(len(line.get_label()) for line in ax.get_lines()
-                  if not line.get_label().startswith("_"))
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=_legend_columns(
-              longest, len(agencies) + 1), fontsize=9, frameon=False,
-              title="chance of having got there by the horizon", title_fontsize=9)
+    longest = max(
+        len(line.get_label()) for line in ax.get_lines() if not line.get_label().startswith("_")
+    )
+    ax.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.14),
+        ncol=_legend_columns(longest, len(agencies) + 1),
+        fontsize=9,
+        frameon=False,
+        title="chance of having got there by the horizon",
+        title_fontsize=9,
+    )
     ax.spines[["top", "right"]].set_visible(False)
     return ax
 
 
-def plot_dates(summary: dict, dates: list[dict], milestone: str, ax: Axes | None = None,
-               *, names: Mapping[str, str] | None = None) -> Axes:
+def plot_dates(
+    summary: dict,
+    dates: list[dict],
+    milestone: str,
+    ax: Axes | None = None,
+    *,
+    names: Mapping[str, str] | None = None,
+) -> Axes:
     """When each agency reaches ``milestone``, in the replications where it does: a dot
     at the median date, a thick bar over the middle 50% of dates and a thin line over
     the middle 80%; the bottom row (black) is when anybody (the first) gets there."""
@@ -268,25 +332,54 @@ def plot_dates(summary: dict, dates: list[dict], milestone: str, ax: Axes | None
         color = colors[agency]
         chance = series[-1]["p_by_date"] if series else 0.0
         if not q:
-            ax.annotate("never gets there by the horizon", (start, y), xytext=(4, 0),
-                        textcoords="offset points", va="center", fontsize=9, color=color,
-                        gid=artist_gid("dates", milestone, agency))
-            continue
-        ax.plot([q[0.1], q[0.9]], [y, y], color=color, lw=1.8, solid_capstyle="butt",
+            ax.annotate(
+                "never gets there by the horizon",
+                (start, y),
+                xytext=(4, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=9,
+                color=color,
                 gid=artist_gid("dates", milestone, agency),
-                label=f"{_label(agency, names)}")
+            )
+            continue
+        ax.plot(
+            [q[0.1], q[0.9]],
+            [y, y],
+            color=color,
+            lw=1.8,
+            solid_capstyle="butt",
+            gid=artist_gid("dates", milestone, agency),
+            label=f"{_label(agency, names)}",
+        )
         ax.plot([q[0.25], q[0.75]], [y, y], color=color, lw=9, solid_capstyle="butt")
         ax.plot([q[0.5]], [y], "o", ms=7, mfc="white", mec=color, mew=2, zorder=3)
         # in a column right of the axes, clear of the bars and of the horizon line
-        ax.annotate(f"{_pct(chance)} of runs", (1, y), xycoords=("axes fraction", "data"),
-                    xytext=(6, 0), textcoords="offset points", va="center", fontsize=9)
-    ax.annotate("gets there in", (1, 1), xycoords="axes fraction", xytext=(6, 0),
-                textcoords="offset points", va="bottom", fontsize=9, color="#555555")
+        ax.annotate(
+            f"{_pct(chance)} of runs",
+            (1, y),
+            xycoords=("axes fraction", "data"),
+            xytext=(6, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=9,
+        )
+    ax.annotate(
+        "gets there in",
+        (1, 1),
+        xycoords="axes fraction",
+        xytext=(6, 0),
+        textcoords="offset points",
+        va="bottom",
+        fontsize=9,
+        color="#555555",
+    )
     ax.set_yticks(range(len(rows)), [_label(a, names) for a in rows])
     ax.set_ylim(len(rows) - 0.4, -0.6)
     _year_axis(ax, start, end)
-    ax.set_xlabel("year   (dot: median date;  thick bar: middle 50% of dates;  "
-                  "thin line: middle 80%)")
+    ax.set_xlabel(
+        "year   (dot: median date;  thick bar: middle 50% of dates;  thin line: middle 80%)"
+    )
     ax.set_title(f"{ms['title']}\nWhen, in the runs where they get there", fontsize=11)
     ax.grid(axis="x", alpha=0.3)
     ax.set_axisbelow(True)
@@ -320,8 +413,7 @@ def figure_set(run: dict, kinds: tuple[str, ...] = KINDS) -> dict[str, Figure]:
                 fig = Figure(figsize=(7.5, 1.4 + 0.42 * (n + 1)), layout="constrained")
                 plot_first(summary, milestone, fig.add_subplot(), names=names)
             elif kind == "reached":
-                fig = Figure(figsize=(9, 4.6 + 0.22 * math.ceil((n + 1) / 2)),
-                             layout="constrained")
+                fig = Figure(figsize=(9, 4.6 + 0.22 * math.ceil((n + 1) / 2)), layout="constrained")
                 plot_reached(summary, dates, milestone, fig.add_subplot(), names=names)
             elif kind == "dates":
                 fig = Figure(figsize=(9, 1.6 + 0.45 * (n + 1)), layout="constrained")

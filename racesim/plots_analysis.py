@@ -22,10 +22,24 @@ try:  # one colour per agency in every racesim plot
     from .plots import agency_colors
 except ImportError:  # pragma: no cover - racesim.plots not present
     _PALETTE = (
-        "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-        "#bcbd22", "#17becf",
-        "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2",
-        "#dbdb8d", "#9edae5",
+        "#1f77b4",
+        "#ff7f0e",
+        "#2ca02c",
+        "#d62728",
+        "#9467bd",
+        "#8c564b",
+        "#e377c2",
+        "#bcbd22",
+        "#17becf",
+        "#aec7e8",
+        "#ffbb78",
+        "#98df8a",
+        "#ff9896",
+        "#c5b0d5",
+        "#c49c94",
+        "#f7b6d2",
+        "#dbdb8d",
+        "#9edae5",
     )
 
     def agency_colors(agencies: list[str]) -> dict[str, str]:
@@ -37,8 +51,11 @@ except ImportError:  # pragma: no cover - racesim.plots not present
 
 LINESTYLES = ("-", "--", ":", "-.")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X")
-MEASURES = {"p_first": "P(first)", "p_reached": "P(reached by the horizon)",
-            "median_year": "median date of reaching it"}
+MEASURES = {
+    "p_first": "P(first)",
+    "p_reached": "P(reached by the horizon)",
+    "median_year": "median date of reaching it",
+}
 
 
 def _new_axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
@@ -100,8 +117,9 @@ class DateYearLocator(Locator):
             return []
         if hi - lo >= 2.5:
             self.monthly = False
-            step = next((s for s in (1, 2, 5, 10, 20, 50, 100) if (hi - lo) / s < self.max_ticks),
-                        100)
+            step = next(
+                (s for s in (1, 2, 5, 10, 20, 50, 100) if (hi - lo) / s < self.max_ticks), 100
+            )
             return [float(y) for y in range(math.ceil(lo / step) * step, math.floor(hi) + 1, step)]
         self.monthly = True
         months = (hi - lo) * 12
@@ -131,9 +149,14 @@ def _date_axis(ax: Axes) -> None:
     ax.yaxis.set_major_formatter(FuncFormatter(fmt))
 
 
-def legend_handles(table: Sequence[Mapping], paths: Sequence[str], measure: str = "p_first",
-                   *, agencies: Sequence[str] | None = None,
-                   names: Mapping[str, str] | None = None) -> list[Line2D]:
+def legend_handles(
+    table: Sequence[Mapping],
+    paths: Sequence[str],
+    measure: str = "p_first",
+    *,
+    agencies: Sequence[str] | None = None,
+    names: Mapping[str, str] | None = None,
+) -> list[Line2D]:
     """A compact legend for sweep plots: one entry per agency (its colour), then, with
     more than one varied field, one entry per combination of the other fields (its line
     style and marker, in grey)."""
@@ -142,23 +165,48 @@ def legend_handles(table: Sequence[Mapping], paths: Sequence[str], measure: str 
     colors = agency_colors(list(agencies))
     who = [*agencies, "none"] if measure == "p_first" else list(agencies)
     present = {r["agency"] for r in table}
-    handles = [Line2D([], [], color=colors[a], lw=2,
-                      label="(nobody)" if a == "none" else (names or {}).get(a, a))
-               for a in who if a in present]
+    handles = [
+        Line2D(
+            [],
+            [],
+            color=colors[a],
+            lw=2,
+            label="(nobody)" if a == "none" else (names or {}).get(a, a),
+        )
+        for a in who
+        if a in present
+    ]
     others = list(paths[1:])
     if others:
         combos = list(dict.fromkeys(tuple(r[p] for p in others) for r in table))
         for c, combo in enumerate(combos):
             style, marker = _style(c)
-            handles.append(Line2D([], [], color="#555555", ls=style, marker=marker, ms=4,
-                                  lw=1.5, label=_combo_label(others, combo)))
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    color="#555555",
+                    ls=style,
+                    marker=marker,
+                    ms=4,
+                    lw=1.5,
+                    label=_combo_label(others, combo),
+                )
+            )
     return handles
 
 
-def plot_sweep(table: Sequence[Mapping], paths: Sequence[str], milestone: str,
-               measure: str = "p_first", ax: Axes | None = None, *,
-               agencies: Sequence[str] | None = None,
-               names: Mapping[str, str] | None = None, legend: bool = True) -> Axes:
+def plot_sweep(
+    table: Sequence[Mapping],
+    paths: Sequence[str],
+    milestone: str,
+    measure: str = "p_first",
+    ax: Axes | None = None,
+    *,
+    agencies: Sequence[str] | None = None,
+    names: Mapping[str, str] | None = None,
+    legend: bool = True,
+) -> Axes:
     """``measure`` (``p_first``, ``p_reached`` or ``median_year``) of each agency for
     ``milestone`` against the first varied parameter ``paths[0]``: one line per agency
     (and for P(first), a grey one for nobody).  With more varied parameters, each
@@ -179,20 +227,38 @@ def plot_sweep(table: Sequence[Mapping], paths: Sequence[str], milestone: str,
         style, marker = _style(c)
         suffix = f" ({_combo_label(others, combo)})" if others else ""
         for agency in who:
-            pts = sorted((r[x_path], r[measure], r.get(f"{measure}_lo"), r.get(f"{measure}_hi"))
-                         for r in rows if r["agency"] == agency
-                         and tuple(r[p] for p in others) == combo and r[measure] is not None)
+            pts = sorted(
+                (r[x_path], r[measure], r.get(f"{measure}_lo"), r.get(f"{measure}_hi"))
+                for r in rows
+                if r["agency"] == agency
+                and tuple(r[p] for p in others) == combo
+                and r[measure] is not None
+            )
             if not pts:
                 continue
             xs = [p[0] for p in pts]
             ys = [p[1] for p in pts]
             label = "(nobody)" if agency == "none" else (names or {}).get(agency, agency)
-            line, = ax.plot(xs, ys, ls=style, marker=marker, ms=3.5, color=colors[agency],
-                            label=label + suffix, lw=1.8 if c == 0 else 1.4)
+            (line,) = ax.plot(
+                xs,
+                ys,
+                ls=style,
+                marker=marker,
+                ms=3.5,
+                color=colors[agency],
+                label=label + suffix,
+                lw=1.8 if c == 0 else 1.4,
+            )
             line.set_gid(f"racesim-sweep-{measure}-{milestone}-{agency}")
             if measure == "p_first" and all(p[2] is not None for p in pts):
-                ax.fill_between(xs, [p[2] for p in pts], [p[3] for p in pts],
-                                color=colors[agency], alpha=0.12, lw=0)
+                ax.fill_between(
+                    xs,
+                    [p[2] for p in pts],
+                    [p[3] for p in pts],
+                    color=colors[agency],
+                    alpha=0.12,
+                    lw=0,
+                )
     ax.set_xlabel(x_path)
     ax.set_ylabel(MEASURES.get(measure, measure))
     if measure.startswith("p_"):
@@ -204,14 +270,24 @@ def plot_sweep(table: Sequence[Mapping], paths: Sequence[str], milestone: str,
         ax.ticklabel_format(axis="y", useOffset=False, style="plain")
     ax.grid(alpha=0.3)
     if legend and ax.get_lines():
-        ax.legend(handles=legend_handles(rows, paths, measure, agencies=agencies, names=names),
-                  fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
+        ax.legend(
+            handles=legend_handles(rows, paths, measure, agencies=agencies, names=names),
+            fontsize=8,
+            frameon=False,
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1),
+        )
     return ax
 
 
-def sweep_figure(table: Sequence[Mapping], paths: Sequence[str], milestones: Mapping[str, str],
-                 *, agencies: Sequence[str] | None = None,
-                 names: Mapping[str, str] | None = None) -> Figure:
+def sweep_figure(
+    table: Sequence[Mapping],
+    paths: Sequence[str],
+    milestones: Mapping[str, str],
+    *,
+    agencies: Sequence[str] | None = None,
+    names: Mapping[str, str] | None = None,
+) -> Figure:
     """One row per milestone (``milestones``: key -> title): P(first) on the left, the
     median date on the right, against the first varied parameter; one legend for the
     whole figure, outside the plots on the right (agencies by colour, the values of any
@@ -221,22 +297,34 @@ def sweep_figure(table: Sequence[Mapping], paths: Sequence[str], milestones: Map
     fig = Figure(figsize=(13, 0.6 + 3.3 * len(milestones)), layout="constrained")
     axes = fig.subplots(len(milestones), 2, squeeze=False)
     for (key, title), (left, right) in zip(milestones.items(), axes):
-        plot_sweep(table, paths, key, "p_first", left, agencies=agencies, names=names,
-                   legend=False)
-        plot_sweep(table, paths, key, "median_year", right, agencies=agencies, names=names,
-                   legend=False)
+        plot_sweep(table, paths, key, "p_first", left, agencies=agencies, names=names, legend=False)
+        plot_sweep(
+            table, paths, key, "median_year", right, agencies=agencies, names=names, legend=False
+        )
         left.set_title(f"{title}\nwho gets there first", fontsize=10)
         right.set_title(f"{title}\nmedian date, when reached", fontsize=10)
     handles = legend_handles(table, paths, "p_first", agencies=agencies, names=names)
     if handles:
-        fig.legend(handles=handles, loc="outside right upper", fontsize=8, frameon=False,
-                   title="lines" if len(paths) > 1 else None, title_fontsize=8)
+        fig.legend(
+            handles=handles,
+            loc="outside right upper",
+            fontsize=8,
+            frameon=False,
+            title="lines" if len(paths) > 1 else None,
+            title_fontsize=8,
+        )
     FigureCanvasAgg(fig)
     return fig
 
 
-def plot_tornado(rows: Sequence[Mapping], base: float, ax: Axes | None = None, *,
-                 outcome: str = "P(first)", top: int | None = None) -> Axes:
+def plot_tornado(
+    rows: Sequence[Mapping],
+    base: float,
+    ax: Axes | None = None,
+    *,
+    outcome: str = "P(first)",
+    top: int | None = None,
+) -> Axes:
     """A tornado chart of a one-at-a-time sensitivity analysis: for each parameter (the
     largest swing on top) a bar from the outcome at its low value to the outcome at its
     high value, around the base outcome.  ``rows`` are
@@ -253,23 +341,37 @@ def plot_tornado(rows: Sequence[Mapping], base: float, ax: Axes | None = None, *
             bar = ax.barh(y, p - base, left=base, height=0.65, color=color)
             bar.patches[0].set_gid(f"racesim-tornado-{r['path']}-{side}")
     ax.axvline(base, color="#333333", lw=1)
-    ax.set_yticks(range(len(rows)),
-                  [f"{r['label']}  [{r.get('range') or r['low'] + ' .. ' + r['high']}]"
-                   for r in rows], fontsize=8)
+    ax.set_yticks(
+        range(len(rows)),
+        [f"{r['label']}  [{r.get('range') or r['low'] + ' .. ' + r['high']}]" for r in rows],
+        fontsize=8,
+    )
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlabel(f"{outcome} (base {100 * base:.1f}%)")
     from matplotlib.patches import Patch
 
-    ax.legend(handles=[Patch(color=low_color, label="parameter at its low value"),
-                       Patch(color=high_color, label="parameter at its high value")],
-              fontsize=8, frameon=False, loc="lower right")
+    ax.legend(
+        handles=[
+            Patch(color=low_color, label="parameter at its low value"),
+            Patch(color=high_color, label="parameter at its high value"),
+        ],
+        fontsize=8,
+        frameon=False,
+        loc="lower right",
+    )
     ax.grid(axis="x", alpha=0.3)
     return ax
 
 
-def tornado_figure(rows: Sequence[Mapping], base: float, title: str, *,
-                   outcome: str = "P(first)", top: int | None = 25) -> Figure:
+def tornado_figure(
+    rows: Sequence[Mapping],
+    base: float,
+    title: str,
+    *,
+    outcome: str = "P(first)",
+    top: int | None = 25,
+) -> Figure:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     k = min(sum(not r["p_low"] == r["p_high"] == base for r in rows), top or len(rows))
@@ -287,10 +389,24 @@ def plot_sobol(rows: Sequence[Mapping], ax: Axes | None = None) -> Axes:
     ax = _new_axes(ax, (8, 1.2 + 0.5 * len(rows)))
     h = 0.38
     for y, r in enumerate(rows):
-        ax.barh(y - h / 2, r["S1"], height=h, color="#4c72b0",
-                xerr=r["S1_conf"], ecolor="#333333", label="first order S1" if y == 0 else None)
-        ax.barh(y + h / 2, r["ST"], height=h, color="#dd8452",
-                xerr=r["ST_conf"], ecolor="#333333", label="total ST" if y == 0 else None)
+        ax.barh(
+            y - h / 2,
+            r["S1"],
+            height=h,
+            color="#4c72b0",
+            xerr=r["S1_conf"],
+            ecolor="#333333",
+            label="first order S1" if y == 0 else None,
+        )
+        ax.barh(
+            y + h / 2,
+            r["ST"],
+            height=h,
+            color="#dd8452",
+            xerr=r["ST_conf"],
+            ecolor="#333333",
+            label="total ST" if y == 0 else None,
+        )
     ax.set_yticks(range(len(rows)), [r["label"] for r in rows], fontsize=8)
     ax.invert_yaxis()
     ax.axvline(0, color="#333333", lw=1)

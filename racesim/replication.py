@@ -32,19 +32,24 @@ def plan_of(scenario: Scenario | Plan) -> Plan:
     return scenario if isinstance(scenario, Plan) else Plan.from_scenario(scenario)
 
 
-def simulate(plan: Plan, draws: Draws, row: int, seed: int,
-             log: list[Event] | None = None) -> Record:
+def simulate(
+    plan: Plan, draws: Draws, row: int, seed: int, log: list[Event] | None = None
+) -> Record:
     i = draws.first + row
     model = Model(plan, draws, row, seed, i, log).run()
     tr = model.treasuries
     return Record(
-        i, model.reached, np.array(model.attempts),
-        np.array([t.spent for t in tr]), np.array([t.received for t in tr]),
+        i,
+        model.reached,
+        np.array(model.attempts),
+        np.array([t.spent for t in tr]),
+        np.array([t.received for t in tr]),
     )
 
 
-def run_replication(scenario: Scenario | Plan, seed: int, i: int,
-                    log: list[Event] | None = None) -> Record:
+def run_replication(
+    scenario: Scenario | Plan, seed: int, i: int, log: list[Event] | None = None
+) -> Record:
     """Replication ``i`` of ``scenario`` at root ``seed``; pass ``log=[]`` for its story."""
     plan = plan_of(scenario)
     return simulate(plan, draw_chunk(plan, seed, i, 1), 0, seed, log)
@@ -59,7 +64,6 @@ def run_chunk(plan: Plan, seed: int, first: int, count: int) -> np.ndarray:
     return out
 
 
-def run_chunks(plans: tuple[Plan, ...], seed: int, first: int, count: int
-               ) -> list[np.ndarray]:
+def run_chunks(plans: tuple[Plan, ...], seed: int, first: int, count: int) -> list[np.ndarray]:
     """The same replications of several plans (paired: see :mod:`racesim.lockstep`)."""
     return [run_chunk(p, seed, first, count) for p in plans]

@@ -42,8 +42,9 @@ def render(fig: Figure, fmt: str) -> bytes:
     return buf.getvalue()
 
 
-def write_plots(figures: Mapping[str, Figure], folder: Path,
-                formats: Iterable[str] = PLOT_FORMATS) -> list[Path]:
+def write_plots(
+    figures: Mapping[str, Figure], folder: Path, formats: Iterable[str] = PLOT_FORMATS
+) -> list[Path]:
     """Save each figure as ``folder/<key>.<format>``; returns the paths written."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -147,7 +148,7 @@ def _swatch(color: str) -> str:
 def _svg(fig: Figure) -> str:
     """A figure as inline SVG markup (no XML prolog, no metadata)."""
     text = render(fig, "svg").decode("utf-8")
-    text = text[text.index("<svg"):]
+    text = text[text.index("<svg") :]
     return re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
 
 
@@ -186,17 +187,21 @@ def _header(run: dict) -> str:
     out = [f"<h1>{_e(title)}</h1>"]
     overrides = [str(o) for o in m.get("overrides") or []]
     if overrides:
-        out.append("<p class=variant><b>Variant:</b> "
-                   + " · ".join(f"<code>{_e(o)}</code>" for o in overrides)
-                   + " <span class=dim>(changed from the scenario file with "
-                   "<code>--set</code>)</span></p>")
+        out.append(
+            "<p class=variant><b>Variant:</b> "
+            + " · ".join(f"<code>{_e(o)}</code>" for o in overrides)
+            + " <span class=dim>(changed from the scenario file with "
+            "<code>--set</code>)</span></p>"
+        )
     out.append(
         f"<p class=meta>Scenario <code>{_e(s['scenario'])}</code> · "
         f"{s['replications']:,} replications · seed {_e(s['seed'])} · clock from "
         f"{_e(s.get('start', scen.get('start')))} to the horizon "
         f"{_e(s.get('horizon', scen.get('horizon')))} · racesim "
         f"{_e(m.get('racesim', __version__))}"
-        + (f" · run {_e(m['started'])}" if m.get("started") else "") + "</p>")
+        + (f" · run {_e(m['started'])}" if m.get("started") else "")
+        + "</p>"
+    )
     if scen.get("description"):
         out.append(f"<p class=lead>{_e(scen['description'])}</p>")
     return "\n".join(out)
@@ -205,26 +210,35 @@ def _header(run: dict) -> str:
 def _glance(run: dict, names: dict[str, str]) -> str:
     items = []
     for ms in run["summary"]["milestones"].values():
-        best, f = max(((a, v) for a, v in ms["first"].items() if a != "none"),
-                      key=lambda kv: kv[1]["p"], default=(None, None))
+        best, f = max(
+            ((a, v) for a, v in ms["first"].items() if a != "none"),
+            key=lambda kv: kv[1]["p"],
+            default=(None, None),
+        )
         if best is None:
             continue
         when = ms.get("first_date") or {}
-        text = (f"<b>{_e(ms['title'])}</b>: most likely first is "
-                f"<b>{_e(names.get(best, best))}</b> ({_pct(f['p'])}, 95% interval "
-                f"{_interval(f['ci95'])}); nobody by the horizon: "
-                f"{_pct(ms['first']['none']['p'])}")
+        text = (
+            f"<b>{_e(ms['title'])}</b>: most likely first is "
+            f"<b>{_e(names.get(best, best))}</b> ({_pct(f['p'])}, 95% interval "
+            f"{_interval(f['ci95'])}); nobody by the horizon: "
+            f"{_pct(ms['first']['none']['p'])}"
+        )
         if when.get("median"):
-            text += (f"; somebody first gets there around {_e(when['median'])} "
-                     f"(10–90%: {_e(when['p10'])} to {_e(when['p90'])})")
+            text += (
+                f"; somebody first gets there around {_e(when['median'])} "
+                f"(10–90%: {_e(when['p10'])} to {_e(when['p90'])})"
+            )
         items.append(f"<li>{text}.</li>")
     return "<div class=glance><b>At a glance</b><ul>" + "".join(items) + "</ul></div>"
 
 
 def _summary_table(ms: dict, names: dict[str, str], colors: dict[str, str]) -> str:
-    head = ("<tr><th>agency</th><th>first</th><th>95% interval</th>"
-            "<th>reaches it by the horizon</th><th>95% interval</th>"
-            "<th>median date</th><th>10%–90% of dates</th></tr>")
+    head = (
+        "<tr><th>agency</th><th>first</th><th>95% interval</th>"
+        "<th>reaches it by the horizon</th><th>95% interval</th>"
+        "<th>median date</th><th>10%–90% of dates</th></tr>"
+    )
     rows = []
     order = sorted(ms["reached"], key=lambda a: -ms["first"][a]["p"])
     for a in order:
@@ -234,40 +248,47 @@ def _summary_table(ms: dict, names: dict[str, str], colors: dict[str, str]) -> s
             f"<tr><td class=nw>{_swatch(colors[a])}{_e(names.get(a, a))}</td>"
             f"<td class=n>{_pct(f['p'])}</td><td class=n>{_interval(f['ci95'])}</td>"
             f"<td class=n>{_pct(r['p'])}</td><td class=n>{_interval(r['ci95'])}</td>"
-            f"<td>{_e(r.get('median') or '–')}</td><td>{span}</td></tr>")
+            f"<td>{_e(r.get('median') or '–')}</td><td>{span}</td></tr>"
+        )
     none = ms["first"]["none"]
-    rows.append(f"<tr class=total><td>{_swatch(colors['none'])}nobody by the horizon</td>"
-                f"<td class=n>{_pct(none['p'])}</td><td class=n>{_interval(none['ci95'])}"
-                "</td><td></td><td></td><td></td><td></td></tr>")
+    rows.append(
+        f"<tr class=total><td>{_swatch(colors['none'])}nobody by the horizon</td>"
+        f"<td class=n>{_pct(none['p'])}</td><td class=n>{_interval(none['ci95'])}"
+        "</td><td></td><td></td><td></td><td></td></tr>"
+    )
     when = ms.get("first_date") or {}
     if when.get("median"):
-        rows.append(f"<tr><td>{_swatch(colors['first'])}anybody (the first)</td><td></td>"
-                    f"<td></td><td class=n>{_pct(1 - none['p'])}</td><td></td>"
-                    f"<td>{_e(when['median'])}</td>"
-                    f"<td>{_e(when['p10'])} to {_e(when['p90'])}</td></tr>")
+        rows.append(
+            f"<tr><td>{_swatch(colors['first'])}anybody (the first)</td><td></td>"
+            f"<td></td><td class=n>{_pct(1 - none['p'])}</td><td></td>"
+            f"<td>{_e(when['median'])}</td>"
+            f"<td>{_e(when['p10'])} to {_e(when['p90'])}</td></tr>"
+        )
     return f"<table>{head}{''.join(rows)}</table>"
 
 
 CAPTIONS = {
     "first": "Each agency's chance of being the first to get there (bars), with its 95% "
-             "interval (whiskers): the range the true chance lies in given the number of "
-             "replications. The bars add up to 100% with “nobody”.",
+    "interval (whiskers): the range the true chance lies in given the number of "
+    "replications. The bars add up to 100% with “nobody”.",
     "reached": "The chance that each agency has got there by each date. Where a curve "
-               "ends at the horizon is its chance of getting there at all; the dashed "
-               "black curve is the chance that anybody has.",
+    "ends at the horizon is its chance of getting there at all; the dashed "
+    "black curve is the chance that anybody has.",
     "dates": "When each agency gets there, counting only the runs in which it does: dot "
-             "at the median date, thick bar over the middle half of the dates, thin line "
-             "over the middle 80%. The black row is when the milestone is first reached.",
+    "at the median date, thick bar over the middle half of the dates, thin line "
+    "over the middle 80%. The black row is when the milestone is first reached.",
 }
 
 
-def _milestones(run: dict, names: dict[str, str], colors: dict[str, str],
-                figures: Mapping[str, Figure]) -> str:
+def _milestones(
+    run: dict, names: dict[str, str], colors: dict[str, str], figures: Mapping[str, Figure]
+) -> str:
     out = ["<h2>Results</h2>"]
     milestones = (run.get("scenario") or {}).get("milestones") or {}
     for key, ms in run["summary"]["milestones"].items():
-        out.append(f"<h3 id=\"m-{_e(key)}\">{_e(ms['title'])} "
-                   f"<span class=dim>[{_e(key)}]</span></h3>")
+        out.append(
+            f'<h3 id="m-{_e(key)}">{_e(ms["title"])} <span class=dim>[{_e(key)}]</span></h3>'
+        )
         desc = (milestones.get(key) or {}).get("description")
         if desc:
             out.append(f"<p>{_e(desc)}</p>")
@@ -276,8 +297,9 @@ def _milestones(run: dict, names: dict[str, str], colors: dict[str, str],
         for kind in KINDS:
             fig = figures.get(f"{key}_{kind}")
             if fig is not None:
-                out.append(f"<figure>{_svg(fig)}<figcaption>{_e(CAPTIONS[kind])}"
-                           "</figcaption></figure>")
+                out.append(
+                    f"<figure>{_svg(fig)}<figcaption>{_e(CAPTIONS[kind])}</figcaption></figure>"
+                )
         out.append("</div>")
     return "\n".join(out)
 
@@ -289,10 +311,16 @@ def _budget(b: Mapping | None) -> tuple[str, str, str, str]:
     for sh in b.get("shocks") or []:
         window = f"{sh.get('from') or '…'} to {sh.get('until') or '…'}"
         prob = sh.get("probability", 1)
-        shocks.append(f"{_e(sh.get('name'))}: × {_dist(sh.get('factor'))}, years beginning "
-                      f"{_e(window)}" + (f", chance {_pct(prob, 0)} a year" if prob != 1 else ""))
-    return (_dist(b.get("annual")), _pct(b.get("growth", 0), 1) + " a year",
-            _pct(b.get("volatility", 0), 0), "<br>".join(shocks) or "–")
+        shocks.append(
+            f"{_e(sh.get('name'))}: × {_dist(sh.get('factor'))}, years beginning "
+            f"{_e(window)}" + (f", chance {_pct(prob, 0)} a year" if prob != 1 else "")
+        )
+    return (
+        _dist(b.get("annual")),
+        _pct(b.get("growth", 0), 1) + " a year",
+        _pct(b.get("volatility", 0), 0),
+        "<br>".join(shocks) or "–",
+    )
 
 
 def _assumptions(scen: Mapping, names: dict[str, str], colors: dict[str, str]) -> str:
@@ -300,39 +328,53 @@ def _assumptions(scen: Mapping, names: dict[str, str], colors: dict[str, str]) -
     out = ["<h2>Key assumptions</h2>"]
     ms = scen.get("milestones") or {}
     if ms:
-        out.append("<h3>Milestones</h3><table><tr><th>key</th><th>title</th></tr>"
-                   + "".join(f"<tr><td><code>{_e(k)}</code></td><td>{_e((v or {}).get('title'))}"
-                             "</td></tr>" for k, v in ms.items()) + "</table>")
-    out.append("<h3>Agencies and budgets</h3>"
-               "<p class=dim>Lunar funding in USD millions a year in the first budget year "
-               "(a distribution is drawn once per replication), growing at the real rate "
-               "shown, with yearly noise of the volatility shown and any budget shocks."
-               "</p><table><tr><th>agency</th><th>annual budget (USD m)</th><th>growth</th>"
-               "<th>volatility</th><th>shocks</th></tr>")
+        out.append(
+            "<h3>Milestones</h3><table><tr><th>key</th><th>title</th></tr>"
+            + "".join(
+                f"<tr><td><code>{_e(k)}</code></td><td>{_e((v or {}).get('title'))}</td></tr>"
+                for k, v in ms.items()
+            )
+            + "</table>"
+        )
+    out.append(
+        "<h3>Agencies and budgets</h3>"
+        "<p class=dim>Lunar funding in USD millions a year in the first budget year "
+        "(a distribution is drawn once per replication), growing at the real rate "
+        "shown, with yearly noise of the volatility shown and any budget shocks."
+        "</p><table><tr><th>agency</th><th>annual budget (USD m)</th><th>growth</th>"
+        "<th>volatility</th><th>shocks</th></tr>"
+    )
     for k, a in agencies.items():
         annual, growth, vol, shocks = _budget((a or {}).get("budget"))
-        out.append(f"<tr><td class=nw>{_swatch(colors.get(k, '#000'))}{_e(names.get(k, k))} "
-                   f"<span class=dim>({_e(k)})</span></td><td>{annual}</td><td>{growth}</td>"
-                   f"<td>{vol}</td><td>{shocks}</td></tr>")
+        out.append(
+            f"<tr><td class=nw>{_swatch(colors.get(k, '#000'))}{_e(names.get(k, k))} "
+            f"<span class=dim>({_e(k)})</span></td><td>{annual}</td><td>{growth}</td>"
+            f"<td>{vol}</td><td>{shocks}</td></tr>"
+        )
     out.append("</table>")
-    out.append("<h3>Missions</h3><p class=dim>In each agency's priority order. Cost and "
-               "development time are for the first attempt at full funding; success is the "
-               "chance that one attempt succeeds.</p><table class=\"wide missions\"><tr>"
-               "<th>mission</th><th>cost (USD m)</th><th>development (years)</th>"
-               "<th>dates</th><th>requires</th><th>success</th><th>attempts</th>"
-               "<th>partners pay</th><th>achieves</th></tr>")
+    out.append(
+        "<h3>Missions</h3><p class=dim>In each agency's priority order. Cost and "
+        "development time are for the first attempt at full funding; success is the "
+        'chance that one attempt succeeds.</p><table class="wide missions"><tr>'
+        "<th>mission</th><th>cost (USD m)</th><th>development (years)</th>"
+        "<th>dates</th><th>requires</th><th>success</th><th>attempts</th>"
+        "<th>partners pay</th><th>achieves</th></tr>"
+    )
     for k, a in agencies.items():
         if (a or {}).get("missions"):
-            out.append(f"<tr class=agency><td colspan=9>{_swatch(colors.get(k, '#000'))}"
-                       f"{_e(names.get(k, k))} <span class=dim>({_e(k)})</span></td></tr>")
+            out.append(
+                f"<tr class=agency><td colspan=9>{_swatch(colors.get(k, '#000'))}"
+                f"{_e(names.get(k, k))} <span class=dim>({_e(k)})</span></td></tr>"
+            )
         for m in (a or {}).get("missions") or []:
             dates = []
             if m.get("succeeded"):
                 dates.append(f"succeeded {m['succeeded']}")
             if m.get("not_before"):
                 dates.append(f"not before {m['not_before']}")
-            partners = ", ".join(f"{names.get(p, p)} {_pct(s, 0)}"
-                                 for p, s in (m.get("partners") or {}).items())
+            partners = ", ".join(
+                f"{names.get(p, p)} {_pct(s, 0)}" for p, s in (m.get("partners") or {}).items()
+            )
             done = bool(m.get("succeeded"))
             out.append(
                 f"<tr><td>{_e(m.get('name') or m.get('id'))}"
@@ -344,7 +386,8 @@ def _assumptions(scen: Mapping, names: dict[str, str], colors: dict[str, str]) -
                 f"<td>{'–' if done else _dist(m.get('success'), percent=True)}</td>"
                 f"<td>{'–' if done else _e(m.get('attempts', 1))}</td>"
                 f"<td>{_e(partners) or '–'}</td>"
-                f"<td>{_e(', '.join(m.get('achieves') or [])) or '–'}</td></tr>")
+                f"<td>{_e(', '.join(m.get('achieves') or [])) or '–'}</td></tr>"
+            )
     out.append("</table>")
     return "\n".join(out)
 
@@ -355,9 +398,12 @@ def _manifest(m: Mapping) -> str:
     rows = "".join(
         f"<tr><th>{_e(k)}</th><td><code>"
         f"{_e(v if isinstance(v, str) else json.dumps(v))}</code></td></tr>"
-        for k, v in m.items())
-    return ("<h2>Manifest</h2><p class=dim>How this run was made (from "
-            f"<code>manifest.json</code>).</p><table>{rows}</table>")
+        for k, v in m.items()
+    )
+    return (
+        "<h2>Manifest</h2><p class=dim>How this run was made (from "
+        f"<code>manifest.json</code>).</p><table>{rows}</table>"
+    )
 
 
 def build_report(run: dict, figures: Mapping[str, Figure] | None = None) -> str:
@@ -373,16 +419,18 @@ def build_report(run: dict, figures: Mapping[str, Figure] | None = None) -> str:
     agencies = list(first_ms["reached"]) if first_ms else list(scen.get("agencies") or {})
     colors = agency_colors(agencies)
     title = scen.get("title") or summary["scenario"]
-    body = "\n".join([
-        _header(run),
-        _glance(run, names),
-        _milestones(run, names, colors, figures),
-        _assumptions(scen, names, colors),
-        _manifest(run.get("manifest") or {}),
-    ])
+    body = "\n".join(
+        [
+            _header(run),
+            _glance(run, names),
+            _milestones(run, names, colors, figures),
+            _assumptions(scen, names, colors),
+            _manifest(run.get("manifest") or {}),
+        ]
+    )
     return (
-        "<!DOCTYPE html>\n<html lang=en>\n<head>\n<meta charset=\"utf-8\">\n"
-        "<meta name=viewport content=\"width=device-width, initial-scale=1\">\n"
+        '<!DOCTYPE html>\n<html lang=en>\n<head>\n<meta charset="utf-8">\n'
+        '<meta name=viewport content="width=device-width, initial-scale=1">\n'
         f"<title>{_e(title)} · racesim report</title>\n<style>{CSS}</style>\n</head>\n"
         f"<body>\n<main>\n{body}\n<p class=meta>Made by racesim {_e(__version__)}.</p>\n"
         "</main>\n</body>\n</html>\n"

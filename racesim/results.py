@@ -35,13 +35,17 @@ class ResultsExistError(Exception):
     def __init__(self, path: Path, ours: bool = True):
         self.path = path
         if ours:
-            msg = (f"{path} already holds results from an earlier run; racesim never "
-                   "replaces results silently. Choose another folder with --out, or pass "
-                   "--force to replace them.")
+            msg = (
+                f"{path} already holds results from an earlier run; racesim never "
+                "replaces results silently. Choose another folder with --out, or pass "
+                "--force to replace them."
+            )
         else:
-            msg = (f"{path} exists and is not a racesim results folder (it holds other "
-                   "files); racesim will not write into it or replace it, even with "
-                   "--force. Choose another folder with --out.")
+            msg = (
+                f"{path} exists and is not a racesim results folder (it holds other "
+                "files); racesim will not write into it or replace it, even with "
+                "--force. Choose another folder with --out."
+            )
         super().__init__(msg)
 
 
@@ -61,9 +65,14 @@ def summarize(scenario: Scenario, tally: Tally, seed: int) -> dict:
     """``summary.json`` (contract §4), plus ``first_date``: when anyone first reaches it."""
     agencies = list(scenario.agencies)
     n = tally.n
-    out = {"scenario": scenario.name, "replications": n, "seed": seed,
-           "start": scenario.start.isoformat(), "horizon": scenario.horizon.isoformat(),
-           "milestones": {}}
+    out = {
+        "scenario": scenario.name,
+        "replications": n,
+        "seed": seed,
+        "start": scenario.start.isoformat(),
+        "horizon": scenario.horizon.isoformat(),
+        "milestones": {},
+    }
     for m, (key, ms) in enumerate(scenario.milestones.items()):
         first = {}
         for a, name in enumerate([*agencies, "none"]):
@@ -73,15 +82,23 @@ def summarize(scenario: Scenario, tally: Tally, seed: int) -> dict:
         for a, name in enumerate(agencies):
             c = int(tally.reached[m, a])
             h = tally.hist[m, a]
-            q = {k: _date(scenario, None if c == 0 else day_quantile(h, f) + tally.day0)
-                 for k, f in (("median", 0.5), ("p10", 0.1), ("p90", 0.9))}
+            q = {
+                k: _date(scenario, None if c == 0 else day_quantile(h, f) + tally.day0)
+                for k, f in (("median", 0.5), ("p10", 0.1), ("p90", 0.9))
+            }
             reached[name] = {"p": c / n, "ci95": list(wilson(c, n)), **q}
         fh = tally.first_hist[m]
         won = int(fh.sum())
-        first_date = {k: _date(scenario, None if won == 0 else day_quantile(fh, f) + tally.day0)
-                      for k, f in (("median", 0.5), ("p10", 0.1), ("p90", 0.9))}
-        out["milestones"][key] = {"title": ms.title or key, "first": first,
-                                  "reached": reached, "first_date": first_date}
+        first_date = {
+            k: _date(scenario, None if won == 0 else day_quantile(fh, f) + tally.day0)
+            for k, f in (("median", 0.5), ("p10", 0.1), ("p90", 0.9))
+        }
+        out["milestones"][key] = {
+            "title": ms.title or key,
+            "first": first,
+            "reached": reached,
+            "first_date": first_date,
+        }
     return out
 
 
@@ -100,8 +117,9 @@ def date_table(scenario: Scenario, tally: Tally) -> list[tuple]:
                 c = int(hist[d])
                 cum += c
                 day = scenario.start + dt.timedelta(days=int(d) + tally.day0)
-                rows.append((key, who, day.isoformat(), round(decimal_year(day), 4), c,
-                             cum / tally.n))
+                rows.append(
+                    (key, who, day.isoformat(), round(decimal_year(day), 4), c, cum / tally.n)
+                )
     return rows
 
 
@@ -159,8 +177,16 @@ class TableWriter:
         idx = np.argwhere(~np.isnan(reached))  # sorted by replication, milestone, agency
         for r, m, a in idx:
             date, year = self._day(reached[r, m, a])
-            rows.append((first + int(r), self.milestones[m], self.agencies[a], date, year,
-                         int(win[r, m] == a)))
+            rows.append(
+                (
+                    first + int(r),
+                    self.milestones[m],
+                    self.agencies[a],
+                    date,
+                    year,
+                    int(win[r, m] == a),
+                )
+            )
         self._csv.writerows(rows)
 
     def close(self) -> None:
@@ -177,8 +203,16 @@ def read_table(path: Path):
 
 
 # -- folder -----------------------------------------------------------------------------
-def manifest(scenario: Scenario, seed: int, n: int, source: Path | None, seconds: float,
-             jobs: int, overrides: list[str], extra: dict | None = None) -> dict:
+def manifest(
+    scenario: Scenario,
+    seed: int,
+    n: int,
+    source: Path | None,
+    seconds: float,
+    jobs: int,
+    overrides: list[str],
+    extra: dict | None = None,
+) -> dict:
     file_hash = None
     if source is not None and source.exists():
         import hashlib
@@ -232,8 +266,9 @@ def staged_folder(out: Path, force: bool):
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     try:
         yield tmp
-        (tmp / MARKER).write_text("written by racesim; `--force` may replace this "
-                                  "folder\n", encoding="utf-8")
+        (tmp / MARKER).write_text(
+            "written by racesim; `--force` may replace this folder\n", encoding="utf-8"
+        )
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -247,8 +282,9 @@ def staged_folder(out: Path, force: bool):
         shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink()
 
 
-def write_results(folder: Path, scenario: Scenario, summary: dict, tally: Tally,
-                  manifest_data: dict) -> None:
+def write_results(
+    folder: Path, scenario: Scenario, summary: dict, tally: Tally, manifest_data: dict
+) -> None:
     """The files every results folder has: summary, dates, resolved scenario, manifest
     (the table is streamed in by :class:`TableWriter`; plots and report come from
     :func:`racesim.report.write_outputs`)."""
@@ -269,8 +305,15 @@ def load_summary(folder: Path) -> dict:
 def read_dates(path: Path) -> list[dict]:
     """``dates.csv`` as rows: milestone, agency, date (ISO), year, count, p_by_date."""
     with open(path, newline="", encoding="utf-8") as fh:
-        return [{**r, "year": float(r["year"]), "count": int(r["count"]),
-                 "p_by_date": float(r["p_by_date"])} for r in csv.DictReader(fh)]
+        return [
+            {
+                **r,
+                "year": float(r["year"]),
+                "count": int(r["count"]),
+                "p_by_date": float(r["p_by_date"]),
+            }
+            for r in csv.DictReader(fh)
+        ]
 
 
 class NotAResultsFolder(Exception):
@@ -285,8 +328,9 @@ def load_run(folder: str | Path) -> dict:
     need = ("summary.json", "manifest.json", "scenario.yaml", "dates.csv")
     missing = [n for n in need if not (folder / n).exists()]
     if missing:
-        raise NotAResultsFolder(f"{folder} is not a racesim results folder (missing "
-                                f"{', '.join(missing)})")
+        raise NotAResultsFolder(
+            f"{folder} is not a racesim results folder (missing {', '.join(missing)})"
+        )
     return {
         "folder": folder,
         "summary": load_summary(folder),

@@ -85,8 +85,11 @@ def _strict_date(v: Any) -> dt.date:
     raise ValueError(f"expected an ISO date such as 2028-06-30, got {v!r}")
 
 
-Date = Annotated[dt.date, BeforeValidator(_strict_date),
-                 PlainSerializer(lambda d: d.isoformat(), return_type=str)]
+Date = Annotated[
+    dt.date,
+    BeforeValidator(_strict_date),
+    PlainSerializer(lambda d: d.isoformat(), return_type=str),
+]
 Probability = Annotated[float, Field(ge=0, le=1)]
 Slug = Annotated[str, Field(pattern=SLUG)]
 Money = _dist_field(0.0)
@@ -160,8 +163,9 @@ class Scenario(_Strict):
     horizon: Date
     seed: int = Field(0, ge=0, strict=True)
     replications: int = Field(1000, ge=1, strict=True)
-    record: Record | None = Field(None, description="the landing record for "
-                                  "success: {record: CLASS}")
+    record: Record | None = Field(
+        None, description="the landing record for success: {record: CLASS}"
+    )
     milestones: dict[Slug, Milestone]
     agencies: dict[Slug, Agency]
 
@@ -216,8 +220,8 @@ def _mapping(loader: _Loader, node: yaml.MappingNode) -> dict:
         key = loader.construct_object(key_node, deep=True)
         if key in seen:
             raise yaml.constructor.ConstructorError(
-                None, None, f"the key {key!r} appears twice in one mapping",
-                key_node.start_mark)
+                None, None, f"the key {key!r} appears twice in one mapping", key_node.start_mark
+            )
         seen[key] = True
     return loader.construct_mapping(node, deep=True)
 
@@ -241,9 +245,15 @@ def read_yaml(path: Path) -> dict:
 #: "missions" lists merge by mission id.  Every other value, including a mapping that
 #: is a value (a distribution, ``partners``) and every other list, is replaced whole.
 _MERGED_MAPPINGS = {
-    (), ("record",), ("milestones",), ("milestones", "*"), ("agencies",),
-    ("agencies", "*"), ("agencies", "*", "budget"),
-    ("agencies", "*", "missions", "*"), ("agencies", "*", "missions", "*", "refly"),
+    (),
+    ("record",),
+    ("milestones",),
+    ("milestones", "*"),
+    ("agencies",),
+    ("agencies", "*"),
+    ("agencies", "*", "budget"),
+    ("agencies", "*", "missions", "*"),
+    ("agencies", "*", "missions", "*", "refly"),
 }
 
 
@@ -257,19 +267,38 @@ def _read_extended(path: Path, chain: list[Path]) -> dict:
     src = str(path)
     ref = data.pop("extends")
     if not isinstance(ref, str) or not ref.strip():
-        raise ScenarioError([("extends", "expected the path of the scenario file this one "
-                              f"extends, relative to this file, got {ref!r}")], src)
+        raise ScenarioError(
+            [
+                (
+                    "extends",
+                    "expected the path of the scenario file this one "
+                    f"extends, relative to this file, got {ref!r}",
+                )
+            ],
+            src,
+        )
     parent_path = path.parent / ref.strip()
     here = [*chain, path]
     if any(_same_file(parent_path, p) for p in here):
-        loop = here[next(i for i, p in enumerate(here) if _same_file(parent_path, p)):]
-        raise ScenarioError([("extends", "extends cycle: " + " -> ".join(
-            str(p) for p in [*loop, parent_path]) + "; a scenario cannot extend itself, "
-            "directly or through others")], src)
+        loop = here[next(i for i, p in enumerate(here) if _same_file(parent_path, p)) :]
+        raise ScenarioError(
+            [
+                (
+                    "extends",
+                    "extends cycle: "
+                    + " -> ".join(str(p) for p in [*loop, parent_path])
+                    + "; a scenario cannot extend itself, "
+                    "directly or through others",
+                )
+            ],
+            src,
+        )
     if not parent_path.is_file():
         what = "is a folder" if parent_path.is_dir() else "does not exist"
-        raise ScenarioError([("extends", f"the parent scenario {ref!r} {what} "
-                              f"(looked for {str(parent_path)!r})")], src)
+        raise ScenarioError(
+            [("extends", f"the parent scenario {ref!r} {what} (looked for {str(parent_path)!r})")],
+            src,
+        )
     parent = _rebase(_read_extended(parent_path, here), parent_path.parent, path.parent)
     if "start" in data and "until" not in (data.get("record") or {}):
         # the record cut-off follows the start of the file that sets it
@@ -321,12 +350,10 @@ def _merge(parent: Any, child: Any, loc: tuple, issues: list) -> Any:
     if len(loc) == 3 and loc[0] == "agencies" and loc[2] == "missions":
         if isinstance(parent, list) and isinstance(child, list):
             return _merge_missions(parent, child, loc, issues)
-    if (pattern in _MERGED_MAPPINGS and isinstance(parent, dict)
-            and isinstance(child, dict)):
+    if pattern in _MERGED_MAPPINGS and isinstance(parent, dict) and isinstance(child, dict):
         out = copy.deepcopy(parent)
         for k, v in child.items():
-            out[k] = _merge(parent[k], v, (*loc, k), issues) if k in parent \
-                else copy.deepcopy(v)
+            out[k] = _merge(parent[k], v, (*loc, k), issues) if k in parent else copy.deepcopy(v)
         return out
     return copy.deepcopy(child)
 
@@ -341,25 +368,44 @@ def _merge_missions(parent: list, child: list, loc: tuple, issues: list) -> list
     for j, m in enumerate(child):
         here = f"{where}[{j}]"
         if not isinstance(m, dict) or "id" not in m:
-            issues.append((f"{here}.id" if isinstance(m, dict) else here,
-                           "is required: in a file that extends another, missions are "
-                           "matched to the parent's by id"))
+            issues.append(
+                (
+                    f"{here}.id" if isinstance(m, dict) else here,
+                    "is required: in a file that extends another, missions are "
+                    "matched to the parent's by id",
+                )
+            )
             continue
         mid = str(m["id"])
-        idx = next((i for i, x in enumerate(out)
-                    if isinstance(x, dict) and str(x.get("id")) == mid), None)
+        idx = next(
+            (i for i, x in enumerate(out) if isinstance(x, dict) and str(x.get("id")) == mid), None
+        )
         if "remove" in m:
             others = sorted(set(m) - {"id", "remove"})
             if m["remove"] is not True:
-                issues.append((f"{here}.remove", f"must be true (to delete mission {mid}), "
-                               f"got {m['remove']!r}"))
+                issues.append(
+                    (
+                        f"{here}.remove",
+                        f"must be true (to delete mission {mid}), got {m['remove']!r}",
+                    )
+                )
             elif others:
-                issues.append((f"{here}.remove", f"deletes mission {mid}; give no other "
-                               f"fields with it (found {', '.join(map(str, others))})"))
+                issues.append(
+                    (
+                        f"{here}.remove",
+                        f"deletes mission {mid}; give no other "
+                        f"fields with it (found {', '.join(map(str, others))})",
+                    )
+                )
             elif idx is None:
                 ids = [str(x.get("id")) for x in out if isinstance(x, dict)]
-                issues.append((f"{here}.id", f"no mission {mid!r} to remove in the parent"
-                               f"{_did_you_mean(mid, ids)}; its ids are {', '.join(ids)}"))
+                issues.append(
+                    (
+                        f"{here}.id",
+                        f"no mission {mid!r} to remove in the parent"
+                        f"{_did_you_mean(mid, ids)}; its ids are {', '.join(ids)}",
+                    )
+                )
             else:
                 del out[idx]
             continue
@@ -389,8 +435,12 @@ def _read_file(path: Path) -> dict:
     return data
 
 
-def from_data(data: Mapping, source: str | None = None, base_dir: Path | None = None,
-              set_paths: Sequence[str] = ()) -> Scenario:
+def from_data(
+    data: Mapping,
+    source: str | None = None,
+    base_dir: Path | None = None,
+    set_paths: Sequence[str] = (),
+) -> Scenario:
     """Validate plain data into a :class:`Scenario`, reporting all problems at once.
 
     ``base_dir`` is where relative paths in the scenario (the landing record) are
@@ -420,8 +470,9 @@ _INDEX = re.compile(r"^(.*)\[(\d+)\]$")
 def parse_override(text: str) -> tuple[list[str | int], Any]:
     """``"agencies.isro.budget.annual=120"`` -> (path parts, YAML value)."""
     if "=" not in text:
-        raise ScenarioError([(f"--set {text}", "expected PATH=VALUE, e.g. "
-                              "agencies.roscosmos.budget.annual=120")])
+        raise ScenarioError(
+            [(f"--set {text}", "expected PATH=VALUE, e.g. agencies.roscosmos.budget.annual=120")]
+        )
     key, _, raw = text.partition("=")
     key = key.strip()
     if not key:
@@ -444,8 +495,12 @@ def parse_override(text: str) -> tuple[list[str | int], Any]:
     return parts, value
 
 
-def apply_overrides(data: Mapping, overrides: Iterable[str], source: str | None = None,
-                    applied: list[str] | None = None) -> dict:
+def apply_overrides(
+    data: Mapping,
+    overrides: Iterable[str],
+    source: str | None = None,
+    applied: list[str] | None = None,
+) -> dict:
     """Return a copy of ``data`` with each ``PATH=VALUE`` applied (missions by id).
 
     ``applied`` collects the resolved field path of each override (for messages)."""
@@ -480,8 +535,15 @@ def set_path(data: dict, parts: Sequence[str | int], value: Any) -> str:
             if idx is None:
                 ids = [str(x.get("id")) for x in node if isinstance(x, dict) and "id" in x]
                 hint = _did_you_mean(str(part), ids)
-                raise ScenarioError([(where, f"{here} has no item {str(part)!r}{hint}"
-                                      + (f"; its ids are {', '.join(ids)}" if ids else ""))])
+                raise ScenarioError(
+                    [
+                        (
+                            where,
+                            f"{here} has no item {str(part)!r}{hint}"
+                            + (f"; its ids are {', '.join(ids)}" if ids else ""),
+                        )
+                    ]
+                )
             if last:
                 node[idx] = value
                 return _fmt_path([*walked, idx])
@@ -497,10 +559,17 @@ def set_path(data: dict, parts: Sequence[str | int], value: Any) -> str:
                     raise ScenarioError([(where, f"{here} is a mapping, not a list")])
                 if walked and walked[-1] in ("agencies", "milestones") and len(walked) == 1:
                     keys = [str(k) for k in node]
-                    raise ScenarioError([(where, f"no {walked[-1][:-1].replace('ie', 'y')} "
-                                          f"{part!r} in {here}{_did_you_mean(str(part), keys)}"
-                                          f"; to add one, set the whole of it: "
-                                          f"{here}.{part}={{...}}")])
+                    raise ScenarioError(
+                        [
+                            (
+                                where,
+                                f"no {walked[-1][:-1].replace('ie', 'y')} "
+                                f"{part!r} in {here}{_did_you_mean(str(part), keys)}"
+                                f"; to add one, set the whole of it: "
+                                f"{here}.{part}={{...}}",
+                            )
+                        ]
+                    )
                 node[part] = {}
             node = node[part]
         else:
@@ -517,13 +586,15 @@ def _list_index(node: list, part: str | int) -> int | None:
     return None
 
 
-def _mark_overrides(issues: list[tuple[str, str]], set_paths: Sequence[str]
-                    ) -> list[tuple[str, str]]:
+def _mark_overrides(
+    issues: list[tuple[str, str]], set_paths: Sequence[str]
+) -> list[tuple[str, str]]:
     out = []
     for path, msg in issues:
         bare = path
-        if any(bare == p or bare.startswith(p + ".") or bare.startswith(p + "[")
-               for p in set_paths):
+        if any(
+            bare == p or bare.startswith(p + ".") or bare.startswith(p + "[") for p in set_paths
+        ):
             msg += " (value given with --set)"
         out.append((path, msg))
     return out
@@ -532,8 +603,7 @@ def _mark_overrides(issues: list[tuple[str, str]], set_paths: Sequence[str]
 # ---------------------------------------------------------------------------------------
 # success chances from the landing record
 # ---------------------------------------------------------------------------------------
-def resolve_records(data: Mapping, base_dir: Path | None
-                    ) -> tuple[dict, list[tuple[str, str]]]:
+def resolve_records(data: Mapping, base_dir: Path | None) -> tuple[dict, list[tuple[str, str]]]:
     """Replace every ``success: {record: CLASS}`` with the Beta fitted to the landing
     record (see :mod:`racesim.calibrate`), using attempts up to ``record.until``
     (default: the scenario's start).
@@ -546,8 +616,11 @@ def resolve_records(data: Mapping, base_dir: Path | None
     from . import calibrate
 
     data = copy.deepcopy(dict(data))
-    refs = [(a, j, m) for a, j, m in _raw_missions(data)
-            if isinstance(m.get("success"), dict) and "record" in m["success"]]
+    refs = [
+        (a, j, m)
+        for a, j, m in _raw_missions(data)
+        if isinstance(m.get("success"), dict) and "record" in m["success"]
+    ]
     if not refs:
         return data, []
     placeholder = {"beta": {"a": 1.0, "b": 1.0}}
@@ -561,9 +634,14 @@ def resolve_records(data: Mapping, base_dir: Path | None
         settings = {}
     for k in settings:
         if k not in ("file", "until"):
-            issues.append((f"record.{k}", f"unknown field"
-                           f"{_did_you_mean(str(k), ['file', 'until'])}; valid fields here "
-                           "are file, until"))
+            issues.append(
+                (
+                    f"record.{k}",
+                    f"unknown field"
+                    f"{_did_you_mean(str(k), ['file', 'until'])}; valid fields here "
+                    "are file, until",
+                )
+            )
     file = Path(settings.get("file", "../seeds/landings.csv"))
     if not file.is_absolute() and base_dir is not None:
         file = base_dir / file
@@ -633,7 +711,8 @@ def _model_at(loc: Sequence[str | int]) -> type[BaseModel] | None:
         if not (isinstance(model, type) and issubclass(model, BaseModel)):
             return None
         field = model.model_fields.get(part) or next(
-            (f for f in model.model_fields.values() if f.alias == part), None)
+            (f for f in model.model_fields.values() if f.alias == part), None
+        )
         if field is None:
             return None
         ann = field.annotation
@@ -656,8 +735,12 @@ def _field_names(model: type[BaseModel]) -> list[str]:
     return [f.alias or name for name, f in model.model_fields.items()]
 
 
-_BOUNDS = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=",
-           "less_than": "<"}
+_BOUNDS = {
+    "greater_than_equal": ">=",
+    "greater_than": ">",
+    "less_than_equal": "<=",
+    "less_than": "<",
+}
 
 
 def _pydantic_issues(exc: ValidationError, data: Mapping) -> list[tuple[str, str]]:
@@ -676,10 +759,12 @@ def _pydantic_issues(exc: ValidationError, data: Mapping) -> list[tuple[str, str
         elif kind == "value_error":
             msg = str(err["ctx"]["error"]) if "ctx" in err else err["msg"]
         elif kind == "string_pattern_mismatch":
-            msg = (f"{err['input']!r} is not a valid identifier (start with a letter; "
-                   "letters, digits, _ and - only)")
+            msg = (
+                f"{err['input']!r} is not a valid identifier (start with a letter; "
+                "letters, digits, _ and - only)"
+            )
             if "[key]" in loc:
-                loc = loc[:loc.index("[key]")]
+                loc = loc[: loc.index("[key]")]
         elif kind in _BOUNDS:
             msg = f"must be {_BOUNDS[kind]} {list(err['ctx'].values())[0]}, got {err['input']!r}"
         elif kind in ("int_type", "int_from_float", "int_parsing"):
@@ -751,8 +836,7 @@ def _reference_issues(data: Mapping) -> list[tuple[str, str]]:
         p = _mission_path(a, j, mid)
         me = f"{a}.{mid}"
         if mid in seen.setdefault(a, set()):
-            add((f"agencies.{a}.missions[{j}].id", f"duplicate mission id {mid!r} in "
-                 f"agency {a}"))
+            add((f"agencies.{a}.missions[{j}].id", f"duplicate mission id {mid!r} in agency {a}"))
         seen[a].add(mid)
         graph[me] = []
         where[me] = f"{p}.requires"
@@ -763,29 +847,49 @@ def _reference_issues(data: Mapping) -> list[tuple[str, str]]:
             if full == me:
                 add((f"{p}.requires[{k}]", f"mission {mid} cannot require itself"))
             elif full not in all_refs:
-                add((f"{p}.requires[{k}]", f"no mission {r!r}"
-                     f"{_did_you_mean(full, all_refs)}; use 'id' within {a} or "
-                     "'agency.id' for another agency"))
+                add(
+                    (
+                        f"{p}.requires[{k}]",
+                        f"no mission {r!r}"
+                        f"{_did_you_mean(full, all_refs)}; use 'id' within {a} or "
+                        "'agency.id' for another agency",
+                    )
+                )
             else:
                 graph[me].append(full)
         achieves = m.get("achieves") or []
         for k, ms in enumerate(achieves if isinstance(achieves, (list, tuple)) else []):
             if ms not in milestones:
-                valid = (f"; milestones are {', '.join(map(str, milestones))}" if milestones
-                         else "; the scenario defines no milestones")
-                add((f"{p}.achieves[{k}]", f"no milestone {ms!r}"
-                     f"{_did_you_mean(str(ms), map(str, milestones))}{valid}"))
+                valid = (
+                    f"; milestones are {', '.join(map(str, milestones))}"
+                    if milestones
+                    else "; the scenario defines no milestones"
+                )
+                add(
+                    (
+                        f"{p}.achieves[{k}]",
+                        f"no milestone {ms!r}{_did_you_mean(str(ms), map(str, milestones))}{valid}",
+                    )
+                )
         partners = m.get("partners") or {}
         for partner in partners if isinstance(partners, dict) else {}:
             if partner not in agencies:
-                add((f"{p}.partners.{partner}", f"no agency {partner!r}"
-                     f"{_did_you_mean(str(partner), agency_keys)}"))
+                add(
+                    (
+                        f"{p}.partners.{partner}",
+                        f"no agency {partner!r}{_did_you_mean(str(partner), agency_keys)}",
+                    )
+                )
             elif partner == a:
                 add((f"{p}.partners.{partner}", "an agency cannot be its own partner"))
     cycle = _find_cycle(graph)
     if cycle:
-        add((where[cycle[0]], "dependency cycle: " + " -> ".join(cycle)
-             + "; no mission in it could ever start"))
+        add(
+            (
+                where[cycle[0]],
+                "dependency cycle: " + " -> ".join(cycle) + "; no mission in it could ever start",
+            )
+        )
     return issues
 
 
@@ -794,8 +898,9 @@ def _cross_check(s: Scenario) -> list[tuple[str, str]]:
     issues: list[tuple[str, str]] = []
     add = issues.append
     if s.horizon <= s.start:
-        add(("horizon", f"must be after start ({s.start.isoformat()}), "
-             f"got {s.horizon.isoformat()}"))
+        add(
+            ("horizon", f"must be after start ({s.start.isoformat()}), got {s.horizon.isoformat()}")
+        )
     if not s.milestones:
         add(("milestones", "at least one milestone is needed"))
     if not s.agencies:
@@ -806,11 +911,20 @@ def _cross_check(s: Scenario) -> list[tuple[str, str]]:
             if m.succeeded is None:
                 for name in ("success", "duration"):
                     if getattr(m, name) is None:
-                        add((f"{p}.{name}", f"is required: mission {m.id} has not succeeded "
-                             "before start"))
+                        add(
+                            (
+                                f"{p}.{name}",
+                                f"is required: mission {m.id} has not succeeded before start",
+                            )
+                        )
             elif m.succeeded > s.start:
-                add((f"{p}.succeeded", f"must be on or before start ({s.start.isoformat()}); "
-                     "a later success is something the model decides"))
+                add(
+                    (
+                        f"{p}.succeeded",
+                        f"must be on or before start ({s.start.isoformat()}); "
+                        "a later success is something the model decides",
+                    )
+                )
             total = sum(m.partners.values())
             if total > 1 + 1e-12:
                 add((f"{p}.partners", f"shares add up to {total:g}; they must not exceed 1"))
@@ -819,13 +933,22 @@ def _cross_check(s: Scenario) -> list[tuple[str, str]]:
                 for payer, share in payers.items():
                     if share > 0 and payer in s.agencies and s.agencies[payer].budget is None:
                         who = "its agency" if payer == a else f"partner {payer}"
-                        add((f"{p}.cost", f"the mission costs money but {who} has no "
-                             f"budget; add agencies.{payer}.budget or set cost: 0"))
+                        add(
+                            (
+                                f"{p}.cost",
+                                f"the mission costs money but {who} has no "
+                                f"budget; add agencies.{payer}.budget or set cost: 0",
+                            )
+                        )
         if ag.budget:
             for k, sh in enumerate(ag.budget.shocks):
                 if sh.from_ and sh.until and sh.until < sh.from_:
-                    add((f"agencies.{a}.budget.shocks[{k}].until",
-                         f"must not be before from ({sh.from_.isoformat()})"))
+                    add(
+                        (
+                            f"agencies.{a}.budget.shocks[{k}].until",
+                            f"must not be before from ({sh.from_.isoformat()})",
+                        )
+                    )
     return issues
 
 
@@ -838,7 +961,7 @@ def _find_cycle(graph: Mapping[str, list[str]]) -> list[str] | None:
         stack.append(n)
         for m in graph.get(n, ()):
             if state.get(m) == 1:
-                return stack[stack.index(m):] + [m]
+                return stack[stack.index(m) :] + [m]
             if m not in state:
                 found = visit(m)
                 if found:

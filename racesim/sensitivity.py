@@ -65,6 +65,7 @@ def _show(v: Any) -> str:
 def _range_text(low: Any, high: Any) -> str:
     """``low .. high`` for the table and the chart; a distribution by its mean."""
     if isinstance(low, dict) or isinstance(high, dict):
+
         def mean(v: Any) -> float:
             return Dist(*_dist_args(v)).mean() if isinstance(v, dict) else float(v)
 
@@ -78,7 +79,7 @@ def _range_text(low: Any, high: Any) -> str:
 def _dist_args(v: dict) -> tuple[str, tuple[float, ...]]:
     from .distributions import FAMILIES
 
-    (family, args), = v.items()
+    ((family, args),) = v.items()
     return family, tuple(float(args[k]) for k in FAMILIES[family])
 
 
@@ -89,6 +90,7 @@ def _tidy(x: float) -> float:
 
 def _clip_dist(d: Dist, lo: float, hi: float) -> Dist:
     """Keep a distribution's parameters inside a field's range [lo, hi]."""
+
     def c(x: float) -> float:
         return _tidy(min(max(x, lo), hi))
 
@@ -102,8 +104,9 @@ def _clip_dist(d: Dist, lo: float, hi: float) -> Dist:
     return Dist(d.family, p)
 
 
-def _dist_param(path: str, label: str, d: Dist, rel: float, lo: float = 0.0,
-                hi: float = math.inf) -> Parameter | None:
+def _dist_param(
+    path: str, label: str, d: Dist, rel: float, lo: float = 0.0, hi: float = math.inf
+) -> Parameter | None:
     low = _clip_dist(d.scaled(1 - rel), lo, hi)
     high = _clip_dist(d.scaled(1 + rel), lo, hi)
     if low == d and high == d:
@@ -111,8 +114,9 @@ def _dist_param(path: str, label: str, d: Dist, rel: float, lo: float = 0.0,
     return Parameter(path, label, d.to_data(), low.to_data(), high.to_data())
 
 
-def _num_param(path: str, label: str, x: float, rel: float, lo: float = -math.inf,
-               hi: float = math.inf) -> Parameter | None:
+def _num_param(
+    path: str, label: str, x: float, rel: float, lo: float = -math.inf, hi: float = math.inf
+) -> Parameter | None:
     low = _tidy(min(max(x * (1 - rel), lo), hi))
     high = _tidy(min(max(x * (1 + rel), lo), hi))
     if low == x and high == x:
@@ -131,30 +135,47 @@ def default_parameters(scenario: Scenario, rel: float = DEFAULT_REL) -> list[Par
             p = f"agencies.{a}.budget"
             out.append(_dist_param(f"{p}.annual", f"{a} budget annual", b.annual, rel))
             out.append(_num_param(f"{p}.growth", f"{a} budget growth", b.growth, rel, -0.99))
-            out.append(_num_param(f"{p}.volatility", f"{a} budget volatility",
-                                  b.volatility, rel, 0.0))
+            out.append(
+                _num_param(f"{p}.volatility", f"{a} budget volatility", b.volatility, rel, 0.0)
+            )
             for i, sh in enumerate(b.shocks):
                 q = f"{p}.shocks[{i}]"
-                out.append(_dist_param(f"{q}.factor", f"{a} shock {sh.name!r} factor",
-                                       sh.factor, rel))
-                out.append(_num_param(f"{q}.probability", f"{a} shock {sh.name!r} "
-                                      "probability", sh.probability, rel, 0.0, 1.0))
+                out.append(
+                    _dist_param(f"{q}.factor", f"{a} shock {sh.name!r} factor", sh.factor, rel)
+                )
+                out.append(
+                    _num_param(
+                        f"{q}.probability",
+                        f"{a} shock {sh.name!r} probability",
+                        sh.probability,
+                        rel,
+                        0.0,
+                        1.0,
+                    )
+                )
         for m in ag.missions:
             if m.succeeded is not None:
                 continue
             p = f"agencies.{a}.missions.{m.id}"
             name = f"{a}.{m.id}"
             if m.success is not None:
-                out.append(_dist_param(f"{p}.success", f"{name} success", m.success, rel,
-                                       0.0, 1.0))
+                out.append(_dist_param(f"{p}.success", f"{name} success", m.success, rel, 0.0, 1.0))
             if m.duration is not None:
                 out.append(_dist_param(f"{p}.duration", f"{name} duration", m.duration, rel))
             out.append(_dist_param(f"{p}.cost", f"{name} cost", m.cost, rel))
             if m.attempts > 1:
-                out.append(_num_param(f"{p}.refly.cost", f"{name} re-flight cost",
-                                      m.refly.cost, rel, 0.0))
-                out.append(_num_param(f"{p}.refly.duration", f"{name} re-flight duration",
-                                      m.refly.duration, rel, 0.0))
+                out.append(
+                    _num_param(f"{p}.refly.cost", f"{name} re-flight cost", m.refly.cost, rel, 0.0)
+                )
+                out.append(
+                    _num_param(
+                        f"{p}.refly.duration",
+                        f"{name} re-flight duration",
+                        m.refly.duration,
+                        rel,
+                        0.0,
+                    )
+                )
     return [x for x in out if x is not None]
 
 
@@ -182,13 +203,21 @@ def _coerce(base: Any, x: float) -> float | int:
 # -- outcome ------------------------------------------------------------------------------
 def resolve_outcome(scenario: Scenario, milestone: str, agency: str | None) -> None:
     """Refuse an unknown milestone or agency with the valid choices."""
+
     def unknown(what: str, word: str, choices: list[str]) -> ScenarioError:
         close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        return ScenarioError([(f"--{what}", f"no {what} {word!r} in scenario "
-                               f"{scenario.name!r}{hint}; its "
-                               f"{'agencies' if what == 'agency' else what + 's'} are "
-                               f"{', '.join(choices)}")])
+        return ScenarioError(
+            [
+                (
+                    f"--{what}",
+                    f"no {what} {word!r} in scenario "
+                    f"{scenario.name!r}{hint}; its "
+                    f"{'agencies' if what == 'agency' else what + 's'} are "
+                    f"{', '.join(choices)}",
+                )
+            ]
+        )
 
     if milestone not in scenario.milestones:
         raise unknown("milestone", milestone, list(scenario.milestones))
@@ -196,9 +225,15 @@ def resolve_outcome(scenario: Scenario, milestone: str, agency: str | None) -> N
         raise unknown("agency", agency, list(scenario.agencies))
 
 
-def _evaluate(scenarios: Sequence[Scenario], milestone: str, n: int, seed: int, jobs: int,
-              pairs: Sequence[tuple[int, int]] = (),
-              progress: Callable[[int], None] | None = None):
+def _evaluate(
+    scenarios: Sequence[Scenario],
+    milestone: str,
+    n: int,
+    seed: int,
+    jobs: int,
+    pairs: Sequence[tuple[int, int]] = (),
+    progress: Callable[[int], None] | None = None,
+):
     """Winner counts of ``milestone`` for every scenario on common random numbers:
     ``wins[k, a]`` (a == A: nobody), and for each (i, j) in ``pairs`` the paired
     discordant counts ``n10[p, a]`` (a wins in i, not in j) and ``n01[p, a]``."""
@@ -235,20 +270,47 @@ class OATResult:
     rows: list[dict] = field(default_factory=list)  # ranked, largest swing first
 
     def to_dict(self) -> dict:
-        return {"scenario": self.scenario, "method": "oat", "milestone": self.milestone,
-                "agency": self.agency, "outcome": "p_first", "replications": self.n,
-                "seed": self.seed, "base": self.base, "base_ci95": list(self.base_ci95),
-                "parameters": self.rows}
+        return {
+            "scenario": self.scenario,
+            "method": "oat",
+            "milestone": self.milestone,
+            "agency": self.agency,
+            "outcome": "p_first",
+            "replications": self.n,
+            "seed": self.seed,
+            "base": self.base,
+            "base_ci95": list(self.base_ci95),
+            "parameters": self.rows,
+        }
 
 
-OAT_COLUMNS = ("rank", "path", "label", "base_value", "low", "high", "range", "p_low",
-               "p_high", "swing", "swing_lo", "swing_hi", "clear")
+OAT_COLUMNS = (
+    "rank",
+    "path",
+    "label",
+    "base_value",
+    "low",
+    "high",
+    "range",
+    "p_low",
+    "p_high",
+    "swing",
+    "swing_lo",
+    "swing_hi",
+    "clear",
+)
 
 
-def one_at_a_time(scenario: Scenario, milestone: str, agency: str | None = None,
-                  parameters: Sequence[Parameter] | None = None, n: int = 1000,
-                  seed: int | None = None, jobs: int = 1,
-                  progress: Callable[[int], None] | None = None) -> OATResult:
+def one_at_a_time(
+    scenario: Scenario,
+    milestone: str,
+    agency: str | None = None,
+    parameters: Sequence[Parameter] | None = None,
+    n: int = 1000,
+    seed: int | None = None,
+    jobs: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> OATResult:
     """Rank ``parameters`` (default :func:`default_parameters`) by how much moving each
     from low to high changes P(``agency`` reaches ``milestone`` first).  ``agency``
     defaults to the one most likely to win it in the base scenario.
@@ -262,9 +324,13 @@ def one_at_a_time(scenario: Scenario, milestone: str, agency: str | None = None,
     variants = [scenario]
     for p in params:
         for side in ("low", "high"):
-            variants.append(variant(data, [(p.parts, getattr(p, side))],
-                                    label=f"{p.path} at its {side} value "
-                                          f"{_show(getattr(p, side))}"))
+            variants.append(
+                variant(
+                    data,
+                    [(p.parts, getattr(p, side))],
+                    label=f"{p.path} at its {side} value {_show(getattr(p, side))}",
+                )
+            )
     pairs = [(1 + 2 * k, 2 + 2 * k) for k in range(len(params))]
     wins, n10, n01 = _evaluate(variants, milestone, n, seed, jobs, pairs, progress)
     agencies = list(scenario.agencies)
@@ -273,20 +339,36 @@ def one_at_a_time(scenario: Scenario, milestone: str, agency: str | None = None,
     for k, p in enumerate(params):
         lo, hi = paired_interval(int(n10[k, a]), int(n01[k, a]), n)  # high - low
         p_low, p_high = wins[1 + 2 * k, a] / n, wins[2 + 2 * k, a] / n
-        rows.append({"path": p.path, "label": p.label, "base_value": _show(p.base),
-                     "low": _show(p.low), "high": _show(p.high),
-                     "range": _range_text(p.low, p.high), "p_low": p_low,
-                     "p_high": p_high, "swing": p_high - p_low,
-                     "swing_lo": lo, "swing_hi": hi, "clear": bool(lo > 0 or hi < 0)})
+        rows.append(
+            {
+                "path": p.path,
+                "label": p.label,
+                "base_value": _show(p.base),
+                "low": _show(p.low),
+                "high": _show(p.high),
+                "range": _range_text(p.low, p.high),
+                "p_low": p_low,
+                "p_high": p_high,
+                "swing": p_high - p_low,
+                "swing_lo": lo,
+                "swing_hi": hi,
+                "clear": bool(lo > 0 or hi < 0),
+            }
+        )
     p_base = wins[0, a] / n
-    rows.sort(key=lambda r: (-abs(r["swing"]),
-                             -max(abs(r["p_high"] - p_base), abs(r["p_low"] - p_base)),
-                             r["path"]))
+    rows.sort(
+        key=lambda r: (
+            -abs(r["swing"]),
+            -max(abs(r["p_high"] - p_base), abs(r["p_low"] - p_base)),
+            r["path"],
+        )
+    )
     for i, r in enumerate(rows):
         r["rank"] = i + 1
     base = int(wins[0, a])
-    return OATResult(scenario.name, milestone, agencies[a], n, seed, base / n,
-                     wilson(base, n), rows)
+    return OATResult(
+        scenario.name, milestone, agencies[a], n, seed, base / n, wilson(base, n), rows
+    )
 
 
 # -- Sobol ----------------------------------------------------------------------------------
@@ -301,7 +383,8 @@ def require_salib():
     except ImportError:
         raise MissingDependency(
             "--method sobol needs SALib, an optional dependency: "
-            "pip install 'racesim[sensitivity]' (or pip install SALib)") from None
+            "pip install 'racesim[sensitivity]' (or pip install SALib)"
+        ) from None
     try:
         from SALib.sample import sobol as sampler
 
@@ -312,6 +395,7 @@ def require_salib():
 
         def draw(problem: dict, n: int, seed: int):
             return saltelli.sample(problem, n, calc_second_order=False)
+
     return draw, analyze
 
 
@@ -327,30 +411,54 @@ class SobolResult:
     points: list[dict]  # every evaluated point: the parameter values and P(first)
 
     def to_dict(self) -> dict:
-        return {"scenario": self.scenario, "method": "sobol", "milestone": self.milestone,
-                "agency": self.agency, "outcome": "p_first", "replications": self.n,
-                "seed": self.seed, "samples": self.samples, "parameters": self.rows}
+        return {
+            "scenario": self.scenario,
+            "method": "sobol",
+            "milestone": self.milestone,
+            "agency": self.agency,
+            "outcome": "p_first",
+            "replications": self.n,
+            "seed": self.seed,
+            "samples": self.samples,
+            "parameters": self.rows,
+        }
 
 
 SOBOL_COLUMNS = ("rank", "path", "label", "low", "high", "S1", "S1_conf", "ST", "ST_conf")
 
 
-def sobol(scenario: Scenario, milestone: str, parameters: Sequence[Parameter],
-          agency: str | None = None, samples: int = 32, n: int = 1000,
-          seed: int | None = None, jobs: int = 1,
-          progress: Callable[[int], None] | None = None) -> SobolResult:
+def sobol(
+    scenario: Scenario,
+    milestone: str,
+    parameters: Sequence[Parameter],
+    agency: str | None = None,
+    samples: int = 32,
+    n: int = 1000,
+    seed: int | None = None,
+    jobs: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> SobolResult:
     """First-order and total Sobol indices of P(``agency`` first at ``milestone``) over
     ``parameters`` (each uniform between its ``low`` and ``high`` numbers), with SALib's
     Saltelli/Sobol' sampling: ``samples`` x (k + 2) scenarios of ``n`` replications each,
     all on common random numbers.  Needs at least two parameters."""
     if len(parameters) < 2:
-        raise ScenarioError([("--range", "--method sobol needs at least two parameters "
-                              "given with --range PATH=LOW:HIGH")])
+        raise ScenarioError(
+            [
+                (
+                    "--range",
+                    "--method sobol needs at least two parameters given with --range PATH=LOW:HIGH",
+                )
+            ]
+        )
     resolve_outcome(scenario, milestone, agency)
     draw, analyze = require_salib()
     seed = scenario.seed if seed is None else seed
-    problem = {"num_vars": len(parameters), "names": [p.path for p in parameters],
-               "bounds": [[float(p.low), float(p.high)] for p in parameters]}
+    problem = {
+        "num_vars": len(parameters),
+        "names": [p.path for p in parameters],
+        "bounds": [[float(p.low), float(p.high)] for p in parameters],
+    }
     import warnings
 
     with warnings.catch_warnings():
@@ -362,27 +470,41 @@ def sobol(scenario: Scenario, milestone: str, parameters: Sequence[Parameter],
     for row in x:
         vals = [_coerce(p.base, v) for p, v in zip(parameters, row)]
         values.append(vals)
-        variants.append(variant(data, [(p.parts, v) for p, v in zip(parameters, vals)],
-                                label="at " + ", ".join(f"{p.path}={fmt_value(v)}"
-                                                        for p, v in zip(parameters, vals))))
+        variants.append(
+            variant(
+                data,
+                [(p.parts, v) for p, v in zip(parameters, vals)],
+                label="at "
+                + ", ".join(f"{p.path}={fmt_value(v)}" for p, v in zip(parameters, vals)),
+            )
+        )
     wins, _, _ = _evaluate(variants, milestone, n, seed, jobs, (), progress)
     agencies = list(scenario.agencies)
     a = agencies.index(agency) if agency else int(np.argmax(wins[0, :-1]))
     y = wins[1:, a] / n
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        si = analyze.analyze(problem, y, calc_second_order=False, print_to_console=False,
-                             seed=seed % 2**32)
+        si = analyze.analyze(
+            problem, y, calc_second_order=False, print_to_console=False, seed=seed % 2**32
+        )
     rows = []
     for i, p in enumerate(parameters):
-        rows.append({"path": p.path, "label": p.label, "low": fmt_value(p.low),
-                     "high": fmt_value(p.high),
-                     **{k: _finite(si[k][i]) for k in ("S1", "S1_conf", "ST", "ST_conf")}})
+        rows.append(
+            {
+                "path": p.path,
+                "label": p.label,
+                "low": fmt_value(p.low),
+                "high": fmt_value(p.high),
+                **{k: _finite(si[k][i]) for k in ("S1", "S1_conf", "ST", "ST_conf")},
+            }
+        )
     rows.sort(key=lambda r: (-(r["ST"] or 0.0), r["path"]))
     for i, r in enumerate(rows):
         r["rank"] = i + 1
-    points = [{**{p.path: v for p, v in zip(parameters, vals)}, "p_first": float(yk)}
-              for vals, yk in zip(values, y)]
+    points = [
+        {**{p.path: v for p, v in zip(parameters, vals)}, "p_first": float(yk)}
+        for vals, yk in zip(values, y)
+    ]
     return SobolResult(scenario.name, milestone, agencies[a], n, seed, samples, rows, points)
 
 
@@ -395,28 +517,35 @@ def _finite(v) -> float | None:
 def format_oat(result: OATResult, top: int | None = 20) -> str:
     rows = result.rows[:top] if top else result.rows
     lo, hi = result.base_ci95
-    lines = [f"{result.scenario}: P({result.agency} first at {result.milestone}) = "
-             f"{100 * result.base:.1f}% [{100 * lo:.1f}, {100 * hi:.1f}] in the base scenario; "
-             f"{result.n:,} replications per evaluation, seed {result.seed}",
-             "",
-             f"  {'#':>3}  {'parameter':<40}{'low .. high':<28}{'P(low)':>8}{'P(high)':>9}"
-             f"{'swing':>8}  95% interval"]
+    lines = [
+        f"{result.scenario}: P({result.agency} first at {result.milestone}) = "
+        f"{100 * result.base:.1f}% [{100 * lo:.1f}, {100 * hi:.1f}] in the base scenario; "
+        f"{result.n:,} replications per evaluation, seed {result.seed}",
+        "",
+        f"  {'#':>3}  {'parameter':<40}{'low .. high':<28}{'P(low)':>8}{'P(high)':>9}"
+        f"{'swing':>8}  95% interval",
+    ]
     for r in rows:
         rng = r["range"]
         if r["p_low"] == r["p_high"] == result.base and r["swing_lo"] == r["swing_hi"]:
             interval = "(no change)"
         else:
-            interval = (f"[{100 * r['swing_lo']:+.1f}, {100 * r['swing_hi']:+.1f}]"
-                        + (" *" if r["clear"] else ""))
-        lines.append(f"  {r['rank']:>3}  {r['label'][:39]:<40}{rng[:27]:<28}"
-                     f"{100 * r['p_low']:7.1f}%{100 * r['p_high']:8.1f}%"
-                     f"{100 * r['swing']:+8.1f}  {interval}")
+            interval = f"[{100 * r['swing_lo']:+.1f}, {100 * r['swing_hi']:+.1f}]" + (
+                " *" if r["clear"] else ""
+            )
+        lines.append(
+            f"  {r['rank']:>3}  {r['label'][:39]:<40}{rng[:27]:<28}"
+            f"{100 * r['p_low']:7.1f}%{100 * r['p_high']:8.1f}%"
+            f"{100 * r['swing']:+8.1f}  {interval}"
+        )
     if top and len(result.rows) > top:
         lines.append(f"  ... {len(result.rows) - top} more parameters in sensitivity.csv")
     lines.append("")
-    lines.append("swing = P(high) - P(low) in percentage points, with its paired 95% "
-                 "interval; * marks a swing whose interval excludes 0;\n(no change): the "
-                 "outcome was the same in every replication at low, base and high.")
+    lines.append(
+        "swing = P(high) - P(low) in percentage points, with its paired 95% "
+        "interval; * marks a swing whose interval excludes 0;\n(no change): the "
+        "outcome was the same in every replication at low, base and high."
+    )
     return "\n".join(lines)
 
 
@@ -424,17 +553,23 @@ def format_sobol(result: SobolResult) -> str:
     def f(v: float | None) -> str:
         return "    n/a" if v is None else f"{v:7.3f}"
 
-    lines = [f"{result.scenario}: Sobol indices of P({result.agency} first at "
-             f"{result.milestone}); {result.samples} base samples, "
-             f"{len(result.points) + 1:,} scenarios (the base and {len(result.points):,} "
-             f"samples) x {result.n:,} replications, seed {result.seed}",
-             "",
-             f"  {'#':>3}  {'parameter':<50}{'range':<16}{'S1':>7}{'+-':>7}{'ST':>8}{'+-':>7}"]
+    lines = [
+        f"{result.scenario}: Sobol indices of P({result.agency} first at "
+        f"{result.milestone}); {result.samples} base samples, "
+        f"{len(result.points) + 1:,} scenarios (the base and {len(result.points):,} "
+        f"samples) x {result.n:,} replications, seed {result.seed}",
+        "",
+        f"  {'#':>3}  {'parameter':<50}{'range':<16}{'S1':>7}{'+-':>7}{'ST':>8}{'+-':>7}",
+    ]
     for r in result.rows:
         rng = f"{r['low']} .. {r['high']}"
-        lines.append(f"  {r['rank']:>3}  {r['label'][:49]:<50}{rng[:15]:<16}{f(r['S1'])}"
-                     f"{f(r['S1_conf'])} {f(r['ST'])}{f(r['ST_conf'])}")
+        lines.append(
+            f"  {r['rank']:>3}  {r['label'][:49]:<50}{rng[:15]:<16}{f(r['S1'])}"
+            f"{f(r['S1_conf'])} {f(r['ST'])}{f(r['ST_conf'])}"
+        )
     lines.append("")
-    lines.append("S1: share of the variance of P(first) due to the parameter alone; ST: "
-                 "including its interactions; +-: 95% bootstrap half-width.")
+    lines.append(
+        "S1: share of the variance of P(first) due to the parameter alone; ST: "
+        "including its interactions; +-: 95% bootstrap half-width."
+    )
     return "\n".join(lines)

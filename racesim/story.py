@@ -107,8 +107,10 @@ class Story:
                 cand = (e.time, order[e.agency], e.agency)
                 if m not in best or cand < best[m]:
                     best[m] = cand
-        return {m: (None if m not in best else (best[m][2], self.date(best[m][0])))
-                for m in self.scenario.milestones}
+        return {
+            m: (None if m not in best else (best[m][2], self.date(best[m][0])))
+            for m in self.scenario.milestones
+        }
 
     def _milestone_of(self, e: Event) -> str:
         # the model writes "<agency> reaches <milestone>"
@@ -123,8 +125,10 @@ class Story:
         for k, a in self.scenario.agencies.items():
             if who.lower() in (k.lower(), (a.name or k).lower()):
                 return k
-        raise ValueError(f"no agency {who!r} in scenario {self.scenario.name!r}; its "
-                         f"agencies are {', '.join(self.scenario.agencies)}")
+        raise ValueError(
+            f"no agency {who!r} in scenario {self.scenario.name!r}; its "
+            f"agencies are {', '.join(self.scenario.agencies)}"
+        )
 
     def lines(self, only: str | None = None) -> list[str]:
         """The story as lines of text: a heading, the events grouped by budget year
@@ -134,24 +138,35 @@ class Story:
         s = self.scenario
         key = None if only is None else self.agency_key(only)
         names = {k: short(a.name or k) for k, a in s.agencies.items()}
-        missions = {f"{a}.{m.id}": short(m.name or m.id)
-                    for a, ag in s.agencies.items() for m in ag.missions}
-        shared = {(a, m.id) for a, ag in s.agencies.items() for m in ag.missions
-                  if key in m.partners}
-        events = [e for e in self.events
-                  if key is None or e.agency == key or (e.agency, e.mission) in shared]
+        missions = {
+            f"{a}.{m.id}": short(m.name or m.id)
+            for a, ag in s.agencies.items()
+            for m in ag.missions
+        }
+        shared = {
+            (a, m.id) for a, ag in s.agencies.items() for m in ag.missions if key in m.partners
+        }
+        events = [
+            e
+            for e in self.events
+            if key is None or e.agency == key or (e.agency, e.mission) in shared
+        ]
         w_agency = max([len(names[e.agency]) for e in events] + [6])
-        w_mission = min(MISSION_WIDTH,
-                        max([len(missions.get(f"{e.agency}.{e.mission}", ""))
-                             for e in events] + [7]))
+        w_mission = min(
+            MISSION_WIDTH,
+            max([len(missions.get(f"{e.agency}.{e.mission}", "")) for e in events] + [7]),
+        )
         w_label = max(len(v) for v in LABELS.values())
         winners = self.winners()
 
         head = f"Replication {self.replication} of {s.name!r}"
         if s.title:
             head += f": {s.title}"
-        out = [head, f"seed {self.seed}; {s.start} to {s.horizon}; amounts in USD millions"
-               + (f"; only {names[key]}" if key else "")]
+        out = [
+            head,
+            f"seed {self.seed}; {s.start} to {s.horizon}; amounts in USD millions"
+            + (f"; only {names[key]}" if key else ""),
+        ]
 
         group = None
         for e in events:
@@ -162,10 +177,12 @@ class Story:
                 out.append(self._heading(g))
             mission = missions.get(f"{e.agency}.{e.mission}", "") if e.mission else ""
             if len(mission) > w_mission:
-                mission = mission[:w_mission - 1] + "…"
-            out.append(f"  {self.date(e.time).isoformat()}  {names[e.agency]:<{w_agency}}  "
-                       f"{mission:<{w_mission}}  {LABELS.get(e.kind, e.kind):<{w_label}}  "
-                       f"{self._what(e, names, missions, winners)}".rstrip())
+                mission = mission[: w_mission - 1] + "…"
+            out.append(
+                f"  {self.date(e.time).isoformat()}  {names[e.agency]:<{w_agency}}  "
+                f"{mission:<{w_mission}}  {LABELS.get(e.kind, e.kind):<{w_label}}  "
+                f"{self._what(e, names, missions, winners)}".rstrip()
+            )
 
         out.append("")
         out.append("Milestones (first to reach each)")
@@ -180,8 +197,9 @@ class Story:
                 text = "nobody by the horizon"
             else:
                 text = f"{names[w[0]]}, {w[1].isoformat()}"
-                later = sorted((r.years, names[r.agency], r.date) for r in reached[m]
-                               if not r.first)
+                later = sorted(
+                    (r.years, names[r.agency], r.date) for r in reached[m] if not r.first
+                )
                 if later:
                     text += "; then " + ", ".join(f"{n} {d.isoformat()}" for _, n, d in later)
             out.append(f"  {m:<{w_ms}}  {ms.title or m:<{w_title}}  {text}")
@@ -192,8 +210,10 @@ class Story:
                 continue
             if not s.agencies[k].budget:
                 continue
-            out.append(f"  {name:<{w_agency}}  received {self.received[i]:>9,.0f}  "
-                       f"spent {self.spent[i]:>9,.0f}")
+            out.append(
+                f"  {name:<{w_agency}}  received {self.received[i]:>9,.0f}  "
+                f"spent {self.spent[i]:>9,.0f}"
+            )
         return out
 
     def text(self, only: str | None = None) -> str:
@@ -229,9 +249,9 @@ class Story:
         if e.kind == "stall":
             who = d.split(" ", 1)[0]
             if who in names and d.startswith(f"{who} has no money left"):
-                return f"{names[who]}{d[len(who):]}"
+                return f"{names[who]}{d[len(who) :]}"
             if d.startswith("partner ") and d.endswith(" cannot pay its share"):
-                p = d[len("partner "):-len(" cannot pay its share")]
+                p = d[len("partner ") : -len(" cannot pay its share")]
                 return f"partner {names.get(p, p)} cannot pay its share"
             return d
         if e.kind == "milestone":
@@ -250,26 +270,36 @@ class Story:
                     if x.kind == "gave_up":
                         fate[ref] = "failed for good"
                     elif x.kind == "blocked" and ref not in fate:
-                        fate[ref] = ("never started" if x.detail.startswith("never started")
-                                     else "unfinished")
-                refs = d[len(prefix):].split(", ")
+                        fate[ref] = (
+                            "never started"
+                            if x.detail.startswith("never started")
+                            else "unfinished"
+                        )
+                refs = d[len(prefix) :].split(", ")
                 return "never started: needs " + ", ".join(
-                    f"{missions.get(r, r)} ({fate.get(r, 'unfinished')})" for r in refs)
+                    f"{missions.get(r, r)} ({fate.get(r, 'unfinished')})" for r in refs
+                )
             if d == "unfinished at the horizon":
-                last = [x for x in self.events if x.agency == e.agency
-                        and x.mission == e.mission and x.kind != "blocked"]
+                last = [
+                    x
+                    for x in self.events
+                    if x.agency == e.agency and x.mission == e.mission and x.kind != "blocked"
+                ]
                 if last and last[-1].kind == "wait":
                     return "ready, waiting for its launch window at the horizon"
                 if last and last[-1].kind == "stall":
                     why = self._what(last[-1], names, missions, winners)
-                    return (f"unfinished at the horizon, stalled since "
-                            f"{self.date(last[-1].time).isoformat()}: {why}")
+                    return (
+                        f"unfinished at the horizon, stalled since "
+                        f"{self.date(last[-1].time).isoformat()}: {why}"
+                    )
             return d
         return d
 
 
-def tell(scenario: Scenario | str | Path, replication: int, seed: int | None = None,
-         overrides=()) -> Story:
+def tell(
+    scenario: Scenario | str | Path, replication: int, seed: int | None = None, overrides=()
+) -> Story:
     """The story of replication ``replication`` of ``scenario`` (a Scenario or a file,
     with ``overrides`` as ``PATH=VALUE`` strings) at root ``seed`` (default: the
     scenario's)."""
@@ -283,10 +313,19 @@ def tell(scenario: Scenario | str | Path, replication: int, seed: int | None = N
     plan = Plan.from_scenario(scenario)
     log: list[Event] = []
     record = run_replication(plan, seed, replication, log)
-    before = [Event(m.succeeded, plan.agencies[m.agency].key, m.id, "success",
-                    "succeeded before the start")
-              for m in plan.missions if m.succeeded is not None]
+    before = [
+        Event(
+            m.succeeded, plan.agencies[m.agency].key, m.id, "success", "succeeded before the start"
+        )
+        for m in plan.missions
+        if m.succeeded is not None
+    ]
     events = sorted([*before, *log], key=lambda e: e.time)  # stable
-    return Story(scenario, seed, replication, tuple(events),
-                 tuple(np.asarray(record.received, dtype=float).tolist()),
-                 tuple(np.asarray(record.spent, dtype=float).tolist()))
+    return Story(
+        scenario,
+        seed,
+        replication,
+        tuple(events),
+        tuple(np.asarray(record.received, dtype=float).tolist()),
+        tuple(np.asarray(record.spent, dtype=float).tolist()),
+    )

@@ -91,7 +91,10 @@ class Draws:
         cache = self.__dict__.get("_lists")
         if cache is None:
             cache = self.__dict__["_lists"] = (
-                self.success.T.tolist(), self.duration.T.tolist(), self.cost.T.tolist())
+                self.success.T.tolist(),
+                self.duration.T.tolist(),
+                self.cost.T.tolist(),
+            )
         return cache[0][row], cache[1][row], cache[2][row], self.attempt_u[row]
 
 
@@ -109,7 +112,7 @@ def draw_chunk(plan: Plan, seed: int, first: int, count: int) -> Draws:
         pos = 0
         annual = np.maximum(ag.annual.quantile(u[:, pos]), 0.0)
         pos += 1
-        z = _ndtri(u[:, pos:pos + y])
+        z = _ndtri(u[:, pos : pos + y])
         pos += y
         vol = ag.volatility
         amount = annual[:, None] * (1.0 + ag.growth) ** years[None, :]
@@ -117,11 +120,11 @@ def draw_chunk(plan: Plan, seed: int, first: int, count: int) -> Draws:
             amount = amount * np.exp(vol * z - vol * vol / 2)
         hit = np.zeros((count, len(ag.shocks), y), dtype=bool)
         for s, sh in enumerate(ag.shocks):
-            applies = u[:, pos:pos + y] < sh.probability
+            applies = u[:, pos : pos + y] < sh.probability
             window = (years >= sh.first_year) & (years <= sh.last_year)
             applies &= window[None, :]
             pos += y
-            factor = np.maximum(sh.factor.quantile(u[:, pos:pos + y]), 0.0)
+            factor = np.maximum(sh.factor.quantile(u[:, pos : pos + y]), 0.0)
             pos += y
             amount = np.where(applies, amount * factor, amount)
             hit[:, s, :] = applies
@@ -135,7 +138,7 @@ def draw_chunk(plan: Plan, seed: int, first: int, count: int) -> Draws:
             if m.duration is not None:
                 duration[gi] = np.maximum(m.duration.quantile(u[:, pos + 1]), 0.0)
             cost[gi] = np.maximum(m.cost.quantile(u[:, pos + 2]), 0.0)
-            attempt_u[:, gi, :] = u[:, pos + 3:pos + 3 + ATTEMPT_BLOCK]
+            attempt_u[:, gi, :] = u[:, pos + 3 : pos + 3 + ATTEMPT_BLOCK]
             pos += 3 + ATTEMPT_BLOCK
         assert pos == u.shape[1]
     return Draws(first, count, income, yearly, hits, success, duration, cost, attempt_u)

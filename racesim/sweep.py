@@ -45,8 +45,9 @@ def grid(spans: Sequence[Span]) -> list[tuple]:
     return list(itertools.product(*(s.values() for s in spans)))
 
 
-def build_points(data: Mapping, spans: Sequence[Span], source: str | None = None,
-                 base_dir: Path | None = None) -> tuple[list[tuple], list[Scenario]]:
+def build_points(
+    data: Mapping, spans: Sequence[Span], source: str | None = None, base_dir: Path | None = None
+) -> tuple[list[tuple], list[Scenario]]:
     """Validate the scenario at every grid point (all before anything runs).
 
     Raises :class:`~racesim.scenario.ScenarioError` naming the first bad point."""
@@ -54,19 +55,34 @@ def build_points(data: Mapping, spans: Sequence[Span], source: str | None = None
 
     points = grid(spans)
     if len(points) > MAX_POINTS:
-        raise ScenarioError([("--vary", f"the grid has {len(points):,} points, more than "
-                              f"{MAX_POINTS:,}; use fewer STEPS")], source)
+        raise ScenarioError(
+            [
+                (
+                    "--vary",
+                    f"the grid has {len(points):,} points, more than "
+                    f"{MAX_POINTS:,}; use fewer STEPS",
+                )
+            ],
+            source,
+        )
     scenarios = []
     for values in points:
         label = "at " + ", ".join(f"{s.path}={_fmt(v)}" for s, v in zip(spans, values))
-        scenarios.append(variant(data, [(s.parts, v) for s, v in zip(spans, values)],
-                                 source, base_dir, label))
+        scenarios.append(
+            variant(data, [(s.parts, v) for s, v in zip(spans, values)], source, base_dir, label)
+        )
     return points, scenarios
 
 
-def run_sweep(spans: Sequence[Span], points: list[tuple], scenarios: list[Scenario],
-              n: int, seed: int, jobs: int = 1,
-              progress: Callable[[int], None] | None = None) -> Sweep:
+def run_sweep(
+    spans: Sequence[Span],
+    points: list[tuple],
+    scenarios: list[Scenario],
+    n: int,
+    seed: int,
+    jobs: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> Sweep:
     """Run every point on the same ``n`` replications at ``seed``, streaming."""
     plans = [Plan.from_scenario(s) for s in scenarios]
     tallies = [new_tally(p, s) for p, s in zip(plans, scenarios)]
@@ -83,9 +99,19 @@ def _fmt(v) -> str:
 
 
 def table_columns(spans: Sequence[Span]) -> list[str]:
-    return [*(s.path for s in spans), "milestone", "agency", "p_first", "p_first_lo",
-            "p_first_hi", "p_reached", "p_reached_lo", "p_reached_hi", "median",
-            "median_year"]
+    return [
+        *(s.path for s in spans),
+        "milestone",
+        "agency",
+        "p_first",
+        "p_first_lo",
+        "p_first_hi",
+        "p_reached",
+        "p_reached_lo",
+        "p_reached_hi",
+        "median",
+        "median_year",
+    ]
 
 
 def rows(sweep: Sweep) -> list[dict]:
@@ -104,16 +130,25 @@ def rows(sweep: Sweep) -> list[dict]:
             for who, f in ms["first"].items():
                 r = ms["reached"].get(who)
                 median = r["median"] if r else None
-                out.append({
-                    **varied, "milestone": key, "agency": who,
-                    "p_first": f["p"], "p_first_lo": f["ci95"][0], "p_first_hi": f["ci95"][1],
-                    "p_reached": r["p"] if r else None,
-                    "p_reached_lo": r["ci95"][0] if r else None,
-                    "p_reached_hi": r["ci95"][1] if r else None,
-                    "median": median,
-                    "median_year": (round(decimal_year(dt.date.fromisoformat(median)), 4)
-                                    if median else None),
-                })
+                out.append(
+                    {
+                        **varied,
+                        "milestone": key,
+                        "agency": who,
+                        "p_first": f["p"],
+                        "p_first_lo": f["ci95"][0],
+                        "p_first_hi": f["ci95"][1],
+                        "p_reached": r["p"] if r else None,
+                        "p_reached_lo": r["ci95"][0] if r else None,
+                        "p_reached_hi": r["ci95"][1] if r else None,
+                        "median": median,
+                        "median_year": (
+                            round(decimal_year(dt.date.fromisoformat(median)), 4)
+                            if median
+                            else None
+                        ),
+                    }
+                )
     return out
 
 
@@ -136,16 +171,21 @@ def format_sweep(table: Sequence[dict], spans: Sequence[Span], scenario: Scenari
     lines = []
     for key, ms in scenario.milestones.items():
         lines.append(f"{ms.title or key}  [{key}]: P(first)")
-        lines.append("  " + "".join(f"{h:>{w}}" for h, w in zip(heads, width))
-                     + "".join(f"{'(nobody)' if a == 'none' else a:>{c}}"
-                               for a, c in zip(who, cols)))
+        lines.append(
+            "  "
+            + "".join(f"{h:>{w}}" for h, w in zip(heads, width))
+            + "".join(f"{'(nobody)' if a == 'none' else a:>{c}}" for a, c in zip(who, cols))
+        )
         by_point: dict[tuple, dict] = {}
         for r in table:
             if r["milestone"] == key:
                 pt = tuple(r[s.path] for s in spans)
                 by_point.setdefault(pt, {})[r["agency"]] = r["p_first"]
         for pt, ps in by_point.items():
-            lines.append("  " + "".join(f"{_fmt(v):>{w}}" for v, w in zip(pt, width))
-                         + "".join(f"{100 * ps[a]:{c - 1}.1f}%" for a, c in zip(who, cols)))
+            lines.append(
+                "  "
+                + "".join(f"{_fmt(v):>{w}}" for v, w in zip(pt, width))
+                + "".join(f"{100 * ps[a]:{c - 1}.1f}%" for a, c in zip(who, cols))
+            )
         lines.append("")
     return "\n".join(lines).rstrip()

@@ -14,28 +14,35 @@ def _pct(p: float) -> str:
     return f"{100 * p:.1f}%"
 
 
-def format_summary(summary: dict, scenario: Scenario | None = None,
-                   overrides: tuple[str, ...] | list[str] = ()) -> str:
+def format_summary(
+    summary: dict, scenario: Scenario | None = None, overrides: tuple[str, ...] | list[str] = ()
+) -> str:
     """The run's table: per milestone, each agency that can reach it, sorted by its
     chance of being first, then nobody; agencies that never reach it are listed on one
     line."""
-    names = {k: short_name(a.name or k) for k, a in scenario.agencies.items()} \
-        if scenario else {}
+    names = {k: short_name(a.name or k) for k, a in scenario.agencies.items()} if scenario else {}
     n = summary["replications"]
-    lines = [f"{summary['scenario']}: {n:,} replications, seed {summary['seed']}, "
-             f"horizon {summary.get('horizon', '?')}"]
+    lines = [
+        f"{summary['scenario']}: {n:,} replications, seed {summary['seed']}, "
+        f"horizon {summary.get('horizon', '?')}"
+    ]
     if overrides:
         lines.append("changed with --set: " + "; ".join(overrides))
-    width = max([len("(nobody)"), *(len(names.get(a, a)) for a in
-                                   next(iter(summary["milestones"].values()))["reached"])])
-    head = (f"  {'agency':<{width}}  {'first':>6}  {'95% interval':<14}  {'reached':>7}  "
-            f"{'median':<10}  10%-90% of dates")
+    width = max(
+        [
+            len("(nobody)"),
+            *(len(names.get(a, a)) for a in next(iter(summary["milestones"].values()))["reached"]),
+        ]
+    )
+    head = (
+        f"  {'agency':<{width}}  {'first':>6}  {'95% interval':<14}  {'reached':>7}  "
+        f"{'median':<10}  10%-90% of dates"
+    )
     for key, ms in summary["milestones"].items():
         lines += ["", f"{ms['title']}  [{key}]", head]
         never = []
         # agencies by their chance of being first, then "nobody" (as in plots and report)
-        for agency, f in sorted(ms["first"].items(),
-                                key=lambda kv: (kv[0] == "none", -kv[1]["p"])):
+        for agency, f in sorted(ms["first"].items(), key=lambda kv: (kv[0] == "none", -kv[1]["p"])):
             lo, hi = f["ci95"]
             interval = f"[{100 * lo:.1f}, {100 * hi:.1f}]"
             if agency == "none":
@@ -46,8 +53,10 @@ def format_summary(summary: dict, scenario: Scenario | None = None,
                 never.append(names.get(agency, agency))
                 continue
             when = f"{r['median']:<10}  {r['p10']} to {r['p90']}"
-            lines.append(f"  {names.get(agency, agency):<{width}}  {_pct(f['p']):>6}  "
-                         f"{interval:<14}  {_pct(r['p']):>7}  {when}")
+            lines.append(
+                f"  {names.get(agency, agency):<{width}}  {_pct(f['p']):>6}  "
+                f"{interval:<14}  {_pct(r['p']):>7}  {when}"
+            )
         if never:
             lines.append(f"  never reached by: {', '.join(never)}")
     return "\n".join(line.rstrip() for line in lines)

@@ -44,8 +44,11 @@ def parse_span(text: str, option: str, steps: bool) -> Span:
     """Read ``PATH=LOW:HIGH:STEPS`` (``steps=True``) or ``PATH=LOW:HIGH``.
 
     Raises :class:`ScenarioError` with a one-line explanation and an example."""
-    example = ("agencies.isro.missions.lupex.success=0.4:0.9:6" if steps
-               else "agencies.isro.missions.lupex.success=0.4:0.9")
+    example = (
+        "agencies.isro.missions.lupex.success=0.4:0.9:6"
+        if steps
+        else "agencies.isro.missions.lupex.success=0.4:0.9"
+    )
     form = "PATH=LOW:HIGH:STEPS" if steps else "PATH=LOW:HIGH"
     where = f"{option} {text}"
 
@@ -68,11 +71,19 @@ def parse_span(text: str, option: str, steps: bool) -> Span:
     if not (math.isfinite(low) and math.isfinite(high)):
         raise bad("LOW and HIGH must be finite numbers")
     if low > high:
-        raise ScenarioError([(where, f"LOW ({low:g}) is greater than HIGH ({high:g}); "
-                              f"write the range from low to high")])
+        raise ScenarioError(
+            [
+                (
+                    where,
+                    f"LOW ({low:g}) is greater than HIGH ({high:g}); "
+                    f"write the range from low to high",
+                )
+            ]
+        )
     if low == high:
-        raise ScenarioError([(where, f"LOW and HIGH are both {low:g}; give a range "
-                              f"with LOW < HIGH")])
+        raise ScenarioError(
+            [(where, f"LOW and HIGH are both {low:g}; give a range with LOW < HIGH")]
+        )
     n = None
     if steps:
         try:
@@ -80,8 +91,7 @@ def parse_span(text: str, option: str, steps: bool) -> Span:
         except ValueError:
             raise bad(f"STEPS must be a whole number, got {pieces[2]!r}") from None
         if n < 2:
-            raise ScenarioError([(where, f"STEPS must be at least 2 (the two ends), "
-                                  f"got {n}")])
+            raise ScenarioError([(where, f"STEPS must be at least 2 (the two ends), got {n}")])
     parts, _ = parse_override(f"{path}=0")
     integer = all(_is_int_text(p) for p in pieces[:2])
     return Span(path, tuple(parts), low, high, n, integer)
@@ -118,9 +128,13 @@ def get_path(data: Any, parts: Sequence[str | int]) -> Any:
     return node
 
 
-def variant(data: Mapping, changes: Sequence[tuple[Sequence[str | int], Any]],
-            source: str | None = None, base_dir: Path | None = None,
-            label: str | None = None) -> Scenario:
+def variant(
+    data: Mapping,
+    changes: Sequence[tuple[Sequence[str | int], Any]],
+    source: str | None = None,
+    base_dir: Path | None = None,
+    label: str | None = None,
+) -> Scenario:
     """``data`` with each ``(parts, value)`` set, validated into a :class:`Scenario`.
 
     A :class:`ScenarioError` names ``label`` (e.g. the sweep point) in its message."""
@@ -131,8 +145,9 @@ def variant(data: Mapping, changes: Sequence[tuple[Sequence[str | int], Any]],
         return from_data(d, source=source, base_dir=base_dir)
     except ScenarioError as exc:
         if label:
-            exc = ScenarioError([(f"{label}: {p}" if p else label, m) for p, m in exc.issues],
-                                exc.source)
+            exc = ScenarioError(
+                [(f"{label}: {p}" if p else label, m) for p, m in exc.issues], exc.source
+            )
         raise exc from None
 
 
@@ -149,20 +164,35 @@ def check_numeric(data: Mapping, span: Span, option: str, source: str | None = N
         value = get_path(data, span.parts)
     except KeyError:
         return
-    if isinstance(value, bool) or not (value is None or isinstance(value, (int, float))
-                                       or _is_dist(value)):
-        kind = ("a mapping of fields" if isinstance(value, dict) else
-                "a list" if isinstance(value, list) else f"{value!r}")
-        raise ScenarioError([(where, f"this field holds {kind}, not a number or a "
-                              "distribution; give the path of a numeric field, e.g. "
-                              "agencies.AGENCY.missions.MISSION.success")], source)
+    if isinstance(value, bool) or not (
+        value is None or isinstance(value, (int, float)) or _is_dist(value)
+    ):
+        kind = (
+            "a mapping of fields"
+            if isinstance(value, dict)
+            else "a list"
+            if isinstance(value, list)
+            else f"{value!r}"
+        )
+        raise ScenarioError(
+            [
+                (
+                    where,
+                    f"this field holds {kind}, not a number or a "
+                    "distribution; give the path of a numeric field, e.g. "
+                    "agencies.AGENCY.missions.MISSION.success",
+                )
+            ],
+            source,
+        )
 
 
 def _is_dist(value: Any) -> bool:
     from .distributions import FAMILIES
 
-    return (isinstance(value, dict) and len(value) == 1
-            and next(iter(value)) in (*FAMILIES, "record"))  # or {record: CLASS}
+    return (
+        isinstance(value, dict) and len(value) == 1 and next(iter(value)) in (*FAMILIES, "record")
+    )  # or {record: CLASS}
 
 
 def fmt_value(x: Any) -> str:

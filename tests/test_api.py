@@ -29,8 +29,21 @@ def quiet() -> list[str]:
 
 
 def cli_run(scenario: Path, out: Path, *extra) -> Path:
-    result = CliRunner().invoke(main, ["run", str(scenario), "-n", str(N), "--seed",
-                                       str(SEED), "--out", str(out), *quiet(), *extra])
+    result = CliRunner().invoke(
+        main,
+        [
+            "run",
+            str(scenario),
+            "-n",
+            str(N),
+            "--seed",
+            str(SEED),
+            "--out",
+            str(out),
+            *quiet(),
+            *extra,
+        ],
+    )
     assert result.exit_code == 0, result.output
     return out
 
@@ -85,13 +98,22 @@ def test_parallel_equals_serial(mini_scenario_path, run):
     pd.testing.assert_frame_equal(par.table(), run.table())
 
 
-@pytest.mark.parametrize("overrides", [
-    {LANDER: 0.3, "agencies.alpha.budget.annual": {"uniform": {"low": 50, "high": 90}}},
-    [f"{LANDER}=0.3", "agencies.alpha.budget.annual={uniform: {low: 50, high: 90}}"],
-])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {LANDER: 0.3, "agencies.alpha.budget.annual": {"uniform": {"low": 50, "high": 90}}},
+        [f"{LANDER}=0.3", "agencies.alpha.budget.annual={uniform: {low: 50, high: 90}}"],
+    ],
+)
 def test_overrides_match_set(mini_scenario_path, tmp_path, overrides):
-    out = cli_run(mini_scenario_path, tmp_path / "set", "--set", f"{LANDER}=0.3", "--set",
-                  "agencies.alpha.budget.annual={uniform: {low: 50, high: 90}}")
+    out = cli_run(
+        mini_scenario_path,
+        tmp_path / "set",
+        "--set",
+        f"{LANDER}=0.3",
+        "--set",
+        "agencies.alpha.budget.annual={uniform: {low: 50, high: 90}}",
+    )
     s = racesim.load(mini_scenario_path, overrides)
     assert s.agencies["beta"].missions[2].success.to_data() == 0.3
     r = racesim.simulate(s, n=N, seed=SEED)
@@ -99,8 +121,10 @@ def test_overrides_match_set(mini_scenario_path, tmp_path, overrides):
     # the path form too, and the manifest records the overrides as --set would
     r2 = racesim.simulate(mini_scenario_path, n=N, seed=SEED, overrides=overrides)
     assert r2.summary == r.summary
-    assert r2.overrides == [f"{LANDER}=0.3",
-                            "agencies.alpha.budget.annual={uniform: {low: 50, high: 90}}"]
+    assert r2.overrides == [
+        f"{LANDER}=0.3",
+        "agencies.alpha.budget.annual={uniform: {low: 50, high: 90}}",
+    ]
 
 
 def test_single_override_string(mini_scenario_path):
@@ -108,13 +132,16 @@ def test_single_override_string(mini_scenario_path):
     assert s.agencies["beta"].missions[2].success.to_data() == 0.25
 
 
-@pytest.mark.parametrize("overrides, needle", [
-    ({LANDER: 1.5}, "agencies.beta.missions[2].success"),
-    ({"agencies.beta.missions.landr.success": 0.5}, "lander"),
-    ({"agencies.alpha.budget.anual": 100}, "annual"),
-    ([f"{LANDER}=[oops"], "not valid YAML"),
-    (["no-equals-sign"], "PATH=VALUE"),
-])
+@pytest.mark.parametrize(
+    "overrides, needle",
+    [
+        ({LANDER: 1.5}, "agencies.beta.missions[2].success"),
+        ({"agencies.beta.missions.landr.success": 0.5}, "lander"),
+        ({"agencies.alpha.budget.anual": 100}, "annual"),
+        ([f"{LANDER}=[oops"], "not valid YAML"),
+        (["no-equals-sign"], "PATH=VALUE"),
+    ],
+)
 def test_bad_overrides_are_reported(mini_scenario_path, overrides, needle):
     with pytest.raises(ScenarioError) as err:
         racesim.load(mini_scenario_path, overrides)
@@ -147,8 +174,7 @@ def test_save_is_the_command_line_folder_and_refuses_to_overwrite(run, cli_resul
 
 def test_save_table_formats(run, tmp_path):
     run.save(tmp_path / "gz", table="csv.gz", plots=False, report=False)
-    pd.testing.assert_frame_equal(read_table(tmp_path / "gz" / "replications.csv.gz"),
-                                  run.table())
+    pd.testing.assert_frame_equal(read_table(tmp_path / "gz" / "replications.csv.gz"), run.table())
     run.save(tmp_path / "none", table="none", plots=False, report=False)
     assert not list((tmp_path / "none").glob("replications*"))
     with pytest.raises(ValueError, match="table format"):
@@ -171,14 +197,16 @@ def test_keep_table(mini_scenario_path, monkeypatch, tmp_path):
 
 def test_story_is_the_trace(run, mini_scenario_path):
     story = run.story(4)
-    result = CliRunner().invoke(main, ["trace", str(mini_scenario_path), "-r", "4",
-                                       "--seed", str(SEED)])
+    result = CliRunner().invoke(
+        main, ["trace", str(mini_scenario_path), "-r", "4", "--seed", str(SEED)]
+    )
     assert result.exit_code == 0
     assert str(story) == result.output
     table = run.table()
     rows = table[table.replication == 4]
-    assert [(r.milestone, r.agency, r.date, r.first) for r in story.reaches()] \
-        == [(r.milestone, r.agency, r.date.date(), bool(r.first)) for r in rows.itertuples()]
+    assert [(r.milestone, r.agency, r.date, r.first) for r in story.reaches()] == [
+        (r.milestone, r.agency, r.date.date(), bool(r.first)) for r in rows.itertuples()
+    ]
     assert str(racesim.trace(mini_scenario_path, 4, seed=SEED)) == str(story)
     with pytest.raises(IndexError):
         run.story(N)
@@ -200,8 +228,9 @@ def test_the_library_never_prints(mini_scenario_path, tmp_path, capsys):
 
 def test_import_is_lazy():
     code = "import sys, racesim; print('racesim.api' in sys.modules, callable(racesim.load))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
     assert out == ["False", "True"]
     with pytest.raises(AttributeError):
         racesim.nonexistent  # noqa: B018

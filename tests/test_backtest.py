@@ -31,10 +31,16 @@ R = 2.5 / 4  # (2 successes + 1 partial / 2) / 4 attempts up to the start
 
 def toy(tmp_path: Path, alpha: list[dict], beta: list[dict], name="toy.yaml") -> Path:
     (tmp_path / "landings.csv").write_text(RECORD, encoding="utf-8")
-    data = {"name": "toy", "start": "2030-01-01", "horizon": "2040-01-01", "seed": 3,
-            "replications": 50, "record": {"file": "landings.csv"},
-            "milestones": {"m": {"title": "M"}, "other": {"title": "not in the outcomes"}},
-            "agencies": {"alpha": {"missions": alpha}, "beta": {"missions": beta}}}
+    data = {
+        "name": "toy",
+        "start": "2030-01-01",
+        "horizon": "2040-01-01",
+        "seed": 3,
+        "replications": 50,
+        "record": {"file": "landings.csv"},
+        "milestones": {"m": {"title": "M"}, "other": {"title": "not in the outcomes"}},
+        "agencies": {"alpha": {"missions": alpha}, "beta": {"missions": beta}},
+    }
     path = tmp_path / name
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return path
@@ -54,15 +60,19 @@ ALPHA_WINS = "a_m,2031-01-01,alpha lands,alpha,m,yes,s,verified\n"
 
 
 def test_deterministic_scenario_scores_perfectly(tmp_path):
-    path = toy(tmp_path, [mission("a1", not_before="2031-01-01")],
-               [mission("b1", success=0)])
+    path = toy(tmp_path, [mission("a1", not_before="2031-01-01")], [mission("b1", success=0)])
     s = load_scenario(path)
     facts = bt.read_outcomes(outcomes(tmp_path, ALPHA_WINS))
     reached, run = bt.reach_times(s, 20, 1)
     res = bt.backtest(s, facts, reached, base_dir=tmp_path, seed=run.seed)
     labels = [e.label() for e in res.events]
-    assert labels == ["alpha reached m", "beta reached m", "first m: alpha", "first m: beta",
-                      "first m: nobody"]
+    assert labels == [
+        "alpha reached m",
+        "beta reached m",
+        "first m: alpha",
+        "first m: beta",
+        "first m: nobody",
+    ]
     assert [e.happened for e in res.events] == [True, False, True, False, False]
     assert res.p["racesim"].tolist() == [1, 0, 1, 0, 0]
     assert np.all(res.brier("racesim") == 0)
@@ -82,28 +92,38 @@ def test_known_probabilities_from_reach_times(tmp_path):
     other = [nan] * 4
     # reach times (years from 2030-01-01); the cut-off 2032-01-01 is day 730
     alpha = [0.5, 1.5, nan, 731 / 365.25]  # the day after the cut-off: does not count
-    beta = [1.0, 0.2, nan, 730 / 365.25]   # on the cut-off day: counts
+    beta = [1.0, 0.2, nan, 730 / 365.25]  # on the cut-off day: counts
     reached = np.array([[[a, b], [o, o]] for a, b, o in zip(alpha, beta, other)])
     res = bt.backtest(s, facts, reached, base_dir=tmp_path)
     p = dict(zip([e.label() for e in res.events], res.p["racesim"]))
-    assert p == {"alpha reached m": 0.5, "beta reached m": 0.75, "first m: alpha": 0.25,
-                 "first m: beta": 0.5, "first m: nobody": 0.25}
+    assert p == {
+        "alpha reached m": 0.5,
+        "beta reached m": 0.75,
+        "first m: alpha": 0.25,
+        "first m: beta": 0.5,
+        "first m: nobody": 0.25,
+    }
     o = [1, 0, 1, 0, 0]
     q = [0.5, 0.75, 0.25, 0.5, 0.25]
     brier = [(pi - oi) ** 2 for pi, oi in zip(q, o)]
     log = [math.log(pi) if oi else math.log(1 - pi) for pi, oi in zip(q, o)]
     assert res.brier("racesim") == pytest.approx(brier)
     assert res.log("racesim") == pytest.approx(log)
-    assert res.totals()["racesim"] == pytest.approx({"brier": sum(brier) / 5,
-                                                     "log": sum(log) / 5})
+    assert res.totals()["racesim"] == pytest.approx({"brier": sum(brier) / 5, "log": sum(log) / 5})
     assert res.totals("reached")["racesim"]["brier"] == pytest.approx((0.25 + 0.5625) / 2)
 
 
 def test_base_rate_takes_announced_dates_at_their_word(tmp_path):
-    path = toy(tmp_path,
-               [mission("a1", not_before="2030-06-01"), mission("a2", not_before="2031-01-01"),
-                mission("a3", not_before="2033-01-01"), mission("a4")],  # after D / no date
-               [mission("b1", not_before="2030-09-01")])
+    path = toy(
+        tmp_path,
+        [
+            mission("a1", not_before="2030-06-01"),
+            mission("a2", not_before="2031-01-01"),
+            mission("a3", not_before="2033-01-01"),
+            mission("a4"),
+        ],  # after D / no date
+        [mission("b1", not_before="2030-09-01")],
+    )
     s = load_scenario(path)
     facts = bt.read_outcomes(outcomes(tmp_path, ALPHA_WINS))
     reached = bt.reach_times(s, 10, 1)[0]
@@ -120,22 +140,29 @@ def test_base_rate_takes_announced_dates_at_their_word(tmp_path):
 
 
 def test_base_rate_counts_a_success_before_start(tmp_path):
-    path = toy(tmp_path, [mission("a1", not_before="2030-06-01")],
-               [{"id": "b0", "succeeded": "2029-05-01", "achieves": ["m"]}])
+    path = toy(
+        tmp_path,
+        [mission("a1", not_before="2030-06-01")],
+        [{"id": "b0", "succeeded": "2029-05-01", "achieves": ["m"]}],
+    )
     facts = bt.read_outcomes(outcomes(tmp_path, "b_m,2029-05-01,beta,beta,m,yes,s,v\n"))
     s = load_scenario(path)
     res = bt.backtest(s, facts, bt.reach_times(s, 10, 1)[0], base_dir=tmp_path)
     p = dict(zip([e.label() for e in res.events], res.p["base_rate"]))
     assert p["beta reached m"] == 1 and p["first m: beta"] == 1 and p["first m: alpha"] == 0
-    assert p["first m: beta"] == dict(zip([e.label() for e in res.events],
-                                          res.p["racesim"]))["first m: beta"] == 1
+    assert (
+        p["first m: beta"]
+        == dict(zip([e.label() for e in res.events], res.p["racesim"]))["first m: beta"]
+        == 1
+    )
 
 
 def test_partial_landings_strict_and_lenient(tmp_path):
-    rows = ("b_part,2030-06-01,beta tips over,beta,m,yes,s,"
-            "\"verified; PARTIAL - counts for beta only under lenient scoring\"\n"
-            "b_none,2032-01-01,no full landing,beta,m,no,s,\"STRICT-scoring row only\"\n"
-            + ALPHA_WINS)
+    rows = (
+        "b_part,2030-06-01,beta tips over,beta,m,yes,s,"
+        '"verified; PARTIAL - counts for beta only under lenient scoring"\n'
+        'b_none,2032-01-01,no full landing,beta,m,no,s,"STRICT-scoring row only"\n' + ALPHA_WINS
+    )
     path = toy(tmp_path, [mission("a1")], [mission("b1")])
     s = load_scenario(path)
     facts = bt.read_outcomes(outcomes(tmp_path, rows))
@@ -175,8 +202,9 @@ def test_bad_outcomes_files(tmp_path):
 def test_cli_prints_the_table_and_totals(tmp_path):
     path = toy(tmp_path, [mission("a1", not_before="2031-01-01")], [mission("b1", success=0)])
     out = outcomes(tmp_path, ALPHA_WINS)
-    res = CliRunner().invoke(main, ["backtest", str(path), "--outcomes", str(out), "-n", "30",
-                                    "--seed", "5"])
+    res = CliRunner().invoke(
+        main, ["backtest", str(path), "--outcomes", str(out), "-n", "30", "--seed", "5"]
+    )
     assert res.exit_code == 0, res.output
     assert "alpha reached m" in res.output and "first m: nobody" in res.output
     assert "mean over 5 events" in res.output and "seed 5" in res.output
@@ -192,9 +220,14 @@ def test_the_real_outcomes_file_settles_the_base_events():
     for scoring in bt.SCORINGS:
         evs, notes = bt.events(s, facts, scoring=scoring)
         yes = {e.label() for e in evs if e.happened}
-        expected = {"isro reached south_polar_landing", "first south_polar_landing: isro",
-                    "first pole_landing: nobody", "first crewed_landing: nobody",
-                    "first crewed_south_pole_landing: nobody", "first research_station: nobody"}
+        expected = {
+            "isro reached south_polar_landing",
+            "first south_polar_landing: isro",
+            "first pole_landing: nobody",
+            "first crewed_landing: nobody",
+            "first crewed_south_pole_landing: nobody",
+            "first research_station: nobody",
+        }
         if scoring == "lenient":  # IM-1's tipped-over landing at 80S
             expected.add("nasa reached south_polar_landing")
         assert yes == expected

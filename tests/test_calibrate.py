@@ -73,8 +73,9 @@ def test_scenario_success_from_the_record(tmp_path, record):
     d = s.agencies["a"].missions[0].success
     # the start date is the default cut-off: a6 (2024) is not used
     assert d.family == "beta" and d.params == (3.0, 2.0)
-    s2 = load_scenario(_scenario(tmp_path, record, "{record: later_attempt}",
-                                 ", until: 2025-01-01"))
+    s2 = load_scenario(
+        _scenario(tmp_path, record, "{record: later_attempt}", ", until: 2025-01-01")
+    )
     assert s2.agencies["a"].missions[0].success.params == (4.0, 2.0)
 
 
@@ -92,12 +93,18 @@ def test_base_scenario_uses_only_the_record_before_its_start():
     s = load_scenario("scenarios/base.yaml")
     rows = calibrate.read_record("seeds/landings.csv")
     crewed = calibrate.fit(rows, ["crewed"], s.start)
-    used = {m.success.params for a in s.agencies.values() for m in a.missions
-            if m.success is not None and m.success.family == "beta"}
+    used = {
+        m.success.params
+        for a in s.agencies.values()
+        for m in a.missions
+        if m.success is not None and m.success.family == "beta"
+    }
     assert (crewed.a, crewed.b) in used
     # Chandrayaan-3 landed three days after the start: it must not count
-    assert calibrate.fit(rows, ["later_attempt"], s.start).n == \
-        calibrate.fit(rows, ["later_attempt"], dt.date(2023, 8, 22)).n
+    assert (
+        calibrate.fit(rows, ["later_attempt"], s.start).n
+        == calibrate.fit(rows, ["later_attempt"], dt.date(2023, 8, 22)).n
+    )
 
 
 def test_calibrate_command_prints_the_classes():

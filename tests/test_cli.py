@@ -23,13 +23,13 @@ N = 300  # replications for most runs: fast, and enough for every branch to occu
 AGENCIES = ["alpha", "beta"]
 COLUMNS = ["replication", "milestone", "agency", "date", "year", "first"]
 # what every run writes (plots and the report come on top unless switched off)
-RESULT_FILES = {"summary.json", "scenario.yaml", "manifest.json", "replications.csv",
-                "dates.csv"}
+RESULT_FILES = {"summary.json", "scenario.yaml", "manifest.json", "replications.csv", "dates.csv"}
 
 
 # ---------------------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------------------
+
 
 def assert_clean_failure(result) -> str:
     """Non-zero exit through sys.exit with a message, not an exception/traceback."""
@@ -58,8 +58,11 @@ def read_rows(path: Path) -> tuple[list[str], list[dict]]:
 
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under ``folder`` (plots/ included), by relative path."""
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def leftovers(parent: Path, name: str) -> list[str]:
@@ -176,8 +179,12 @@ def test_summary_numbers_are_unrounded(base_run):
         assert v["p"] == wins[a] / N  # exactly, not rounded
         assert v["ci95"] == list(wilson(wins[a], N))
     # the interval bounds are irrational: written in full, not to a few decimals
-    assert all(len(repr(x)) > 12 for v in s["milestones"]["landing"]["first"].values()
-               for x in v["ci95"] if 0 < x < 1)
+    assert all(
+        len(repr(x)) > 12
+        for v in s["milestones"]["landing"]["first"].values()
+        for x in v["ci95"]
+        if 0 < x < 1
+    )
 
 
 def test_replications_table(base_run):
@@ -287,20 +294,27 @@ def test_bad_scenario_writes_nothing(write_scenario, mini_scenario_data, tmp_pat
     assert leftovers(tmp_path, "out") == []
 
 
-@pytest.mark.parametrize("override", ["agencies.beta.missions.landr.success=0.5",
-                                      "agencies.beta.missions.lander.success=1.3",
-                                      "no-equals-sign"])
+@pytest.mark.parametrize(
+    "override",
+    [
+        "agencies.beta.missions.landr.success=0.5",
+        "agencies.beta.missions.lander.success=1.3",
+        "no-equals-sign",
+    ],
+)
 def test_bad_set_writes_nothing(mini_scenario_path, tmp_path, override):
     out = tmp_path / "out"
-    msg = assert_clean_failure(invoke("run", mini_scenario_path, "--out", out, "-n", 30,
-                                      "--set", override))
+    msg = assert_clean_failure(
+        invoke("run", mini_scenario_path, "--out", out, "-n", 30, "--set", override)
+    )
     assert str(mini_scenario_path) in msg
     assert not out.exists()
     assert leftovers(tmp_path, "out") == []
 
 
-@pytest.mark.parametrize("option", [["-n", "0"], ["--seed", "-1"], ["--table", "xlsx"],
-                                    ["--precision", "0"]])
+@pytest.mark.parametrize(
+    "option", [["-n", "0"], ["--seed", "-1"], ["--table", "xlsx"], ["--precision", "0"]]
+)
 def test_bad_option_writes_nothing(mini_scenario_path, tmp_path, option):
     out = tmp_path / "out"
     result = invoke("run", mini_scenario_path, "--out", out, *option)
@@ -323,16 +337,27 @@ def test_n_seed_and_set_are_recorded(mini_scenario_path, tmp_path, base_run):
     resolved = load_scenario(out / "scenario.yaml")
     assert resolved.agencies["beta"].missions[2].success.params == (0.1,)
     assert m["resolved_scenario_sha256"] == resolved.digest()
-    assert m["resolved_scenario_sha256"] != read_json(base_run / "manifest.json")[
-        "resolved_scenario_sha256"]
-    assert m["scenario_file_sha256"] == read_json(base_run / "manifest.json")[
-        "scenario_file_sha256"]  # the file itself is unchanged
+    assert (
+        m["resolved_scenario_sha256"]
+        != read_json(base_run / "manifest.json")["resolved_scenario_sha256"]
+    )
+    assert (
+        m["scenario_file_sha256"] == read_json(base_run / "manifest.json")["scenario_file_sha256"]
+    )  # the file itself is unchanged
 
 
 def test_set_changes_the_result(mini_scenario_path, tmp_path, base_run):
     out = tmp_path / "out"
-    run_ok(mini_scenario_path, out, "-n", N, "--seed", 11,
-           "--set", "agencies.beta.missions.lander.success=0.1")
+    run_ok(
+        mini_scenario_path,
+        out,
+        "-n",
+        N,
+        "--seed",
+        11,
+        "--set",
+        "agencies.beta.missions.lander.success=0.1",
+    )
     low = read_json(out / "summary.json")["milestones"]["landing"]["first"]
     base = read_json(base_run / "summary.json")["milestones"]["landing"]["first"]
     assert low["beta"]["p"] < base["beta"]["p"]
@@ -404,8 +429,9 @@ def test_precision(mini_scenario_path, tmp_path):
     assert f"{n:,}" in result.output and "precision" in result.output
 
 
-def test_force_never_replaces_a_folder_that_is_not_racesim_results(mini_scenario_path,
-                                                                     tmp_path, monkeypatch):
+def test_force_never_replaces_a_folder_that_is_not_racesim_results(
+    mini_scenario_path, tmp_path, monkeypatch
+):
     notes = tmp_path / "notes"
     notes.mkdir()
     (notes / "thesis.txt").write_text("two years of work")

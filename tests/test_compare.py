@@ -24,17 +24,18 @@ WHO = ["alpha", "beta", "none"]
 
 def toy(p_alpha: float, p_beta: float = 0.5):
     """alpha attempts at t = 1 and (after a failure) t = 1.5; beta once at t = 1.25."""
-    return scenario({
-        "alpha": {"missions": [mission("x", 1.0, p_alpha, attempts=2)]},
-        "beta": {"missions": [mission("y", 1.25, p_beta)]},
-    })
+    return scenario(
+        {
+            "alpha": {"missions": [mission("x", 1.0, p_alpha, attempts=2)]},
+            "beta": {"missions": [mission("y", 1.25, p_beta)]},
+        }
+    )
 
 
 def closed_form(p: float, q: float) -> dict[str, float]:
     """P(first) in the toy: alpha wins at its first attempt, or at its second if beta
     failed in between; beta wins if alpha's first attempt failed and its own succeeds."""
-    return {"alpha": p + (1 - p) * (1 - q) * p, "beta": (1 - p) * q,
-            "none": (1 - p) ** 2 * (1 - q)}
+    return {"alpha": p + (1 - p) * (1 - q) * p, "beta": (1 - p) * q, "none": (1 - p) ** 2 * (1 - q)}
 
 
 def first(result, who: str) -> dict:
@@ -62,8 +63,7 @@ def test_paired_interval_coverage_on_simulated_tables():
     rng = np.random.default_rng(5)
     n, p10, p01 = 400, 0.02, 0.07  # a small, mostly one-sided change
     cells = rng.multinomial(n, [p10, p01, 1 - p10 - p01], size=4000)
-    hits = sum(lo <= p01 - p10 <= hi
-               for lo, hi in (paired_interval(a, b, n) for a, b, _ in cells))
+    hits = sum(lo <= p01 - p10 <= hi for lo, hi in (paired_interval(a, b, n) for a, b, _ in cells))
     assert 0.93 <= hits / len(cells) <= 0.975
 
 
@@ -111,11 +111,13 @@ def test_a_known_effect_is_found_with_its_direction_and_size():
 
 
 def test_an_agency_only_in_b_counts_as_never_reaching_in_a():
-    b = scenario({
-        "alpha": {"missions": [mission("x", 1.0, 0.5, attempts=2)]},
-        "beta": {"missions": [mission("y", 1.25, 0.5)]},
-        "gamma": {"missions": [mission("z", 0.5, 0.3)]},
-    })
+    b = scenario(
+        {
+            "alpha": {"missions": [mission("x", 1.0, 0.5, attempts=2)]},
+            "beta": {"missions": [mission("y", 1.25, 0.5)]},
+            "gamma": {"missions": [mission("z", 0.5, 0.3)]},
+        }
+    )
     c = compare(toy(0.5), b, 400, seed=2)
     r = c.to_dict()["milestones"]["m"]
     assert r["first"]["gamma"]["a"]["p"] == 0 and r["first"]["gamma"]["b"]["p"] > 0.2
@@ -135,6 +137,7 @@ def test_lockstep_results_do_not_depend_on_jobs():
 # command line
 # ---------------------------------------------------------------------------------------
 
+
 def test_cli_compare_prints_and_writes_the_comparison(mini_scenario_path, tmp_path):
     out = tmp_path / "cmp"
     change = "agencies.beta.missions.lander.success=0.8"
@@ -148,14 +151,20 @@ def test_cli_compare_prints_and_writes_the_comparison(mini_scenario_path, tmp_pa
     with open(out / "compare.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert {(r["measure"], r["agency"]) for r in rows} == {
-        ("first", "alpha"), ("first", "beta"), ("first", "none"),
-        ("reached", "alpha"), ("reached", "beta")}
+        ("first", "alpha"),
+        ("first", "beta"),
+        ("first", "none"),
+        ("reached", "alpha"),
+        ("reached", "beta"),
+    }
     assert {"scenario_a.yaml", "scenario_b.yaml", "manifest.json"} <= {
-        p.name for p in out.iterdir()}
+        p.name for p in out.iterdir()
+    }
     again = invoke("compare", mini_scenario_path, "--set", change, "-n", 50, "--out", out)
     assert again.exit_code != 0 and "--force" in again.output
-    forced = invoke("compare", mini_scenario_path, "--set", change, "-n", 50, "--out", out,
-                    "--force")
+    forced = invoke(
+        "compare", mini_scenario_path, "--set", change, "-n", 50, "--out", out, "--force"
+    )
     assert forced.exit_code == 0, forced.output
     assert json.loads((out / "compare.json").read_text())["replications"] == 50
 
@@ -167,9 +176,11 @@ def test_cli_compare_of_a_file_with_itself_shows_no_change(mini_scenario_path):
 
 
 def test_cli_compare_bad_input_fails_cleanly(mini_scenario_path, tmp_path):
-    for args in (["--set", "agencies.beta.missions.lander.success=1.5"],
-                 ["--set", "agencies.beta.missions.nosuch.success=0.5"],
-                 [tmp_path / "missing.yaml"]):
+    for args in (
+        ["--set", "agencies.beta.missions.lander.success=1.5"],
+        ["--set", "agencies.beta.missions.nosuch.success=0.5"],
+        [tmp_path / "missing.yaml"],
+    ):
         r = invoke("compare", mini_scenario_path, *args, "-n", 10)
         assert r.exit_code != 0 and isinstance(r.exception, SystemExit), r.output
         assert "Traceback" not in r.output and "racesim:" in r.output
@@ -183,16 +194,28 @@ def test_cli_compare_without_b_or_set_is_an_error(mini_scenario_path, tmp_path):
     assert "Traceback" not in r.output and "B-A" not in r.output
     assert not (tmp_path / "cmp").exists()
     # changing only A is a real comparison (A' against the file as it is)
-    r = invoke("compare", mini_scenario_path, "--set-a",
-               "agencies.beta.missions.lander.success=0.8", "-n", 50)
+    r = invoke(
+        "compare",
+        mini_scenario_path,
+        "--set-a",
+        "agencies.beta.missions.lander.success=0.8",
+        "-n",
+        50,
+    )
     assert r.exit_code == 0, r.output
 
 
 def test_cli_compare_table_columns_line_up(mini_scenario_path):
     """Every row's interval ends at least two spaces before its dates, and the dates
     start where the header's "median date" does."""
-    r = invoke("compare", mini_scenario_path, "--set",
-               "agencies.beta.missions.lander.success=0.95", "-n", 400)
+    r = invoke(
+        "compare",
+        mini_scenario_path,
+        "--set",
+        "agencies.beta.missions.lander.success=0.95",
+        "-n",
+        400,
+    )
     assert r.exit_code == 0, r.output
     lines = r.stdout.splitlines()
     header = next(x for x in lines if "median date A -> B" in x)
@@ -200,8 +223,8 @@ def test_cli_compare_table_columns_line_up(mini_scenario_path):
     dated = [x for x in lines if re.search(r"\d{4}-\d\d-\d\d ->", x)]
     assert dated
     for line in dated:
-        assert line[col - 2:col] == "  ", line
-        assert re.match(r"\s*\d{4}-\d\d-\d\d ->", line[col - 2:]), line
+        assert line[col - 2 : col] == "  ", line
+        assert re.match(r"\s*\d{4}-\d\d-\d\d ->", line[col - 2 :]), line
     assert not re.search(r"[\])*]\d{4}-", r.stdout)  # no "*2033-09-26"
 
 

@@ -13,18 +13,36 @@ distributed = pytest.importorskip("distributed")
 
 
 def test_dask_cluster_equals_local_executor():
-    s = scenario({
-        "a": {"budget": {"annual": 90, "volatility": 0.2},
-              "missions": [mission("x", duration={"lognormal": {"median": 2, "sigma": 0.3}},
-                                   cost=200, success=0.6, attempts=3)]},
-        "b": {"missions": [mission("y", duration={"uniform": {"low": 1, "high": 4}},
-                                   success=0.5, attempts=2)]},
-    })
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None)
+    s = scenario(
+        {
+            "a": {
+                "budget": {"annual": 90, "volatility": 0.2},
+                "missions": [
+                    mission(
+                        "x",
+                        duration={"lognormal": {"median": 2, "sigma": 0.3}},
+                        cost=200,
+                        success=0.6,
+                        attempts=3,
+                    )
+                ],
+            },
+            "b": {
+                "missions": [
+                    mission(
+                        "y", duration={"uniform": {"low": 1, "high": 4}}, success=0.5, attempts=2
+                    )
+                ]
+            },
+        }
+    )
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    )
     try:
-        remote = montecarlo.simulate(s, 600, 5, jobs=2, executor="dask",
-                                     scheduler=cluster.scheduler_address).tally
+        remote = montecarlo.simulate(
+            s, 600, 5, jobs=2, executor="dask", scheduler=cluster.scheduler_address
+        ).tally
     finally:
         cluster.close()
     local = montecarlo.simulate(s, 600, 5, jobs=1).tally

@@ -25,16 +25,30 @@ agencies:
 """
 
 
-@pytest.mark.parametrize(("jobs", "sig"), [("1", signal.SIGINT), ("2", signal.SIGINT),
-                                          ("2", signal.SIGTERM)])
+@pytest.mark.parametrize(
+    ("jobs", "sig"), [("1", signal.SIGINT), ("2", signal.SIGINT), ("2", signal.SIGTERM)]
+)
 def test_ctrl_c_leaves_nothing_behind(tmp_path, jobs, sig):
     scenario = tmp_path / "long.yaml"
     scenario.write_text(SCENARIO)
     out = tmp_path / "results" / "long"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "racesim.cli", "run", str(scenario), "--out", str(out),
-         "--jobs", jobs],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "racesim.cli",
+            "run",
+            str(scenario),
+            "--out",
+            str(out),
+            "--jobs",
+            jobs,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     time.sleep(3.0)  # well into the run (workers started, table being written)
     assert proc.poll() is None
     if sig == signal.SIGINT:
@@ -52,8 +66,9 @@ def test_ctrl_c_leaves_nothing_behind(tmp_path, jobs, sig):
     assert list((tmp_path / "results").iterdir()) == []  # no partial folder either
     # no worker (nor the pool's fork server) is left in the run's process group
     for _ in range(20):
-        leftover = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True,
-                                  text=True).stdout.split()
+        leftover = subprocess.run(
+            ["pgrep", "-g", str(proc.pid)], capture_output=True, text=True
+        ).stdout.split()
         if not leftover:
             break
         time.sleep(0.25)

@@ -16,14 +16,32 @@ from .helpers import mission, scenario
 
 @pytest.fixture(scope="module")
 def race():
-    return scenario({
-        "a": {"budget": {"annual": 120, "volatility": 0.2},
-              "missions": [mission("x", duration={"lognormal": {"median": 2, "sigma": 0.3}},
-                                   cost=250, success=0.6, attempts=3)]},
-        "b": {"missions": [mission("y", duration={"triangular": {"low": 1, "mode": 2,
-                                                                 "high": 6}},
-                                   success=0.5, attempts=2)]},
-    })
+    return scenario(
+        {
+            "a": {
+                "budget": {"annual": 120, "volatility": 0.2},
+                "missions": [
+                    mission(
+                        "x",
+                        duration={"lognormal": {"median": 2, "sigma": 0.3}},
+                        cost=250,
+                        success=0.6,
+                        attempts=3,
+                    )
+                ],
+            },
+            "b": {
+                "missions": [
+                    mission(
+                        "y",
+                        duration={"triangular": {"low": 1, "mode": 2, "high": 6}},
+                        success=0.5,
+                        attempts=2,
+                    )
+                ]
+            },
+        }
+    )
 
 
 def test_pool_equals_serial(race):
@@ -63,8 +81,11 @@ def test_summary_invariants(race):
         assert ms["reached"][agency]["p"] >= ms["first"][agency]["p"]
         lo, hi = ms["reached"][agency]["ci95"]
         assert lo <= ms["reached"][agency]["p"] <= hi
-        assert ms["reached"][agency]["p10"] <= ms["reached"][agency]["median"] \
+        assert (
+            ms["reached"][agency]["p10"]
+            <= ms["reached"][agency]["median"]
             <= ms["reached"][agency]["p90"]
+        )
 
 
 def test_summary_dates_are_day_quantiles(race):
@@ -117,8 +138,7 @@ def test_precision_mode_respects_the_limit(race):
 
 
 def test_tally_counts_pre_start_dates():
-    s = scenario({"a": {"missions": [{"id": "old", "succeeded": "2019-01-03",
-                                      "achieves": ["m"]}]}})
+    s = scenario({"a": {"missions": [{"id": "old", "succeeded": "2019-01-03", "achieves": ["m"]}]}})
     out = montecarlo.simulate(s, 10, 1)
     summary = summarize(s, out.tally, 1)
     assert summary["milestones"]["m"]["reached"]["a"]["median"] == "2019-01-03"

@@ -31,7 +31,6 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 KINDS = ("first", "reached", "dates")
 
 
-
 def make_run(scenario: Path, out: Path, *extra) -> Path:
     result = invoke("run", scenario, "--out", out, "-n", N, "--seed", 5, *extra)
     assert result.exit_code == 0, (result.output, result.exception)
@@ -47,9 +46,18 @@ def wide_scenario(tmp_path_factory, mini_scenario_text) -> Path:
     data["agencies"]["alpha"]["missions"][0]["achieves"] = ["orbit"]
     data["agencies"]["beta"]["missions"][1]["achieves"] = ["orbit"]
     data["agencies"]["gamma"] = {
-        "name": "Gamma", "budget": {"annual": 50},
-        "missions": [{"id": "hope", "cost": 10, "duration": 1, "success": 0,
-                      "achieves": ["landing", "orbit"]}]}
+        "name": "Gamma",
+        "budget": {"annual": 50},
+        "missions": [
+            {
+                "id": "hope",
+                "cost": 10,
+                "duration": 1,
+                "success": 0,
+                "achieves": ["landing", "orbit"],
+            }
+        ],
+    }
     path = tmp_path_factory.mktemp("scenario") / "wide.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return path
@@ -97,7 +105,7 @@ def test_agency_colors_by_position():
 def test_agency_colors_many_agencies():
     names = [f"a{i}" for i in range(25)]
     colors = plots.agency_colors(names)
-    assert len({colors[a] for a in names[:len(plots.PALETTE)]}) == len(plots.PALETTE)
+    assert len({colors[a] for a in names[: len(plots.PALETTE)]}) == len(plots.PALETTE)
     assert colors["a0"] == colors[f"a{len(plots.PALETTE)}"]  # cycles after the palette
 
 
@@ -118,7 +126,8 @@ def test_plot_first(run, ax):
     # without names, the keys label the rows, in the order of the printed table
     order = table_order(first)
     assert [t.get_text() for t in ax.get_yticklabels()] == [
-        "nobody" if a == "none" else a for a in order]
+        "nobody" if a == "none" else a for a in order
+    ]
     assert "First soft landing" in ax.get_title()
 
 
@@ -136,8 +145,9 @@ def test_plot_first_bars_follow_the_chance_of_being_first(run, ax, milestone):
     # bars top to bottom (the y-axis is inverted: smaller y is higher up)
     ys = {a: by_gid(ax, "first", milestone, a)[0].get_center()[1] for a in first}
     top_down = sorted(first, key=lambda a: ys[a])
-    assert top_down == table_order(first) == plots.first_order(
-        run["summary"]["milestones"][milestone])
+    assert (
+        top_down == table_order(first) == plots.first_order(run["summary"]["milestones"][milestone])
+    )
     assert top_down[-1] == "none"
     chances = [first[a]["p"] for a in top_down[:-1]]
     assert chances == sorted(chances, reverse=True)
@@ -190,8 +200,7 @@ def test_plot_reached(run, ax):
         assert x[0] == pytest.approx(year(s["start"]))
         assert x[-1] == pytest.approx(year(s["horizon"]))
         assert y[0] == 0 and all(b >= a for a, b in zip(y, y[1:]))  # cumulative
-        expected = 1 - ms["first"]["none"]["p"] if agency == "first" else \
-            ms["reached"][agency]["p"]
+        expected = 1 - ms["first"]["none"]["p"] if agency == "first" else ms["reached"][agency]["p"]
         assert y[-1] == pytest.approx(expected)
     # gamma never gets there: a flat line at zero, still in its colour
     (gamma,) = by_gid(ax, "reached", "landing", "gamma")
@@ -213,12 +222,10 @@ def test_plot_dates(run, ax):
         assert isinstance(line, Line2D)
         assert to_rgba(line.get_color()) == to_rgba(colors[agency])
         # the thin line spans the summary's 10%-90% dates
-        assert tuple(line.get_xdata()) == pytest.approx((year(r["p10"]), year(r["p90"])),
-                                                        abs=2e-4)
+        assert tuple(line.get_xdata()) == pytest.approx((year(r["p10"]), year(r["p90"])), abs=2e-4)
     (line,) = by_gid(ax, "dates", "landing", "first")
     fd = ms["first_date"]
-    assert tuple(line.get_xdata()) == pytest.approx((year(fd["p10"]), year(fd["p90"])),
-                                                    abs=2e-4)
+    assert tuple(line.get_xdata()) == pytest.approx((year(fd["p10"]), year(fd["p90"])), abs=2e-4)
     # gamma never gets there: said in words, in its colour
     (note,) = by_gid(ax, "dates", "landing", "gamma")
     assert isinstance(note, Text) and "never" in note.get_text()
@@ -353,7 +360,8 @@ def test_plot_command_default_folder(mini_scenario_path, tmp_path):
     result = invoke("plot", out)
     assert result.exit_code == 0, result.output
     assert {p.name for p in (out / "plots").iterdir()} == {
-        f"landing_{k}.{f}" for k in KINDS for f in ("png", "svg")}
+        f"landing_{k}.{f}" for k in KINDS for f in ("png", "svg")
+    }
 
 
 @pytest.mark.parametrize("make", ["empty", "missing", "file"])

@@ -26,7 +26,6 @@ TITLE = "A small race <to the Moon> & back"
 DESCRIPTION = "Two agencies race for a soft landing; one partner pays 20% of the other's lander."
 
 
-
 def make_run(scenario: Path, out: Path, *extra) -> Path:
     result = invoke("run", scenario, "--out", out, "-n", N, "--seed", 3, *extra)
     assert result.exit_code == 0, (result.output, result.exception)
@@ -39,8 +38,10 @@ def scenario_path(tmp_path_factory, mini_scenario_text) -> Path:
     data = yaml.safe_load(mini_scenario_text)
     data["title"] = TITLE
     data["description"] = DESCRIPTION
-    data["milestones"]["orbit"] = {"title": "First lunar orbiter",
-                                   "description": "A spacecraft in lunar orbit."}
+    data["milestones"]["orbit"] = {
+        "title": "First lunar orbiter",
+        "description": "A spacecraft in lunar orbit.",
+    }
     data["agencies"]["alpha"]["missions"][0]["achieves"] = ["orbit"]
     data["agencies"]["beta"]["missions"][1]["achieves"] = ["orbit"]
     path = tmp_path_factory.mktemp("scenario") / "race.yaml"
@@ -160,13 +161,16 @@ def test_build_report_is_a_string_and_quiet(run_folder, capsys):
     assert capsys.readouterr() == ("", "")
     # the same results, the same plots (the manifest's time is the only moving part)
     assert re.findall(r"<svg\b.*?</svg>", text, re.S) == re.findall(
-        r"<svg\b.*?</svg>", build_report(run), re.S)
+        r"<svg\b.*?</svg>", build_report(run), re.S
+    )
 
 
-VARIANT = ("agencies.alpha.missions[1].cost={lognormal: {median: 6500, sigma: 0.4}}",
-           "agencies.beta.budget.annual=2500",
-           "agencies.beta.missions[2].name=A lander with a very long name that has to wrap "
-           "inside its table cell instead of widening the page")
+VARIANT = (
+    "agencies.alpha.missions[1].cost={lognormal: {median: 6500, sigma: 0.4}}",
+    "agencies.beta.budget.annual=2500",
+    "agencies.beta.missions[2].name=A lander with a very long name that has to wrap "
+    "inside its table cell instead of widening the page",
+)
 
 
 @pytest.fixture(scope="module")
@@ -184,7 +188,7 @@ def _missions_table(text: str) -> str:
 
 def test_report_shows_the_overrides_under_the_title(variant_folder, report_html):
     text = (variant_folder / "report.html").read_text(encoding="utf-8")
-    head = text[text.index("<h1>"):text.index("class=glance")]  # before "At a glance"
+    head = text[text.index("<h1>") : text.index("class=glance")]  # before "At a glance"
     assert "Variant:" in head
     for o in VARIANT:
         assert html.escape(o) in head
@@ -197,7 +201,7 @@ def test_report_numbers_are_readable(variant_folder):
     assert not re.search(r"\d[eE][+-]?\d", missions), "e-notation in the missions table"
     assert "lognormal(median=6500, sigma=0.4)" in missions
     assert re.search(r"mean [1-9]\d?,\d{3}\b", missions)  # e.g. "mean 7,041"
-    budgets = text[text.index("<h3>Agencies and budgets"):text.index("<h3>Missions")]
+    budgets = text[text.index("<h3>Agencies and budgets") : text.index("<h3>Missions")]
     assert "2,500" in budgets and not re.search(r"\d[eE][+-]?\d", budgets)
 
 
@@ -265,11 +269,21 @@ def test_report_renders_in_a_headless_browser(run_folder, tmp_path):
     if chromium is None:
         pytest.skip("chromium is not installed")
     shot = tmp_path / "report.png"
-    cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-           "--no-first-run", "--disable-background-networking", "--disable-component-update",
-           "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
-           f"--screenshot={shot}", "--window-size=1200,2000",
-           (run_folder / "report.html").resolve().as_uri()]
+    cmd = [
+        chromium,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        f"--screenshot={shot}",
+        "--window-size=1200,2000",
+        (run_folder / "report.html").resolve().as_uri(),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
     assert shot.exists(), (proc.returncode, proc.stderr[-2000:])
 
@@ -279,7 +293,7 @@ def test_report_renders_in_a_headless_browser(run_folder, tmp_path):
     ink = (img.min(axis=2) < 0.9).mean()  # share of pixels that are not (nearly) white
     assert ink > 0.02, ink
     # the plots were drawn: pixels in the first agency's colour (the bars of "first")
-    r, g, b = (int(plots.PALETTE[0][i:i + 2], 16) / 255 for i in (1, 3, 5))
+    r, g, b = (int(plots.PALETTE[0][i : i + 2], 16) / 255 for i in (1, 3, 5))
     near = np.abs(img - np.array([r, g, b])).max(axis=2) < 0.06
     assert near.sum() > 2000, int(near.sum())
 
@@ -299,24 +313,46 @@ def test_report_does_not_scroll_sideways_at_1200px(which, variant_folder, tmp_pa
         if not BASE_SCENARIO.exists():
             pytest.skip("no scenarios/base.yaml")
         folder = tmp_path / "base"
-        result = invoke("run", BASE_SCENARIO, "--out", folder, "-n", 50, "--no-plots",
-                        "--set", VARIANT[1].replace("beta", "nasa"))
+        result = invoke(
+            "run",
+            BASE_SCENARIO,
+            "--out",
+            folder,
+            "-n",
+            50,
+            "--no-plots",
+            "--set",
+            VARIANT[1].replace("beta", "nasa"),
+        )
         assert result.exit_code == 0, (result.output, result.exception)
     else:
         folder = variant_folder
-    probe = ("<script>window.addEventListener('load',()=>{const d=document.documentElement;"
-             "const wide=[...document.querySelectorAll('table')].filter(t=>"
-             "t.getBoundingClientRect().right>d.clientWidth+1).length;"
-             "const p=document.createElement('pre');p.id='probe';"
-             "p.textContent=d.scrollWidth+' '+d.clientWidth+' '+wide;"
-             "document.body.appendChild(p);});</script>")
+    probe = (
+        "<script>window.addEventListener('load',()=>{const d=document.documentElement;"
+        "const wide=[...document.querySelectorAll('table')].filter(t=>"
+        "t.getBoundingClientRect().right>d.clientWidth+1).length;"
+        "const p=document.createElement('pre');p.id='probe';"
+        "p.textContent=d.scrollWidth+' '+d.clientWidth+' '+wide;"
+        "document.body.appendChild(p);});</script>"
+    )
     page = tmp_path / "probe.html"
     text = (folder / "report.html").read_text(encoding="utf-8")
     page.write_text(text.replace("</body>", probe + "</body>"), encoding="utf-8")
-    cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-           "--no-first-run", "--disable-background-networking", "--disable-component-update",
-           "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
-           "--window-size=1200,2000", "--dump-dom", page.resolve().as_uri()]
+    cmd = [
+        chromium,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--window-size=1200,2000",
+        "--dump-dom",
+        page.resolve().as_uri(),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
     m = re.search(r'<pre id="probe">(\d+) (\d+) (\d+)</pre>', proc.stdout)
     assert m, (proc.returncode, proc.stderr[-2000:])

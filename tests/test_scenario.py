@@ -36,7 +36,7 @@ def field_path(issue_path: str) -> str:
 def only_issue(err: ScenarioError, path: str) -> str:
     """Assert ``err`` holds exactly one issue, at ``path``; return its message."""
     assert len(err.issues) == 1, err.issues
-    (where, message), = err.issues
+    ((where, message),) = err.issues
     assert field_path(where) == path, err.issues
     return message
 
@@ -95,17 +95,22 @@ def _in_refly(d):
     lander(d)["refly"] = {"cots": 0.3}
 
 
-@pytest.mark.parametrize("mutate, path, suggestion", [
-    (_at_top, "horizn", "horizon"),
-    (_in_agency, "agencies.alpha.bugdet", "budget"),
-    (_in_mission, f"{LANDER}.sucess", "success"),
-    (_in_budget, "agencies.alpha.budget.anual", "annual"),
-    (_in_shock, "agencies.alpha.budget.shocks[0].probabilty", "probability"),
-    (_in_milestone, "milestones.landing.titel", "title"),
-    (_in_refly, f"{LANDER}.refly.cots", "cost"),
-], ids=["top", "agency", "mission", "budget", "shock", "milestone", "refly"])
-def test_unknown_key_is_an_error_with_suggestion(write_scenario, mini_scenario_data,
-                                                 mutate, path, suggestion):
+@pytest.mark.parametrize(
+    "mutate, path, suggestion",
+    [
+        (_at_top, "horizn", "horizon"),
+        (_in_agency, "agencies.alpha.bugdet", "budget"),
+        (_in_mission, f"{LANDER}.sucess", "success"),
+        (_in_budget, "agencies.alpha.budget.anual", "annual"),
+        (_in_shock, "agencies.alpha.budget.shocks[0].probabilty", "probability"),
+        (_in_milestone, "milestones.landing.titel", "title"),
+        (_in_refly, f"{LANDER}.refly.cots", "cost"),
+    ],
+    ids=["top", "agency", "mission", "budget", "shock", "milestone", "refly"],
+)
+def test_unknown_key_is_an_error_with_suggestion(
+    write_scenario, mini_scenario_data, mutate, path, suggestion
+):
     mutate(mini_scenario_data)
     msg = only_issue(problems(write_scenario, mini_scenario_data), path)
     assert "unknown field" in msg
@@ -122,8 +127,9 @@ def test_unknown_key_without_close_match_lists_valid_fields(write_scenario, mini
 # ---------------------------------------------------------------------------------------
 # field values
 # ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize("value", [1.3, {"uniform": {"low": 0.5, "high": 1.3}}],
-                         ids=["fixed", "uniform-high"])
+@pytest.mark.parametrize(
+    "value", [1.3, {"uniform": {"low": 0.5, "high": 1.3}}], ids=["fixed", "uniform-high"]
+)
 def test_probability_above_one(write_scenario, mini_scenario_data, value):
     lander(mini_scenario_data)["success"] = value
     msg = only_issue(problems(write_scenario, mini_scenario_data), f"{LANDER}.success")
@@ -132,8 +138,9 @@ def test_probability_above_one(write_scenario, mini_scenario_data, value):
 
 def test_shock_probability_above_one(write_scenario, mini_scenario_data):
     mini_scenario_data["agencies"]["alpha"]["budget"]["shocks"][0]["probability"] = 1.3
-    msg = only_issue(problems(write_scenario, mini_scenario_data),
-                     "agencies.alpha.budget.shocks[0].probability")
+    msg = only_issue(
+        problems(write_scenario, mini_scenario_data), "agencies.alpha.budget.shocks[0].probability"
+    )
     assert "1" in msg and "1.3" in msg
 
 
@@ -197,11 +204,16 @@ def test_beta_needs_positive_a(write_scenario, mini_scenario_data, a):
     assert "a > 0" in msg
 
 
-@pytest.mark.parametrize("value", [
-    [0.1, 0.2], "high", {"beta": [1, 2]},
-    {"uniform": {"low": 0.1, "high": 0.2}, "beta": {"a": 1, "b": 1}},
-],
-                         ids=["list", "string", "params-list", "two-keys"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        [0.1, 0.2],
+        "high",
+        {"beta": [1, 2]},
+        {"uniform": {"low": 0.1, "high": 0.2}, "beta": {"a": 1, "b": 1}},
+    ],
+    ids=["list", "string", "params-list", "two-keys"],
+)
 def test_distribution_not_a_mapping(write_scenario, mini_scenario_data, value):
     lander(mini_scenario_data)["success"] = value
     msg = only_issue(problems(write_scenario, mini_scenario_data), f"{LANDER}.success")
@@ -238,15 +250,17 @@ def test_horizon_not_after_start(write_scenario, mini_scenario_data, horizon):
 
 def test_succeeded_after_start(write_scenario, mini_scenario_data):
     mini_scenario_data["agencies"]["beta"]["missions"][0]["succeeded"] = "2024-01-01"
-    msg = only_issue(problems(write_scenario, mini_scenario_data),
-                     "agencies.beta.missions[0].succeeded")
+    msg = only_issue(
+        problems(write_scenario, mini_scenario_data), "agencies.beta.missions[0].succeeded"
+    )
     assert "on or before start" in msg
 
 
 def test_shock_window_backwards(write_scenario, mini_scenario_data):
     mini_scenario_data["agencies"]["alpha"]["budget"]["shocks"][0]["until"] = "2024-01-01"
-    msg = only_issue(problems(write_scenario, mini_scenario_data),
-                     "agencies.alpha.budget.shocks[0].until")
+    msg = only_issue(
+        problems(write_scenario, mini_scenario_data), "agencies.alpha.budget.shocks[0].until"
+    )
     assert "before from" in msg
 
 
@@ -319,9 +333,11 @@ def test_partner_shares_over_one(write_scenario, mini_scenario_data):
 
 def test_cost_without_budget_own_agency(write_scenario, mini_scenario_data):
     mini_scenario_data["agencies"]["gamma"] = {
-        "missions": [{"id": "x", "cost": 5, "duration": 1, "success": 0.5}]}
-    msg = only_issue(problems(write_scenario, mini_scenario_data),
-                     "agencies.gamma.missions[0].cost")
+        "missions": [{"id": "x", "cost": 5, "duration": 1, "success": 0.5}]
+    }
+    msg = only_issue(
+        problems(write_scenario, mini_scenario_data), "agencies.gamma.missions[0].cost"
+    )
     assert "no budget" in msg and "agencies.gamma.budget" in msg
 
 
@@ -334,7 +350,8 @@ def test_cost_without_budget_partner(write_scenario, mini_scenario_data):
 
 def test_free_mission_needs_no_budget(write_scenario, mini_scenario_data):
     mini_scenario_data["agencies"]["gamma"] = {
-        "missions": [{"id": "x", "duration": 1, "success": 0.5, "achieves": ["landing"]}]}
+        "missions": [{"id": "x", "duration": 1, "success": 0.5, "achieves": ["landing"]}]
+    }
     s = load_scenario(write_scenario(mini_scenario_data))
     assert s.agencies["gamma"].budget is None
 
@@ -431,16 +448,18 @@ def test_file_is_a_folder(tmp_path):
     assert "folder" in str(info.value) and str(tmp_path) in str(info.value)
 
 
-@pytest.mark.parametrize("text", ["- a\n- b\n", "", "just a string\n"],
-                         ids=["list", "empty", "scalar"])
+@pytest.mark.parametrize(
+    "text", ["- a\n- b\n", "", "just a string\n"], ids=["list", "empty", "scalar"]
+)
 def test_top_level_not_a_mapping(write_scenario, text):
     err = problems(write_scenario, text)
     assert "mapping" in err.describe()
 
 
 def test_duplicate_yaml_key(write_scenario, mini_scenario_text):
-    text = mini_scenario_text.replace("        success: 0.9\n",
-                                      "        success: 0.9\n        success: 0.1\n")
+    text = mini_scenario_text.replace(
+        "        success: 0.9\n", "        success: 0.9\n        success: 0.1\n"
+    )
     problems(write_scenario, text)
 
 
@@ -474,8 +493,7 @@ def test_set_top_level_and_budget(mini_scenario_path):
 
 
 def test_set_creates_optional_key(mini_scenario_path):
-    s = load_scenario(mini_scenario_path,
-                      ["agencies.alpha.missions.lander.not_before=2026-01-01"])
+    s = load_scenario(mini_scenario_path, ["agencies.alpha.missions.lander.not_before=2026-01-01"])
     assert str(s.agencies["alpha"].missions[1].not_before) == "2026-01-01"
 
 
@@ -510,8 +528,7 @@ def test_set_unknown_field_is_reported(mini_scenario_path):
     assert "did you mean 'annual'" in msg
 
 
-@pytest.mark.parametrize("override", ["agencies.btea.budget.annual=1",
-                                      "milestones.landng.title=x"])
+@pytest.mark.parametrize("override", ["agencies.btea.budget.annual=1", "milestones.landng.title=x"])
 def test_set_misspelt_agency_or_milestone_key(mini_scenario_path, override):
     with pytest.raises(ScenarioError) as info:
         load_scenario(mini_scenario_path, [override])
@@ -519,13 +536,15 @@ def test_set_misspelt_agency_or_milestone_key(mini_scenario_path, override):
 
 
 def test_set_value_may_be_a_distribution(mini_scenario_path):
-    s = load_scenario(mini_scenario_path,
-                      ["agencies.beta.missions.lander.success={beta: {a: 2, b: 3}}"])
+    s = load_scenario(
+        mini_scenario_path, ["agencies.beta.missions.lander.success={beta: {a: 2, b: 3}}"]
+    )
     assert s.agencies["beta"].missions[2].success == Dist("beta", (2.0, 3.0))
 
 
-@pytest.mark.parametrize("override", ["agencies.beta.missions.lander.success", "=0.5"],
-                         ids=["no-equals", "empty-path"])
+@pytest.mark.parametrize(
+    "override", ["agencies.beta.missions.lander.success", "=0.5"], ids=["no-equals", "empty-path"]
+)
 def test_set_malformed(mini_scenario_path, override):
     with pytest.raises(ScenarioError) as info:
         load_scenario(mini_scenario_path, [override])
@@ -571,9 +590,13 @@ def test_to_yaml_round_trip(mini_scenario_path, write_scenario):
 
 
 def test_round_trip_after_set(mini_scenario_path, write_scenario):
-    s = load_scenario(mini_scenario_path, [
-        "agencies.beta.missions.lander.success={beta: {a: 2, b: 3}}",
-        "agencies.alpha.missions.lander.not_before=2026-01-01"])
+    s = load_scenario(
+        mini_scenario_path,
+        [
+            "agencies.beta.missions.lander.success={beta: {a: 2, b: 3}}",
+            "agencies.alpha.missions.lander.not_before=2026-01-01",
+        ],
+    )
     again = load_scenario(write_scenario(s.to_yaml(), "resolved.yaml"))
     assert again == s and again.digest() == s.digest()
 

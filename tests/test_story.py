@@ -106,8 +106,10 @@ agencies:
 NAMES = {"Red Agency": "red", "Blue Agency": "blue"}
 SEED = 5
 EVENT = re.compile(r"^  (\d{4}-\d\d-\d\d)  (.+?) {2,}")
-MILESTONE = re.compile(r"^  (\d{4}-\d\d-\d\d)  (.+?) {2,}.*\bMILESTONE +reaches (\S+?)"
-                       r"(, the first to do so)?( \(|$)")
+MILESTONE = re.compile(
+    r"^  (\d{4}-\d\d-\d\d)  (.+?) {2,}.*\bMILESTONE +reaches (\S+?)"
+    r"(, the first to do so)?( \(|$)"
+)
 
 
 @pytest.fixture
@@ -117,7 +119,6 @@ def story_path(tmp_path: Path) -> Path:
     return path
 
 
-
 def quiet() -> list[str]:
     """Skip plots and the report in `racesim run`, where the command has the options."""
     opts = {o for p in main.commands["run"].params for o in p.opts}
@@ -125,14 +126,16 @@ def quiet() -> list[str]:
 
 
 def run_table(scenario: Path, out: Path, n: int, jobs: int) -> dict[int, list[tuple]]:
-    result = invoke("run", scenario, "-n", n, "--jobs", jobs, "--seed", SEED, "--out", out,
-                    *quiet())
+    result = invoke(
+        "run", scenario, "-n", n, "--jobs", jobs, "--seed", SEED, "--out", out, *quiet()
+    )
     assert result.exit_code == 0, result.output
     rows: dict[int, list[tuple]] = {}
     with open(out / "replications.csv", newline="", encoding="utf-8") as fh:
         for r in csv.DictReader(fh):
             rows.setdefault(int(r["replication"]), []).append(
-                (r["milestone"], r["agency"], r["date"], int(r["first"])))
+                (r["milestone"], r["agency"], r["date"], int(r["first"]))
+            )
     return rows
 
 
@@ -175,8 +178,19 @@ def test_the_scenario_exercises_every_kind_of_event(story_path):
         story = tell(s, k, SEED)
         kinds.update(e.kind for e in story.events)
         details.update(e.detail for e in story.events)
-    for kind in ("budget", "start", "stall", "resume", "complete", "wait", "success",
-                 "failure", "gave_up", "milestone", "blocked"):
+    for kind in (
+        "budget",
+        "start",
+        "stall",
+        "resume",
+        "complete",
+        "wait",
+        "success",
+        "failure",
+        "gave_up",
+        "milestone",
+        "blocked",
+    ):
         assert kinds[kind] > 0, kind
     assert any("cannot pay its share" in d for d in details)
     assert any("has no money left" in d for d in details)
@@ -196,11 +210,14 @@ def test_story_reaches_equal_the_run_table(story_path):
     win = first_index(reached)
     ms, ags = list(s.milestones), list(s.agencies)
     for k in range(30):
-        want = [(ms[m], ags[a], int(np.floor(reached[k, m, a] * 365.25 + 1e-6)),
-                 bool(win[k, m] == a))
-                for m, a in np.argwhere(~np.isnan(reached[k]))]
-        got = [(r.milestone, r.agency, (r.date - s.start).days, r.first)
-               for r in tell(s, k, SEED).reaches()]
+        want = [
+            (ms[m], ags[a], int(np.floor(reached[k, m, a] * 365.25 + 1e-6)), bool(win[k, m] == a))
+            for m, a in np.argwhere(~np.isnan(reached[k]))
+        ]
+        got = [
+            (r.milestone, r.agency, (r.date - s.start).days, r.first)
+            for r in tell(s, k, SEED).reaches()
+        ]
         assert got == want, k
 
 
@@ -254,19 +271,28 @@ def test_trace_only_one_agency(story_path):
 
 def test_trace_set_and_seed(story_path):
     base = trace_text(story_path, 2)
-    never = trace_text(story_path, 2, "--set", "agencies.red.missions.orbiter.success=0",
-                       "--set", "agencies.blue.missions.probe.success=0")
+    never = trace_text(
+        story_path,
+        2,
+        "--set",
+        "agencies.red.missions.orbiter.success=0",
+        "--set",
+        "agencies.blue.missions.probe.success=0",
+    )
     assert "reaches landing" not in never
     assert base != never
     other = invoke("trace", story_path, "-r", 2, "--seed", SEED + 1)
     assert other.exit_code == 0 and other.output != base
 
 
-@pytest.mark.parametrize("args, needle", [
-    (["--only", "green"], "no agency 'green'"),
-    (["--replication", "-1"], "replication"),
-    (["--set", "agencies.red.budget.anual=3"], "annual"),
-])
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["--only", "green"], "no agency 'green'"),
+        (["--replication", "-1"], "replication"),
+        (["--set", "agencies.red.budget.anual=3"], "annual"),
+    ],
+)
 def test_trace_bad_options_fail_cleanly(story_path, args, needle):
     if "--replication" not in args:
         args = ["-r", "0", *args]
@@ -286,8 +312,7 @@ def test_story_dates_are_the_model_dates(story_path):
     s = load_scenario(story_path)
     story = tell(s, 1, SEED)
     for e in story.events:
-        assert story.date(e.time) == s.start + dt.timedelta(
-            days=int((e.time * 365.25 + 1e-6) // 1))
+        assert story.date(e.time) == s.start + dt.timedelta(days=int((e.time * 365.25 + 1e-6) // 1))
 
 
 def test_base_scenario_trace_matches_its_run(tmp_path):
@@ -298,8 +323,7 @@ def test_base_scenario_trace_matches_its_run(tmp_path):
     rows = run_table(base, tmp_path / "base", 6, 2)
     for k in range(6):
         story = tell(s, k, SEED)
-        got = [(r.milestone, r.agency, r.date.isoformat(), int(r.first))
-               for r in story.reaches()]
+        got = [(r.milestone, r.agency, r.date.isoformat(), int(r.first)) for r in story.reaches()]
         assert got == rows.get(k, []), k
         text = story.text()
         assert text.count("MILESTONE") == len(got)

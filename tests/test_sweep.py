@@ -19,10 +19,13 @@ ALPHA = "agencies.alpha.missions.x.success"
 
 
 def toy_data() -> dict:
-    return {**BASE, "agencies": {
-        "alpha": {"missions": [mission("x", 1.0, 0.5, attempts=2)]},
-        "beta": {"missions": [mission("y", 1.25, 0.5)]},
-    }}
+    return {
+        **BASE,
+        "agencies": {
+            "alpha": {"missions": [mission("x", 1.0, 0.5, attempts=2)]},
+            "beta": {"missions": [mission("y", 1.25, 0.5)]},
+        },
+    }
 
 
 def sweep(*texts: str, n: int = 200, seed: int = 3):
@@ -42,16 +45,19 @@ def test_span_values_are_evenly_spaced_and_keep_whole_numbers():
     assert parse_span("x.y=0:1", "--range", False).values() == [0.0, 1.0]
 
 
-@pytest.mark.parametrize("text, words", [
-    ("agencies.a.budget.annual", "no '='"),
-    ("agencies.a.budget.annual=1:2", "PATH=LOW:HIGH:STEPS"),
-    ("agencies.a.budget.annual=a:2:3", "must be numbers"),
-    ("agencies.a.budget.annual=5:2:3", "greater than HIGH"),
-    ("agencies.a.budget.annual=2:2:3", "LOW < HIGH"),
-    ("agencies.a.budget.annual=1:2:1", "at least 2"),
-    ("agencies.a.budget.annual=1:2:x", "whole number"),
-    ("=1:2:3", "path before '=' is empty"),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("agencies.a.budget.annual", "no '='"),
+        ("agencies.a.budget.annual=1:2", "PATH=LOW:HIGH:STEPS"),
+        ("agencies.a.budget.annual=a:2:3", "must be numbers"),
+        ("agencies.a.budget.annual=5:2:3", "greater than HIGH"),
+        ("agencies.a.budget.annual=2:2:3", "LOW < HIGH"),
+        ("agencies.a.budget.annual=1:2:1", "at least 2"),
+        ("agencies.a.budget.annual=1:2:x", "whole number"),
+        ("=1:2:3", "path before '=' is empty"),
+    ],
+)
 def test_bad_vary_is_explained(text, words):
     with pytest.raises(ScenarioError, match=words):
         parse_span(text, "--vary", True)
@@ -98,37 +104,49 @@ SUCCESS = "agencies.beta.missions.lander.success"
 
 def test_cli_sweep_writes_its_folder(mini_scenario_path, tmp_path):
     out = tmp_path / "sw"
-    r = invoke("sweep", mini_scenario_path, "--vary", f"{SUCCESS}=0.2:1:3",
-               "--vary", "agencies.alpha.budget.annual=50:150:2", "-n", 60, "--out", out)
+    r = invoke(
+        "sweep",
+        mini_scenario_path,
+        "--vary",
+        f"{SUCCESS}=0.2:1:3",
+        "--vary",
+        "agencies.alpha.budget.annual=50:150:2",
+        "-n",
+        60,
+        "--out",
+        out,
+    )
     assert r.exit_code == 0, r.output
     assert "P(first)" in r.output
     assert {"sweep.csv", "sweep.png", "sweep.svg", "scenario.yaml", "manifest.json"} <= {
-        p.name for p in out.iterdir()}
+        p.name for p in out.iterdir()
+    }
     with open(out / "sweep.csv", newline="") as fh:
         reader = csv.DictReader(fh)
         table = list(reader)
-    assert reader.fieldnames[:4] == [SUCCESS, "agencies.alpha.budget.annual", "milestone",
-                                     "agency"]
-    assert {"p_first", "p_first_lo", "p_first_hi", "p_reached", "median"} <= set(
-        reader.fieldnames)
+    assert reader.fieldnames[:4] == [SUCCESS, "agencies.alpha.budget.annual", "milestone", "agency"]
+    assert {"p_first", "p_first_lo", "p_first_hi", "p_reached", "median"} <= set(reader.fieldnames)
     assert len(table) == 3 * 2 * 3
-    again = invoke("sweep", mini_scenario_path, "--vary", f"{SUCCESS}=0.2:1:2", "-n", 10,
-                   "--out", out)
+    again = invoke(
+        "sweep", mini_scenario_path, "--vary", f"{SUCCESS}=0.2:1:2", "-n", 10, "--out", out
+    )
     assert again.exit_code != 0 and "--force" in again.output
 
 
-@pytest.mark.parametrize("vary, words", [
-    (f"{SUCCESS}=0.9:0.2:3", "greater than HIGH"),
-    (f"{SUCCESS}=0.2:0.9:1", "at least 2"),
-    (f"{SUCCESS}=0.2-0.9", "PATH=LOW:HIGH:STEPS"),
-    ("agencies.beta.missions.landr.success=0.2:0.9:3", "no item 'landr'"),
-    ("agencies.beta.budget.anual=1:2:2", "anual"),
-    (f"{SUCCESS}=0.5:1.5:3", "1.5"),
-    ("agencies.beta.missions.lander=0:1:2", "not a number"),
-])
+@pytest.mark.parametrize(
+    "vary, words",
+    [
+        (f"{SUCCESS}=0.9:0.2:3", "greater than HIGH"),
+        (f"{SUCCESS}=0.2:0.9:1", "at least 2"),
+        (f"{SUCCESS}=0.2-0.9", "PATH=LOW:HIGH:STEPS"),
+        ("agencies.beta.missions.landr.success=0.2:0.9:3", "no item 'landr'"),
+        ("agencies.beta.budget.anual=1:2:2", "anual"),
+        (f"{SUCCESS}=0.5:1.5:3", "1.5"),
+        ("agencies.beta.missions.lander=0:1:2", "not a number"),
+    ],
+)
 def test_cli_sweep_bad_input_fails_cleanly(mini_scenario_path, tmp_path, vary, words):
-    r = invoke("sweep", mini_scenario_path, "--vary", vary, "-n", 10,
-               "--out", tmp_path / "x")
+    r = invoke("sweep", mini_scenario_path, "--vary", vary, "-n", 10, "--out", tmp_path / "x")
     assert r.exit_code != 0 and isinstance(r.exception, SystemExit), r.output
     assert words in r.output and "Traceback" not in r.output
     assert not (tmp_path / "x").exists()
@@ -141,16 +159,21 @@ def test_sweep_figure_with_two_fields_is_readable(mini_scenario_path, tmp_path):
     from racesim.plots_analysis import sweep_figure
     from racesim.scenario import load_scenario
 
-    spans = [parse_span(f"{SUCCESS}=0.2:1:3", "--vary", True),
-             parse_span("agencies.alpha.budget.annual=50:200:4", "--vary", True)]
+    spans = [
+        parse_span(f"{SUCCESS}=0.2:1:3", "--vary", True),
+        parse_span("agencies.alpha.budget.annual=50:200:4", "--vary", True),
+    ]
     base = load_scenario(str(mini_scenario_path), ())
     data = base.to_data()
     points, scenarios = build_points(data, spans)
     table = rows(run_sweep(spans, points, scenarios, 60, 5))
-    fig = sweep_figure(table, [s.path for s in spans],
-                       {k: m.title or k for k, m in base.milestones.items()},
-                       agencies=list(base.agencies),
-                       names={k: a.name or k for k, a in base.agencies.items()})
+    fig = sweep_figure(
+        table,
+        [s.path for s in spans],
+        {k: m.title or k for k, m in base.milestones.items()},
+        agencies=list(base.agencies),
+        names={k: a.name or k for k, a in base.agencies.items()},
+    )
     fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer()
     assert all(ax.get_legend() is None for ax in fig.axes)
@@ -173,7 +196,9 @@ def test_sweep_figure_with_two_fields_is_readable(mini_scenario_path, tmp_path):
 def test_sweep_help_examples_are_not_rewrapped():
     r = CliRunner().invoke(main, ["sweep", "--help"], terminal_width=80)
     assert r.exit_code == 0
-    for example in ("--vary agencies.isro.missions.lupex.success=0.4:0.9:6",
-                    "--vary agencies.roscosmos.budget.annual=50:250:5"):
+    for example in (
+        "--vary agencies.isro.missions.lupex.success=0.4:0.9:6",
+        "--vary agencies.roscosmos.budget.annual=50:250:5",
+    ):
         assert example in r.output
     assert all(len(line) <= 80 for line in r.output.splitlines()), r.output
