@@ -79,3 +79,20 @@ def shortcuts(**on: bool) -> Iterator[None]:
     finally:
         for k, v in old.items():
             setattr(_model, k, v)
+
+
+@contextlib.contextmanager
+def counting(method: str) -> Iterator[list[int]]:
+    """Count the calls of ``Funding.<method>`` inside the block (``box[0]``)."""
+    box = [0]
+    original = getattr(_model.Funding, method)
+
+    def counted(self, *args, **kw):
+        box[0] += 1
+        return original(self, *args, **kw)
+
+    setattr(_model.Funding, method, counted)
+    try:
+        yield box
+    finally:
+        setattr(_model.Funding, method, original)
