@@ -96,3 +96,88 @@ def counting(method: str) -> Iterator[list[int]]:
         yield box
     finally:
         setattr(_model.Funding, method, original)
+
+
+class SharedInputs:
+    """racesim's random numbers for one replication, in the oracle's terms (shared
+    random numbers: the oracle and racesim are fed the same draws).
+
+    Budgets come as their parts, so that the oracle does the budget arithmetic itself:
+    the annual draw, the standard-normal noise of each year, and per shock the uniform
+    that decides whether it applies each year and its factor each year.  Missions are
+    numbered in scenario order (agency by agency, missions in listed order)."""
+
+    def __init__(self, shared: _Chunk, row: int):
+        self._c, self._row = shared, row
+
+    def yearly(self, a: int, k: int) -> float:
+        """racesim's amount for budget year ``k`` (for the workload oracle)."""
+        return float(self._c.draws.yearly[a][self._row, k])
+
+    def annual(self, a: int) -> float:
+        return self._c.parts[a][0][self._row]
+
+    def noise_z(self, a: int) -> list[float]:
+        return self._c.parts[a][1][self._row]
+
+    def shock_u(self, a: int, s: int) -> list[float]:
+        return self._c.parts[a][2][s][0][self._row]
+
+    def shock_factor(self, a: int, s: int) -> list[float]:
+        return self._c.parts[a][2][s][1][self._row]
+
+    def success(self, j: int) -> float:
+        return float(self._c.draws.success[j, self._row])
+
+    def duration(self, j: int) -> float:
+        return float(self._c.draws.duration[j, self._row])
+
+    def cost(self, j: int) -> float:
+        return float(self._c.draws.cost[j, self._row])
+
+    def attempt_u(self, j: int, k: int) -> float:
+        """The uniform of attempt ``k`` (0-based) of mission ``j``: success if below
+        the mission's chance."""
+        if k < ATTEMPT_BLOCK:
+            return float(self._c.draws.attempt_u[self._row, j, k])
+        key = (j, self._row)
+        gen = self._c.extra.get(key)
+        if gen is None:
+            gen = self._c.extra[key] = extra_attempts(
+                self._c.seed, self._c.plan, j, self._c.first + self._row
+            )
+        got = self._c.extra_seen.setdefault(key, [])
+        while len(got) <= k - ATTEMPT_BLOCK:  # in order, as racesim draws them
+            got.append(float(gen.random()))
+        return got[k - ATTEMPT_BLOCK]
+
+
+class _Chunk:
+    def __init__(self, p: Plan, seed: int, first: int, count: int):
+        from scipy.special import ndtri
+
+        from racesim.streams import uniforms
+
+        self.plan, self.seed, self.first = p, seed, first
+        self.draws = draw_chunk(p, seed, first, count)
+        self.extra: dict = {}
+        self.extra_seen: dict = {}
+        y = p.n_years
+        self.parts = []
+        for ag in p.agencies:  # the block layout of racesim/streams.py
+            u = uniforms(p, seed, ag.index, first, count)
+            annual = np.maximum(ag.annual.quantile(u[:, 0]), 0.0).tolist()
+            z = ndtri(np.clip(u[:, 1 : 1 + y], 1e-300, None)).tolist()
+            pos, shocks = 1 + y, []
+            for sh in ag.shocks:
+                applies = u[:, pos : pos + y].tolist()
+                factor = np.maximum(sh.factor.quantile(u[:, pos + y : pos + 2 * y]), 0.0)
+                shocks.append((applies, factor.tolist()))
+                pos += 2 * y
+            self.parts.append((annual, z, shocks))
+
+
+def shared_inputs(s: Scenario, seed: int, first: int, count: int) -> list[SharedInputs]:
+    """racesim's random numbers for replications first..first+count-1."""
+    c = _Chunk(plan(s), seed, first, count)
+    return [SharedInputs(c, row) for row in range(count)]

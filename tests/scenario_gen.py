@@ -4,10 +4,6 @@ the oracle check and the fast-path-equals-general-path test).
 ``random_scenario(k)`` is a plain dict, valid as a scenario file, a pure function of
 ``k``.  The goldens store the generated files themselves (tests/golden/scenarios/), so
 changing this generator does not change what the goldens check.
-
-``oracle=True`` keeps to what the straightforward oracle model expresses (every field
-but ``succeeded``, record-based success and a partner on a mission whose owner has
-no budget; see tests/oracle/).
 """
 
 from __future__ import annotations
@@ -59,8 +55,8 @@ def _date(start: dt.date, years: float) -> str:
     return (start + dt.timedelta(days=int(years * 365.25))).isoformat()
 
 
-def random_scenario(k: int, oracle: bool = False) -> dict:
-    rng = np.random.default_rng([20261201, k, int(oracle)])
+def random_scenario(k: int) -> dict:
+    rng = np.random.default_rng([20261201, k, 0])
     start = dt.date(2020, 1, 1) + dt.timedelta(days=int(rng.integers(0, 3000)))
     span = float(rng.uniform(6, 25))
     n_ms = int(rng.integers(1, 4))
@@ -100,11 +96,11 @@ def random_scenario(k: int, oracle: bool = False) -> dict:
             m: dict = {"id": f"m{j}"}
             if rng.random() < 0.5:
                 m["name"] = f"Mission {a}.{j}"
-            if not oracle and rng.random() < 0.08:
+            if rng.random() < 0.08:
                 m["succeeded"] = _date(start, -rng.uniform(0, 3))
             else:
                 m["duration"] = _dist(rng, "years")
-                if not oracle and rng.random() < 0.15:
+                if rng.random() < 0.15:
                     m["success"] = {"record": RECORD_CLASSES[int(rng.integers(0, 5))]}
                 else:
                     m["success"] = _dist(rng, "chance")
@@ -122,7 +118,7 @@ def random_scenario(k: int, oracle: bool = False) -> dict:
                             "duration": _r(rng.uniform(0, 1)),
                         }
                 others = [b for b in range(n_ag) if b != a and funded[b]]
-                if others and rng.random() < 0.35 and (funded[a] or not oracle):
+                if others and rng.random() < 0.35:
                     chosen = rng.choice(others, size=min(len(others), int(rng.integers(1, 3))))
                     m["partners"] = {
                         keys[int(b)]: _r(rng.uniform(0.05, 0.45)) for b in sorted(set(chosen))
@@ -151,9 +147,8 @@ def random_scenario(k: int, oracle: bool = False) -> dict:
         "milestones": milestones,
         "agencies": agencies,
     }
-    if not oracle:
-        data["record"] = {
-            "file": "../../../seeds/landings.csv",  # from tests/golden/scenarios/
-            "until": _date(start, -rng.uniform(0, 2)),
-        }
+    data["record"] = {
+        "file": "../../../seeds/landings.csv",  # from tests/golden/scenarios/
+        "until": _date(start, -rng.uniform(0, 2)),
+    }
     return data
