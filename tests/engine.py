@@ -21,16 +21,16 @@ from racesim.scenario import Scenario, from_data
 from racesim.streams import draw_chunk, extra_attempts
 
 __all__ = [
-    "ATTEMPT_BLOCK",
     "SHORTCUTS",
-    "Plan",
-    "draw_chunk",
-    "extra_attempts",
+    "SharedInputs",
+    "counting",
     "plan",
     "reach_times",
     "scenario_from_data",
+    "shared_inputs",
     "shortcuts",
     "traced_reach",
+    "untraced_reach",
 ]
 
 #: the model's private switches (racesim/model.py), each a fast path that can be off

@@ -108,6 +108,7 @@ class Race:
         return out
 
     def receive(self, now: float) -> None:
+        """Pay every instalment due by ``now`` (into any agency: they are due anyway)."""
         for a, amounts in enumerate(self.instalments):
             while self.paid[a] < 4 * self.n_years and self.paid[a] * QUARTER <= now + EPS:
                 self.balance[a] += amounts[self.paid[a] // 4]
@@ -159,12 +160,13 @@ class Race:
             for d in devs:
                 if d.run >= d.remaining - EPS:
                     until = min(until, now + d.remaining)
+            # until the quarter ends, a development completes, or one starts
             yield env.timeout(until - now) | self.changed[g]
             elapsed = env.now - now
             for d in devs:
                 progress = min(d.run, elapsed)
                 if d.run >= d.remaining - EPS and env.now >= now + d.remaining - EPS:
-                    progress = d.remaining
+                    progress = d.remaining  # fully funded to its end: complete now
                 d.remaining -= progress
                 for a, r in d.payers:
                     self.balance[a] -= r * progress
