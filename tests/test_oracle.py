@@ -83,6 +83,14 @@ def test_workload_general_oracle():
     assert not bad, f"the workload: racesim and the oracle differ in replications {bad}"
 
 
+@pytest.mark.parametrize("path", sorted((ROOT / "scenarios").glob("*.yaml")), ids=lambda p: p.stem)
+def test_project_scenarios_general_oracle(path):
+    s = racesim.load(path)
+    want = engine.reach_times(s, 7, 30)
+    bad = _disagreements(want, _oracle(s, 7, 30))
+    assert not bad, f"{path.name}: racesim and the oracle differ in replications {bad}"
+
+
 @pytest.fixture(scope="module")
 def generated():
     out = []
