@@ -27,9 +27,11 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-import simple_simpy  # noqa: E402
+sys.path.insert(0, str(HERE.parent))  # the oracle is tests/oracle/simple_simpy.py
 import vectorized  # noqa: E402
 from workload_params import WORKLOAD, first_index, load  # noqa: E402
+
+from tests.oracle import simple_simpy  # noqa: E402
 
 BASE = ROOT / "scenarios" / "base.yaml"
 Z_LIMIT = 4.0  # agreement: every pair within 4 combined standard errors

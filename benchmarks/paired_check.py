@@ -22,9 +22,11 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import simple_simpy  # noqa: E402
+sys.path.insert(0, str(HERE.parent))  # the oracle is tests/oracle/simple_simpy.py
 import vectorized  # noqa: E402
 from workload_params import WORKLOAD, load  # noqa: E402
+
+from tests.oracle import simple_simpy  # noqa: E402
 
 TOL = 1e-6  # years (about 30 s)
 

@@ -495,8 +495,10 @@ def report(results: str, out: str | None) -> None:
 
 # -- comparison, sweeps, sensitivity (racesim.compare, .sweep, .sensitivity) ---------------
 def _save_figure(fig, folder: Path, stem: str) -> None:
-    for ext in ("png", "svg"):
-        fig.savefig(folder / f"{stem}.{ext}", dpi=150 if ext == "png" else None)
+    """``stem``.png and .svg through the one deterministic renderer (same bytes on a rerun)."""
+    from .report import write_plots
+
+    write_plots({stem: fig}, folder)
 
 
 def _write_csv(path: Path, columns, rows) -> None:

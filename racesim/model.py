@@ -40,6 +40,14 @@ from .plan import ATTEMPT_BLOCK, MissionPlan, Plan
 EPS = 1e-9  # years (about 0.03 s): time tolerance
 QUARTER = 0.25
 
+# Private switches, for tests only (tests/test_fast_path.py): each turns one shortcut
+# off, so that the general path can be checked to give the same reach times.
+_EARLY_STOP = True  # end a replication once every (milestone, agency) pair is decided
+_ONE_DEVELOPMENT = True  # a group's lone development with one payer: _forward_one
+_SKIP_AHEAD = True  # _forward: jump over the quarters in which everyone is fully funded
+_PAID_IN_HAND = True  # _forward_one: the money in hand pays for the rest of the work
+_WHOLE_QUARTERS = True  # _forward_one: the inner loop over whole quarters
+
 
 @dataclass(frozen=True)
 class Event:
@@ -166,7 +174,7 @@ class Funding:
             shares = []
         d = Development(mission, duration, shares)
         devs = self.devs
-        if not devs and len(shares) <= 1 and self.model.log is None:
+        if not devs and len(shares) <= 1 and self.model.log is None and _ONE_DEVELOPMENT:
             # the common case: the only development of its group, one payer at most;
             # its timer wakes the waiting process directly (see woken)
             devs.append(d)
@@ -310,7 +318,7 @@ class Funding:
         devs = self.devs
         log = self.model.log is not None
         t = self.t
-        if len(devs) == 1 and len(devs[0].shares) <= 1 and not log:
+        if len(devs) == 1 and len(devs[0].shares) <= 1 and not log and _ONE_DEVELOPMENT:
             return self._forward_one(until, stop)
         while True:
             for tr in trs:
@@ -336,7 +344,7 @@ class Funding:
                         t_c = t + rem
                 elif d.run < span - EPS:
                     constrained = True
-            if not constrained:
+            if not constrained and _SKIP_AHEAD:
                 # everyone runs at full rate: skip ahead over the quarters in which
                 # that goes on (no stalls, no completion) in one step
                 t_next = t + min(
@@ -458,7 +466,7 @@ class Funding:
             return None
         tr, r = d.shares[0]
         balance = tr.balance
-        if until is None and r * rem <= balance and t + rem <= stop:
+        if until is None and r * rem <= balance and t + rem <= stop and _PAID_IN_HAND:
             # the money in hand pays for the rest of it: done at full rate
             spend = r * rem
             tr.balance = balance - spend
@@ -503,7 +511,7 @@ class Funding:
                 balance += got
                 recv += got
                 q += 1
-            if full and t + QUARTER <= stop:
+            if full and t + QUARTER <= stop and _WHOLE_QUARTERS:
                 # whole quarters: the same steps with span = QUARTER, fewer checks
                 need = r * QUARTER
                 while True:
@@ -687,11 +695,11 @@ class Model:
         (the default) the treasuries are brought up to the end, for their totals; a
         caller that only needs :attr:`reached` may skip that."""
         end = self.plan.horizon + 10 * EPS
-        if self.log is None and self._open == 0:
+        if self.log is None and self._open == 0 and _EARLY_STOP:
             self.reached = np.array(self._reach)
             self._dismantle()
             return self
-        if self.log is None:
+        if self.log is None and _EARLY_STOP:
             self.env.timeout(end).callbacks.append(self._stop)
             self.env.run(until=self._all_decided)
         else:  # tell the whole story up to the horizon

@@ -10,7 +10,11 @@ steps each development through the funding, quarter by quarter:
 and stalls until the next instalment when the balance is empty.  Random numbers are
 drawn on demand from one numpy Generator per replication (SeedSequence([seed, i])).
 
-    python benchmarks/simple_simpy.py [-n N] [--seed S]
+    python -m tests.oracle.simple_simpy [-n N] [--seed S]      (from the repository root)
+
+It is the oracle for the workload in tests/test_oracle.py (racesim must give the same
+reach times, replication by replication, on the same random numbers) and the baseline
+of benchmarks/bench.py.
 """
 
 from __future__ import annotations
@@ -20,10 +24,7 @@ import math
 import numpy as np
 import simpy
 
-try:
-    from workload_params import QUARTER, AgencyParams, Params, command_line, load
-except ImportError:  # imported as benchmarks.simple_simpy
-    from .workload_params import QUARTER, AgencyParams, Params, command_line, load
+from benchmarks.workload_params import QUARTER, AgencyParams, Params, command_line, load
 
 EPS = 1e-9  # years
 

@@ -1,0 +1,183 @@
+"""The one place where the safety-net tests (golden outputs, oracle, fast path) reach
+into racesim's internals.  When a refactor moves the engine, change the imports here
+and nothing else.
+
+Public entry points (``racesim.load``, ``racesim.simulate``, the command line) are used
+directly by the tests; everything below is internal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from racesim import model as _model
+from racesim.plan import ATTEMPT_BLOCK, Plan
+from racesim.replication import run_chunk, run_replication
+from racesim.scenario import Scenario, from_data
+from racesim.streams import draw_chunk, extra_attempts
+
+__all__ = [
+    "SHORTCUTS",
+    "SharedInputs",
+    "counting",
+    "plan",
+    "reach_times",
+    "scenario_from_data",
+    "shared_inputs",
+    "shortcuts",
+    "traced_reach",
+    "untraced_reach",
+]
+
+#: the model's private switches (racesim/model.py), each a fast path that can be off
+SHORTCUTS = ("_EARLY_STOP", "_ONE_DEVELOPMENT", "_SKIP_AHEAD", "_PAID_IN_HAND", "_WHOLE_QUARTERS")
+
+
+def scenario_from_data(data: dict, base_dir: Path) -> Scenario:
+    return from_data(data, base_dir=base_dir)
+
+
+def plan(s: Scenario) -> Plan:
+    return Plan.from_scenario(s)
+
+
+def reach_times(s: Scenario | Plan, seed: int, n: int, first: int = 0) -> np.ndarray:
+    """Replications first..first+n-1 as the silent (fast) run computes them: (n, M, A)
+    years from start, NaN = not reached by the horizon."""
+    p = s if isinstance(s, Plan) else plan(s)
+    return run_chunk(p, seed, first, n)
+
+
+def traced_reach(s: Scenario | Plan, seed: int, i: int) -> np.ndarray:
+    """Replication ``i`` as ``racesim trace`` runs it (with its story, books kept)."""
+    return run_replication(s, seed, i, log=[]).reached
+
+
+def untraced_reach(s: Scenario | Plan, seed: int, i: int) -> np.ndarray:
+    """Replication ``i`` alone (a chunk of one), silent, with the books kept."""
+    return run_replication(s, seed, i).reached
+
+
+@contextlib.contextmanager
+def shortcuts(**on: bool) -> Iterator[None]:
+    """Turn model shortcuts on or off inside the block: ``shortcuts(_SKIP_AHEAD=False)``;
+    ``shortcuts(all=False)`` turns every one off."""
+    every = on.pop("all", None)
+    wanted = {k: every for k in SHORTCUTS} if every is not None else {}
+    wanted.update(on)
+    unknown = set(wanted) - set(SHORTCUTS)
+    assert not unknown, f"no such shortcut: {unknown}"
+    old = {k: getattr(_model, k) for k in wanted}
+    try:
+        for k, v in wanted.items():
+            setattr(_model, k, v)
+        yield
+    finally:
+        for k, v in old.items():
+            setattr(_model, k, v)
+
+
+@contextlib.contextmanager
+def counting(method: str) -> Iterator[list[int]]:
+    """Count the calls of ``Funding.<method>`` inside the block (``box[0]``)."""
+    box = [0]
+    original = getattr(_model.Funding, method)
+
+    def counted(self, *args, **kw):
+        box[0] += 1
+        return original(self, *args, **kw)
+
+    setattr(_model.Funding, method, counted)
+    try:
+        yield box
+    finally:
+        setattr(_model.Funding, method, original)
+
+
+class SharedInputs:
+    """racesim's random numbers for one replication, in the oracle's terms (shared
+    random numbers: the oracle and racesim are fed the same draws).
+
+    Budgets come as their parts, so that the oracle does the budget arithmetic itself:
+    the annual draw, the standard-normal noise of each year, and per shock the uniform
+    that decides whether it applies each year and its factor each year.  Missions are
+    numbered in scenario order (agency by agency, missions in listed order)."""
+
+    def __init__(self, shared: _Chunk, row: int):
+        self._c, self._row = shared, row
+
+    def yearly(self, a: int, k: int) -> float:
+        """racesim's amount for budget year ``k`` (for the workload oracle)."""
+        return float(self._c.draws.yearly[a][self._row, k])
+
+    def annual(self, a: int) -> float:
+        return self._c.parts[a][0][self._row]
+
+    def noise_z(self, a: int) -> list[float]:
+        return self._c.parts[a][1][self._row]
+
+    def shock_u(self, a: int, s: int) -> list[float]:
+        return self._c.parts[a][2][s][0][self._row]
+
+    def shock_factor(self, a: int, s: int) -> list[float]:
+        return self._c.parts[a][2][s][1][self._row]
+
+    def success(self, j: int) -> float:
+        return float(self._c.draws.success[j, self._row])
+
+    def duration(self, j: int) -> float:
+        return float(self._c.draws.duration[j, self._row])
+
+    def cost(self, j: int) -> float:
+        return float(self._c.draws.cost[j, self._row])
+
+    def attempt_u(self, j: int, k: int) -> float:
+        """The uniform of attempt ``k`` (0-based) of mission ``j``: success if below
+        the mission's chance."""
+        if k < ATTEMPT_BLOCK:
+            return float(self._c.draws.attempt_u[self._row, j, k])
+        key = (j, self._row)
+        gen = self._c.extra.get(key)
+        if gen is None:
+            gen = self._c.extra[key] = extra_attempts(
+                self._c.seed, self._c.plan, j, self._c.first + self._row
+            )
+        got = self._c.extra_seen.setdefault(key, [])
+        while len(got) <= k - ATTEMPT_BLOCK:  # in order, as racesim draws them
+            got.append(float(gen.random()))
+        return got[k - ATTEMPT_BLOCK]
+
+
+class _Chunk:
+    def __init__(self, p: Plan, seed: int, first: int, count: int):
+        from scipy.special import ndtri
+
+        from racesim.streams import uniforms
+
+        self.plan, self.seed, self.first = p, seed, first
+        self.draws = draw_chunk(p, seed, first, count)
+        self.extra: dict = {}
+        self.extra_seen: dict = {}
+        y = p.n_years
+        self.parts = []
+        for ag in p.agencies:  # the block layout of racesim/streams.py
+            u = uniforms(p, seed, ag.index, first, count)
+            annual = np.maximum(ag.annual.quantile(u[:, 0]), 0.0).tolist()
+            z = ndtri(np.clip(u[:, 1 : 1 + y], 1e-300, None)).tolist()
+            pos, shocks = 1 + y, []
+            for sh in ag.shocks:
+                applies = u[:, pos : pos + y].tolist()
+                factor = np.maximum(sh.factor.quantile(u[:, pos + y : pos + 2 * y]), 0.0)
+                shocks.append((applies, factor.tolist()))
+                pos += 2 * y
+            self.parts.append((annual, z, shocks))
+
+
+def shared_inputs(s: Scenario, seed: int, first: int, count: int) -> list[SharedInputs]:
+    """racesim's random numbers for replications first..first+count-1."""
+    c = _Chunk(plan(s), seed, first, count)
+    return [SharedInputs(c, row) for row in range(count)]

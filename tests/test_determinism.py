@@ -1,0 +1,125 @@
+"""Byte-determinism of every command that writes a results folder.
+
+Each command runs twice, into two folders; every file except manifest.json (when and how
+long) and report.html (which embeds the manifest) must be byte-identical, figures
+included (they go through racesim's one deterministic renderer).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import invoke
+
+EXCLUDED = {"manifest.json", "report.html"}
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name not in EXCLUDED
+    }
+
+
+def _twice(tmp_path: Path, *args) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    out = []
+    for k in ("one", "two"):
+        folder = tmp_path / k
+        r = invoke(*args, "--out", folder)
+        assert r.exit_code == 0, r.output
+        out.append(_files(folder))
+    return out[0], out[1]
+
+
+def _assert_identical(a: dict[str, bytes], b: dict[str, bytes], expect: set[str]) -> None:
+    assert set(a) == set(b)
+    missing = {name for name in expect if name not in a}
+    assert not missing, f"expected files not written: {sorted(missing)}"
+    differ = sorted(name for name in a if a[name] != b[name])
+    assert not differ, f"these files differ between two identical runs: {differ}"
+
+
+def test_run_folder_is_byte_identical(tmp_path, mini_scenario_path):
+    a, b = _twice(tmp_path, "run", mini_scenario_path, "-n", 60)
+    _assert_identical(
+        a,
+        b,
+        {
+            "summary.json",
+            "scenario.yaml",
+            "dates.csv",
+            "replications.csv",
+            "plots/landing_first.png",
+            "plots/landing_first.svg",
+            "plots/landing_reached.svg",
+            "plots/landing_dates.png",
+        },
+    )
+
+
+def test_compare_folder_is_byte_identical(tmp_path, mini_scenario_path):
+    a, b = _twice(
+        tmp_path,
+        "compare",
+        mini_scenario_path,
+        "--set",
+        "agencies.beta.missions.lander.success=0.9",
+        "-n",
+        60,
+    )
+    _assert_identical(a, b, {"compare.json", "compare.csv"})
+
+
+def test_sweep_folder_is_byte_identical(tmp_path, mini_scenario_path):
+    a, b = _twice(
+        tmp_path,
+        "sweep",
+        mini_scenario_path,
+        "--vary",
+        "agencies.beta.missions.lander.success=0.3:0.9:3",
+        "-n",
+        40,
+    )
+    _assert_identical(a, b, {"sweep.csv", "sweep.png", "sweep.svg"})
+
+
+def test_sensitivity_oat_folder_is_byte_identical(tmp_path, mini_scenario_path):
+    a, b = _twice(
+        tmp_path,
+        "sensitivity",
+        mini_scenario_path,
+        "-m",
+        "landing",
+        "--range",
+        "agencies.beta.missions.lander.success=0.3:0.9",
+        "--range",
+        "agencies.alpha.budget.annual=50:150",
+        "-n",
+        40,
+    )
+    _assert_identical(a, b, {"sensitivity.csv", "tornado.png", "tornado.svg"})
+
+
+def test_sensitivity_sobol_folder_is_byte_identical(tmp_path, mini_scenario_path):
+    pytest.importorskip("SALib")
+    a, b = _twice(
+        tmp_path,
+        "sensitivity",
+        mini_scenario_path,
+        "-m",
+        "landing",
+        "--method",
+        "sobol",
+        "--samples",
+        8,
+        "--range",
+        "agencies.beta.missions.lander.success=0.3:0.9",
+        "--range",
+        "agencies.alpha.budget.annual=50:150",
+        "-n",
+        20,
+    )
+    _assert_identical(a, b, {"sobol.png", "sobol.svg", "sobol_points.csv"})

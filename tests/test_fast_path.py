@@ -1,0 +1,118 @@
+"""Fast path equals general path, on 500 generated scenarios.
+
+racesim's silent run (what ``racesim run`` and ``racesim.simulate`` use) takes
+shortcuts that a traced run (``racesim trace``, which keeps the story and the books)
+does not: the lone-development arithmetic (``_forward_one`` and its direct timer), an
+early stop once every milestone is decided, skipping ahead over fully funded quarters,
+and more.  Each shortcut has a private switch in racesim/model.py (tests/engine.py
+lists them).  Here every replication must give the same reach times:
+
+* silent run = traced run;
+* every shortcut on = every shortcut off, and each shortcut off alone;
+* a chunk of replications = each replication run alone.
+
+"The same" is to floating-point rounding: the paths add the same amounts in different
+orders, so a reach time may differ in its last bits (about 1e-15 years has been seen);
+TOL is a thousand times that and far below anything a wrong rule would produce (a
+quarter, a day).  Which pairs are reached must agree exactly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests import engine
+from tests.scenario_gen import random_scenario
+
+TOL = 1e-12  # years (30 microseconds)
+N_SCENARIOS = 500
+N_REPS = 6
+SEED = 11
+BASE_DIR = Path(__file__).resolve().parent / "golden" / "scenarios"  # for record.file
+
+
+@pytest.fixture(scope="module")
+def plans():
+    return [
+        engine.plan(engine.scenario_from_data(random_scenario(5000 + k), BASE_DIR))
+        for k in range(N_SCENARIOS)
+    ]
+
+
+@pytest.fixture(scope="module")
+def fast(plans):
+    return [engine.reach_times(p, SEED, N_REPS) for p in plans]
+
+
+def _same(x: np.ndarray, y: np.ndarray) -> bool:
+    if not np.array_equal(np.isnan(x), np.isnan(y)):
+        return False
+    both = ~np.isnan(x)
+    return bool(np.all(np.abs(x[both] - y[both]) <= TOL))
+
+
+def _check(name, plans, fast, other) -> None:
+    bad = [k for k, (p, x) in enumerate(zip(plans, fast)) if not _same(x, other(p))]
+    assert not bad, (
+        f"{name}: {len(bad)} of {len(plans)} generated scenarios differ from the silent "
+        f"run, e.g. random_scenario({5000 + bad[0]}) at seed {SEED}"
+    )
+
+
+def test_the_scenarios_exercise_the_model(fast):
+    reached = sum(int(np.sum(~np.isnan(x))) for x in fast)
+    some = sum(bool(np.any(~np.isnan(x))) for x in fast)
+    unreached = sum(bool(np.any(np.isnan(x))) for x in fast)
+    assert reached > 2000 and some > 0.8 * N_SCENARIOS and unreached > 0.3 * N_SCENARIOS
+
+
+def test_traced_run_equals_silent_run(plans, fast):
+    _check(
+        "traced run",
+        plans,
+        fast,
+        lambda p: np.stack([engine.traced_reach(p, SEED, i) for i in range(N_REPS)]),
+    )
+
+
+def test_every_shortcut_off_equals_every_shortcut_on(plans, fast):
+    with engine.shortcuts(all=False):
+        _check("every shortcut off", plans, fast, lambda p: engine.reach_times(p, SEED, N_REPS))
+
+
+@pytest.mark.parametrize("shortcut", engine.SHORTCUTS)
+def test_each_shortcut_off_alone(plans, fast, shortcut):
+    with engine.shortcuts(**{shortcut: False}):
+        _check(
+            f"{shortcut} off",
+            plans[:100],
+            fast[:100],
+            lambda p: engine.reach_times(p, SEED, N_REPS),
+        )
+
+
+def test_a_chunk_equals_its_replications_run_alone(plans, fast):
+    _check(
+        "replications run alone",
+        plans,
+        fast,
+        lambda p: np.stack([engine.untraced_reach(p, SEED, i) for i in range(N_REPS)]),
+    )
+
+
+@pytest.mark.parametrize(
+    "shortcut,method", [("_ONE_DEVELOPMENT", "_forward_one"), ("_SKIP_AHEAD", "_funded_until")]
+)
+def test_the_switches_really_switch(plans, shortcut, method):
+    """A switched-off shortcut's code does not run (and it does run when on), or the
+    tests above would prove nothing."""
+    with engine.counting(method) as on:
+        for p in plans[:50]:
+            engine.reach_times(p, SEED, N_REPS)
+    with engine.shortcuts(**{shortcut: False}), engine.counting(method) as off:
+        for p in plans[:50]:
+            engine.reach_times(p, SEED, N_REPS)
+    assert on[0] > 0 and off[0] == 0, (on[0], off[0])
