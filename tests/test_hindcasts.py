@@ -107,3 +107,14 @@ def test_the_outcomes_settle_the_hindcast_milestones_as_history_did():
     assert first["lenient", "soft_landing"][1]["jaxa"].date == dt.date(2024, 1, 19)
     assert first["strict", "commercial_landing"][1]["nasa"].date == dt.date(2025, 3, 2)
     assert first["lenient", "commercial_landing"][1]["nasa"].date == dt.date(2024, 2, 22)
+
+
+@pytest.mark.parametrize("name", ["programmes.csv", "budgets.csv", "outcomes.csv"])
+def test_every_seed_row_has_the_header_fields_and_a_unique_id(name):
+    with open(ROOT / "seeds" / name, newline="", encoding="utf-8") as fh:
+        head, *rows = list(csv.reader(fh))
+    assert [r[0] for r in rows if len(r) != len(head)] == []
+    ids = [r[0] for r in rows]
+    assert len(ids) == len(set(ids))
+    dates = [r[head.index("announced" if name != "outcomes.csv" else "date")] for r in rows]
+    assert [d for d in dates if d and not re.fullmatch(r"\d{4}-\d\d-\d\d", d)] == []
