@@ -231,4 +231,10 @@ def test_the_real_outcomes_file_settles_the_base_events():
         if scoring == "lenient":  # IM-1's tipped-over landing at 80S
             expected.add("nasa reached south_polar_landing")
         assert yes == expected
-        assert not notes
+        # every milestone of the base is covered; the hindcast origins' milestones
+        # (soft_landing, sample_return, ...) are only noted as not the base's
+        extra = [m for m in facts.milestones() if m not in s.milestones]
+        assert {"soft_landing", "sample_return", "far_side_landing"} <= set(extra)
+        assert notes == [
+            f"{m}: in the outcomes file but not a milestone of the scenario" for m in extra
+        ]
