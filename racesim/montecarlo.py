@@ -136,7 +136,7 @@ def _pool(
 
 DASK_CONNECT_TIMEOUT = "15s"
 #: what a Dask scheduler's address looks like: [PROTOCOL://]HOST[:PORT]
-_ADDRESS = re.compile(r"^(?:(?:tcp|tls|ws|wss|ucx|inproc)://)?[\w.\-\[\]:%]+/?$")
+_ADDRESS = re.compile(r"^(?:(?:tcp|tls|ws|wss|ucx)://)?[\w.\-\[\]:%]+:\d{1,5}/?$|^inproc://\S+$")
 
 
 def _timeout_seconds() -> float:
