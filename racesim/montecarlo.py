@@ -190,19 +190,47 @@ def _quiet_dask():
             lg.setLevel(level)
 
 
+def dask_setup(worker=None) -> None:
+    """Run in each worker of racesim's local Dask cluster (a Dask preload): the worker
+    ignores Ctrl-C, which a terminal sends to every process of the group; racesim
+    alone acts on it, by closing the cluster (otherwise every worker prints a
+    traceback)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _local_cluster(jobs: int):
-    """A local Dask cluster whose worker processes ignore Ctrl-C (SIGINT is ignored
-    while they start, and they inherit that): the terminal's Ctrl-C reaches every
-    process of the group, and only racesim should act on it, by closing the cluster."""
+    """A local Dask cluster with ``jobs`` single-threaded workers that never act on
+    Ctrl-C and keep their log lines to themselves.
+
+    A terminal's Ctrl-C reaches every process of the group; racesim alone should act
+    on it, by closing the cluster (each Dask worker would print a traceback).  So the
+    workers are forked from a fork server started with SIGINT ignored (they inherit
+    that, and :func:`dask_setup` keeps it so), and a Ctrl-C while the cluster starts
+    is held until it has started, then raised (so it can be closed cleanly)."""
     import dask
     from distributed import LocalCluster
 
-    quiet = {"logging.distributed": "critical", "distributed.admin.log-length": 0}
+    quiet = {
+        "logging.distributed": "critical",
+        "distributed.admin.log-length": 0,
+        "distributed.worker.multiprocessing-method": "forkserver",
+        "distributed.worker.preload": ["racesim.montecarlo"],
+    }
     main = threading.current_thread() is threading.main_thread()
-    old = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    if main:
+        from multiprocessing import forkserver
+
+        old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            forkserver.ensure_running()
+        finally:
+            signal.signal(signal.SIGINT, old)
+    pressed: list[int] = []
+    old = signal.signal(signal.SIGINT, lambda *_: pressed.append(1)) if main else None
     try:
         with dask.config.set(quiet):
-            return LocalCluster(
+            cluster = LocalCluster(
                 n_workers=jobs,
                 threads_per_worker=1,
                 processes=True,
@@ -212,6 +240,10 @@ def _local_cluster(jobs: int):
     finally:
         if main:
             signal.signal(signal.SIGINT, old)
+    if pressed:
+        cluster.close()
+        raise KeyboardInterrupt
+    return cluster
 
 
 def _dask(
