@@ -430,8 +430,11 @@ def backtest(
 
 
 def _results(folder: str) -> dict:
-    from .results import NotAResultsFolder, load_run
+    from .results import NotAResultsFolder, load_run, recover
 
+    recover(Path(folder))  # a run that died replacing it may have left it aside
+    if not Path(folder).is_dir():
+        _fail(f"{folder} is not a folder; give a folder that `racesim run` wrote.")
     try:
         return load_run(folder)
     except NotAResultsFolder as exc:
@@ -472,7 +475,7 @@ def _noted(paths: list[Path]) -> None:
 
 
 @main.command(context_settings=CONTEXT)
-@click.argument("results", type=click.Path(exists=True, file_okay=False))
+@click.argument("results", type=click.Path(file_okay=False))
 @click.option(
     "-o",
     "--out",
@@ -527,7 +530,7 @@ def plot(results: str, out: str | None, fmt: str, force: bool) -> None:
 
 
 @main.command(context_settings=CONTEXT)
-@click.argument("results", type=click.Path(exists=True, file_okay=False))
+@click.argument("results", type=click.Path(file_okay=False))
 @click.option(
     "-o",
     "--out",
