@@ -539,3 +539,33 @@ def test_something_else_at_the_scheduler_address_is_a_clear_error(monkeypatch, r
         srv.close()
         for c in held:
             c.close()
+
+
+def test_report_finds_results_a_dead_run_left_aside(mini_scenario_path, tmp_path):
+    out = tmp_path / "res"
+    run_ok(mini_scenario_path, out, "--seed", "6")
+    crash(out, exchange=False, die_at=2)
+    assert not out.exists()
+    result = invoke("report", out)
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "summary.json").read_text())["seed"] == 6
+    assert (out / "report.html").is_file() and hidden(tmp_path) == []
+
+
+def test_two_real_runs_into_one_new_folder(mini_scenario_path, tmp_path):
+    out = tmp_path / "res"
+    cmd = [sys.executable, "-m", "racesim.cli", "run", str(mini_scenario_path), "-n", "3000"]
+    cmd += ["--out", str(out), "--no-plots", "--no-report"]
+    procs = [
+        subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    outs = [(p.wait(timeout=120), *p.communicate()) for p in procs]
+    codes = sorted(code for code, _, _ in outs)
+    assert codes == [0, 2], outs
+    loser_out, loser = next((so, err) for code, so, err in outs if code == 2)
+    assert "Traceback" not in loser and "results in" not in loser_out
+    assert "another program or racesim run" in loser or "already holds results" in loser
+    winner = next(so for code, so, _ in outs if code == 0)
+    assert f"results in {out}" in winner
+    assert hidden(tmp_path) == [] and (out / "summary.json").is_file()
