@@ -552,11 +552,16 @@ def staged_folder(out: Path, force: bool):
                         f"in {out} now is the other's. Run again with another --out."
                     ),
                 )
-            if now is not None and not _empty_dir(out):
-                check_writable(out, force)
-                _replace(tmp, out)
-            else:
-                os.rename(tmp, out)
+            try:
+                if now is not None and not _empty_dir(out):
+                    check_writable(out, force)
+                    _replace(tmp, out)
+                else:
+                    os.rename(tmp, out)
+            except WriteError:
+                raise
+            except OSError as exc:
+                raise WriteError(out, _cause(exc, out)) from None
     except BaseException as exc:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -569,3 +569,24 @@ def test_two_real_runs_into_one_new_folder(mini_scenario_path, tmp_path):
     winner = next(so for code, so, _ in outs if code == 0)
     assert f"results in {out}" in winner
     assert hidden(tmp_path) == [] and (out / "summary.json").is_file()
+
+
+@pytest.mark.parametrize("exchange", [True, False])
+def test_a_failing_replacement_keeps_the_old_results(tmp_path, monkeypatch, exchange):
+    out = tmp_path / "res"
+    racesim_folder(out, "old")
+    monkeypatch.setattr(folders, "USE_EXCHANGE", exchange)
+    real = os.rename
+
+    def rename(a, b):
+        if Path(a) == out or Path(b) == out:
+            raise OSError(errno.EXDEV, os.strerror(errno.EXDEV), str(a), None, str(b))
+        return real(a, b)
+
+    monkeypatch.setattr(os, "rename", rename)
+    monkeypatch.setattr(folders, "exchange", lambda a, b: rename(a, b) if exchange else False)
+    with pytest.raises(folders.WriteError, match="cannot write the results folder"):
+        with staged_folder(out, force=True) as tmp:
+            (tmp / "summary.json").write_text("new")
+    assert (out / "summary.json").read_text() == "old"
+    assert hidden(tmp_path) == []
