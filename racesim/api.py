@@ -140,7 +140,7 @@ def simulate(
     keep_table: bool | None = None,
     precision: float | None = None,
     max_replications: int | None = None,
-    executor: str = "local",
+    executor: str | None = None,
     scheduler: str | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Run:
@@ -157,6 +157,7 @@ def simulate(
     from .results import summarize
 
     s = _scenario(scenario, overrides)
+    executor = montecarlo.resolve_executor(executor, scheduler)
     n = s.replications if n is None else n
     if n < 1:
         raise ValueError(f"n must be at least 1, not {n}")
@@ -198,6 +199,7 @@ def simulate(
         source,
         texts,
         {"precision": precision, "executor": executor},
+        out.started,
     )
 
 
@@ -221,6 +223,7 @@ class Run:
         source: Path | None,
         overrides: list[str],
         settings: dict,
+        started: dt.datetime | None = None,
     ):
         self.scenario = scenario
         self.seed = seed
@@ -233,6 +236,7 @@ class Run:
         self.source = source
         self.overrides = overrides
         self._settings = settings
+        self.started = started
 
     def __repr__(self) -> str:
         table = "kept" if self.reached is not None else "not kept"
@@ -381,6 +385,7 @@ class Run:
                     self.jobs,
                     list(self.overrides),
                     {"table": writer.path.name if writer.path else None, **self._settings},
+                    self.started,
                 ),
             )
             if plots or report:

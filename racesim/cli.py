@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .results import ResultsExistError
+from .results import ResultsExistError, WriteError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -160,15 +160,14 @@ def validate(scenario: str) -> None:
 @click.option(
     "--executor",
     type=click.Choice(["local", "dask"]),
-    default="local",
-    show_default=True,
-    help="local: this machine (a process pool for -j > 1); dask: a Dask distributed cluster.",
+    help="local: this machine (a process pool for -j > 1); dask: a Dask distributed "
+    "cluster [default: local, or dask when --scheduler is given].",
 )
 @click.option(
     "--scheduler",
     metavar="ADDRESS",
-    help="Dask scheduler, e.g. tcp://HOST:8786 [default: start a local cluster "
-    "with --jobs workers].",
+    help="Dask scheduler, e.g. tcp://HOST:8786; implies --executor dask [default: "
+    "with --executor dask, start a local cluster with --jobs workers].",
 )
 @click.option(
     "--no-plots",
@@ -187,7 +186,7 @@ def run(
     table: str,
     precision: float | None,
     max_replications: int | None,
-    executor: str,
+    executor: str | None,
     scheduler: str | None,
     no_plots: bool = False,
     no_report: bool = False,
@@ -198,11 +197,18 @@ def run(
     95% interval), its chance of getting there at all by the horizon, and the median
     and 10%-90% range of the date.
     """
-    from .montecarlo import ExecutorError, simulate
+    import datetime as dt
+
+    from .montecarlo import ExecutorError, resolve_executor, simulate
     from .results import TableWriter, manifest, staged_folder, summarize, write_results
     from .text import format_summary
 
+    started = dt.datetime.now(dt.UTC)
     s = _load(scenario, overrides)
+    try:
+        executor = resolve_executor(executor, scheduler)
+    except ExecutorError as exc:
+        _fail(str(exc))
     jobs = jobs or os.cpu_count() or 1
     n = n or s.replications
     seed = s.seed if seed is None else seed
@@ -246,13 +252,14 @@ def run(
                         "precision": precision,
                         "executor": executor,
                     },
+                    started,
                 ),
             )
             if not (no_plots and no_report):
                 from .report import write_outputs  # matplotlib: only when needed
 
                 write_outputs(tmp, plots=not no_plots, report=not no_report)
-    except (ResultsExistError, ExecutorError) as exc:
+    except (ResultsExistError, WriteError, ExecutorError) as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
         _fail("interrupted; no results were written.", 130)
@@ -423,8 +430,11 @@ def backtest(
 
 
 def _results(folder: str) -> dict:
-    from .results import NotAResultsFolder, load_run
+    from .results import NotAResultsFolder, load_run, recover
 
+    recover(Path(folder))  # a run that died replacing it may have left it aside
+    if not Path(folder).is_dir():
+        _fail(f"{folder} is not a folder; give a folder that `racesim run` wrote.")
     try:
         return load_run(folder)
     except NotAResultsFolder as exc:
@@ -433,8 +443,39 @@ def _results(folder: str) -> dict:
         _fail(f"cannot read the results folder {folder}: {exc}")
 
 
+def _may_write(paths: list[Path], kind: str, force: bool) -> None:
+    """Refuse (before drawing anything) to overwrite a file racesim did not write as
+    this kind of output, or a file of a results folder, unless --force."""
+    from .folders import overwrite_problem
+
+    for p in paths:
+        problem = overwrite_problem(p, kind)
+        if problem is None:
+            continue
+        reason, allowed = problem
+        if not allowed:
+            _fail(f"{reason}; racesim will not write the {kind} over it. Choose another --out.")
+        if not force:
+            _fail(
+                f"{reason}; racesim will not overwrite it. Choose another --out, or pass "
+                "--force to overwrite it."
+            )
+
+
+def _noted(paths: list[Path]) -> None:
+    """Record files just written inside a results folder in its marker."""
+    from .folders import note_written
+
+    for folder in {Path(p).absolute().parent for p in paths}:
+        for f in (folder, folder.parent):
+            try:
+                note_written(f, [p for p in paths if Path(p).absolute().is_relative_to(f)])
+            except OSError:
+                pass
+
+
 @main.command(context_settings=CONTEXT)
-@click.argument("results", type=click.Path(exists=True, file_okay=False))
+@click.argument("results", type=click.Path(file_okay=False))
 @click.option(
     "-o",
     "--out",
@@ -449,47 +490,75 @@ def _results(folder: str) -> dict:
     show_default=True,
     help="png for looking at, svg for papers.",
 )
-def plot(results: str, out: str | None, fmt: str) -> None:
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Overwrite files racesim did not write as plots (or files of a results folder).",
+)
+def plot(results: str, out: str | None, fmt: str, force: bool) -> None:
     """Draw the plots of the results folder RESULTS again.
 
     For each milestone: who gets there first (with 95% intervals), the chance of having
     got there by each date, and the spread of the dates; files <milestone>_<kind>.png/svg.
+    Earlier plots in RESULTS/plots are redrawn; any other existing file is overwritten
+    only with --force.
     """
-    from .plots import figure_set
+    from .plots import KINDS, figure_set
     from .report import PLOTS_FOLDER, write_plots
 
     run_data = _results(results)
     folder = Path(out) if out else Path(results) / PLOTS_FOLDER
     formats = ("png", "svg") if fmt == "both" else (fmt,)
+    targets = [
+        folder / f"{m}_{k}.{f}"
+        for m in run_data["summary"]["milestones"]
+        for k in KINDS
+        for f in formats
+    ]
+    if folder.exists() and not folder.is_dir():
+        _fail(f"cannot write the plots into {folder}: it is a file, not a folder.")
+    _may_write(targets, "plot", force)
     try:
         paths = write_plots(figure_set(run_data), folder, formats)
     except OSError as exc:
-        _fail(f"cannot write the plots: {exc}")
+        _fail(
+            f"cannot write the plots into {folder}: {exc.strerror or exc} "
+            f"({exc.filename or folder})"
+        )
+    _noted(paths)
     click.echo(f"{len(paths)} plot files in {folder}/")
 
 
 @main.command(context_settings=CONTEXT)
-@click.argument("results", type=click.Path(exists=True, file_okay=False))
+@click.argument("results", type=click.Path(file_okay=False))
 @click.option(
     "-o",
     "--out",
     type=click.Path(dir_okay=False),
     help="The HTML file [default: RESULTS/report.html].",
 )
-def report(results: str, out: str | None) -> None:
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Overwrite a file racesim did not write as a report (or a file of a results folder).",
+)
+def report(results: str, out: str | None, force: bool) -> None:
     """Write a self-contained HTML report of the results folder RESULTS.
 
     One file to open in a browser or mail: the scenario and its key assumptions, the
-    summary table, the plots and the manifest; it loads nothing from elsewhere.
+    summary table, the plots and the manifest; it loads nothing from elsewhere. An
+    earlier racesim report is replaced; any other existing file only with --force.
     """
     from .report import REPORT_FILE, build_report
 
     run_data = _results(results)
     path = Path(out) if out else Path(results) / REPORT_FILE
+    _may_write([path], "report", force)
     try:
         path.write_text(build_report(run_data), encoding="utf-8")
     except OSError as exc:
-        _fail(f"cannot write the report: {exc}")
+        _fail(f"cannot write the report {path}: {exc.strerror or exc}")
+    _noted([path])
     click.echo(f"report in {path}")
 
 
@@ -677,7 +746,7 @@ def compare_cmd(
                 )
         else:
             data = go().to_dict()
-    except ResultsExistError as exc:
+    except (ResultsExistError, WriteError) as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
         _fail("interrupted; nothing was written.", 130)
@@ -809,7 +878,7 @@ def sweep_cmd(
                     names={k: a.name or k for k, a in base.agencies.items()},
                 )
                 _save_figure(fig, tmp, "sweep")
-    except ResultsExistError as exc:
+    except (ResultsExistError, WriteError) as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
         _fail("interrupted; no results were written.", 130)
@@ -1049,7 +1118,7 @@ def sensitivity_cmd(
                     _save_figure(pa.sobol_figure(result.rows, title), tmp, "sobol")
     except ScenarioError as exc:
         _fail(exc.describe())
-    except ResultsExistError as exc:
+    except (ResultsExistError, WriteError) as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
         _fail("interrupted; no results were written.", 130)

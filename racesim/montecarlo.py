@@ -8,12 +8,18 @@ written in the same order too.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import multiprocessing
+import os
+import re
+import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,12 +49,44 @@ def chunks(first: int, n: int, jobs: int) -> list[tuple[int, int]]:
 _WORKER: dict = {}
 
 
-def _init_worker(plans: tuple[Plan, ...], seed: int) -> None:
+def _init_worker(plans: tuple[Plan, ...], seed: int, parent: int | None = None) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _WORKER["plans"] = plans
     _WORKER["seed"] = seed
+    if parent is not None:
+        watch_parent(parent)
+
+
+def watch_parent(pid: int) -> None:
+    """End this (worker) process as soon as process ``pid`` is gone, even if it was
+    killed with SIGKILL and could not shut its pool down: a daemon thread waits on a
+    pidfd of ``pid`` (Linux), or polls it every second elsewhere."""
+    import os
+    import select
+    import threading
+
+    try:
+        fd = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        fd = None
+
+    def wait() -> None:
+        if fd is not None:
+            select.select([fd], [], [])
+        else:  # pragma: no cover - not Linux
+            while True:
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    break
+                except OSError:
+                    pass
+                time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=wait, name="racesim-parent-watch", daemon=True).start()
 
 
 def _work(first: int, count: int) -> list[np.ndarray]:
@@ -88,7 +126,7 @@ def _pool(
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["racesim.replication"])
     pool = ProcessPoolExecutor(
-        jobs, mp_context=ctx, initializer=_init_worker, initargs=(plans, seed)
+        jobs, mp_context=ctx, initializer=_init_worker, initargs=(plans, seed, os.getpid())
     )
     try:
         yield from _in_order(lambda first, count: pool.submit(_work, first, count), work, 2 * jobs)
@@ -97,6 +135,115 @@ def _pool(
 
 
 DASK_CONNECT_TIMEOUT = "15s"
+#: what a Dask scheduler's address looks like: [PROTOCOL://]HOST[:PORT]
+_ADDRESS = re.compile(r"^(?:(?:tcp|tls|ws|wss|ucx)://)?[\w.\-\[\]:%]+:\d{1,5}/?$|^inproc://\S+$")
+
+
+def _timeout_seconds() -> float:
+    text = str(DASK_CONNECT_TIMEOUT).strip().removesuffix("s")
+    return float(text)
+
+
+def _connect(scheduler: str):
+    """A Dask client of ``scheduler``, or :class:`ExecutorError` within the time limit
+    (whatever listens there: nothing, a Dask scheduler, or some other server)."""
+    from distributed import Client
+
+    box: dict = {}
+
+    def go() -> None:
+        try:
+            box["client"] = Client(scheduler, timeout=DASK_CONNECT_TIMEOUT)
+        except BaseException as exc:  # noqa: BLE001 - reported to the caller below
+            box["error"] = exc
+
+    limit = _timeout_seconds()
+    thread = threading.Thread(target=go, name="racesim-dask-connect", daemon=True)
+    thread.start()
+    thread.join(limit + 5)
+    if thread.is_alive():
+        raise ExecutorError(
+            f"no Dask scheduler answered at {scheduler} within {limit + 5:.0f} s "
+            "(is a Dask scheduler listening there?)"
+        )
+    if "error" in box:
+        exc = box["error"]
+        what = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise ExecutorError(f"cannot reach the Dask scheduler at {scheduler}: {what}")
+    return box["client"]
+
+
+@contextmanager
+def _quiet_dask():
+    """Keep Dask's own log lines (worker tracebacks on Ctrl-C, shutdown notes) off the
+    terminal: racesim says what happened in one line."""
+    import logging
+
+    loggers = [logging.getLogger(n) for n in ("distributed", "tornado", "asyncio")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)
+
+
+def dask_setup(worker=None) -> None:
+    """Run in each worker of racesim's local Dask cluster (a Dask preload): the worker
+    ignores Ctrl-C, which a terminal sends to every process of the group; racesim
+    alone acts on it, by closing the cluster (otherwise every worker prints a
+    traceback)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _local_cluster(jobs: int):
+    """A local Dask cluster with ``jobs`` single-threaded workers that never act on
+    Ctrl-C and keep their log lines to themselves.
+
+    A terminal's Ctrl-C reaches every process of the group; racesim alone should act
+    on it, by closing the cluster (each Dask worker would print a traceback).  So the
+    workers are forked from a fork server started with SIGINT ignored (they inherit
+    that, and :func:`dask_setup` keeps it so), and a Ctrl-C while the cluster starts
+    is held until it has started, then raised (so it can be closed cleanly)."""
+    import dask
+    from distributed import LocalCluster
+
+    quiet = {
+        "logging.distributed": "critical",
+        "distributed.admin.log-length": 0,
+        "distributed.worker.multiprocessing-method": "forkserver",
+        "distributed.worker.preload": ["racesim.montecarlo"],
+    }
+    main = threading.current_thread() is threading.main_thread()
+    if main:
+        from multiprocessing import forkserver
+
+        old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            forkserver.ensure_running()
+        finally:
+            signal.signal(signal.SIGINT, old)
+    pressed: list[int] = []
+    old = signal.signal(signal.SIGINT, lambda *_: pressed.append(1)) if main else None
+    try:
+        with dask.config.set(quiet):
+            cluster = LocalCluster(
+                n_workers=jobs,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=60,
+            )
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, old)
+    if pressed:
+        cluster.close()
+        raise KeyboardInterrupt
+    return cluster
 
 
 def _dask(
@@ -109,34 +256,37 @@ def _dask(
     """Chunks on a Dask distributed cluster: the one at ``scheduler``, or a local one
     with ``jobs`` single-threaded worker processes.  Workers need racesim installed."""
     try:
-        from distributed import Client, LocalCluster
+        import distributed  # noqa: F401
     except ImportError:  # pragma: no cover - depends on the environment
         raise ExecutorError(
             "the dask executor needs the 'distributed' package: pip install 'racesim[dask]'"
         ) from None
     cluster = None
-    try:
+    with _quiet_dask():
         if scheduler:
-            client = Client(scheduler, timeout=DASK_CONNECT_TIMEOUT)
+            client = _connect(scheduler)
         else:
-            cluster = LocalCluster(
-                n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None
+            from distributed import Client
+
+            try:
+                cluster = _local_cluster(jobs)
+                client = Client(cluster)
+            except OSError as exc:
+                raise ExecutorError(f"cannot start a local Dask cluster: {exc}") from None
+        try:
+            workers = max(1, len(client.scheduler_info().get("workers", {})) or jobs)
+            remote = client.scatter(plans, broadcast=True)
+            yield from _in_order(
+                lambda first, count: client.submit(
+                    run_chunks, remote, seed, first, count, pure=False
+                ),
+                work,
+                3 * workers,
             )
-            client = Client(cluster)
-    except OSError as exc:
-        raise ExecutorError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
-    try:
-        workers = max(1, len(client.scheduler_info().get("workers", {})) or jobs)
-        remote = client.scatter(plans, broadcast=True)
-        yield from _in_order(
-            lambda first, count: client.submit(run_chunks, remote, seed, first, count, pure=False),
-            work,
-            3 * workers,
-        )
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
 
 
 class ExecutorError(RuntimeError):
@@ -146,13 +296,36 @@ class ExecutorError(RuntimeError):
 EXECUTORS = ("local", "dask")
 
 
+def resolve_executor(executor: str | None, scheduler: str | None) -> str:
+    """The executor to use: ``executor``, or (if None) ``dask`` when a ``scheduler`` is
+    given and ``local`` otherwise.  A scheduler with the local executor, a bad
+    scheduler address or an unknown executor raise :class:`ExecutorError`."""
+    if executor is None:
+        executor = "dask" if scheduler else "local"
+    if executor not in EXECUTORS:
+        raise ExecutorError(f"unknown executor {executor!r}; use one of {EXECUTORS}")
+    if scheduler is not None:
+        if executor != "dask":
+            raise ExecutorError(
+                f"a Dask scheduler ({scheduler}) is only used by the dask executor; "
+                "drop --executor local, or the scheduler"
+            )
+        if not _ADDRESS.match(scheduler.strip()):
+            shown = scheduler if len(scheduler) <= 80 else scheduler[:80] + "..."
+            raise ExecutorError(
+                f"{shown!r} is not a Dask scheduler address; give one like "
+                "tcp://HOST:8786 (what `dask scheduler` prints)"
+            )
+    return executor
+
+
 def execute_many(
     plans: Sequence[Plan],
     seed: int,
     first: int,
     n: int,
     jobs: int = 1,
-    executor: str = "local",
+    executor: str | None = None,
     scheduler: str | None = None,
 ) -> Iterator[tuple[int, list[np.ndarray]]]:
     """Yield ``(first, [reached of each plan])`` chunks covering replications
@@ -160,13 +333,13 @@ def execute_many(
     reached.
 
     ``executor``: ``local`` (in this process for one job, else a process pool) or
-    ``dask`` (a Dask distributed cluster at ``scheduler``, or a local one)."""
+    ``dask`` (a Dask distributed cluster at ``scheduler``, or a local one); the
+    default is ``dask`` when a ``scheduler`` is given, else ``local``."""
     plans = tuple(plans)
     work = chunks(first, n, jobs)
+    executor = resolve_executor(executor, scheduler)
     if executor == "dask":
         runner = _dask(plans, seed, work, jobs, scheduler)
-    elif executor != "local":
-        raise ExecutorError(f"unknown executor {executor!r}; use one of {EXECUTORS}")
     elif jobs <= 1:
         runner = _serial(plans, seed, work)
     else:
@@ -181,7 +354,7 @@ def execute(
     first: int,
     n: int,
     jobs: int = 1,
-    executor: str = "local",
+    executor: str | None = None,
     scheduler: str | None = None,
 ) -> Iterator[tuple[int, np.ndarray]]:
     """:func:`execute_many` for one plan: yields ``(first, reached)``."""
@@ -196,6 +369,7 @@ class RunOutput:
     seed: int
     n: int
     seconds: float
+    started: dt.datetime | None = None  # when the run began (UTC)
 
 
 def new_tally(plan: Plan, scenario: Scenario) -> Tally:
@@ -214,7 +388,7 @@ def simulate(
     progress: Callable[[int], None] | None = None,
     precision: float | None = None,
     max_replications: int | None = None,
-    executor: str = "local",
+    executor: str | None = None,
     scheduler: str | None = None,
 ) -> RunOutput:
     """Run replications of ``scenario`` and tally them (see :func:`execute` for
@@ -230,6 +404,7 @@ def simulate(
     n = scenario.replications if n is None else n
     tally = new_tally(plan, scenario)
     t0 = time.perf_counter()
+    started = dt.datetime.now(dt.UTC)
     limit = n if precision is None else max(n, max_replications or n * 100)
     done = 0
     batch = n
@@ -244,7 +419,7 @@ def simulate(
         if precision is None or done >= limit or tally.max_half_width() <= precision:
             break
         batch = min(_batch_needed(tally, precision, done), limit - done)
-    return RunOutput(tally, seed, done, time.perf_counter() - t0)
+    return RunOutput(tally, seed, done, time.perf_counter() - t0, started)
 
 
 def _batch_needed(tally: Tally, precision: float, done: int) -> int:

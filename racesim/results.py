@@ -1,8 +1,9 @@
 """The results folder: summary, resolved scenario, manifest, per-replication table.
 
 Everything is written into a hidden sibling folder first and moved into place in one
-rename, so an error or Ctrl-C part-way leaves no half-written results folder, and an
-existing folder is only replaced when the caller asks (``force``).
+rename (see :mod:`racesim.folders`), so an error or Ctrl-C part-way leaves no
+half-written results folder, and an existing folder is only replaced when the caller
+asks (``force``) and only if racesim wrote everything in it.
 """
 
 from __future__ import annotations
@@ -12,46 +13,30 @@ import datetime as dt
 import gzip
 import io
 import json
-import os
+import math
 import platform
-import shutil
-import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
 import numpy as np
 
 from . import __version__
+from .folders import (  # noqa: F401  (the results folder's API lives here too)
+    MARKER,
+    ResultsExistError,
+    WriteError,
+    check_writable,
+    is_results_folder,
+    note_written,
+    recover,
+    staged_folder,
+)
 from .scenario import Scenario
 from .stats import Tally, day_quantile, first_index, wilson
 from .timeutil import DAYS_PER_YEAR, decimal_year
 
 TABLE_FORMATS = ("csv", "csv.gz", "none")
 TABLE_COLUMNS = ("replication", "milestone", "agency", "date", "year", "first")
-
-
-class ResultsExistError(Exception):
-    def __init__(self, path: Path, ours: bool = True):
-        self.path = path
-        if ours:
-            msg = (
-                f"{path} already holds results from an earlier run; racesim never "
-                "replaces results silently. Choose another folder with --out, or pass "
-                "--force to replace them."
-            )
-        else:
-            msg = (
-                f"{path} exists and is not a racesim results folder (it holds other "
-                "files); racesim will not write into it or replace it, even with "
-                "--force. Choose another folder with --out."
-            )
-        super().__init__(msg)
-
-
-#: every results folder racesim writes carries this file; only such folders (or empty
-#: ones) may be replaced with --force
-MARKER = ".racesim-results"
 
 
 # -- summary ----------------------------------------------------------------------------
@@ -212,7 +197,12 @@ def manifest(
     jobs: int,
     overrides: list[str],
     extra: dict | None = None,
+    started: dt.datetime | None = None,
 ) -> dict:
+    """The run's manifest; ``started`` is when the run began (default: ``seconds``
+    before now)."""
+    if started is None:
+        started = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds)
     file_hash = None
     if source is not None and source.exists():
         import hashlib
@@ -228,58 +218,12 @@ def manifest(
         "seed": seed,
         "replications": n,
         "jobs": jobs,
-        "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "started": started.astimezone(dt.UTC).isoformat(timespec="seconds"),
         "seconds": round(seconds, 3),
         "python": platform.python_version(),
         "host": platform.node(),
         **(extra or {}),
     }
-
-
-def is_results_folder(path: Path) -> bool:
-    return (path / MARKER).is_file() or (path / "manifest.json").is_file()
-
-
-def check_writable(out: Path, force: bool) -> None:
-    """Refuse early (before any work) to write ``out`` unless it is new or empty, or
-    (with ``force``) an earlier racesim results folder.  Never anything else: not a
-    file, not a folder of other files, not the current folder or one above it."""
-    out = Path(out).resolve()
-    if not out.exists():
-        return
-    if out.is_file() or out == Path.cwd().resolve() or out in Path.cwd().resolve().parents:
-        raise ResultsExistError(out, ours=False)
-    if not any(out.iterdir()):
-        return
-    if not is_results_folder(out):
-        raise ResultsExistError(out, ours=False)
-    if not force:
-        raise ResultsExistError(out)
-
-
-@contextmanager
-def staged_folder(out: Path, force: bool):
-    """Yield a temporary folder; on success it atomically becomes ``out``."""
-    out = Path(out).resolve()
-    check_writable(out, force)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-    try:
-        yield tmp
-        (tmp / MARKER).write_text(
-            "written by racesim; `--force` may replace this folder\n", encoding="utf-8"
-        )
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    check_writable(out, force)
-    old = None
-    if out.exists():
-        old = out.parent / f".{out.name}.old-{os.getpid()}"
-        os.replace(out, old)
-    os.replace(tmp, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink()
 
 
 def write_results(
@@ -303,17 +247,103 @@ def load_summary(folder: Path) -> dict:
 
 
 def read_dates(path: Path) -> list[dict]:
-    """``dates.csv`` as rows: milestone, agency, date (ISO), year, count, p_by_date."""
+    """``dates.csv`` as rows: milestone, agency, date (ISO), year, count, p_by_date.
+    Raises :class:`NotAResultsFolder` naming the file, line and column of a damaged
+    row."""
     with open(path, newline="", encoding="utf-8") as fh:
-        return [
-            {
-                **r,
-                "year": float(r["year"]),
-                "count": int(r["count"]),
-                "p_by_date": float(r["p_by_date"]),
-            }
-            for r in csv.DictReader(fh)
-        ]
+        reader = csv.DictReader(fh)
+        missing = [c for c in DATE_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise NotAResultsFolder(
+                f"{path} is damaged: it has no column {', '.join(missing)} (a results "
+                f"folder's dates.csv has the columns {', '.join(DATE_COLUMNS)})"
+            )
+        rows = []
+        for line, r in enumerate(reader, start=2):
+            try:
+                row = {
+                    **r,
+                    "year": float(r["year"]),
+                    "count": int(r["count"]),
+                    "p_by_date": float(r["p_by_date"]),
+                }
+                dt.date.fromisoformat(r["date"])
+            except (TypeError, ValueError) as exc:
+                raise NotAResultsFolder(
+                    f"{path} is damaged: line {line} does not hold a date, a year, a "
+                    f"count and a probability ({_short(exc)})"
+                ) from None
+            if not (
+                math.isfinite(row["year"]) and 0 <= row["p_by_date"] <= 1 and row["count"] >= 0
+            ):
+                raise NotAResultsFolder(
+                    f"{path} is damaged: line {line} has p_by_date {r['p_by_date']} or "
+                    f"count {r['count']} or year {r['year']} out of range"
+                )
+            rows.append(row)
+    return rows
+
+
+def _short(x: object, size: int = 120) -> str:
+    text = str(x)
+    return text if len(text) <= size else text[:size] + "..."
+
+
+def _check_p(value: object, where: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{where} is {_short(json.dumps(value))}, not a number")
+    if not (math.isfinite(value) and 0 <= value <= 1):
+        raise ValueError(f"{where} is {value}, not a probability between 0 and 1")
+
+
+def check_summary(summary: object) -> None:
+    """Raise ``ValueError`` naming the field if ``summary`` is not shaped like a
+    results folder's ``summary.json`` (what plots and reports need of it)."""
+    if not isinstance(summary, dict):
+        raise ValueError(f"it holds a {type(summary).__name__}, not a mapping")
+    if not isinstance(summary.get("scenario"), str):
+        raise ValueError("field 'scenario' is missing or not a name")
+    for key in ("start", "horizon"):
+        if key in summary:
+            try:
+                dt.date.fromisoformat(summary[key])
+            except (TypeError, ValueError):
+                raise ValueError(f"field {key!r} is not an ISO date") from None
+    milestones = summary.get("milestones")
+    if not isinstance(milestones, dict) or not milestones:
+        raise ValueError("field 'milestones' is missing, empty or not a mapping")
+    for m, ms in milestones.items():
+        where = f"milestones.{m}"
+        if not isinstance(ms, dict):
+            raise ValueError(f"{where} is not a mapping")
+        if not isinstance(ms.get("title"), str):
+            raise ValueError(f"{where}.title is missing or not text")
+        first, reached = ms.get("first"), ms.get("reached")
+        if not isinstance(first, dict) or "none" not in first:
+            raise ValueError(f"{where}.first is missing, not a mapping, or has no 'none'")
+        if not isinstance(reached, dict):
+            raise ValueError(f"{where}.reached is missing or not a mapping")
+        for part, entries in (("first", first), ("reached", reached)):
+            for a, e in entries.items():
+                at = f"{where}.{part}.{a}"
+                if not isinstance(e, dict):
+                    raise ValueError(f"{at} is not a mapping")
+                _check_p(e.get("p"), f"{at}.p")
+                ci = e.get("ci95")
+                if not isinstance(ci, list) or len(ci) != 2:
+                    raise ValueError(f"{at}.ci95 is not a pair of numbers")
+                for i, v in enumerate(ci):
+                    _check_p(v, f"{at}.ci95[{i}]")
+                if part == "reached":
+                    if a not in first:
+                        raise ValueError(f"{at} has no matching {where}.first.{a}")
+                    for q in ("median", "p10", "p90"):
+                        v = e.get(q)
+                        try:
+                            if v is not None:
+                                dt.date.fromisoformat(v)
+                        except (TypeError, ValueError):
+                            raise ValueError(f"{at}.{q} is not an ISO date or null") from None
 
 
 class NotAResultsFolder(Exception):
@@ -321,20 +351,61 @@ class NotAResultsFolder(Exception):
 
 
 def load_run(folder: str | Path) -> dict:
-    """A results folder's contents: summary, manifest, scenario (data) and dates rows."""
+    """A results folder's contents: summary, manifest, scenario (data) and dates rows.
+
+    Raises :class:`NotAResultsFolder` with one sentence naming the file and what is
+    wrong if a file is missing or damaged (so nothing is drawn from bad numbers)."""
     import yaml
 
     folder = Path(folder)
+    recover(folder)  # a racesim process that died replacing it left the old one aside
     need = ("summary.json", "manifest.json", "scenario.yaml", "dates.csv")
-    missing = [n for n in need if not (folder / n).exists()]
+    missing = [n for n in need if not (folder / n).is_file()]
     if missing:
         raise NotAResultsFolder(
             f"{folder} is not a racesim results folder (missing {', '.join(missing)})"
         )
-    return {
-        "folder": folder,
-        "summary": load_summary(folder),
-        "manifest": json.loads((folder / "manifest.json").read_text(encoding="utf-8")),
-        "scenario": yaml.safe_load((folder / "scenario.yaml").read_text(encoding="utf-8")),
-        "dates": read_dates(folder / "dates.csv"),
-    }
+    hint = "; run the scenario again to rewrite the folder"
+    data: dict = {"folder": folder}
+    for key, name in (("summary", "summary.json"), ("manifest", "manifest.json")):
+        path = folder / name
+        try:
+            value = json.loads(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError:
+            raise NotAResultsFolder(f"{path} is damaged: it is not text{hint}") from None
+        except ValueError as exc:
+            raise NotAResultsFolder(f"{path} is damaged: not JSON ({_short(exc)}){hint}") from None
+        if key == "summary":
+            try:
+                check_summary(value)
+            except ValueError as exc:
+                raise NotAResultsFolder(f"{path} is damaged: {exc}{hint}") from None
+        elif not isinstance(value, dict):
+            raise NotAResultsFolder(f"{path} is damaged: it is not a mapping{hint}")
+        data[key] = value
+    path = folder / "scenario.yaml"
+    try:
+        scen = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise NotAResultsFolder(
+            f"{path} is damaged: not readable YAML ({_short(exc).splitlines()[0]}){hint}"
+        ) from None
+    if not isinstance(scen, dict):
+        raise NotAResultsFolder(f"{path} is damaged: it is not a mapping{hint}")
+    data["scenario"] = scen
+    try:
+        data["dates"] = read_dates(folder / "dates.csv")
+    except NotAResultsFolder as exc:
+        raise NotAResultsFolder(f"{exc}{hint}") from None
+    except UnicodeDecodeError:
+        raise NotAResultsFolder(
+            f"{folder / 'dates.csv'} is damaged: it is not text{hint}"
+        ) from None
+    if not data["dates"] and any(
+        e["p"] > 0 for ms in data["summary"]["milestones"].values() for e in ms["reached"].values()
+    ):
+        raise NotAResultsFolder(
+            f"{folder / 'dates.csv'} is damaged: it has no dates, but summary.json says "
+            f"milestones were reached{hint}"
+        )
+    return data
