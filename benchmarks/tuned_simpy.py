@@ -18,7 +18,10 @@ the six techniques of issue 12:
 
 Because of 6 only the winners' reach times are known: :func:`run` returns reach times
 (n, M, A) with the winner's time filled in and NaN elsewhere, which is enough for
-P(first) and the first date of each milestone.
+P(first) and the first date of each milestone.  racesim computes more: every agency's
+reach times (P(reached), dates per agency), so it runs on until every agency's
+milestones are decided.  ``run(..., every=True)`` does the same here (technique 6 off:
+the replication ends when the queue empties), for a like-for-like comparison.
 
 Same rules as racesim for this workload (see idiomatic_simpy.py and the README).
 
@@ -76,16 +79,18 @@ def _more(seed: int, i: int, a: int) -> np.random.Generator:
 
 
 class Replication:
-    """One replication: the agencies' processes and the winners."""
+    """One replication: the agencies' processes and the winners (with ``every``, every
+    agency's reach times, and no early stop)."""
 
-    def __init__(self, params: Params, lists, row: int, seed: int, i: int):
+    def __init__(self, params: Params, lists, row: int, seed: int, i: int, every: bool):
         self.env = env = simpy.Environment()
         self.params = params
         self.seed, self.i = seed, i
         m = len(params.milestones)
         self.winner = [-1] * m
         self.when = [math.nan] * m
-        self.open = m
+        self.every = [[math.nan] * len(params.agencies) for _ in range(m)] if every else None
+        self.open = m if not every else -1  # milestones without a winner; -1: never stop
         self.stop = env.event()
         self.stop.callbacks.append(StopSimulation.callback)
         for a in range(len(params.agencies)):
@@ -95,6 +100,8 @@ class Replication:
         self.env.run()  # ends at the stop event or when the queue is empty
 
     def credit(self, ms: int, a: int, t: float) -> None:
+        if self.every is not None:
+            self.every[ms][a] = t
         w = self.winner[ms]
         if w < 0 or t < self.when[ms] or (t == self.when[ms] and a < w):
             if w < 0:
@@ -169,8 +176,13 @@ class Replication:
                 return  # never succeeded: every later mission is blocked
 
 
-def run(n: int, seed: int | None = None, params: Params | None = None) -> np.ndarray:
-    """Replications 0..n-1: reach times (n, M, A), the winner's only (NaN elsewhere)."""
+def run(
+    n: int, seed: int | None = None, params: Params | None = None, every: bool = False
+) -> np.ndarray:
+    """Replications 0..n-1: reach times (n, M, A), the winner's only (NaN elsewhere).
+
+    ``every``: without technique 6, every agency's reach times, as racesim computes
+    them (its summary has each agency's chance and dates of reaching each milestone)."""
     params = params or load()
     seed = params.seed if seed is None else seed
     reach = np.full((n, len(params.milestones), len(params.agencies)), np.nan)
@@ -178,8 +190,11 @@ def run(n: int, seed: int | None = None, params: Params | None = None) -> np.nda
         count = min(BLOCK, n - first)
         lists = draw_block(params, seed, b, count)
         for row in range(count):
-            rep = Replication(params, lists, row, seed, first + row)
+            rep = Replication(params, lists, row, seed, first + row, every)
             rep.run()
+            if every:
+                reach[first + row] = rep.every
+                continue
             for ms, a in enumerate(rep.winner):
                 if a >= 0:
                     reach[first + row, ms, a] = rep.when[ms]
