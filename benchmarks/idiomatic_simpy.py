@@ -1,7 +1,8 @@
 """The benchmark workload as an idiomatic SimPy model: what a competent SimPy user writes.
 
 - one budget process pays every agency's quarterly instalment (the year's amount is
-  drawn when the year begins) and signals each agency with an event;
+  drawn when the year begins) and signals it with one event, which wakes every
+  stalled development;
 - one process per agency runs its missions in sequence; a development works for as
   long as the money in hand lasts (one timeout; instalments paid meanwhile simply add
   to the balance), and when broke stalls on the next instalment's event: no
@@ -35,20 +36,21 @@ EPS = 1e-9  # years
 STREAM = 2  # third word of the replication's SeedSequence
 
 
-class Treasury:
-    """An agency's money and the event that fires at its next instalment."""
+class Budget:
+    """The agencies' treasuries and the event that fires at the next instalment."""
 
-    def __init__(self, env: simpy.Environment):
-        self.balance = 0.0
+    def __init__(self, env: simpy.Environment, n_agencies: int):
+        self.balance = [0.0] * n_agencies  # USD millions
         self.paid = env.event()
 
-    def pay(self, env: simpy.Environment, amount: float) -> None:
-        self.balance += amount
+    def pay(self, env: simpy.Environment, quarterly: list[float]) -> None:
+        for a, amount in enumerate(quarterly):
+            self.balance[a] += amount
         paid, self.paid = self.paid, env.event()
-        paid.succeed()
+        paid.succeed()  # wakes every stalled development
 
 
-def budgets(env, rng, params: Params, treasuries: list[Treasury]):
+def budgets(env, rng, params: Params, budget: Budget):
     """Each budget year: draw every agency's amount, pay it in four instalments."""
     for year in range(params.n_years):
         quarterly = []
@@ -61,27 +63,27 @@ def budgets(env, rng, params: Params, treasuries: list[Treasury]):
                     amount *= rng.uniform(sh.low, sh.high)
             quarterly.append(amount / 4)
         for _ in range(4):
-            for tr, amount in zip(treasuries, quarterly):
-                tr.pay(env, amount)
+            budget.pay(env, quarterly)
             yield env.timeout(QUARTER)
 
 
-def develop(env, tr: Treasury, work: float, rate: float):
+def develop(env, budget: Budget, a: int, work: float, rate: float):
     """Develop ``work`` years at full funding, spending ``rate`` per year: work for as
     long as the money in hand lasts (instalments paid meanwhile add to it), and when
     broke stall until the next instalment."""
+    balance = budget.balance
     remaining = work
     while remaining > EPS:
-        if tr.balance <= rate * EPS:
-            yield tr.paid  # broke: stall until the next instalment
+        if balance[a] <= rate * EPS:
+            yield budget.paid  # broke: stall until the next instalment
             continue
-        step = min(remaining, tr.balance / rate)
+        step = min(remaining, balance[a] / rate)
         yield env.timeout(step)
-        tr.balance = max(0.0, tr.balance - rate * step)
+        balance[a] = max(0.0, balance[a] - rate * step)
         remaining -= step
 
 
-def agency(env, rng, params: Params, a: int, tr: Treasury, reach: np.ndarray):
+def agency(env, rng, params: Params, a: int, budget: Budget, reach: np.ndarray):
     """Agency ``a``'s missions, each starting when the previous one succeeds."""
     for j, m in enumerate(params.missions):
         duration = rng.lognormal(math.log(m.median), m.sigma)
@@ -90,7 +92,7 @@ def agency(env, rng, params: Params, a: int, tr: Treasury, reach: np.ndarray):
                 work, cost = duration, m.cost
             else:  # a re-flight
                 work, cost = duration * m.refly_duration, m.cost * m.refly_cost
-            yield from develop(env, tr, work, cost / work)
+            yield from develop(env, budget, a, work, cost / work)
             if rng.random() < m.success:
                 ms = params.ms_of_mission[j]
                 if ms >= 0 and env.now <= params.horizon:
@@ -105,10 +107,10 @@ def replication(params: Params, seed: int, i: int) -> np.ndarray:
     rng = np.random.default_rng(np.random.SeedSequence([seed, i, STREAM]))
     env = simpy.Environment()
     reach = np.full((len(params.milestones), len(params.agencies)), np.nan)
-    treasuries = [Treasury(env) for _ in params.agencies]
-    env.process(budgets(env, rng, params, treasuries))
-    for a, tr in enumerate(treasuries):
-        env.process(agency(env, rng, params, a, tr, reach))
+    budget = Budget(env, len(params.agencies))
+    env.process(budgets(env, rng, params, budget))
+    for a in range(len(params.agencies)):
+        env.process(agency(env, rng, params, a, budget, reach))
     env.run(until=params.horizon + EPS)
     return reach
 
