@@ -43,14 +43,14 @@ except ImportError:  # imported as benchmarks.tuned_simpy
 
 EPS = 1e-9  # years
 BLOCK = 1000  # replications whose random numbers are drawn at once
-ATTEMPTS = 48  # attempt uniforms pre-drawn per agency and replication (see _more)
+ATTEMPTS = 8  # attempt uniforms pre-drawn per mission and replication (then _more)
 STREAM = 3  # third word of the block's SeedSequence
 
 
 def draw_block(params: Params, seed: int, block: int, count: int):
     """The block's random numbers as flat lists, replication-major:
     durations [(r * A + a) * M + j], quarterly instalments [(r * A + a) * Y + year],
-    attempt uniforms [(r * A + a) * ATTEMPTS + k] (an agency's attempts in order)."""
+    attempt uniforms [((r * A + a) * M + j) * ATTEMPTS + k] for attempt k of mission j."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, block, STREAM]))
     na, nm, ny = len(params.agencies), len(params.missions), params.n_years
     dur = np.empty((count, na, nm))
@@ -68,24 +68,25 @@ def draw_block(params: Params, seed: int, block: int, count: int):
                 factor[rng.random((count, ny)) >= sh.probability] = 1.0
             amount *= factor
         inst[:, a, :] = amount
-    u = rng.random((count, na, ATTEMPTS))
+    u = rng.random((count, na, nm, ATTEMPTS))
     return dur.ravel().tolist(), inst.ravel().tolist(), u.ravel().tolist()
 
 
-def _more(seed: int, i: int, a: int) -> np.random.Generator:
-    """Attempt uniforms beyond the pre-drawn ATTEMPTS of agency ``a`` in replication
-    ``i`` (money allows about 35 attempts in 30 years here, so this is a safety net)."""
-    return np.random.default_rng(np.random.SeedSequence([seed, i, a, STREAM]))
+def _more(seed: int, i: int, a: int, j: int) -> np.random.Generator:
+    """Attempt uniforms of mission ``j`` of agency ``a`` in replication ``i`` beyond its
+    pre-drawn ATTEMPTS (0.3^8: one mission in 15,000 needs them)."""
+    return np.random.default_rng(np.random.SeedSequence([seed, i, a, j, STREAM]))
 
 
 class Replication:
     """One replication: the agencies' processes and the winners (with ``every``, every
     agency's reach times, and no early stop)."""
 
-    def __init__(self, params: Params, lists, row: int, seed: int, i: int, every: bool):
+    def __init__(self, params: Params, lists, row: int, seed: int, i: int, every: bool, more=_more):
         self.env = env = simpy.Environment()
         self.params = params
         self.seed, self.i = seed, i
+        self.more = more  # more(seed, i, a, j): a source of further attempt uniforms
         m = len(params.milestones)
         self.winner = [-1] * m
         self.when = [math.nan] * m
@@ -118,9 +119,7 @@ class Replication:
         na, nm, ny = len(params.agencies), len(params.missions), params.n_years
         d0 = (row * na + a) * nm
         i0 = (row * na + a) * ny
-        u0 = (row * na + a) * ATTEMPTS
-        n_att = 0
-        more = None
+        u0 = (row * na + a) * nm * ATTEMPTS
         horizon = params.horizon
         nq = 4 * ny  # instalment q is paid at q / 4 years
         EPS = 1e-9  # a local copy, for speed
@@ -160,13 +159,12 @@ class Replication:
                     return
                 # one timeout for the whole development, stalls included
                 yield timeout(t - env._now)
-                if n_att < ATTEMPTS:
-                    u = u_l[u0 + n_att]
+                if k < ATTEMPTS:
+                    u = u_l[u0 + j * ATTEMPTS + k]
                 else:
-                    if more is None:
-                        more = _more(self.seed, self.i, a)
+                    if k == ATTEMPTS:
+                        more = self.more(self.seed, self.i, a, j)
                     u = more.random()
-                n_att += 1
                 if u < p_ok:
                     ms = ms_of[j]
                     if ms >= 0:
@@ -177,20 +175,32 @@ class Replication:
 
 
 def run(
-    n: int, seed: int | None = None, params: Params | None = None, every: bool = False
+    n: int,
+    seed: int | None = None,
+    params: Params | None = None,
+    every: bool = False,
+    draws=None,
+    more=_more,
 ) -> np.ndarray:
     """Replications 0..n-1: reach times (n, M, A), the winner's only (NaN elsewhere).
 
     ``every``: without technique 6, every agency's reach times, as racesim computes
-    them (its summary has each agency's chance and dates of reaching each milestone)."""
+    them (its summary has each agency's chance and dates of reaching each milestone).
+    ``draws(first, count)`` and ``more(seed, i, a, j)`` replace the random numbers
+    (lists as :func:`draw_block` makes them, and a source of further attempt uniforms),
+    to check the model against racesim replication by replication
+    (``paired_check_tuned.py``)."""
     params = params or load()
     seed = params.seed if seed is None else seed
     reach = np.full((n, len(params.milestones), len(params.agencies)), np.nan)
     for b, first in enumerate(range(0, n, BLOCK)):
         count = min(BLOCK, n - first)
-        lists = draw_block(params, seed, b, count)
+        if draws is None:
+            lists = draw_block(params, seed, b, count)
+        else:
+            lists = draws(first, count)
         for row in range(count):
-            rep = Replication(params, lists, row, seed, first + row, every)
+            rep = Replication(params, lists, row, seed, first + row, every, more)
             rep.run()
             if every:
                 reach[first + row] = rep.every
