@@ -1,0 +1,162 @@
+"""What the plots and the report of `racesim run` cost, stage by stage (issue 12).
+
+    python benchmarks/pictures.py [SCENARIO] [-n 2000] [--repeat 3]
+
+1. the whole command, `racesim run SCENARIO -n N --table none`, with and without
+   `--no-plots --no-report` (fresh processes, wall and CPU seconds, best of R);
+2. in a fresh process: importing matplotlib and racesim's plotting and report modules;
+3. on that run's results folder, in one process (after one warm-up pass): loading
+   the folder, then per figure its drawing (``figure_set`` for that milestone and kind)
+   and its PNG and SVG rendering, and the report (``build_report``, which renders
+   every figure again as inline SVG) — what `racesim run` does after the simulation.
+
+Uses racesim's public functions only; prints figures, asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BASE = ROOT / "scenarios" / "base.yaml"
+
+
+def command(args: list[str], repeat: int) -> tuple[float, float]:
+    """Best wall and CPU seconds of ``python -m racesim.cli ARGS`` over ``repeat`` runs."""
+    best_wall = best_cpu = float("inf")
+    for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "racesim.cli", *args],
+            cwd=ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        wall = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        best_wall, best_cpu = min(best_wall, wall), min(best_cpu, cpu)
+    return best_wall, best_cpu
+
+
+IMPORTS = """
+import time
+t0 = time.perf_counter()
+import matplotlib
+from matplotlib.figure import Figure
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+t1 = time.perf_counter()
+import racesim.report, racesim.plots
+t2 = time.perf_counter()
+print(t1 - t0, t2 - t1)
+"""
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("scenario", nargs="?", type=Path, default=BASE)
+    ap.add_argument("-n", type=int, default=2000)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    r = args.repeat
+
+    from racesim.plots import KINDS, figure_set
+    from racesim.report import build_report, render
+    from racesim.results import load_run
+
+    with tempfile.TemporaryDirectory(prefix="racesim-pictures-") as tmp:
+        out = Path(tmp) / "run"
+        base = ["run", str(args.scenario), "-n", str(args.n), "--table", "none"]
+        base += ["--out", str(out), "--force"]
+        print(f"1. `racesim run {args.scenario.name} -n {args.n:,} --table none` (best of {r})")
+        lean_w, lean_c = command([*base, "--no-plots", "--no-report"], r)
+        full_w, full_c = command(base, r)
+        print(f"   with --no-plots --no-report: {lean_w:6.2f} s wall {lean_c:6.2f} s CPU")
+        print(f"   with plots and report:       {full_w:6.2f} s wall {full_c:6.2f} s CPU")
+        print(
+            f"   plots and report add:        {full_w - lean_w:6.2f} s wall "
+            f"{full_c - lean_c:6.2f} s CPU"
+        )
+
+        p = subprocess.run(
+            [sys.executable, "-c", IMPORTS], capture_output=True, text=True, check=True
+        )
+        t_mpl, t_mods = map(float, p.stdout.split())
+        print("\n2. Imports in a fresh process")
+        print(f"   matplotlib (Figure, Agg):            {t_mpl:6.3f} s")
+        print(f"   racesim.plots and racesim.report:     {t_mods:6.3f} s")
+
+        t0 = time.perf_counter()
+        run = load_run(out)
+        t_load = time.perf_counter() - t0
+        summary = run["summary"]
+        milestones = list(summary["milestones"])
+        figure_set(run)  # warm-up: fonts, caches
+        print(
+            f"\n3. After the simulation, in one process (best of {r}; {len(milestones)} milestones)"
+        )
+        print(f"   load the results folder: {t_load:6.3f} s")
+        print(f"   {'figure':<42}{'draw':>8}{'PNG':>8}{'SVG':>8}{'total':>8}")
+        tot = {"draw": 0.0, "png": 0.0, "svg": 0.0}
+        per_kind = {k: 0.0 for k in KINDS}
+        figures = {}
+        for ms in milestones:
+            one = dict(run, summary=dict(summary, milestones={ms: summary["milestones"][ms]}))
+            for kind in KINDS:
+                t = {"draw": float("inf"), "png": float("inf"), "svg": float("inf")}
+                for _ in range(r):
+                    t0 = time.perf_counter()
+                    fig = figure_set(one, (kind,))[f"{ms}_{kind}"]
+                    t1 = time.perf_counter()
+                    render(fig, "png")
+                    t2 = time.perf_counter()
+                    render(fig, "svg")
+                    t3 = time.perf_counter()
+                    t["draw"] = min(t["draw"], t1 - t0)
+                    t["png"] = min(t["png"], t2 - t1)
+                    t["svg"] = min(t["svg"], t3 - t2)
+                figures[f"{ms}_{kind}"] = fig
+                for k in tot:
+                    tot[k] += t[k]
+                s = sum(t.values())
+                per_kind[kind] += s
+                print(
+                    f"   {ms + '_' + kind:<42}{t['draw']:8.3f}{t['png']:8.3f}{t['svg']:8.3f}"
+                    f"{s:8.3f}"
+                )
+        print(
+            f"   {'all ' + str(len(figures)) + ' figures':<42}{tot['draw']:8.3f}{tot['png']:8.3f}"
+            f"{tot['svg']:8.3f}{sum(tot.values()):8.3f}"
+        )
+        print("   by kind: " + ", ".join(f"{k} {v:.2f} s" for k, v in per_kind.items()))
+        t_rep = t_svg = float("inf")
+        for _ in range(r):
+            t0 = time.perf_counter()
+            build_report(run, figures)
+            t_rep = min(t_rep, time.perf_counter() - t0)
+        for _ in range(r):
+            t0 = time.perf_counter()
+            for fig in figures.values():
+                render(fig, "svg")
+            t_svg = min(t_svg, time.perf_counter() - t0)
+        print(
+            f"   report (build_report, figures given): {t_rep:6.3f} s, of which rendering "
+            f"the {len(figures)} inline SVGs ~{t_svg:.3f} s"
+        )
+        print(
+            f"   sum: load + figures + report = {t_load + sum(tot.values()) + t_rep:.2f} s "
+            f"(+ imports {t_mpl + t_mods:.2f} s); cores: {os.cpu_count()}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
