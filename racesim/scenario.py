@@ -232,10 +232,22 @@ class Scenario(_Strict):
 def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     """Read, override and validate a scenario file."""
     path = Path(path)
-    data = read_yaml(path)
+    origins: dict = {}
+    data = read_yaml(path, origins)
     set_paths: list[str] = []
-    data = apply_overrides(data, overrides, source=str(path), applied=set_paths)
-    return from_data(data, source=str(path), base_dir=path.parent, set_paths=set_paths)
+    set_issues: list[tuple[str, str]] = []  # reported with the scenario's, all at once
+    data = apply_overrides(
+        data, overrides, source=str(path), applied=set_paths, problems=set_issues
+    )
+    try:
+        scenario = from_data(
+            data, source=str(path), base_dir=path.parent, set_paths=set_paths, origins=origins
+        )
+    except ScenarioError as exc:
+        raise ScenarioError([*set_issues, *exc.issues], str(path)) from None
+    if set_issues:
+        raise ScenarioError(set_issues, str(path))
+    return scenario
 
 
 class _Loader(yaml.SafeLoader):
@@ -387,9 +399,17 @@ def _check_size(data: Any) -> None:
             stack.extend((v, depth + 1) for v in node)
 
 
-def read_yaml(path: Path) -> dict:
-    """A scenario file as plain data, with ``extends`` resolved (see :func:`extend`)."""
-    return _read_extended(Path(path), [])
+def read_yaml(path: Path, origins: dict | None = None) -> dict:
+    """A scenario file as plain data, with ``extends`` resolved (see :func:`extend`).
+
+    ``origins``, if given, is filled with where each part of the merged data was
+    written (see :func:`_origin`), for messages that name the right file."""
+    path = Path(path)
+    found: dict = {}
+    data = _read_extended(path, [], found)
+    if origins is not None:
+        origins.update(found)
+    return data
 
 
 # ---------------------------------------------------------------------------------------
@@ -411,14 +431,23 @@ _MERGED_MAPPINGS = {
 }
 
 
-def _read_extended(path: Path, chain: list[Path]) -> dict:
+MAX_CHAIN = 20  # files in one chain of extends
+
+
+def _read_extended(path: Path, chain: list[Path], origins: dict) -> dict:
     """Read ``path``; if it ``extends`` another file, merge it over that (recursively).
 
-    ``chain`` holds the files that extend this one (to reject cycles)."""
+    ``chain`` holds the files that extend this one (to reject cycles); ``origins``
+    receives, for merged paths, (file, path in that file) (see :func:`_origin`)."""
     data = _read_file(path)
-    if "extends" not in data:
-        return data
     src = str(path)
+    if "extends" not in data:
+        origins[()] = (src, ())
+        return data
+    if len(chain) >= MAX_CHAIN:
+        raise ScenarioError(
+            [("extends", f"a chain of more than {MAX_CHAIN} files extending one another")], src
+        )
     ref = data.pop("extends")
     if not isinstance(ref, str) or not ref.strip():
         raise ScenarioError(
@@ -453,8 +482,11 @@ def _read_extended(path: Path, chain: list[Path]) -> dict:
             [("extends", f"the parent scenario {ref!r} {what} (looked for {str(parent_path)!r})")],
             src,
         )
-    parent = _rebase(_read_extended(parent_path, here), parent_path.parent, path.parent)
-    if "start" in data and "until" not in (data.get("record") or {}):
+    parent_origins: dict = {}
+    parent = _read_extended(parent_path, here, parent_origins)
+    parent = _rebase(parent, parent_path.parent, path.parent)
+    own_record = data.get("record") if isinstance(data.get("record"), dict) else {}
+    if "start" in data and "until" not in own_record:
         # the record cut-off follows the start of the file that sets it
         rec = parent.get("record")
         if isinstance(rec, dict) and "until" in rec:
@@ -463,7 +495,95 @@ def _read_extended(path: Path, chain: list[Path]) -> dict:
     merged = _merge(parent, data, (), issues)
     if issues:
         raise ScenarioError(issues, src)
+    _merge_origins(parent, data, (), (), (), parent_origins, src, origins)
     return merged
+
+
+def _origin(origins: Mapping, path: tuple) -> tuple[str, tuple] | None:
+    """(file, path in that file) of the merged data at ``path``: ``origins`` maps a
+    path to where the part of the data under it was written, the longest matching
+    prefix deciding."""
+    for n in range(len(path), -1, -1):
+        if path[:n] in origins:
+            file, at = origins[path[:n]]
+            return file, (*at, *path[n:])
+    return None
+
+
+def _graft(origins: Mapping, src: tuple, dst: tuple, out: dict) -> None:
+    """Copy the origins of the part at ``src`` to the part at ``dst``."""
+    out[dst] = _origin(origins, src)
+    n = len(src)
+    for p, v in origins.items():
+        if len(p) > n and p[:n] == src:
+            out[(*dst, *p[n:])] = v
+
+
+def _merge_origins(
+    parent: Any,
+    child: Any,
+    loc: tuple,
+    ploc: tuple,
+    cloc: tuple,
+    porigins: Mapping,
+    cfile: str,
+    out: dict,
+) -> None:
+    """The origins of ``_merge(parent, child)`` at merged path ``loc`` (``ploc`` in the
+    parent's merged data, ``cloc`` in the child's file), following :func:`_merge`."""
+    out[loc] = (cfile, cloc)
+    if len(loc) == 3 and loc[0] == "agencies" and loc[2] == "missions":
+        if not (isinstance(parent, list) and isinstance(child, list)):
+            return
+        # replay _merge_missions: where each mission of the result came from
+        src: list[tuple] = [("p", i) for i in range(len(parent))]
+        ids = [str(x.get("id")) if isinstance(x, dict) else None for x in parent]
+        for j, m in enumerate(child):
+            if not isinstance(m, dict) or "id" not in m:
+                continue
+            mid = str(m["id"])
+            idx = next((k for k, x in enumerate(ids) if x == mid), None)
+            if "remove" in m:
+                if idx is not None:
+                    del src[idx], ids[idx]
+            elif idx is None:
+                src.append(("c", j))
+                ids.append(mid)
+            else:
+                src[idx] = ("m", src[idx], j)
+        for n, how in enumerate(src):
+            _mission_origin(how, (*loc, n), ploc, cloc, parent, child, porigins, cfile, out)
+        return
+    pattern = list(loc)
+    if len(loc) > 1 and loc[0] in ("agencies", "milestones"):
+        pattern[1] = "*"
+    if len(loc) > 3 and loc[0] == "agencies" and loc[2] == "missions":
+        pattern[3] = "*"
+    if tuple(pattern) in _MERGED_MAPPINGS and isinstance(parent, dict) and isinstance(child, dict):
+        for k in parent:
+            if k not in child:
+                _graft(porigins, (*ploc, k), (*loc, k), out)
+        for k, v in child.items():
+            if k in parent:
+                _merge_origins(
+                    parent[k], v, (*loc, k), (*ploc, k), (*cloc, k), porigins, cfile, out
+                )
+            else:
+                out[(*loc, k)] = (cfile, (*cloc, k))
+
+
+def _mission_origin(how, loc, ploc, cloc, parent, child, porigins, cfile, out) -> None:
+    if how[0] == "p":
+        _graft(porigins, (*ploc, how[1]), loc, out)
+    elif how[0] == "c":
+        out[loc] = (cfile, (*cloc, how[1]))
+    else:  # a parent's mission changed by the child (possibly more than once)
+        inner, j = how[1], how[2]
+        if inner[0] == "p":
+            pm, pl = parent[inner[1]], (*ploc, inner[1])
+            _merge_origins(pm, child[j], loc, pl, (*cloc, j), porigins, cfile, out)
+        else:  # changed twice: the child's last word counts, field by field
+            out[loc] = (cfile, (*cloc, j))
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -619,11 +739,14 @@ def from_data(
     source: str | None = None,
     base_dir: Path | None = None,
     set_paths: Sequence[str] = (),
+    origins: Mapping | None = None,
 ) -> Scenario:
     """Validate plain data into a :class:`Scenario`, reporting all problems at once.
 
     ``base_dir`` is where relative paths in the scenario (the landing record) are
-    resolved; ``set_paths`` are fields that came from ``--set`` (for the messages).
+    resolved; ``set_paths`` are fields that came from ``--set`` (for the messages);
+    ``origins`` (from :func:`read_yaml`) says which file of an ``extends`` chain wrote
+    each part, so that a problem is reported in that file, at its place there.
     """
     data, issues = resolve_records(data, base_dir)
     scenario = None
@@ -634,7 +757,7 @@ def from_data(
     issues.extend(_reference_issues(data))
     issues.extend(_cross_check(data))
     if issues:
-        issues = _with_hints(_mark_overrides(issues, set_paths), data)
+        issues = _with_hints(_mark_overrides(issues, set_paths), data, origins, source)
         raise ScenarioError(issues, source)
     return scenario
 
@@ -691,10 +814,13 @@ def apply_overrides(
     overrides: Iterable[str],
     source: str | None = None,
     applied: list[str] | None = None,
+    problems: list[tuple[str, str]] | None = None,
 ) -> dict:
     """Return a copy of ``data`` with each ``PATH=VALUE`` applied (missions by id).
 
-    ``applied`` collects the resolved field path of each override (for messages)."""
+    ``applied`` collects the resolved field path of each override (for messages).
+    The overrides that cannot be applied raise :class:`ScenarioError`, or, with
+    ``problems``, are added to it (and the others applied)."""
     import copy
 
     data = copy.deepcopy(dict(data))
@@ -707,8 +833,10 @@ def apply_overrides(
                 applied.append(resolved)
         except ScenarioError as exc:
             issues.extend(exc.issues)
-    if issues:
+    if issues and problems is None:
         raise ScenarioError(issues, source)
+    if problems is not None:
+        problems.extend(issues)
     return data
 
 
@@ -989,20 +1117,55 @@ def _mission_path(a: str, j: int, mid: object = None) -> str:
 _IN_MISSION = re.compile(r"^agencies\.([^.\[]+)\.missions\[(\d+)\]")
 
 
-def _with_hints(issues: list[tuple[str, str]], data: Mapping) -> list[tuple[str, str]]:
-    """Append ' (mission ID)' to paths inside a mission, to help find it in the file."""
+def _with_hints(
+    issues: list[tuple[str, str]],
+    data: Mapping,
+    origins: Mapping | None = None,
+    source: str | None = None,
+) -> list[tuple[str, str]]:
+    """Append ' (mission ID)' to paths inside a mission, to help find it in the file;
+    a path written in another file of the ``extends`` chain (see ``origins``) becomes
+    'in FILE: PATH', with PATH as in that file."""
     out = []
     for path, msg in issues:
+        hint = ""
         m = _IN_MISSION.match(path)
         if m:
             try:
                 mid = data["agencies"][m.group(1)]["missions"][int(m.group(2))]["id"]
                 if isinstance(mid, str):
-                    path = f"{path} (mission {mid})"
+                    hint = f" (mission {mid})"
             except (KeyError, IndexError, TypeError):
                 pass
-        out.append((path, msg))
+        loc = _parse_path(path)
+        if origins and loc is not None and "(value given with --set)" not in msg:
+            found = _origin(origins, loc)
+            if found is not None:
+                file, at = found
+                if file == source:
+                    path = _fmt_path(at)
+                else:
+                    path = f"in {file}: {_fmt_path(at)}"
+        out.append((path + hint, msg))
     return out
+
+
+_PATH_PART = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*)((?:\[\d+\])*)$")
+
+
+def _parse_path(path: str) -> tuple | None:
+    """'agencies.a.missions[2].success' -> ('agencies', 'a', 'missions', 2, 'success');
+    None for anything else (a YAML position, an option)."""
+    if not path:
+        return None
+    out: list = []
+    for piece in path.split("."):
+        m = _PATH_PART.match(piece)
+        if not m:
+            return None
+        out.append(m.group(1))
+        out.extend(int(x) for x in re.findall(r"\[(\d+)\]", m.group(2)))
+    return tuple(out)
 
 
 def _raw_missions(data: Mapping):
