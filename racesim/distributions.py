@@ -110,10 +110,11 @@ class Dist:
             right = high - np.sqrt((1 - u) * (high - low) * (high - mode))
             return np.where(u < cut, left, right)
         z = special.ndtri(np.clip(u, 1e-300, None))
-        if f == "normal":
-            return p[0] + p[1] * z
-        if f == "lognormal":
-            return p[0] * np.exp(p[1] * z)
+        with np.errstate(over="ignore"):  # an absurd spread gives inf, clipped later
+            if f == "normal":
+                return p[0] + p[1] * z
+            if f == "lognormal":
+                return p[0] * np.exp(p[1] * z)
         if f == "beta":
             return special.betaincinv(p[0], p[1], u)
         raise AssertionError(f)
