@@ -462,6 +462,15 @@ def _read_extended(path: Path, chain: list[Path], origins: dict) -> dict:
         )
     parent_path = path.parent / ref.strip()
     here = [*chain, path]
+    try:
+        parent_path.stat()
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError) as exc:  # a NUL byte, a name too long, ...
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise ScenarioError(
+            [("extends", f"the parent scenario {_q(ref)} is not a usable path ({why})")], src
+        ) from None
     if any(_same_file(parent_path, p) for p in here):
         loop = here[next(i for i, p in enumerate(here) if _same_file(parent_path, p)) :]
         raise ScenarioError(
@@ -479,7 +488,12 @@ def _read_extended(path: Path, chain: list[Path], origins: dict) -> dict:
     if not parent_path.is_file():
         what = "is a folder" if parent_path.is_dir() else "does not exist"
         raise ScenarioError(
-            [("extends", f"the parent scenario {ref!r} {what} (looked for {str(parent_path)!r})")],
+            [
+                (
+                    "extends",
+                    f"the parent scenario {_q(ref)} {what} (looked for {_q(str(parent_path))})",
+                )
+            ],
             src,
         )
     parent_origins: dict = {}
@@ -589,7 +603,7 @@ def _mission_origin(how, loc, ploc, cloc, parent, child, porigins, cfile, out) -
 def _same_file(a: Path, b: Path) -> bool:
     try:
         return a.resolve() == b.resolve()
-    except OSError:  # pragma: no cover - unreadable path
+    except (OSError, ValueError):  # pragma: no cover - unreadable path
         return False
 
 
@@ -707,6 +721,13 @@ def read_text_bounded(path: Path, limit: int = MAX_FILE_BYTES) -> str:
 
 
 def _read_file(path: Path) -> dict:
+    try:
+        path.stat()
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError) as exc:  # a NUL byte, a name too long, ...
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise ScenarioError([("", f"{_q(str(path))} is not a usable path ({why})")], None) from None
     if not path.exists():
         raise ScenarioError([("", f"no such file {_q(str(path))}")], None)
     if path.is_dir():

@@ -343,3 +343,13 @@ def test_set_problems_reported_with_the_scenarios(write_scenario):
         load_scenario(write_scenario(d), ["agencies.zz.budget.annual=1"])
     paths = [p for p, _ in info.value.issues]
     assert paths[0].startswith("--set agencies.zz") and len(paths) == 2
+
+
+@pytest.mark.parametrize("name", ["a\0b", "a" * 5000])
+def test_paths_that_the_system_cannot_use(write_scenario, name):
+    # a NUL byte or a name too long: a message naming the field, not an OSError
+    child = write_scenario({"extends": name, "name": "c"})
+    assert "usable path" in issues_of(load_scenario, child)["extends"]
+    d = base_data(success={"record": "all"})
+    d["record"] = {"file": name}
+    assert "usable path" in data_issues(d)["record.file"]
