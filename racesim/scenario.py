@@ -786,7 +786,7 @@ def from_data(
 # ---------------------------------------------------------------------------------------
 # --set PATH=VALUE
 # ---------------------------------------------------------------------------------------
-_INDEX = re.compile(r"^(.*)\[(\d+)\]$")
+_INDEX = re.compile(r"^(.*)\[([0-9]+)\]$")
 MAX_SET_PARTS = 16  # the deepest field: agencies.A.budget.shocks[0].factor.uniform.low
 
 
@@ -810,7 +810,7 @@ def parse_override(text: str) -> tuple[list[str | int], Any]:
             m = None
             piece = ""
         if piece:
-            parts.append(int(piece) if piece.isdigit() else piece)
+            parts.append(int(piece) if piece.isascii() and piece.isdigit() else piece)
     if len(parts) > MAX_SET_PARTS:
         raise ScenarioError(
             [
@@ -1135,7 +1135,7 @@ def _mission_path(a: str, j: int, mid: object = None) -> str:
     return f"agencies.{a}.missions[{j}]"
 
 
-_IN_MISSION = re.compile(r"^agencies\.([^.\[]+)\.missions\[(\d+)\]")
+_IN_MISSION = re.compile(r"^agencies\.([^.\[]+)\.missions\[([0-9]+)\]")
 
 
 def _with_hints(
@@ -1171,7 +1171,7 @@ def _with_hints(
     return out
 
 
-_PATH_PART = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*)((?:\[\d+\])*)$")
+_PATH_PART = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*)((?:\[[0-9]+\])*)$")
 
 
 def _parse_path(path: str) -> tuple | None:
@@ -1185,7 +1185,7 @@ def _parse_path(path: str) -> tuple | None:
         if not m:
             return None
         out.append(m.group(1))
-        out.extend(int(x) for x in re.findall(r"\[(\d+)\]", m.group(2)))
+        out.extend(int(x) for x in re.findall(r"\[([0-9]+)\]", m.group(2)))
     return tuple(out)
 
 

@@ -353,3 +353,9 @@ def test_paths_that_the_system_cannot_use(write_scenario, name):
     d = base_data(success={"record": "all"})
     d["record"] = {"file": name}
     assert "usable path" in data_issues(d)["record.file"]
+
+
+@pytest.mark.parametrize("path", ["²", "agencies.alpha.missions[١]", "x.٣"])
+def test_set_path_with_non_ascii_digits(mini_scenario_path, path):
+    # found by the fuzz: '²'.isdigit() is true but int('²') fails
+    assert issues_of(load_scenario, mini_scenario_path, [f"{path}=1"])
