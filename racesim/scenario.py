@@ -210,7 +210,7 @@ class Scenario(_Strict):
         return self.model_dump(mode="json", by_alias=True, exclude_defaults=False)
 
     def to_yaml(self) -> str:
-        return yaml.safe_dump(self.to_data(), sort_keys=False, allow_unicode=True)
+        return yaml.dump(self.to_data(), Dumper=_Dumper, sort_keys=False, allow_unicode=True)
 
     def digest(self) -> str:
         """SHA-256 of the resolved scenario: equal scenarios, equal digests."""
@@ -288,6 +288,17 @@ _Loader.yaml_implicit_resolvers = {
     k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
     for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+
+
+class _Dumper(yaml.SafeDumper):
+    """Safe YAML that quotes text which YAML 1.2 would read as something else (``1e3``,
+    ``0o12``), so that what it writes loads back unchanged with :class:`_Loader`."""
+
+    def resolve(self, kind, value, implicit):
+        tag = super().resolve(kind, value, implicit)
+        if kind is yaml.ScalarNode and implicit[0] and tag == _TAG + "str":
+            return next((t for t, rx in _CORE_12 if rx.match(value)), tag)
+        return tag
 
 
 def _int_12(loader: _Loader, node: yaml.ScalarNode) -> int:

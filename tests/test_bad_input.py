@@ -359,3 +359,13 @@ def test_paths_that_the_system_cannot_use(write_scenario, name):
 def test_set_path_with_non_ascii_digits(mini_scenario_path, path):
     # found by the fuzz: '²'.isdigit() is true but int('²') fails
     assert issues_of(load_scenario, mini_scenario_path, [f"{path}=1"])
+
+
+def test_saved_scenario_loads_back_unchanged_under_yaml_1_2(write_scenario):
+    # text that YAML 1.2 reads as a number is quoted when racesim writes scenario.yaml
+    d = base_data()
+    d["title"], d["description"] = "1e3", "0o12"
+    s = from_data(d)
+    again = load_scenario(write_scenario(s.to_yaml()))
+    assert (again.title, again.description) == ("1e3", "0o12")
+    assert again.digest() == s.digest()
