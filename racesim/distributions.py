@@ -105,9 +105,14 @@ class Dist:
             low, mode, high = p
             if high == low:
                 return np.full(u.shape, low)
-            cut = (mode - low) / (high - low)
-            left = low + np.sqrt(u * (high - low) * (mode - low))
-            right = high - np.sqrt((1 - u) * (high - low) * (high - mode))
+            span = high - low
+            cut = (mode - low) / span
+            if math.isfinite(span * max(mode - low, high - mode)):
+                left = low + np.sqrt(u * span * (mode - low))
+                right = high - np.sqrt((1 - u) * span * (high - mode))
+            else:  # the same, scaled, for bounds beyond 1e154 (the product overflows)
+                left = low + span * np.sqrt(u * cut)
+                right = high - span * np.sqrt((1 - u) * (1 - cut))
             return np.where(u < cut, left, right)
         z = special.ndtri(np.clip(u, 1e-300, None))
         with np.errstate(over="ignore"):  # an absurd spread gives inf, clipped later

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import warnings
 from pathlib import Path
 
 import hypothesis
@@ -186,6 +187,13 @@ def scenarios(draw) -> dict:
 
 # -- the property ------------------------------------------------------------------
 def check_outcome(path, overrides=()) -> None:
+    with warnings.catch_warnings():
+        # the library never prints, and a numpy warning is printed: overflow, NaN
+        warnings.simplefilter("error", RuntimeWarning)
+        _check_outcome(path, overrides)
+
+
+def _check_outcome(path, overrides) -> None:
     try:
         s = load_scenario(path, overrides)
     except ScenarioError as exc:
