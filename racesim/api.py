@@ -89,7 +89,8 @@ def load(path: str | os.PathLike, overrides: Overrides = None) -> Scenario:
     ``PATH=VALUE`` strings (values read as YAML).  Missions are reached by id.  Raises
     :class:`racesim.scenario.ScenarioError` listing every problem."""
     path = Path(path)
-    data = read_yaml(path)
+    origins: dict = {}
+    data = read_yaml(path, origins)
     applied: list[str] = []
     texts: list[str] = []
     if overrides is None:
@@ -109,7 +110,7 @@ def load(path: str | os.PathLike, overrides: Overrides = None) -> Scenario:
     else:
         texts = [overrides] if isinstance(overrides, str) else list(overrides)
         data = apply_overrides(data, texts, source=str(path), applied=applied)
-    s = from_data(data, source=str(path), base_dir=path.parent, set_paths=applied)
+    s = from_data(data, source=str(path), base_dir=path.parent, set_paths=applied, origins=origins)
     _remember(s, path, texts)
     return s
 

@@ -94,11 +94,30 @@ class Fit:
 
 
 def read_record(path: str | Path) -> list[Row]:
+    import io
+
+    from .distributions import brief
+    from .scenario import read_text_bounded
+
     path = Path(path)
-    if not path.exists():
-        raise RecordError(f"landing record {str(path)!r} not found")
-    with open(path, newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
+    try:
+        path.stat()
+    except FileNotFoundError:
+        raise RecordError(f"landing record {brief(str(path))} not found") from None
+    except (OSError, ValueError) as exc:  # a NUL byte, a name too long, ...
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise RecordError(
+            f"landing record {brief(str(path))} is not a usable path ({why})"
+        ) from None
+    try:
+        text = read_text_bounded(path)
+        rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    except ValueError as exc:  # a folder, too large, not text
+        raise RecordError(f"landing record {brief(str(path))} {exc}") from None
+    except OSError as exc:
+        raise RecordError(f"landing record {str(path)!r} cannot be read ({exc.strerror})") from None
+    except csv.Error as exc:
+        raise RecordError(f"landing record {str(path)!r} is not a valid CSV file ({exc})") from None
     need = {"date", "outcome", "class", "crewed", "attempt_by_operator"}
     missing = need - set(rows[0] if rows else need)
     if missing:

@@ -105,15 +105,21 @@ class Dist:
             low, mode, high = p
             if high == low:
                 return np.full(u.shape, low)
-            cut = (mode - low) / (high - low)
-            left = low + np.sqrt(u * (high - low) * (mode - low))
-            right = high - np.sqrt((1 - u) * (high - low) * (high - mode))
+            span = high - low
+            cut = (mode - low) / span
+            if math.isfinite(span * max(mode - low, high - mode)):
+                left = low + np.sqrt(u * span * (mode - low))
+                right = high - np.sqrt((1 - u) * span * (high - mode))
+            else:  # the same, scaled, for bounds beyond 1e154 (the product overflows)
+                left = low + span * np.sqrt(u * cut)
+                right = high - span * np.sqrt((1 - u) * (1 - cut))
             return np.where(u < cut, left, right)
         z = special.ndtri(np.clip(u, 1e-300, None))
-        if f == "normal":
-            return p[0] + p[1] * z
-        if f == "lognormal":
-            return p[0] * np.exp(p[1] * z)
+        with np.errstate(over="ignore"):  # an absurd spread gives inf, clipped later
+            if f == "normal":
+                return p[0] + p[1] * z
+            if f == "lognormal":
+                return p[0] * np.exp(p[1] * z)
         if f == "beta":
             return special.betaincinv(p[0], p[1], u)
         raise AssertionError(f)
@@ -141,17 +147,17 @@ def parse(value: object, low: float = -math.inf, high: float = math.inf) -> Dist
     if isinstance(value, Dist):
         return value
     if isinstance(value, bool):
-        raise ValueError(f"expected a number or a distribution, got {value!r}")
+        raise ValueError(f"expected a number or a distribution, got {brief(value)}")
     if isinstance(value, (int, float)):
         v = float(value)
         if not math.isfinite(v):
-            raise ValueError(f"must be a finite number, got {value!r}")
+            raise ValueError(f"must be a finite number, got {brief(value)}")
         _check_range(v, low, high, "value")
         return Dist.fixed(v)
     if not isinstance(value, dict):
         raise ValueError(
             f"expected a number or a one-key mapping such as {{uniform: {{low: 1, high: 2}}}}, "
-            f"got {value!r}"
+            f"got {brief(value)}"
         )
     if len(value) != 1:
         raise ValueError(
@@ -166,7 +172,9 @@ def parse(value: object, low: float = -math.inf, high: float = math.inf) -> Dist
         )
     names = FAMILIES[family]
     if not isinstance(args, dict):
-        raise ValueError(f"{family} needs named parameters {{{', '.join(names)}}}, got {args!r}")
+        raise ValueError(
+            f"{family} needs named parameters {{{', '.join(names)}}}, got {brief(args)}"
+        )
     unknown = [k for k in args if k not in names]
     if unknown:
         k = str(unknown[0])
@@ -181,7 +189,7 @@ def parse(value: object, low: float = -math.inf, high: float = math.inf) -> Dist
     for k in names:
         x = args[k]
         if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
-            raise ValueError(f"{family} parameter {k} must be a finite number, got {x!r}")
+            raise ValueError(f"{family} parameter {k} must be a finite number, got {brief(x)}")
         params.append(float(x))
     d = Dist(family, tuple(params))
     _check_params(d, low, high)
@@ -219,6 +227,19 @@ def _check_range(v: float, low: float, high: float, what: str) -> None:
         if high == math.inf:
             raise ValueError(f"{what} must be >= {low:g}, got {v:g}")
         raise ValueError(f"{what} must be between {low:g} and {high:g}, got {v:g}")
+
+
+def brief(value: object, limit: int = 120) -> str:
+    """``repr(value)`` cut to about ``limit`` characters, for messages: a bad value
+    may be huge (an alias bomb), the message must not be."""
+    import reprlib
+
+    r = reprlib.Repr()
+    r.maxstring = r.maxother = limit
+    r.maxlist = r.maxtuple = r.maxdict = r.maxset = 8
+    r.maxlevel = 3
+    text = r.repr(value)
+    return text if len(text) <= limit + 10 else text[:limit] + "..."
 
 
 def _suggest(word: str, choices) -> str:

@@ -26,6 +26,11 @@ import numpy as np
 
 from .plan import ATTEMPT_BLOCK, Plan
 
+#: USD millions: a yearly budget is held below this, so that sums of money stay finite
+#: (no real budget comes near it; an absurd one, such as 1e300 growing 10-fold a year,
+#: would otherwise overflow to infinity and turn the books into NaN)
+MAX_AMOUNT = 1e100
+
 
 def _name_key(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "little")
@@ -110,7 +115,7 @@ def draw_chunk(plan: Plan, seed: int, first: int, count: int) -> Draws:
     for ag in plan.agencies:
         u = uniforms(plan, seed, ag.index, first, count)
         pos = 0
-        annual = np.maximum(ag.annual.quantile(u[:, pos]), 0.0)
+        annual = np.clip(ag.annual.quantile(u[:, pos]), 0.0, MAX_AMOUNT)
         pos += 1
         z = _ndtri(u[:, pos : pos + y])
         pos += y
@@ -118,15 +123,16 @@ def draw_chunk(plan: Plan, seed: int, first: int, count: int) -> Draws:
         amount = annual[:, None] * (1.0 + ag.growth) ** years[None, :]
         if vol > 0:
             amount = amount * np.exp(vol * z - vol * vol / 2)
+        amount = np.minimum(amount, MAX_AMOUNT)
         hit = np.zeros((count, len(ag.shocks), y), dtype=bool)
         for s, sh in enumerate(ag.shocks):
             applies = u[:, pos : pos + y] < sh.probability
             window = (years >= sh.first_year) & (years <= sh.last_year)
             applies &= window[None, :]
             pos += y
-            factor = np.maximum(sh.factor.quantile(u[:, pos : pos + y]), 0.0)
+            factor = np.clip(sh.factor.quantile(u[:, pos : pos + y]), 0.0, MAX_AMOUNT)
             pos += y
-            amount = np.where(applies, amount * factor, amount)
+            amount = np.minimum(np.where(applies, amount * factor, amount), MAX_AMOUNT)
             hit[:, s, :] = applies
         yearly.append(amount)
         income.append(amount / 4.0)

@@ -463,12 +463,13 @@ def test_duplicate_yaml_key(write_scenario, mini_scenario_text):
     problems(write_scenario, text)
 
 
-def test_error_message_is_one_paragraph(write_scenario, mini_scenario_data):
+def test_error_message_lists_one_problem_per_line(write_scenario, mini_scenario_data):
+    # issue 11 section 1 item 8: a heading, then every problem on its own line
     lander(mini_scenario_data)["success"] = 1.3
     mini_scenario_data["agencies"]["alpha"]["missions"][0]["cost"] = -1
-    text = problems(write_scenario, mini_scenario_data).describe()
-    assert "\n" not in text
-    assert f"{LANDER}.success" in text
+    lines = problems(write_scenario, mini_scenario_data).describe().splitlines()
+    assert len(lines) == 3 and "2 problems" in lines[0]
+    assert f"{LANDER}.success" in lines[2] and "cost" in lines[1]
 
 
 # ---------------------------------------------------------------------------------------
