@@ -46,7 +46,7 @@ TARGETS = {"racesim/simple": 8.0, "vectorised/racesim": 5.0, "speed-up 2 jobs": 
 # -- helpers ------------------------------------------------------------------------------
 def racesim_run(scenario, n: int, jobs: int = 1, keep: bool = True):
     """Run racesim in-process; returns (reach (n, M, A) or None, wall seconds, output)."""
-    from racesim.montecarlo import simulate
+    from racesim.run.montecarlo import simulate
 
     chunks: list[np.ndarray] = []
     sink = (lambda first, reached: chunks.append(np.array(reached))) if keep else None
@@ -117,7 +117,7 @@ def busy(load: float | None) -> str:
 
 
 def try_load(path: Path):
-    from racesim.scenario import load_scenario
+    from racesim.scenario.schema import load_scenario
 
     try:
         return load_scenario(path), ""
@@ -250,7 +250,7 @@ def main() -> int:
     ap.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     args = ap.parse_args()
 
-    from racesim.scenario import load_scenario
+    from racesim.scenario.schema import load_scenario
 
     quick = args.quick
     n_r = args.n_racesim or (1000 if quick else 5000)

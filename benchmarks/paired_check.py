@@ -1,12 +1,12 @@
 """Replication-by-replication check: racesim, simple_simpy.py and vectorized.py fed the
 SAME random numbers must give the same reach times (to rounding).
 
-Unlike bench.py this reaches into racesim's internals (racesim.plan.Plan,
-racesim.streams.draw_chunk / extra_attempts / ATTEMPT_BLOCK, racesim.replication.run_chunk)
+Unlike bench.py this reaches into racesim's internals (racesim.engine.plan.Plan,
+racesim.run.streams.draw_chunk / extra_attempts / ATTEMPT_BLOCK, racesim.run.replication.run_chunk)
 to take racesim's draws for replications FIRST..FIRST+N-1 of the workload and hand them
 to the two reference models; if those internals change, this script needs updating, not
 racesim.  A mismatch prints the replications concerned (replay one with
-`racesim.replication.run_replication(plan, seed, i, log=[])` to see its story).
+`racesim.run.replication.run_replication(plan, seed, i, log=[])` to see its story).
 
     python benchmarks/paired_check.py [--first 0] [-n 500]
 """
@@ -38,10 +38,10 @@ def main() -> int:
     ap.add_argument("--seed", type=int)
     args = ap.parse_args()
 
-    from racesim.plan import ATTEMPT_BLOCK, Plan
-    from racesim.replication import run_chunk
-    from racesim.scenario import load_scenario
-    from racesim.streams import draw_chunk, extra_attempts
+    from racesim.engine.plan import ATTEMPT_BLOCK, Plan
+    from racesim.run.replication import run_chunk
+    from racesim.run.streams import draw_chunk, extra_attempts
+    from racesim.scenario.schema import load_scenario
 
     params = load()
     plan = Plan.from_scenario(load_scenario(WORKLOAD))

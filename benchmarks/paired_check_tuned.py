@@ -3,8 +3,8 @@ the tuned model (with ``every=True``: every agency's reach times) must give race
 reach times (to rounding); with its stop at the winners, racesim's winners and first
 dates.
 
-Like paired_check.py this reaches into racesim's internals (racesim.plan.Plan,
-racesim.streams.draw_chunk / extra_attempts / ATTEMPT_BLOCK, racesim.replication.run_chunk);
+Like paired_check.py this reaches into racesim's internals (racesim.engine.plan.Plan,
+racesim.run.streams.draw_chunk / extra_attempts / ATTEMPT_BLOCK, racesim.run.replication.run_chunk);
 if those change, this script needs updating, not racesim.
 
     python benchmarks/paired_check_tuned.py [--first 0] [-n 2000]
@@ -34,10 +34,10 @@ def main() -> int:
     ap.add_argument("--seed", type=int)
     args = ap.parse_args()
 
-    from racesim.plan import ATTEMPT_BLOCK, Plan
-    from racesim.replication import run_chunk
-    from racesim.scenario import load_scenario
-    from racesim.streams import draw_chunk, extra_attempts
+    from racesim.engine.plan import ATTEMPT_BLOCK, Plan
+    from racesim.run.replication import run_chunk
+    from racesim.run.streams import draw_chunk, extra_attempts
+    from racesim.scenario.schema import load_scenario
 
     params = load()
     plan = Plan.from_scenario(load_scenario(WORKLOAD))

@@ -54,7 +54,7 @@ import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 t1 = time.perf_counter()
-import racesim.report, racesim.plots
+import racesim.output.report, racesim.output.plots
 t2 = time.perf_counter()
 print(t1 - t0, t2 - t1)
 """
@@ -68,9 +68,9 @@ def main() -> int:
     args = ap.parse_args()
     r = args.repeat
 
-    from racesim.plots import KINDS, figure_set
-    from racesim.report import build_report, render
-    from racesim.results import load_run
+    from racesim.output.plots import KINDS, figure_set
+    from racesim.output.report import build_report, render
+    from racesim.output.results import load_run
 
     with tempfile.TemporaryDirectory(prefix="racesim-pictures-") as tmp:
         out = Path(tmp) / "run"
@@ -92,7 +92,7 @@ def main() -> int:
         t_mpl, t_mods = map(float, p.stdout.split())
         print("\n2. Imports in a fresh process")
         print(f"   matplotlib (Figure, Agg):            {t_mpl:6.3f} s")
-        print(f"   racesim.plots and racesim.report:     {t_mods:6.3f} s")
+        print(f"   racesim.output.plots and racesim.output.report:     {t_mods:6.3f} s")
 
         t0 = time.perf_counter()
         run = load_run(out)

@@ -15,7 +15,7 @@ __all__ = ["__version__", *_API]
 
 def __getattr__(name: str):
     if name in _API:
-        from . import api
+        from racesim import api
 
         return getattr(api, name)
     raise AttributeError(f"module 'racesim' has no attribute {name!r}")

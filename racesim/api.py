@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from .scenario import (
+from racesim.scenario.schema import (
     Scenario,
     ScenarioError,
     apply_overrides,
@@ -87,7 +87,7 @@ def load(path: str | os.PathLike, overrides: Overrides = None) -> Scenario:
     ``overrides``: a mapping ``{"agencies.roscosmos.budget.annual": 120, ...}`` (values
     are Python values: numbers, strings, dates, dicts for distributions) or
     ``PATH=VALUE`` strings (values read as YAML).  Missions are reached by id.  Raises
-    :class:`racesim.scenario.ScenarioError` listing every problem."""
+    :class:`racesim.scenario.schema.ScenarioError` listing every problem."""
     path = Path(path)
     origins: dict = {}
     data = read_yaml(path, origins)
@@ -154,8 +154,8 @@ def simulate(
     when at most 100,000 replications can run).  ``precision``, ``max_replications``,
     ``executor``, ``scheduler``: as for ``racesim run``.  ``progress(k)`` is told how
     many replications just finished."""
-    from . import montecarlo
-    from .results import summarize
+    from racesim.output.results import summarize
+    from racesim.run import montecarlo
 
     s = _scenario(scenario, overrides)
     executor = montecarlo.resolve_executor(executor, scheduler)
@@ -275,8 +275,8 @@ class Run:
         return df
 
     def dates_rows(self) -> list[dict]:
-        """``dates.csv`` as rows (the form :func:`racesim.results.read_dates` returns)."""
-        from .results import DATE_COLUMNS, date_table
+        """``dates.csv`` as rows (the form :func:`racesim.output.results.read_dates` returns)."""
+        from racesim.output.results import DATE_COLUMNS, date_table
 
         return [dict(zip(DATE_COLUMNS, r)) for r in date_table(self.scenario, self.tally)]
 
@@ -284,7 +284,7 @@ class Run:
         """``dates.csv`` as a DataFrame: milestone, agency (``first``: anybody), date,
         year, count, p_by_date (the chance of having reached it by that date)."""
         pd = _pandas()
-        from .results import DATE_COLUMNS
+        from racesim.output.results import DATE_COLUMNS
 
         df = pd.DataFrame(self.dates_rows(), columns=list(DATE_COLUMNS))
         df["date"] = pd.to_datetime(df["date"])
@@ -295,9 +295,9 @@ class Run:
         replication x milestone x agency that reached it, with columns replication,
         milestone, agency, date, year, first (1 for the winner)."""
         pd = _pandas()
-        from .results import TABLE_COLUMNS
-        from .stats import days, first_index
-        from .timeutil import decimal_year
+        from racesim.output.results import TABLE_COLUMNS
+        from racesim.run.stats import days, first_index
+        from racesim.scenario.timeutil import decimal_year
 
         reached = self._need_table()
         idx = np.argwhere(~np.isnan(reached))  # replication, milestone, agency order
@@ -334,9 +334,9 @@ class Run:
     # -- one replication ------------------------------------------------------------
     def story(self, k: int):
         """Replication ``k`` of this run, told in date order (a
-        :class:`racesim.story.Story`: ``str(story)`` or ``story.text(only=AGENCY)`` for
+        :class:`racesim.output.story.Story`: ``str(story)`` or ``story.text(only=AGENCY)`` for
         text, ``story.events`` and ``story.reaches()`` for data)."""
-        from .story import tell
+        from racesim.output.story import tell
 
         if not 0 <= k < self.n:
             raise IndexError(f"this run has replications 0 to {self.n - 1}, not {k}")
@@ -355,9 +355,15 @@ class Run:
         manifest.json, dates.csv, the per-replication table in format ``table`` —
         ``csv``, ``csv.gz`` or ``none`` — and the plots and report.html).  Atomic;
         refuses to replace an existing results folder unless ``force`` (raises
-        :class:`racesim.results.ResultsExistError`).  Returns the folder."""
-        from .report import write_outputs
-        from .results import TABLE_FORMATS, TableWriter, manifest, staged_folder, write_results
+        :class:`racesim.output.results.ResultsExistError`).  Returns the folder."""
+        from racesim.output.report import write_outputs
+        from racesim.output.results import (
+            TABLE_FORMATS,
+            TableWriter,
+            manifest,
+            staged_folder,
+            write_results,
+        )
 
         if table not in TABLE_FORMATS:
             raise ValueError(f"unknown table format {table!r}; use one of {TABLE_FORMATS}")
@@ -393,19 +399,19 @@ class Run:
                 write_outputs(tmp, plots=plots, report=report)
         return folder
 
-    # -- plots (racesim.plots) ------------------------------------------------------
+    # -- plots (racesim.output.plots) ------------------------------------------------------
     def _names(self) -> dict[str, str]:
         return {k: a.name or k for k, a in self.scenario.agencies.items()}
 
     def plot_first(self, milestone: str, ax=None):
         """Bars: each agency's chance of reaching ``milestone`` first. Returns the Axes."""
-        from . import plots
+        from racesim.output import plots
 
         return plots.plot_first(self.summary, milestone, ax=ax, names=self._names())
 
     def plot_reached(self, milestone: str, ax=None):
         """Curves: the chance of having reached ``milestone`` by each date."""
-        from . import plots
+        from racesim.output import plots
 
         return plots.plot_reached(
             self.summary, self.dates_rows(), milestone, ax=ax, names=self._names()
@@ -413,7 +419,7 @@ class Run:
 
     def plot_dates(self, milestone: str, ax=None):
         """Ranges: when each agency reaches ``milestone``, where it does."""
-        from . import plots
+        from racesim.output import plots
 
         return plots.plot_dates(
             self.summary, self.dates_rows(), milestone, ax=ax, names=self._names()
@@ -427,7 +433,7 @@ def trace(
     overrides: Overrides = None,
 ):
     """Replication ``replication`` of ``scenario`` told in date order (a
-    :class:`racesim.story.Story`); the same as ``Run.story`` of any run with that seed."""
-    from .story import tell
+    :class:`racesim.output.story.Story`); the same as ``Run.story`` of any run with that seed."""
+    from racesim.output.story import tell
 
     return tell(_scenario(scenario, overrides), replication, seed)

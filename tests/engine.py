@@ -14,11 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from racesim import model as _model
-from racesim.plan import ATTEMPT_BLOCK, Plan
-from racesim.replication import run_chunk, run_replication
-from racesim.scenario import Scenario, from_data
-from racesim.streams import draw_chunk, extra_attempts
+from racesim.engine import model as _model
+from racesim.engine.plan import ATTEMPT_BLOCK, Plan
+from racesim.run.replication import run_chunk, run_replication
+from racesim.run.streams import draw_chunk, extra_attempts
+from racesim.scenario.schema import Scenario, from_data
 
 __all__ = [
     "SHORTCUTS",
@@ -156,7 +156,7 @@ class _Chunk:
     def __init__(self, p: Plan, seed: int, first: int, count: int):
         from scipy.special import ndtri
 
-        from racesim.streams import uniforms
+        from racesim.run.streams import uniforms
 
         self.plan, self.seed, self.first = p, seed, first
         self.draws = draw_chunk(p, seed, first, count)

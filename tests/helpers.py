@@ -8,9 +8,9 @@ import numpy as np
 from click.testing import CliRunner
 
 from racesim.cli import main
-from racesim.plan import Plan
-from racesim.replication import run_chunk
-from racesim.scenario import from_data
+from racesim.engine.plan import Plan
+from racesim.run.replication import run_chunk
+from racesim.scenario.schema import from_data
 
 BASE = {
     "name": "t",

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 import racesim
 from racesim import api
 from racesim.cli import main
-from racesim.results import ResultsExistError, read_table
-from racesim.scenario import ScenarioError
+from racesim.output.results import ResultsExistError, read_table
+from racesim.scenario.schema import ScenarioError
 
 pd = pytest.importorskip("pandas")
 
@@ -76,7 +76,7 @@ def test_table_and_dates_equal_the_files(run, cli_results):
 
 
 def racesim_read_dates(path):
-    from racesim.results import read_dates
+    from racesim.output.results import read_dates
 
     return read_dates(path)
 
@@ -236,14 +236,14 @@ def test_import_is_lazy():
         racesim.nonexistent  # noqa: B018
 
 
-# -- plots (racesim.plots) ----------------------------------------------------------------
+# -- plots (racesim.output.plots) ----------------------------------------------------------------
 @pytest.fixture
 def plots():
     pytest.importorskip("matplotlib")
     try:
-        import racesim.plots as plots
+        import racesim.output.plots as plots
     except ImportError:
-        pytest.skip("racesim.plots is not available")
+        pytest.skip("racesim.output.plots is not available")
     import matplotlib
 
     matplotlib.use("Agg")
@@ -256,7 +256,7 @@ def test_plot_methods(run, plots, method):
     from matplotlib.axes import Axes
 
     if not hasattr(plots, method):
-        pytest.skip(f"racesim.plots has no {method}")
+        pytest.skip(f"racesim.output.plots has no {method}")
     ax = getattr(run, method)("landing")
     assert isinstance(ax, Axes)
     fig, given = plt.subplots()
@@ -265,7 +265,7 @@ def test_plot_methods(run, plots, method):
 
 
 def test_save_draws_plots_and_report_when_available(run, plots, tmp_path):
-    pytest.importorskip("racesim.report")
+    pytest.importorskip("racesim.output.report")
     out = run.save(tmp_path / "full")
     assert (out / "report.html").exists()
     assert list((out / "plots").glob("*.png"))

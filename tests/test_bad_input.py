@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import yaml
 
-from racesim.scenario import (
+from racesim.scenario.schema import (
     MAX_ATTEMPTS,
     MAX_SET_PARTS,
     ScenarioError,
@@ -377,7 +377,7 @@ def test_saved_scenario_loads_back_unchanged_under_yaml_1_2(write_scenario):
 
 def test_triangular_with_huge_bounds_draws_within_them():
     # found by the fuzz: (high - low) * (mode - low) overflowed to inf beyond 1e154
-    from racesim.distributions import parse
+    from racesim.scenario.distributions import parse
 
     d = parse({"triangular": {"low": 0, "mode": 1e308, "high": 1.5e308}}, 0.0)
     u = np.linspace(0, 0.999999, 1001)

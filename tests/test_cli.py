@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from racesim import __version__
-from racesim.scenario import load_scenario
-from racesim.stats import wilson
-from racesim.timeutil import decimal_year
+from racesim.run.stats import wilson
+from racesim.scenario.schema import load_scenario
+from racesim.scenario.timeutil import decimal_year
 
 from .helpers import invoke
 

@@ -1,4 +1,4 @@
-"""Paired comparison on common random numbers (racesim.compare, racesim compare)."""
+"""Paired comparison on common random numbers (racesim.analysis.compare, racesim compare)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from racesim.analysis.compare import compare, paired_interval, unpaired_interval
 from racesim.cli import main
-from racesim.compare import compare, paired_interval, unpaired_interval
-from racesim.lockstep import execute_many
-from racesim.montecarlo import simulate
-from racesim.plan import Plan
-from racesim.stats import wilson
+from racesim.engine.plan import Plan
+from racesim.run.lockstep import execute_many
+from racesim.run.montecarlo import simulate
+from racesim.run.stats import wilson
 
 from .helpers import invoke, mission, scenario
 

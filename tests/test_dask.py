@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from racesim import montecarlo
+from racesim.run import montecarlo
 
 from .helpers import mission, scenario
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from racesim.scenario import ScenarioError, load_scenario, read_yaml
+from racesim.scenario.schema import ScenarioError, load_scenario, read_yaml
 
 RECORD = """\
 id,mission,agency,operator,class,country,date,outcome,phase,latitude_deg,crewed,attempt_by_operator,notes,source

@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from racesim.plan import Plan
-from racesim.replication import run_chunk, run_replication
-from racesim.stats import first_index
-from racesim.streams import draw_chunk
+from racesim.engine.plan import Plan
+from racesim.run.replication import run_chunk, run_replication
+from racesim.run.stats import first_index
+from racesim.run.streams import draw_chunk
 
 from .helpers import mission, prop_se, reached, scenario, within
 
@@ -166,7 +166,7 @@ def test_priority_goes_to_missions_listed_first():
         milestones=["m"],
     )
     plan = Plan.from_scenario(s)
-    from racesim.model import Model
+    from racesim.engine.model import Model
 
     draws = draw_chunk(plan, 1, 0, 1)
     log = []

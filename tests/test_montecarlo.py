@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from racesim import montecarlo
-from racesim.plan import Plan
-from racesim.replication import run_chunk
-from racesim.results import summarize
-from racesim.stats import Tally, day_quantile, days, wilson
+from racesim.engine.plan import Plan
+from racesim.output.results import summarize
+from racesim.run import montecarlo
+from racesim.run.replication import run_chunk
+from racesim.run.stats import Tally, day_quantile, days, wilson
 
 from .helpers import mission, scenario
 

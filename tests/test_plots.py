@@ -1,4 +1,4 @@
-"""Plots (racesim.plots) and `racesim plot`: axes returned, one artist per agency in its
+"""Plots (racesim.output.plots) and `racesim plot`: axes returned, one artist per agency in its
 colour, intervals as in the summary, valid PNG/SVG files."""
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 
-from racesim import plots
-from racesim.results import load_run
-from racesim.timeutil import decimal_year
+from racesim.output import plots
+from racesim.output.results import load_run
+from racesim.scenario.timeutil import decimal_year
 
 from .helpers import invoke
 

@@ -1,4 +1,4 @@
-"""The HTML report (racesim.report) and `racesim report`: one self-contained file with
+"""The HTML report (racesim.output.report) and `racesim report`: one self-contained file with
 the scenario, its assumptions, the summary, the plots and the manifest; rendered in a
 real headless browser."""
 
@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from racesim import plots
-from racesim.report import build_report
-from racesim.results import load_run
+from racesim.output import plots
+from racesim.output.report import build_report
+from racesim.output.results import load_run
 
 from .helpers import invoke
 
@@ -206,7 +206,7 @@ def test_report_numbers_are_readable(variant_folder):
 
 
 def test_num_formats():
-    from racesim.report import _num
+    from racesim.output.report import _num
 
     assert _num(6500) == "6,500"
     assert _num(6521.7) == "6,522"

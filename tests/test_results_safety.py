@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 
 import racesim
-from racesim import folders, montecarlo
-from racesim.folders import MARKER, ResultsExistError, staged_folder
+from racesim.output import folders
+from racesim.output.folders import MARKER, ResultsExistError, staged_folder
+from racesim.run import montecarlo
 
 from .helpers import invoke
 
@@ -150,7 +151,7 @@ CRASH = textwrap.dedent(
     """
     import os, sys
     from pathlib import Path
-    from racesim import folders
+    from racesim.output import folders
     folders.USE_EXCHANGE = {exchange}
     real, calls = os.rename, []
     def rename(a, b):
@@ -223,7 +224,7 @@ def test_a_dead_runs_staged_folders_are_removed_by_the_next_run(mini_scenario_pa
         """
         import os, sys
         from pathlib import Path
-        from racesim import folders
+        from racesim.output import folders
         with folders.staged_folder(Path(sys.argv[1]), force=False) as tmp:
             (tmp / "summary.json").write_text("half")
             os._exit(9)
@@ -330,7 +331,7 @@ def test_a_file_system_that_refuses(mini_scenario_path, tmp_path, monkeypatch, c
 
 
 def test_a_full_disk(mini_scenario_path, tmp_path, monkeypatch):
-    from racesim import results
+    from racesim.output import results
 
     def full(path, data):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))

@@ -1,4 +1,4 @@
-"""Sensitivity analysis: one at a time and Sobol (racesim.sensitivity)."""
+"""Sensitivity analysis: one at a time and Sobol (racesim.analysis.sensitivity)."""
 
 from __future__ import annotations
 
@@ -11,16 +11,16 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from racesim.cli import main
-from racesim.distributions import Dist
-from racesim.scenario import ScenarioError
-from racesim.sensitivity import (
+from racesim.analysis.sensitivity import (
     default_parameters,
     one_at_a_time,
     range_parameters,
     sobol,
 )
-from racesim.variants import parse_span
+from racesim.analysis.variants import parse_span
+from racesim.cli import main
+from racesim.scenario.distributions import Dist
+from racesim.scenario.schema import ScenarioError
 
 from .helpers import invoke, mission, scenario
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from racesim.cli import main
-from racesim.scenario import load_scenario
-from racesim.story import tell
+from racesim.output.story import tell
+from racesim.scenario.schema import load_scenario
 
 from .helpers import invoke
 
@@ -201,9 +201,9 @@ def test_the_scenario_exercises_every_kind_of_event(story_path):
 def test_story_reaches_equal_the_run_table(story_path):
     import numpy as np
 
-    from racesim.plan import Plan
-    from racesim.replication import run_chunk
-    from racesim.stats import first_index
+    from racesim.engine.plan import Plan
+    from racesim.run.replication import run_chunk
+    from racesim.run.stats import first_index
 
     s = load_scenario(story_path)
     reached = run_chunk(Plan.from_scenario(s), SEED, 0, 30)

@@ -1,4 +1,4 @@
-"""Sweeps over a grid of field values on common random numbers (racesim.sweep)."""
+"""Sweeps over a grid of field values on common random numbers (racesim.analysis.sweep)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import re
 import pytest
 from click.testing import CliRunner
 
+from racesim.analysis.sweep import build_points, grid, rows, run_sweep, table_columns
+from racesim.analysis.variants import parse_span
 from racesim.cli import main
-from racesim.scenario import ScenarioError
-from racesim.sweep import build_points, grid, rows, run_sweep, table_columns
-from racesim.variants import parse_span
+from racesim.scenario.schema import ScenarioError
 
 from .helpers import BASE, invoke, mission
 
@@ -156,8 +156,8 @@ def test_sweep_figure_with_two_fields_is_readable(mini_scenario_path, tmp_path):
     """Two --vary fields: no legend on any plot (one compact legend for the figure,
     outside the plots), a line style per value of the second field, dates as years or
     months (never 2028.2), and nothing drawn over the titles."""
-    from racesim.plots_analysis import sweep_figure
-    from racesim.scenario import load_scenario
+    from racesim.output.plots_analysis import sweep_figure
+    from racesim.scenario.schema import load_scenario
 
     spans = [
         parse_span(f"{SUCCESS}=0.2:1:3", "--vary", True),

@@ -2,12 +2,12 @@
 
 Comparisons, sweeps and sensitivity analyses run K variants of a scenario at one root
 seed.  Replication *i* of every variant draws its uniforms from the same streams (keyed
-by agency name and *i*, see :mod:`racesim.streams`), so the variants are paired: their
+by agency name and *i*, see :mod:`racesim.run.streams`), so the variants are paired: their
 differences come from the changed parameters, not from different luck.
 
 :func:`execute_many` yields each chunk of replications for all K variants at once, in
 replication order, so callers stream them into counts and memory stays bounded
-whatever N is.  Like :func:`racesim.montecarlo.execute`, the result does not depend on
+whatever N is.  Like :func:`racesim.run.montecarlo.execute`, the result does not depend on
 ``jobs``.
 """
 
@@ -17,8 +17,8 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from .montecarlo import execute_many as _execute_many
-from .plan import Plan
+from racesim.engine.plan import Plan
+from racesim.run.montecarlo import execute_many as _execute_many
 
 
 def execute_many(

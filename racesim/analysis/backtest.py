@@ -63,8 +63,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .scenario import Scenario
-from .stats import days, first_index
+from racesim.run.stats import days, first_index
+from racesim.scenario.schema import Scenario
 
 CLIP = 1e-3
 SCORINGS = ("strict", "lenient")
@@ -276,7 +276,7 @@ def forecast(
 def record_rate(scenario: Scenario, base_dir: Path | None = None) -> tuple[float, int]:
     """The landing record's overall success rate (partials count half) over attempts
     dated on or before the scenario's record cut-off, and the number of attempts."""
-    from .calibrate import fit, read_record
+    from racesim.scenario.record import fit, read_record
 
     rec = scenario.record
     file = Path(rec.file if rec else "../seeds/landings.csv")
@@ -433,7 +433,7 @@ def reach_times(
 ):
     """Run ``scenario`` and keep every replication's reach times: returns
     ``(reached, run)`` with ``reached`` of shape (N, milestones, agencies), years."""
-    from .montecarlo import simulate
+    from racesim.run.montecarlo import simulate
 
     parts: list[np.ndarray] = []
     run = simulate(

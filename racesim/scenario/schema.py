@@ -29,9 +29,9 @@ from pydantic import (
     ValidationError,
 )
 
-from . import distributions
-from .distributions import Dist
-from .distributions import brief as _q
+from racesim.scenario import distributions
+from racesim.scenario.distributions import Dist
+from racesim.scenario.distributions import brief as _q
 
 SLUG = r"^[A-Za-z][A-Za-z0-9_-]*$"
 
@@ -956,7 +956,7 @@ def _mark_overrides(
 # ---------------------------------------------------------------------------------------
 def resolve_records(data: Mapping, base_dir: Path | None) -> tuple[dict, list[tuple[str, str]]]:
     """Replace every ``success: {record: CLASS}`` with the Beta fitted to the landing
-    record (see :mod:`racesim.calibrate`), using attempts up to ``record.until``
+    record (see :mod:`racesim.scenario.record`), using attempts up to ``record.until``
     (default: the scenario's start).
 
     Returns the new data and the problems found; a reference that cannot be resolved is
@@ -964,7 +964,7 @@ def resolve_records(data: Mapping, base_dir: Path | None) -> tuple[dict, list[tu
     unknown distribution."""
     import copy
 
-    from . import calibrate
+    from racesim.scenario import record as calibrate
 
     data = copy.deepcopy(dict(data))
     refs = [
@@ -1418,7 +1418,7 @@ def _cross_check(data: Mapping) -> list[tuple[str, str]]:
                     )
                 )
     if start and horizon and horizon > start and isinstance(milestones, dict):
-        # the per-day tallies of reach dates (see racesim.stats.Tally)
+        # the per-day tallies of reach dates (see racesim.run.stats.Tally)
         n_days = (horizon - min(earliest, start)).days + 3
         need = 8 * len(milestones) * (len(agencies) + 2) * n_days
         if need > MAX_TALLY_BYTES:

@@ -36,7 +36,7 @@ def half_width(successes: int | float, n: int) -> float:
 
 def days(years: np.ndarray) -> np.ndarray:
     """Whole days from start (the calendar day on which it happened)."""
-    from .timeutil import DAYS_PER_YEAR
+    from racesim.scenario.timeutil import DAYS_PER_YEAR
 
     return np.floor(years * DAYS_PER_YEAR + 1e-6).astype(np.int64)
 

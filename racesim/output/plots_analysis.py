@@ -1,6 +1,6 @@
 """Plots of sweeps and sensitivity analyses.
 
-Like :mod:`racesim.plots`, every ``plot_*`` function draws on the Axes it is given (or
+Like :mod:`racesim.output.plots`, every ``plot_*`` function draws on the Axes it is given (or
 a new one) and returns it; nothing here shows or saves.  ``*_figure`` functions build a
 whole :class:`~matplotlib.figure.Figure` on the Agg canvas (outside pyplot, so many of
 them leak nothing) for the command line to save.  Agencies keep the colours they have in
@@ -19,8 +19,8 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, Locator, PercentFormatter
 
 try:  # one colour per agency in every racesim plot
-    from .plots import agency_colors
-except ImportError:  # pragma: no cover - racesim.plots not present
+    from racesim.output.plots import agency_colors
+except ImportError:  # pragma: no cover - racesim.output.plots not present
     _PALETTE = (
         "#1f77b4",
         "#ff7f0e",
@@ -214,7 +214,7 @@ def plot_sweep(
     carry their 95% interval as a band; median dates show as years or months.  The
     legend (unless ``legend`` is false) is compact, outside the axes on the right: the
     agencies by colour, then the other fields' values by line style.  ``table`` is
-    :func:`racesim.sweep.rows`."""
+    :func:`racesim.analysis.sweep.rows`."""
     ax = _new_axes(ax, (7, 4.5))
     rows = [r for r in table if r["milestone"] == milestone]
     if agencies is None:
@@ -328,7 +328,7 @@ def plot_tornado(
     """A tornado chart of a one-at-a-time sensitivity analysis: for each parameter (the
     largest swing on top) a bar from the outcome at its low value to the outcome at its
     high value, around the base outcome.  ``rows`` are
-    :attr:`racesim.sensitivity.OATResult.rows` (``label``, ``range``, ``p_low``,
+    :attr:`racesim.analysis.sensitivity.OATResult.rows` (``label``, ``range``, ``p_low``,
     ``p_high``), already ranked; parameters that moved nothing are left out."""
     rows = [r for r in rows if not r["p_low"] == r["p_high"] == base]  # moved nothing
     rows = rows[:top] if top else rows
@@ -385,7 +385,7 @@ def tornado_figure(
 
 def plot_sobol(rows: Sequence[Mapping], ax: Axes | None = None) -> Axes:
     """First-order (S1) and total (ST) Sobol indices with their 95% intervals, one pair
-    of bars per parameter.  ``rows`` are :attr:`racesim.sensitivity.SobolResult.rows`."""
+    of bars per parameter.  ``rows`` are :attr:`racesim.analysis.sensitivity.SobolResult.rows`."""
     ax = _new_axes(ax, (8, 1.2 + 0.5 * len(rows)))
     h = 0.38
     for y, r in enumerate(rows):

@@ -11,12 +11,12 @@ import math
 from dataclasses import dataclass
 from functools import cached_property
 
-from .distributions import Dist
-from .scenario import Scenario
-from .timeutil import to_date, years_between
+from racesim.scenario.distributions import Dist
+from racesim.scenario.schema import Scenario
+from racesim.scenario.timeutil import to_date, years_between
 
 #: attempt outcomes drawn in the replication's fixed block; later ones come from an
-#: extra stream per mission (see :mod:`racesim.streams`)
+#: extra stream per mission (see :mod:`racesim.run.streams`)
 ATTEMPT_BLOCK = 8
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .results import ResultsExistError, WriteError
+from racesim import __version__
+from racesim.output.results import ResultsExistError, WriteError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -62,7 +62,7 @@ def _fail(message: str, code: int = 2) -> None:
 
 
 def _load(path: str, overrides: tuple[str, ...]):
-    from .scenario import ScenarioError, load_scenario
+    from racesim.scenario.schema import ScenarioError, load_scenario
 
     try:
         return load_scenario(path, overrides)
@@ -199,9 +199,15 @@ def run(
     """
     import datetime as dt
 
-    from .montecarlo import ExecutorError, resolve_executor, simulate
-    from .results import TableWriter, manifest, staged_folder, summarize, write_results
-    from .text import format_summary
+    from racesim.output.results import (
+        TableWriter,
+        manifest,
+        staged_folder,
+        summarize,
+        write_results,
+    )
+    from racesim.output.text import format_summary
+    from racesim.run.montecarlo import ExecutorError, resolve_executor, simulate
 
     started = dt.datetime.now(dt.UTC)
     s = _load(scenario, overrides)
@@ -256,7 +262,7 @@ def run(
                 ),
             )
             if not (no_plots and no_report):
-                from .report import write_outputs  # matplotlib: only when needed
+                from racesim.output.report import write_outputs  # matplotlib: only when needed
 
                 write_outputs(tmp, plots=not no_plots, report=not no_report)
     except (ResultsExistError, WriteError, ExecutorError) as exc:
@@ -306,7 +312,7 @@ def trace(
     what was left undone at the horizon. It is replication K of every `racesim run`
     with the same seed, whatever its -n or --jobs.
     """
-    from .story import tell
+    from racesim.output.story import tell
 
     s = _load(scenario, overrides)
     story = tell(s, k, seed)
@@ -339,7 +345,7 @@ def calibrate(record: str, until) -> None:
     uniform prior updated by the record, a partial landing counting half. Scenarios use
     a class with `success: {record: CLASS}`.
     """
-    from . import calibrate as cal
+    from racesim.scenario import record as cal
 
     try:
         rows = cal.read_record(record)
@@ -409,7 +415,7 @@ def backtest(
     and log score for racesim, a base rate (announced dates taken at their word, each
     attempt succeeding at the landing record's rate) and a coin flip, then the means.
     """
-    from . import backtest as bt
+    from racesim.analysis import backtest as bt
 
     s = _load(scenario, overrides)
     try:
@@ -430,7 +436,7 @@ def backtest(
 
 
 def _results(folder: str) -> dict:
-    from .results import NotAResultsFolder, load_run, recover
+    from racesim.output.results import NotAResultsFolder, load_run, recover
 
     recover(Path(folder))  # a run that died replacing it may have left it aside
     if not Path(folder).is_dir():
@@ -446,7 +452,7 @@ def _results(folder: str) -> dict:
 def _may_write(paths: list[Path], kind: str, force: bool) -> None:
     """Refuse (before drawing anything) to overwrite a file racesim did not write as
     this kind of output, or a file of a results folder, unless --force."""
-    from .folders import overwrite_problem
+    from racesim.output.folders import overwrite_problem
 
     for p in paths:
         problem = overwrite_problem(p, kind)
@@ -464,7 +470,7 @@ def _may_write(paths: list[Path], kind: str, force: bool) -> None:
 
 def _noted(paths: list[Path]) -> None:
     """Record files just written inside a results folder in its marker."""
-    from .folders import note_written
+    from racesim.output.folders import note_written
 
     for folder in {Path(p).absolute().parent for p in paths}:
         for f in (folder, folder.parent):
@@ -503,8 +509,8 @@ def plot(results: str, out: str | None, fmt: str, force: bool) -> None:
     Earlier plots in RESULTS/plots are redrawn; any other existing file is overwritten
     only with --force.
     """
-    from .plots import KINDS, figure_set
-    from .report import PLOTS_FOLDER, write_plots
+    from racesim.output.plots import KINDS, figure_set
+    from racesim.output.report import PLOTS_FOLDER, write_plots
 
     run_data = _results(results)
     folder = Path(out) if out else Path(results) / PLOTS_FOLDER
@@ -549,7 +555,7 @@ def report(results: str, out: str | None, force: bool) -> None:
     summary table, the plots and the manifest; it loads nothing from elsewhere. An
     earlier racesim report is replaced; any other existing file only with --force.
     """
-    from .report import REPORT_FILE, build_report
+    from racesim.output.report import REPORT_FILE, build_report
 
     run_data = _results(results)
     path = Path(out) if out else Path(results) / REPORT_FILE
@@ -562,10 +568,10 @@ def report(results: str, out: str | None, force: bool) -> None:
     click.echo(f"report in {path}")
 
 
-# -- comparison, sweeps, sensitivity (racesim.compare, .sweep, .sensitivity) ---------------
+# -- comparison, sweeps, sensitivity (racesim.analysis) ------------------------------
 def _save_figure(fig, folder: Path, stem: str) -> None:
     """``stem``.png and .svg through the one deterministic renderer (same bytes on a rerun)."""
-    from .report import write_plots
+    from racesim.output.report import write_plots
 
     write_plots({stem: fig}, folder)
 
@@ -580,8 +586,8 @@ def _write_csv(path: Path, columns, rows) -> None:
 
 
 def _spans(texts: tuple[str, ...], option: str, steps: bool, data: dict, source: str):
-    from .scenario import ScenarioError
-    from .variants import check_numeric, parse_span
+    from racesim.analysis.variants import check_numeric, parse_span
+    from racesim.scenario.schema import ScenarioError
 
     try:
         spans = [parse_span(t, option, steps) for t in texts]
@@ -598,7 +604,7 @@ def _spans(texts: tuple[str, ...], option: str, steps: bool, data: dict, source:
 
 def _raw(path: str, overrides: tuple[str, ...]) -> dict:
     """The scenario file's data with --set applied (variants are built on it)."""
-    from .scenario import ScenarioError, apply_overrides, read_yaml
+    from racesim.scenario.schema import ScenarioError, apply_overrides, read_yaml
 
     try:
         return apply_overrides(read_yaml(Path(path)), overrides, source=path)
@@ -676,8 +682,8 @@ def compare_cmd(
     interval for a difference of paired proportions; when no replication differs, the
     interval is [0, 0].
     """
-    from . import compare as cmp
-    from .results import manifest, staged_folder, write_json
+    from racesim.analysis import compare as cmp
+    from racesim.output.results import manifest, staged_folder, write_json
 
     if scenario_b is None and not overrides and not overrides_a:
         _fail(
@@ -828,9 +834,9 @@ def sweep_cmd(
     (P(first) and the median date against the first --vary field, one line per agency,
     with a line style per value of a second --vary field).
     """
-    from . import sweep as sw
-    from .results import manifest, staged_folder, write_json
-    from .scenario import ScenarioError
+    from racesim.analysis import sweep as sw
+    from racesim.output.results import manifest, staged_folder, write_json
+    from racesim.scenario.schema import ScenarioError
 
     data = _raw(scenario, overrides)
     spans = _spans(varies, "--vary", True, data, scenario)
@@ -868,7 +874,7 @@ def sweep_cmd(
                 ),
             )
             if not no_plots:
-                from .plots_analysis import sweep_figure
+                from racesim.output.plots_analysis import sweep_figure
 
                 fig = sweep_figure(
                     table,
@@ -999,9 +1005,9 @@ def sensitivity_cmd(
     differences come from the parameters, not from luck. A default OAT run on the base
     scenario evaluates about 175 scenarios: a few minutes (use -j 0 for every core).
     """
-    from . import sensitivity as sens
-    from .results import manifest, staged_folder, write_json
-    from .scenario import ScenarioError
+    from racesim.analysis import sensitivity as sens
+    from racesim.output.results import manifest, staged_folder, write_json
+    from racesim.scenario.schema import ScenarioError
 
     base = _load(scenario, overrides)
     spans = _spans(ranges, "--range", False, base.to_data(), scenario)
@@ -1108,7 +1114,7 @@ def sensitivity_cmd(
                     [[p[k] for k in [*names, "p_first"]] for p in result.points],
                 )
             if not no_plots:
-                from . import plots_analysis as pa
+                from racesim.output import plots_analysis as pa
 
                 if method == "oat":
                     _save_figure(

@@ -1,7 +1,7 @@
 """Distribution specs and how they turn uniforms into draws.
 
 Every random quantity in racesim is drawn by *inverse transform*: the model gives each
-quantity its own uniform number (see :mod:`racesim.streams`) and the spec maps it to a
+quantity its own uniform number (see :mod:`racesim.run.streams`) and the spec maps it to a
 value with its quantile function.  Two consequences users can rely on:
 
 * changing a parameter never reshuffles the luck of any other quantity, and

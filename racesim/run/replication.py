@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .model import Event, Model
-from .plan import Plan
-from .scenario import Scenario
-from .streams import Draws, draw_chunk
+from racesim.engine.model import Event, Model
+from racesim.engine.plan import Plan
+from racesim.run.streams import Draws, draw_chunk
+from racesim.scenario.schema import Scenario
 
 
 @dataclass(frozen=True)
@@ -65,5 +65,5 @@ def run_chunk(plan: Plan, seed: int, first: int, count: int) -> np.ndarray:
 
 
 def run_chunks(plans: tuple[Plan, ...], seed: int, first: int, count: int) -> list[np.ndarray]:
-    """The same replications of several plans (paired: see :mod:`racesim.lockstep`)."""
+    """The same replications of several plans (paired: see :mod:`racesim.run.lockstep`)."""
     return [run_chunk(p, seed, first, count) for p in plans]

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .scenario import Scenario, ScenarioError, from_data, parse_override, set_path
+from racesim.scenario.schema import Scenario, ScenarioError, from_data, parse_override, set_path
 
 
 @dataclass(frozen=True)
@@ -188,7 +188,7 @@ def check_numeric(data: Mapping, span: Span, option: str, source: str | None = N
 
 
 def _is_dist(value: Any) -> bool:
-    from .distributions import FAMILIES
+    from racesim.scenario.distributions import FAMILIES
 
     return (
         isinstance(value, dict) and len(value) == 1 and next(iter(value)) in (*FAMILIES, "record")

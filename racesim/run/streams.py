@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .plan import ATTEMPT_BLOCK, Plan
+from racesim.engine.plan import ATTEMPT_BLOCK, Plan
 
 #: USD millions: a yearly budget is held below this, so that sums of money stay finite
 #: (no real budget comes near it; an absurd one, such as 1e300 growing 10-fold a year,

@@ -1,7 +1,7 @@
 """Parameter sweeps: one scenario run at every point of a grid of field values.
 
 Every point runs the same replications at the same seed (common random numbers, see
-:mod:`racesim.lockstep`), so the curves across points are smooth and differences
+:mod:`racesim.run.lockstep`), so the curves across points are smooth and differences
 between neighbouring points reflect the parameter, not the luck of the draw.  Because
 every draw is an inverse transform of its own uniform, raising a mission's success
 chance can only turn failures into successes replication by replication: an agency's
@@ -16,12 +16,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .lockstep import execute_many
-from .montecarlo import new_tally
-from .plan import Plan
-from .scenario import Scenario
-from .stats import Tally
-from .variants import Span, variant
+from racesim.analysis.variants import Span, variant
+from racesim.engine.plan import Plan
+from racesim.run.lockstep import execute_many
+from racesim.run.montecarlo import new_tally
+from racesim.run.stats import Tally
+from racesim.scenario.schema import Scenario
 
 #: a sweep with more points than this is refused (each point is a full run)
 MAX_POINTS = 2000
@@ -50,8 +50,8 @@ def build_points(
 ) -> tuple[list[tuple], list[Scenario]]:
     """Validate the scenario at every grid point (all before anything runs).
 
-    Raises :class:`~racesim.scenario.ScenarioError` naming the first bad point."""
-    from .scenario import ScenarioError
+    Raises :class:`~racesim.scenario.schema.ScenarioError` naming the first bad point."""
+    from racesim.scenario.schema import ScenarioError
 
     points = grid(spans)
     if len(points) > MAX_POINTS:
@@ -119,8 +119,8 @@ def rows(sweep: Sweep) -> list[dict]:
     the varied values, P(first) with its 95% Wilson interval, P(reached) with its
     interval, and the median date of reaching it (ISO and decimal year; empty when it
     never does, and for ``none``)."""
-    from .results import summarize
-    from .timeutil import decimal_year
+    from racesim.output.results import summarize
+    from racesim.scenario.timeutil import decimal_year
 
     out = []
     for values, s, tally in zip(sweep.points, sweep.scenarios, sweep.tallies):

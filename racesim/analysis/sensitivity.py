@@ -7,14 +7,14 @@ parameters are ranked by the swing P(high) - P(low).  By default each numeric pa
 that can vary is moved by ±20% (:func:`default_parameters`): budgets (annual, growth,
 volatility), shocks (factor, probability) and missions (success, duration, cost, and the
 re-flight fractions of missions with several attempts).  A distribution is moved with
-:meth:`~racesim.distributions.Dist.scaled` (its location scaled, shape kept); a success
+:meth:`~racesim.scenario.distributions.Dist.scaled` (its location scaled, shape kept); a success
 chance is kept inside [0, 1].
 
 *Sobol* (:func:`sobol`): global variance-based indices over user-given ranges, with
 SALib (an optional dependency: ``pip install 'racesim[sensitivity]'``).
 
 Every evaluation runs the same replications at the same seed (common random numbers,
-:mod:`racesim.lockstep`), so the differences between evaluations come from the
+:mod:`racesim.run.lockstep`), so the differences between evaluations come from the
 parameters, not from the luck of the draw, and the swing of a parameter that changes
 nothing is exactly zero.
 """
@@ -29,13 +29,13 @@ from typing import Any
 
 import numpy as np
 
-from .compare import paired_interval
-from .distributions import Dist
-from .lockstep import execute_many
-from .plan import Plan
-from .scenario import Scenario, ScenarioError, parse_override
-from .stats import first_index, wilson
-from .variants import Span, fmt_value, get_path, variant
+from racesim.analysis.compare import paired_interval
+from racesim.analysis.variants import Span, fmt_value, get_path, variant
+from racesim.engine.plan import Plan
+from racesim.run.lockstep import execute_many
+from racesim.run.stats import first_index, wilson
+from racesim.scenario.distributions import Dist
+from racesim.scenario.schema import Scenario, ScenarioError, parse_override
 
 DEFAULT_REL = 0.2
 
@@ -77,7 +77,7 @@ def _range_text(low: Any, high: Any) -> str:
 
 
 def _dist_args(v: dict) -> tuple[str, tuple[float, ...]]:
-    from .distributions import FAMILIES
+    from racesim.scenario.distributions import FAMILIES
 
     ((family, args),) = v.items()
     return family, tuple(float(args[k]) for k in FAMILIES[family])

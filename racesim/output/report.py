@@ -2,7 +2,7 @@
 
 :func:`build_report` returns the report as one HTML string (styles inline, plots as
 inline SVG, no external file and no network); the caller writes it.  :func:`write_plots`
-saves :func:`racesim.plots.figure_set`'s figures as PNG (for looking) and SVG (for
+saves :func:`racesim.output.plots.figure_set`'s figures as PNG (for looking) and SVG (for
 papers).  :func:`write_outputs` does both for a results folder, as ``racesim run`` does
 inside its staged folder.
 """
@@ -19,8 +19,8 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from . import __version__
-from .plots import KINDS, agency_colors, agency_names, figure_set
+from racesim import __version__
+from racesim.output.plots import KINDS, agency_colors, agency_names, figure_set
 
 PLOT_FORMATS = ("png", "svg")
 PLOTS_FOLDER = "plots"
@@ -60,7 +60,7 @@ def write_plots(
 def write_outputs(folder: Path, plots: bool = True, report: bool = True) -> list[Path]:
     """Draw the plots (``folder/plots/``) and/or the report (``folder/report.html``) of
     a results folder; returns the paths written."""
-    from .results import load_run
+    from racesim.output.results import load_run
 
     if not (plots or report):
         return []
@@ -116,7 +116,7 @@ def _plain(x: float) -> str:
 
 def _spec(d) -> str:
     """A distribution as in scenario files, ``lognormal(median=6000, sigma=0.4)``."""
-    from .distributions import FAMILIES
+    from racesim.scenario.distributions import FAMILIES
 
     names = FAMILIES.get(d.family)
     if not names:
@@ -126,7 +126,7 @@ def _spec(d) -> str:
 
 def _dist(value, unit: str = "", percent: bool = False) -> str:
     """A distribution spec (plain data from scenario.yaml) in a few words."""
-    from .distributions import parse
+    from racesim.scenario.distributions import parse
 
     if value is None:
         return "–"
@@ -407,8 +407,8 @@ def _manifest(m: Mapping) -> str:
 
 
 def build_report(run: dict, figures: Mapping[str, Figure] | None = None) -> str:
-    """The HTML report of a results folder (``racesim.results.load_run``) as one
-    self-contained string; ``figures`` (from :func:`racesim.plots.figure_set`) are drawn
+    """The HTML report of a results folder (``racesim.output.results.load_run``) as one
+    self-contained string; ``figures`` (from :func:`racesim.output.plots.figure_set`) are drawn
     if not given."""
     if figures is None:
         figures = figure_set(run)

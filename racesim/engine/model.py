@@ -35,7 +35,7 @@ import numpy as np
 import simpy
 from simpy.core import NORMAL
 
-from .plan import ATTEMPT_BLOCK, MissionPlan, Plan
+from racesim.engine.plan import ATTEMPT_BLOCK, MissionPlan, Plan
 
 EPS = 1e-9  # years (about 0.03 s): time tolerance
 QUARTER = 0.25
@@ -829,7 +829,7 @@ class Model:
         """An attempt beyond the fixed block: from the mission's extra stream."""
         gen = self._extra.get(i)
         if gen is None:
-            from .streams import extra_attempts
+            from racesim.run.streams import extra_attempts
 
             gen = self._extra[i] = extra_attempts(self.seed, self.plan, i, self.replication)
         return float(gen.random())

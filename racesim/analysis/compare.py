@@ -1,7 +1,7 @@
 """Paired comparison of two scenarios run on common random numbers.
 
 Scenarios A and B run at the same seed, chunk by chunk in lockstep
-(:func:`racesim.lockstep.execute_many`).  Replication *i* of A and of B use the same
+(:func:`racesim.run.lockstep.execute_many`).  Replication *i* of A and of B use the same
 uniforms agency by agency, so the per-replication differences of the outcome
 indicators (B won the milestone - A won it) vary much less than two independent runs
 would: the difference B - A is estimated far more precisely for the same N.
@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .lockstep import execute_many, unpaired_agencies
-from .montecarlo import new_tally
-from .plan import Plan
-from .scenario import Scenario
-from .stats import Z95, Tally, first_index, wilson
+from racesim.engine.plan import Plan
+from racesim.run.lockstep import execute_many, unpaired_agencies
+from racesim.run.montecarlo import new_tally
+from racesim.run.stats import Z95, Tally, first_index, wilson
+from racesim.scenario.schema import Scenario
 
 METHOD = (
     "difference B - A of paired proportions (common random numbers); 95% interval "
@@ -130,7 +130,7 @@ class Comparison:
         return self.first.n
 
     def to_dict(self) -> dict:
-        from .results import summarize
+        from racesim.output.results import summarize
 
         sa = summarize(self.a, self.tally_a, self.seed)
         sb = summarize(self.b, self.tally_b, self.seed)

@@ -1,6 +1,6 @@
 """Many replications: chunks, executors, streaming into a tally.
 
-Replication *i* depends only on (scenario, seed, i) — see :mod:`racesim.streams` — so
+Replication *i* depends only on (scenario, seed, i) — see :mod:`racesim.run.streams` — so
 how the replications are split into chunks and which executor runs them cannot change
 any result.  Chunks are consumed in replication order, so the per-replication table is
 written in the same order too.
@@ -24,10 +24,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .plan import Plan
-from .replication import run_chunks
-from .scenario import Scenario
-from .stats import Tally, days
+from racesim.engine.plan import Plan
+from racesim.run.replication import run_chunks
+from racesim.run.stats import Tally, days
+from racesim.scenario.schema import Scenario
 
 ChunkSink = Callable[[int, np.ndarray], None]
 
@@ -124,7 +124,7 @@ def _pool(
     plans: tuple[Plan, ...], seed: int, work: list[tuple[int, int]], jobs: int
 ) -> Iterator[list[np.ndarray]]:
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["racesim.replication"])
+    ctx.set_forkserver_preload(["racesim.run.replication"])
     pool = ProcessPoolExecutor(
         jobs, mp_context=ctx, initializer=_init_worker, initargs=(plans, seed, os.getpid())
     )
@@ -215,7 +215,7 @@ def _local_cluster(jobs: int):
         "logging.distributed": "critical",
         "distributed.admin.log-length": 0,
         "distributed.worker.multiprocessing-method": "forkserver",
-        "distributed.worker.preload": ["racesim.montecarlo"],
+        "distributed.worker.preload": ["racesim.run.montecarlo"],
     }
     main = threading.current_thread() is threading.main_thread()
     if main:

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .model import Event
-from .plan import Plan
-from .replication import run_replication
-from .scenario import Scenario, load_scenario
-from .timeutil import to_date
+from racesim.engine.model import Event
+from racesim.engine.plan import Plan
+from racesim.run.replication import run_replication
+from racesim.scenario.schema import Scenario, load_scenario
+from racesim.scenario.timeutil import to_date
 
 #: how each kind of event is labelled in the text
 LABELS = {
@@ -61,7 +61,7 @@ class Reach:
 class Story:
     """Replication ``replication`` of ``scenario`` at root ``seed``, told in events.
 
-    ``events`` are the model's events (see :class:`racesim.model.Event`) in time order,
+    ``events`` are the model's events (see :class:`racesim.engine.model.Event`) in time order,
     preceded by a ``success`` event for each mission that succeeded before the start.
     ``received``/``spent``: USD millions per agency (scenario order), start to horizon.
     """

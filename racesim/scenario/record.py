@@ -96,8 +96,8 @@ class Fit:
 def read_record(path: str | Path) -> list[Row]:
     import io
 
-    from .distributions import brief
-    from .scenario import read_text_bounded
+    from racesim.scenario.distributions import brief
+    from racesim.scenario.schema import read_text_bounded
 
     path = Path(path)
     try:

@@ -1,0 +1,1 @@
+"""QUESTIONS ASKED OF RUNS: compare, sweep, sensitivity, backtest; results, no files."""

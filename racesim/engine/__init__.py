@@ -1,0 +1,1 @@
+"""ONE REPLICATION: the compiled plan, money, missions, story events (SimPy)."""

@@ -1,0 +1,1 @@
+"""FILES AND PICTURES: results folders, plots, report, text tables, stories."""

@@ -1,0 +1,411 @@
+"""The results folder: summary, resolved scenario, manifest, per-replication table.
+
+Everything is written into a hidden sibling folder first and moved into place in one
+rename (see :mod:`racesim.output.folders`), so an error or Ctrl-C part-way leaves no
+half-written results folder, and an existing folder is only replaced when the caller
+asks (``force``) and only if racesim wrote everything in it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gzip
+import io
+import json
+import math
+import platform
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+
+from racesim import __version__
+from racesim.output.folders import (  # noqa: F401  (the results folder's API lives here too)
+    MARKER,
+    ResultsExistError,
+    WriteError,
+    check_writable,
+    is_results_folder,
+    note_written,
+    recover,
+    staged_folder,
+)
+from racesim.run.stats import Tally, day_quantile, first_index, wilson
+from racesim.scenario.schema import Scenario
+from racesim.scenario.timeutil import DAYS_PER_YEAR, decimal_year
+
+TABLE_FORMATS = ("csv", "csv.gz", "none")
+TABLE_COLUMNS = ("replication", "milestone", "agency", "date", "year", "first")
+
+
+# -- summary ----------------------------------------------------------------------------
+def _date(scenario: Scenario, day: int | None) -> str | None:
+    if day is None:
+        return None
+    return (scenario.start + dt.timedelta(days=day)).isoformat()
+
+
+def summarize(scenario: Scenario, tally: Tally, seed: int) -> dict:
+    """``summary.json`` (contract §4), plus ``first_date``: when anyone first reaches it."""
+    agencies = list(scenario.agencies)
+    n = tally.n
+    out = {
+        "scenario": scenario.name,
+        "replications": n,
+        "seed": seed,
+        "start": scenario.start.isoformat(),
+        "horizon": scenario.horizon.isoformat(),
+        "milestones": {},
+    }
+    for m, (key, ms) in enumerate(scenario.milestones.items()):
+        first = {}
+        for a, name in enumerate([*agencies, "none"]):
+            c = int(tally.first[m, a])
+            first[name] = {"p": c / n, "ci95": list(wilson(c, n))}
+        reached = {}
+        for a, name in enumerate(agencies):
+            c = int(tally.reached[m, a])
+            h = tally.hist[m, a]
+            q = {
+                k: _date(scenario, None if c == 0 else day_quantile(h, f) + tally.day0)
+                for k, f in (("median", 0.5), ("p10", 0.1), ("p90", 0.9))
+            }
+            reached[name] = {"p": c / n, "ci95": list(wilson(c, n)), **q}
+        fh = tally.first_hist[m]
+        won = int(fh.sum())
+        first_date = {
+            k: _date(scenario, None if won == 0 else day_quantile(fh, f) + tally.day0)
+            for k, f in (("median", 0.5), ("p10", 0.1), ("p90", 0.9))
+        }
+        out["milestones"][key] = {
+            "title": ms.title or key,
+            "first": first,
+            "reached": reached,
+            "first_date": first_date,
+        }
+    return out
+
+
+def date_table(scenario: Scenario, tally: Tally) -> list[tuple]:
+    """Rows of ``dates.csv``: for each milestone and agency (and ``first``: anybody),
+    every day on which some replication reached it, with the count that day and the
+    cumulative probability of having reached it by then (over all replications)."""
+    rows = []
+    agencies = list(scenario.agencies)
+    for m, key in enumerate(scenario.milestones):
+        series = [(a, tally.hist[m, i]) for i, a in enumerate(agencies)]
+        series.append(("first", tally.first_hist[m]))
+        for who, hist in series:
+            cum = 0
+            for d in np.flatnonzero(hist):
+                c = int(hist[d])
+                cum += c
+                day = scenario.start + dt.timedelta(days=int(d) + tally.day0)
+                rows.append(
+                    (key, who, day.isoformat(), round(decimal_year(day), 4), c, cum / tally.n)
+                )
+    return rows
+
+
+DATE_COLUMNS = ("milestone", "agency", "date", "year", "count", "p_by_date")
+
+
+def write_dates(path: Path, scenario: Scenario, tally: Tally) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(DATE_COLUMNS)
+        w.writerows(date_table(scenario, tally))
+
+
+# -- per-replication table ----------------------------------------------------------------
+class TableWriter:
+    """Streams the tidy per-replication table: one row per replication x milestone x
+    agency that reached it (``first`` marks the winner)."""
+
+    def __init__(self, folder: Path, scenario: Scenario, fmt: str = "csv"):
+        if fmt not in TABLE_FORMATS:
+            raise ValueError(f"unknown table format {fmt!r}; use one of {TABLE_FORMATS}")
+        self.fmt = fmt
+        self.scenario = scenario
+        self.milestones = list(scenario.milestones)
+        self.agencies = list(scenario.agencies)
+        self.path: Path | None = None
+        self._fh: IO[str] | None = None
+        if fmt == "none":
+            return
+        self.path = folder / f"replications.{fmt}"
+        if fmt == "csv.gz":
+            # mtime=0: the same results give the same bytes
+            raw = gzip.GzipFile(self.path, "wb", compresslevel=6, mtime=0)
+            self._fh = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        else:
+            self._fh = open(self.path, "w", encoding="utf-8", newline="")
+        self._csv = csv.writer(self._fh, lineterminator="\n")
+        self._csv.writerow(TABLE_COLUMNS)
+        self._dates: dict[int, tuple[str, str]] = {}
+
+    def _day(self, years: float) -> tuple[str, str]:
+        day = int(np.floor(years * DAYS_PER_YEAR + 1e-6))
+        hit = self._dates.get(day)
+        if hit is None:
+            d = self.scenario.start + dt.timedelta(days=day)
+            hit = (d.isoformat(), f"{decimal_year(d):.4f}")
+            self._dates[day] = hit
+        return hit
+
+    def __call__(self, first: int, reached: np.ndarray) -> None:
+        if self._fh is None:
+            return
+        win = first_index(reached)
+        rows = []
+        idx = np.argwhere(~np.isnan(reached))  # sorted by replication, milestone, agency
+        for r, m, a in idx:
+            date, year = self._day(reached[r, m, a])
+            rows.append(
+                (
+                    first + int(r),
+                    self.milestones[m],
+                    self.agencies[a],
+                    date,
+                    year,
+                    int(win[r, m] == a),
+                )
+            )
+        self._csv.writerows(rows)
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+
+def read_table(path: Path):
+    """The per-replication table as a pandas DataFrame (pandas required)."""
+    import pandas as pd
+
+    return pd.read_csv(path, parse_dates=["date"])
+
+
+# -- folder -----------------------------------------------------------------------------
+def manifest(
+    scenario: Scenario,
+    seed: int,
+    n: int,
+    source: Path | None,
+    seconds: float,
+    jobs: int,
+    overrides: list[str],
+    extra: dict | None = None,
+    started: dt.datetime | None = None,
+) -> dict:
+    """The run's manifest; ``started`` is when the run began (default: ``seconds``
+    before now)."""
+    if started is None:
+        started = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds)
+    file_hash = None
+    if source is not None and source.exists():
+        import hashlib
+
+        file_hash = hashlib.sha256(source.read_bytes()).hexdigest()
+    return {
+        "racesim": __version__,
+        "scenario": scenario.name,
+        "scenario_file": str(source) if source else None,
+        "scenario_file_sha256": file_hash,
+        "resolved_scenario_sha256": scenario.digest(),
+        "overrides": overrides,
+        "seed": seed,
+        "replications": n,
+        "jobs": jobs,
+        "started": started.astimezone(dt.UTC).isoformat(timespec="seconds"),
+        "seconds": round(seconds, 3),
+        "python": platform.python_version(),
+        "host": platform.node(),
+        **(extra or {}),
+    }
+
+
+def write_results(
+    folder: Path, scenario: Scenario, summary: dict, tally: Tally, manifest_data: dict
+) -> None:
+    """The files every results folder has: summary, dates, resolved scenario, manifest
+    (the table is streamed in by :class:`TableWriter`; plots and report come from
+    :func:`racesim.output.report.write_outputs`)."""
+    write_json(folder / "summary.json", summary)
+    write_dates(folder / "dates.csv", scenario, tally)
+    (folder / "scenario.yaml").write_text(scenario.to_yaml(), encoding="utf-8")
+    write_json(folder / "manifest.json", manifest_data)
+
+
+def write_json(path: Path, data: dict) -> None:
+    path.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+
+
+def load_summary(folder: Path) -> dict:
+    return json.loads((Path(folder) / "summary.json").read_text(encoding="utf-8"))
+
+
+def read_dates(path: Path) -> list[dict]:
+    """``dates.csv`` as rows: milestone, agency, date (ISO), year, count, p_by_date.
+    Raises :class:`NotAResultsFolder` naming the file, line and column of a damaged
+    row."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in DATE_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise NotAResultsFolder(
+                f"{path} is damaged: it has no column {', '.join(missing)} (a results "
+                f"folder's dates.csv has the columns {', '.join(DATE_COLUMNS)})"
+            )
+        rows = []
+        for line, r in enumerate(reader, start=2):
+            try:
+                row = {
+                    **r,
+                    "year": float(r["year"]),
+                    "count": int(r["count"]),
+                    "p_by_date": float(r["p_by_date"]),
+                }
+                dt.date.fromisoformat(r["date"])
+            except (TypeError, ValueError) as exc:
+                raise NotAResultsFolder(
+                    f"{path} is damaged: line {line} does not hold a date, a year, a "
+                    f"count and a probability ({_short(exc)})"
+                ) from None
+            if not (
+                math.isfinite(row["year"]) and 0 <= row["p_by_date"] <= 1 and row["count"] >= 0
+            ):
+                raise NotAResultsFolder(
+                    f"{path} is damaged: line {line} has p_by_date {r['p_by_date']} or "
+                    f"count {r['count']} or year {r['year']} out of range"
+                )
+            rows.append(row)
+    return rows
+
+
+def _short(x: object, size: int = 120) -> str:
+    text = str(x)
+    return text if len(text) <= size else text[:size] + "..."
+
+
+def _check_p(value: object, where: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{where} is {_short(json.dumps(value))}, not a number")
+    if not (math.isfinite(value) and 0 <= value <= 1):
+        raise ValueError(f"{where} is {value}, not a probability between 0 and 1")
+
+
+def check_summary(summary: object) -> None:
+    """Raise ``ValueError`` naming the field if ``summary`` is not shaped like a
+    results folder's ``summary.json`` (what plots and reports need of it)."""
+    if not isinstance(summary, dict):
+        raise ValueError(f"it holds a {type(summary).__name__}, not a mapping")
+    if not isinstance(summary.get("scenario"), str):
+        raise ValueError("field 'scenario' is missing or not a name")
+    for key in ("start", "horizon"):
+        if key in summary:
+            try:
+                dt.date.fromisoformat(summary[key])
+            except (TypeError, ValueError):
+                raise ValueError(f"field {key!r} is not an ISO date") from None
+    milestones = summary.get("milestones")
+    if not isinstance(milestones, dict) or not milestones:
+        raise ValueError("field 'milestones' is missing, empty or not a mapping")
+    for m, ms in milestones.items():
+        where = f"milestones.{m}"
+        if not isinstance(ms, dict):
+            raise ValueError(f"{where} is not a mapping")
+        if not isinstance(ms.get("title"), str):
+            raise ValueError(f"{where}.title is missing or not text")
+        first, reached = ms.get("first"), ms.get("reached")
+        if not isinstance(first, dict) or "none" not in first:
+            raise ValueError(f"{where}.first is missing, not a mapping, or has no 'none'")
+        if not isinstance(reached, dict):
+            raise ValueError(f"{where}.reached is missing or not a mapping")
+        for part, entries in (("first", first), ("reached", reached)):
+            for a, e in entries.items():
+                at = f"{where}.{part}.{a}"
+                if not isinstance(e, dict):
+                    raise ValueError(f"{at} is not a mapping")
+                _check_p(e.get("p"), f"{at}.p")
+                ci = e.get("ci95")
+                if not isinstance(ci, list) or len(ci) != 2:
+                    raise ValueError(f"{at}.ci95 is not a pair of numbers")
+                for i, v in enumerate(ci):
+                    _check_p(v, f"{at}.ci95[{i}]")
+                if part == "reached":
+                    if a not in first:
+                        raise ValueError(f"{at} has no matching {where}.first.{a}")
+                    for q in ("median", "p10", "p90"):
+                        v = e.get(q)
+                        try:
+                            if v is not None:
+                                dt.date.fromisoformat(v)
+                        except (TypeError, ValueError):
+                            raise ValueError(f"{at}.{q} is not an ISO date or null") from None
+
+
+class NotAResultsFolder(Exception):
+    pass
+
+
+def load_run(folder: str | Path) -> dict:
+    """A results folder's contents: summary, manifest, scenario (data) and dates rows.
+
+    Raises :class:`NotAResultsFolder` with one sentence naming the file and what is
+    wrong if a file is missing or damaged (so nothing is drawn from bad numbers)."""
+    import yaml
+
+    folder = Path(folder)
+    recover(folder)  # a racesim process that died replacing it left the old one aside
+    need = ("summary.json", "manifest.json", "scenario.yaml", "dates.csv")
+    missing = [n for n in need if not (folder / n).is_file()]
+    if missing:
+        raise NotAResultsFolder(
+            f"{folder} is not a racesim results folder (missing {', '.join(missing)})"
+        )
+    hint = "; run the scenario again to rewrite the folder"
+    data: dict = {"folder": folder}
+    for key, name in (("summary", "summary.json"), ("manifest", "manifest.json")):
+        path = folder / name
+        try:
+            value = json.loads(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError:
+            raise NotAResultsFolder(f"{path} is damaged: it is not text{hint}") from None
+        except ValueError as exc:
+            raise NotAResultsFolder(f"{path} is damaged: not JSON ({_short(exc)}){hint}") from None
+        if key == "summary":
+            try:
+                check_summary(value)
+            except ValueError as exc:
+                raise NotAResultsFolder(f"{path} is damaged: {exc}{hint}") from None
+        elif not isinstance(value, dict):
+            raise NotAResultsFolder(f"{path} is damaged: it is not a mapping{hint}")
+        data[key] = value
+    path = folder / "scenario.yaml"
+    try:
+        scen = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise NotAResultsFolder(
+            f"{path} is damaged: not readable YAML ({_short(exc).splitlines()[0]}){hint}"
+        ) from None
+    if not isinstance(scen, dict):
+        raise NotAResultsFolder(f"{path} is damaged: it is not a mapping{hint}")
+    data["scenario"] = scen
+    try:
+        data["dates"] = read_dates(folder / "dates.csv")
+    except NotAResultsFolder as exc:
+        raise NotAResultsFolder(f"{exc}{hint}") from None
+    except UnicodeDecodeError:
+        raise NotAResultsFolder(
+            f"{folder / 'dates.csv'} is damaged: it is not text{hint}"
+        ) from None
+    if not data["dates"] and any(
+        e["p"] > 0 for ms in data["summary"]["milestones"].values() for e in ms["reached"].values()
+    ):
+        raise NotAResultsFolder(
+            f"{folder / 'dates.csv'} is damaged: it has no dates, but summary.json says "
+            f"milestones were reached{hint}"
+        )
+    return data

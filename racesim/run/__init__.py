@@ -1,0 +1,1 @@
+"""MANY REPLICATIONS: random streams, executors (serial, pool, Dask), tallies."""
