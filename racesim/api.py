@@ -30,15 +30,11 @@ from typing import Any
 import numpy as np
 import yaml
 
-from racesim.scenario.schema import (
-    Scenario,
-    ScenarioError,
-    apply_overrides,
-    from_data,
-    parse_override,
-    read_yaml,
-    set_path,
-)
+from racesim.scenario.errors import ScenarioError
+from racesim.scenario.extends import read_yaml
+from racesim.scenario.loading import from_data
+from racesim.scenario.overrides import apply_overrides, parse_override, set_path
+from racesim.scenario.schema import Scenario
 
 #: keep the per-replication table in memory by default up to this many replications
 KEEP_TABLE_LIMIT = 100_000
@@ -87,7 +83,7 @@ def load(path: str | os.PathLike, overrides: Overrides = None) -> Scenario:
     ``overrides``: a mapping ``{"agencies.roscosmos.budget.annual": 120, ...}`` (values
     are Python values: numbers, strings, dates, dicts for distributions) or
     ``PATH=VALUE`` strings (values read as YAML).  Missions are reached by id.  Raises
-    :class:`racesim.scenario.schema.ScenarioError` listing every problem."""
+    :class:`racesim.scenario.ScenarioError` listing every problem."""
     path = Path(path)
     origins: dict = {}
     data = read_yaml(path, origins)

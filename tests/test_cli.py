@@ -14,7 +14,7 @@ import pytest
 
 from racesim import __version__
 from racesim.run.stats import wilson
-from racesim.scenario.schema import load_scenario
+from racesim.scenario import load_scenario
 from racesim.scenario.timeutil import decimal_year
 
 from .helpers import invoke

@@ -8,8 +8,8 @@ import re
 import pytest
 import yaml
 
+from racesim.scenario import Scenario, ScenarioError, from_data, load_scenario
 from racesim.scenario.distributions import Dist
-from racesim.scenario.schema import Scenario, ScenarioError, from_data, load_scenario
 
 LANDER = "agencies.beta.missions[2]"  # beta's lander in the mini scenario
 _HINT = re.compile(r" \(mission [^)]*\)$")

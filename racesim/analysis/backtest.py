@@ -64,7 +64,7 @@ from pathlib import Path
 import numpy as np
 
 from racesim.run.stats import days, first_index
-from racesim.scenario.schema import Scenario
+from racesim.scenario import Scenario
 
 CLIP = 1e-3
 SCORINGS = ("strict", "lenient")

@@ -26,7 +26,7 @@ from racesim.engine.plan import Plan
 from racesim.run.lockstep import execute_many, unpaired_agencies
 from racesim.run.montecarlo import new_tally
 from racesim.run.stats import Z95, Tally, first_index, wilson
-from racesim.scenario.schema import Scenario
+from racesim.scenario import Scenario
 
 METHOD = (
     "difference B - A of paired proportions (common random numbers); 95% interval "

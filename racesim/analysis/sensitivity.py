@@ -35,7 +35,9 @@ from racesim.engine.plan import Plan
 from racesim.run.lockstep import execute_many
 from racesim.run.stats import first_index, wilson
 from racesim.scenario.distributions import Dist
-from racesim.scenario.schema import Scenario, ScenarioError, parse_override
+from racesim.scenario.errors import ScenarioError
+from racesim.scenario.overrides import parse_override
+from racesim.scenario.schema import Scenario
 
 DEFAULT_REL = 0.2
 

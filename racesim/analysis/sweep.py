@@ -21,7 +21,7 @@ from racesim.engine.plan import Plan
 from racesim.run.lockstep import execute_many
 from racesim.run.montecarlo import new_tally
 from racesim.run.stats import Tally
-from racesim.scenario.schema import Scenario
+from racesim.scenario import Scenario
 
 #: a sweep with more points than this is refused (each point is a full run)
 MAX_POINTS = 2000
@@ -50,8 +50,8 @@ def build_points(
 ) -> tuple[list[tuple], list[Scenario]]:
     """Validate the scenario at every grid point (all before anything runs).
 
-    Raises :class:`~racesim.scenario.schema.ScenarioError` naming the first bad point."""
-    from racesim.scenario.schema import ScenarioError
+    Raises :class:`~racesim.scenario.ScenarioError` naming the first bad point."""
+    from racesim.scenario import ScenarioError
 
     points = grid(spans)
     if len(points) > MAX_POINTS:

@@ -17,7 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from racesim.scenario.schema import Scenario, ScenarioError, from_data, parse_override, set_path
+from racesim.scenario.errors import ScenarioError
+from racesim.scenario.loading import from_data
+from racesim.scenario.overrides import parse_override, set_path
+from racesim.scenario.schema import Scenario
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,7 @@ def _fail(message: str, code: int = 2) -> None:
 
 
 def _load(path: str, overrides: tuple[str, ...]):
-    from racesim.scenario.schema import ScenarioError, load_scenario
+    from racesim.scenario import ScenarioError, load_scenario
 
     try:
         return load_scenario(path, overrides)
@@ -587,7 +587,7 @@ def _write_csv(path: Path, columns, rows) -> None:
 
 def _spans(texts: tuple[str, ...], option: str, steps: bool, data: dict, source: str):
     from racesim.analysis.variants import check_numeric, parse_span
-    from racesim.scenario.schema import ScenarioError
+    from racesim.scenario import ScenarioError
 
     try:
         spans = [parse_span(t, option, steps) for t in texts]
@@ -604,7 +604,9 @@ def _spans(texts: tuple[str, ...], option: str, steps: bool, data: dict, source:
 
 def _raw(path: str, overrides: tuple[str, ...]) -> dict:
     """The scenario file's data with --set applied (variants are built on it)."""
-    from racesim.scenario.schema import ScenarioError, apply_overrides, read_yaml
+    from racesim.scenario.errors import ScenarioError
+    from racesim.scenario.extends import read_yaml
+    from racesim.scenario.overrides import apply_overrides
 
     try:
         return apply_overrides(read_yaml(Path(path)), overrides, source=path)
@@ -836,7 +838,7 @@ def sweep_cmd(
     """
     from racesim.analysis import sweep as sw
     from racesim.output.results import manifest, staged_folder, write_json
-    from racesim.scenario.schema import ScenarioError
+    from racesim.scenario import ScenarioError
 
     data = _raw(scenario, overrides)
     spans = _spans(varies, "--vary", True, data, scenario)
@@ -1007,7 +1009,7 @@ def sensitivity_cmd(
     """
     from racesim.analysis import sensitivity as sens
     from racesim.output.results import manifest, staged_folder, write_json
-    from racesim.scenario.schema import ScenarioError
+    from racesim.scenario import ScenarioError
 
     base = _load(scenario, overrides)
     spans = _spans(ranges, "--range", False, base.to_data(), scenario)

@@ -32,7 +32,7 @@ from racesim.output.folders import (  # noqa: F401  (the results folder's API li
     staged_folder,
 )
 from racesim.run.stats import Tally, day_quantile, first_index, wilson
-from racesim.scenario.schema import Scenario
+from racesim.scenario import Scenario
 from racesim.scenario.timeutil import DAYS_PER_YEAR, decimal_year
 
 TABLE_FORMATS = ("csv", "csv.gz", "none")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from racesim.scenario.schema import Scenario
+from racesim.scenario import Scenario
 
 
 def short_name(name: str) -> str:
