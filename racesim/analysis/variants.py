@@ -100,6 +100,21 @@ def parse_span(text: str, option: str, steps: bool) -> Span:
     return Span(path, tuple(parts), low, high, n, integer)
 
 
+def parse_spans(
+    texts: Sequence[str], option: str, steps: bool, data: Mapping, source: str | None = None
+) -> list[Span]:
+    """Every ``PATH=LOW:HIGH[:STEPS]`` of ``option``, each a numeric field of ``data``
+    given once; :class:`ScenarioError` for the first that is not."""
+    spans = [parse_span(t, option, steps) for t in texts]
+    for s in spans:
+        check_numeric(data, s, option, source)
+    paths = [s.path for s in spans]
+    dup = sorted({p for p in paths if paths.count(p) > 1})
+    if dup:
+        raise ScenarioError([("", f"{option} {dup[0]} is given twice; give each path once")])
+    return spans
+
+
 def _is_int_text(s: str) -> bool:
     try:
         int(s)

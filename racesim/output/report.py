@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 
 from racesim import __version__
 from racesim.output.plots import KINDS, agency_colors, agency_names, figure_set
+from racesim.output.text import pct
 
 PLOT_FORMATS = ("png", "svg")
 PLOTS_FOLDER = "plots"
@@ -81,9 +82,7 @@ def _e(x: object) -> str:
 
 
 def _pct(p: float | None, digits: int = 1) -> str:
-    if p is None:
-        return "–"
-    return f"{100 * p:.{digits}f}%"
+    return "–" if p is None else pct(p, digits)
 
 
 def _interval(ci: list[float]) -> str:
