@@ -147,15 +147,10 @@ class Run:
         replication x milestone x agency that reached it, with columns replication,
         milestone, agency, date, year, first (1 for the winner)."""
         pd = _pandas()
-        from racesim.output.results import TABLE_COLUMNS
-        from racesim.run.stats import days, first_index
+        from racesim.output.results import TABLE_COLUMNS, table_entries
         from racesim.scenario.timeutil import decimal_year
 
-        reached = self._need_table()
-        idx = np.argwhere(~np.isnan(reached))  # replication, milestone, agency order
-        r, m, a = idx.T
-        day = days(reached[r, m, a])
-        win = first_index(reached)[r, m] == a
+        r, m, a, day, win = table_entries(self._need_table())
         uniq, inv = np.unique(day, return_inverse=True)
         on = [self.scenario.start + dt.timedelta(days=int(d)) for d in uniq]
         years = np.array([round(decimal_year(d), 4) for d in on], dtype=float)

@@ -1,4 +1,5 @@
-"""The command line and the results folder (contract §3 and §4), end to end in-process."""
+"""The command line and the results folder (the README's "Commands" and "The results
+folder"), end to end in-process."""
 
 from __future__ import annotations
 

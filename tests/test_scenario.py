@@ -1,5 +1,5 @@
 """Scenario validation: every class of bad input is reported with its field path and a
-helpful message (contract §2), --set overrides (contract §3), and the YAML round trip."""
+helpful message (the README's "Scenario reference"), --set overrides, and the YAML round trip."""
 
 from __future__ import annotations
 

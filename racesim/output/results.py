@@ -21,6 +21,7 @@ from typing import IO
 import numpy as np
 
 from racesim import __version__
+from racesim.output.files import write_csv, write_json  # noqa: F401 - write_json: old path
 from racesim.output.folders import (  # noqa: F401  (the results folder's API lives here too)
     MARKER,
     ResultsExistError,
@@ -31,9 +32,9 @@ from racesim.output.folders import (  # noqa: F401  (the results folder's API li
     recover,
     staged_folder,
 )
-from racesim.run.stats import Tally, day_quantile, first_index, wilson
+from racesim.run.stats import Tally, day_quantile, days, first_index, wilson
 from racesim.scenario import Scenario
-from racesim.scenario.timeutil import DAYS_PER_YEAR, decimal_year
+from racesim.scenario.timeutil import decimal_year
 
 TABLE_FORMATS = ("csv", "csv.gz", "none")
 TABLE_COLUMNS = ("replication", "milestone", "agency", "date", "year", "first")
@@ -47,7 +48,8 @@ def _date(scenario: Scenario, day: int | None) -> str | None:
 
 
 def summarize(scenario: Scenario, tally: Tally, seed: int) -> dict:
-    """``summary.json`` (contract §4), plus ``first_date``: when anyone first reaches it."""
+    """``summary.json`` (the README's "The results folder"), plus ``first_date``: when
+    anyone first reaches it."""
     agencies = list(scenario.agencies)
     n = tally.n
     out = {
@@ -112,13 +114,19 @@ DATE_COLUMNS = ("milestone", "agency", "date", "year", "count", "p_by_date")
 
 
 def write_dates(path: Path, scenario: Scenario, tally: Tally) -> None:
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(DATE_COLUMNS)
-        w.writerows(date_table(scenario, tally))
+    write_csv(path, DATE_COLUMNS, date_table(scenario, tally))
 
 
 # -- per-replication table ----------------------------------------------------------------
+def table_entries(reached: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The rows of the per-replication table as arrays, in replication, milestone,
+    agency order: (replication, milestone index, agency index, day from start, winner),
+    one per reach in ``reached`` (shape (N, milestones, agencies), years, NaN = not
+    reached).  :class:`TableWriter` writes them; ``Run.table()`` makes a DataFrame."""
+    r, m, a = np.argwhere(~np.isnan(reached)).T
+    return r, m, a, days(reached[r, m, a]), first_index(reached)[r, m] == a
+
+
 class TableWriter:
     """Streams the tidy per-replication table: one row per replication x milestone x
     agency that reached it (``first`` marks the winner)."""
@@ -145,8 +153,7 @@ class TableWriter:
         self._csv.writerow(TABLE_COLUMNS)
         self._dates: dict[int, tuple[str, str]] = {}
 
-    def _day(self, years: float) -> tuple[str, str]:
-        day = int(np.floor(years * DAYS_PER_YEAR + 1e-6))
+    def _day(self, day: int) -> tuple[str, str]:
         hit = self._dates.get(day)
         if hit is None:
             d = self.scenario.start + dt.timedelta(days=day)
@@ -157,20 +164,11 @@ class TableWriter:
     def __call__(self, first: int, reached: np.ndarray) -> None:
         if self._fh is None:
             return
-        win = first_index(reached)
         rows = []
-        idx = np.argwhere(~np.isnan(reached))  # sorted by replication, milestone, agency
-        for r, m, a in idx:
-            date, year = self._day(reached[r, m, a])
+        for r, m, a, day, win in zip(*table_entries(reached)):
+            date, year = self._day(int(day))
             rows.append(
-                (
-                    first + int(r),
-                    self.milestones[m],
-                    self.agencies[a],
-                    date,
-                    year,
-                    int(win[r, m] == a),
-                )
+                (first + int(r), self.milestones[m], self.agencies[a], date, year, int(win))
             )
         self._csv.writerows(rows)
 
@@ -236,10 +234,6 @@ def write_results(
     write_dates(folder / "dates.csv", scenario, tally)
     (folder / "scenario.yaml").write_text(scenario.to_yaml(), encoding="utf-8")
     write_json(folder / "manifest.json", manifest_data)
-
-
-def write_json(path: Path, data: dict) -> None:
-    path.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")
 
 
 def load_summary(folder: Path) -> dict:

@@ -16,22 +16,14 @@ same byte for byte, apart from the manifest and the dated report.
 from __future__ import annotations
 
 import contextlib
-import csv
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from racesim.output.files import write_csv, write_json
 from racesim.output.folders import staged_folder
-from racesim.output.results import TableWriter, write_json, write_results
-
-
-def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
-    """A CSV file as racesim writes every table: UTF-8, ``\\n`` line ends, a header."""
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(columns)
-        w.writerows(rows)
+from racesim.output.results import TableWriter, write_results
 
 
 def write_figure(fig, folder: Path, stem: str) -> None:
