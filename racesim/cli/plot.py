@@ -39,7 +39,8 @@ def command(results: str, out: str | None, fmt: str, force: bool) -> None:
     only with --force.
     """
     from racesim.output.plots import KINDS, figure_set
-    from racesim.output.report import PLOTS_FOLDER, write_plots
+    from racesim.output.render import write_plots
+    from racesim.output.report import PLOTS_FOLDER
 
     run_data = results_folder(results)
     folder = Path(out) if out else Path(results) / PLOTS_FOLDER

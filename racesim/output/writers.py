@@ -8,7 +8,7 @@ and replaces an existing one only with ``force``): the command line stages the f
 before its analysis runs (so that a folder that may not be replaced is refused before
 any work, and a run that loses a race for it keeps nothing), ``.save`` after.  Every
 figure goes through the one deterministic renderer
-(:func:`racesim.output.report.write_plots`).  The command line and the Python
+(:mod:`racesim.output.render`).  The command line and the Python
 API (``.save(folder)`` of every result) call the same writer, so their folders are the
 same byte for byte, apart from the manifest and the dated report.
 """
@@ -28,7 +28,7 @@ from racesim.output.results import TableWriter, write_results
 
 def write_figure(fig, folder: Path, stem: str) -> None:
     """``stem``.png and .svg through the one deterministic renderer."""
-    from racesim.output.report import write_plots  # matplotlib: only when drawing
+    from racesim.output.render import write_plots  # matplotlib: only when drawing
 
     write_plots({stem: fig}, folder)
 
