@@ -161,7 +161,7 @@ def simulate(
     many replications just finished; ``sink(first, reached)`` is given each chunk of
     reach times as it is made (replications ``first`` on; shape (count, milestones,
     agencies), years, NaN where not reached), e.g. to stream the table to a file."""
-    from racesim.output.results import summarize
+    from racesim.analysis.summary import summarize
     from racesim.run import montecarlo
 
     s = _scenario(scenario, overrides)

@@ -2,6 +2,8 @@
 
 - engine/ (one replication) imports nothing above it (run/, analysis/, output/, cli/,
   the API) and none of click, yaml, matplotlib;
+- scenario/ (the input) imports no other layer, and analysis/ nothing from output/,
+  cli/ or the API: data flows one way;
 - analysis/ writes no files (no ``open`` for writing, no ``Path.write_*``, no
   ``savefig``): it returns results, output/ writes them;
 - only cli/ imports click;
@@ -74,6 +76,24 @@ def test_engine_imports_nothing_above_it():
         for line, m in _imports(_tree(p))
         if (_under(m, ABOVE_ENGINE) or _under(m, NOT_IN_ENGINE))
         and not any(_rel(p) == f and _under(m, (k,)) for f, k in KNOWN_ENGINE_IMPORTS)
+    ]
+    assert not bad, "\n".join(bad)
+
+
+@pytest.mark.parametrize(
+    "folder, above",
+    [
+        ("scenario", ("engine", "run", "analysis", "output", "cli")),
+        ("analysis", ("output", "cli")),
+    ],
+)
+def test_the_input_and_the_analyses_import_nothing_above_them(folder, above):
+    above = (*(f"racesim.{f}" for f in above), "racesim.api", "racesim.api_results")
+    bad = [
+        f"{_rel(p)}:{line} imports {m}"
+        for p in _modules(folder)
+        for line, m in _imports(_tree(p))
+        if _under(m, above)
     ]
     assert not bad, "\n".join(bad)
 

@@ -130,7 +130,7 @@ class Comparison:
         return self.first.n
 
     def to_dict(self) -> dict:
-        from racesim.output.results import summarize
+        from racesim.analysis.summary import summarize
 
         sa = summarize(self.a, self.tally_a, self.seed)
         sb = summarize(self.b, self.tally_b, self.seed)

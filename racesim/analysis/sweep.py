@@ -120,7 +120,7 @@ def rows(sweep: Sweep) -> list[dict]:
     the varied values, P(first) with its 95% Wilson interval, P(reached) with its
     interval, and the median date of reaching it (ISO and decimal year; empty when it
     never does, and for ``none``)."""
-    from racesim.output.results import summarize
+    from racesim.analysis.summary import summarize
     from racesim.scenario.timeutil import decimal_year
 
     out = []

@@ -21,6 +21,7 @@ from typing import IO
 import numpy as np
 
 from racesim import __version__
+from racesim.analysis.summary import summarize  # noqa: F401 - its old import path
 from racesim.output.files import write_csv, write_json  # noqa: F401 - write_json: old path
 from racesim.output.folders import (  # noqa: F401  (the results folder's API lives here too)
     MARKER,
@@ -32,7 +33,7 @@ from racesim.output.folders import (  # noqa: F401  (the results folder's API li
     recover,
     staged_folder,
 )
-from racesim.run.stats import Tally, day_quantile, days, first_index, wilson
+from racesim.run.stats import Tally, days, first_index
 from racesim.scenario import Scenario
 from racesim.scenario.timeutil import decimal_year
 
@@ -40,53 +41,7 @@ TABLE_FORMATS = ("csv", "csv.gz", "none")
 TABLE_COLUMNS = ("replication", "milestone", "agency", "date", "year", "first")
 
 
-# -- summary ----------------------------------------------------------------------------
-def _date(scenario: Scenario, day: int | None) -> str | None:
-    if day is None:
-        return None
-    return (scenario.start + dt.timedelta(days=day)).isoformat()
-
-
-def summarize(scenario: Scenario, tally: Tally, seed: int) -> dict:
-    """``summary.json`` (the README's "The results folder"), plus ``first_date``: when
-    anyone first reaches it."""
-    agencies = list(scenario.agencies)
-    n = tally.n
-    out = {
-        "scenario": scenario.name,
-        "replications": n,
-        "seed": seed,
-        "start": scenario.start.isoformat(),
-        "horizon": scenario.horizon.isoformat(),
-        "milestones": {},
-    }
-    for m, (key, ms) in enumerate(scenario.milestones.items()):
-        first = {}
-        for a, name in enumerate([*agencies, "none"]):
-            c = int(tally.first[m, a])
-            first[name] = {"p": c / n, "ci95": list(wilson(c, n))}
-        reached = {}
-        for a, name in enumerate(agencies):
-            c = int(tally.reached[m, a])
-            h = tally.hist[m, a]
-            q = {
-                k: _date(scenario, None if c == 0 else day_quantile(h, f) + tally.day0)
-                for k, f in (("median", 0.5), ("p10", 0.1), ("p90", 0.9))
-            }
-            reached[name] = {"p": c / n, "ci95": list(wilson(c, n)), **q}
-        fh = tally.first_hist[m]
-        won = int(fh.sum())
-        first_date = {
-            k: _date(scenario, None if won == 0 else day_quantile(fh, f) + tally.day0)
-            for k, f in (("median", 0.5), ("p10", 0.1), ("p90", 0.9))
-        }
-        out["milestones"][key] = {
-            "title": ms.title or key,
-            "first": first,
-            "reached": reached,
-            "first_date": first_date,
-        }
-    return out
+# -- summary: see racesim.analysis.summary -----------------------------------------------
 
 
 def date_table(scenario: Scenario, tally: Tally) -> list[tuple]:
