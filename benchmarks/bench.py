@@ -117,7 +117,7 @@ def busy(load: float | None) -> str:
 
 
 def try_load(path: Path):
-    from racesim.scenario.schema import load_scenario
+    from racesim.scenario import load_scenario
 
     try:
         return load_scenario(path), ""
@@ -250,7 +250,7 @@ def main() -> int:
     ap.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     args = ap.parse_args()
 
-    from racesim.scenario.schema import load_scenario
+    from racesim.scenario import load_scenario
 
     quick = args.quick
     n_r = args.n_racesim or (1000 if quick else 5000)

@@ -37,7 +37,7 @@ def main() -> int:
     from racesim.engine.plan import ATTEMPT_BLOCK, Plan
     from racesim.run.replication import run_chunk
     from racesim.run.streams import draw_chunk, extra_attempts
-    from racesim.scenario.schema import load_scenario
+    from racesim.scenario import load_scenario
 
     params = load()
     plan = Plan.from_scenario(load_scenario(WORKLOAD))

@@ -17,8 +17,9 @@ the quarter go round again, gathered into small arrays.  Agencies that have fini
 (or are blocked) are dropped from the state arrays every so often, and each budget
 year is drawn when it begins, only for the agencies still developing.
 
-Same model as racesim and simple_simpy.py (contract §2); independent random numbers
-(one numpy Generator for the whole batch, from SeedSequence([seed, n])).
+Same model as racesim and simple_simpy.py (the README's "How missions run");
+independent random numbers (one numpy Generator for the whole batch, from
+SeedSequence([seed, n])).
 
     python benchmarks/vectorized.py [-n N] [--seed S]
 """

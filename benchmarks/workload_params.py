@@ -18,7 +18,7 @@ import yaml
 
 HERE = Path(__file__).resolve().parent
 WORKLOAD = HERE / "workload.yaml"
-DAYS_PER_YEAR = 365.25  # contract: a year is 365.25 days
+DAYS_PER_YEAR = 365.25  # a year is 365.25 days (racesim.scenario.timeutil)
 QUARTER = 0.25
 
 

@@ -8,8 +8,22 @@ except PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0.0.0+unknown"
 
 # The Python API (racesim.api), imported on first use so that `import racesim` and the
-# command line stay quick:  racesim.load, racesim.simulate, racesim.trace, racesim.Run
-_API = ("load", "simulate", "trace", "Run")
+# command line stay quick: one function per command, and the result types
+_API = (
+    "load",
+    "simulate",
+    "trace",
+    "compare",
+    "sweep",
+    "sensitivity",
+    "backtest",
+    "open",
+    "Run",
+    "CompareResult",
+    "SweepResult",
+    "SensitivityResult",
+    "BacktestResult",
+)
 __all__ = ["__version__", *_API]
 
 

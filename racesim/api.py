@@ -1,4 +1,6 @@
-"""racesim from Python (notebooks, scripts): load, simulate, look, save.
+"""racesim from Python (notebooks, scripts): one function per command, each returning
+a result object (:mod:`racesim.api_results`) with DataFrame accessors, ``.text()`` (what
+the command prints) and ``.save(folder)`` (the folder the command writes).
 
 ::
 
@@ -10,6 +12,11 @@
     run.table()                  # the per-replication table (replications.csv)
     run.story(17)                # replication 17, told in date order
     run.save("results/try1")     # a results folder, as `racesim run` writes it
+    racesim.open("results/try1")  # ... read back as the same Run
+    racesim.compare("scenarios/base.yaml", overrides_b={"agencies.nasa.budget.growth": 0})
+    racesim.sweep(s, ["agencies.nasa.missions.artemis3.success=0.5:0.9:3"], n=500)
+    racesim.sensitivity(s, "crewed_landing", n=200)
+    racesim.backtest("scenarios/base.yaml", n=2000)
 
 The results are those of ``racesim run`` with the same scenario, seed and number of
 replications (whatever ``jobs``).  pandas is needed only for the DataFrame methods and
@@ -30,15 +37,19 @@ from typing import Any
 import numpy as np
 import yaml
 
-from racesim.scenario.schema import (
-    Scenario,
-    ScenarioError,
-    apply_overrides,
-    from_data,
-    parse_override,
-    read_yaml,
-    set_path,
+from racesim.api_results import (  # noqa: F401 - the result types, importable from here
+    BacktestResult,
+    CompareResult,
+    Run,
+    SensitivityResult,
+    SweepResult,
+    open_run,
 )
+from racesim.scenario.errors import ScenarioError
+from racesim.scenario.extends import read_yaml
+from racesim.scenario.loading import from_data
+from racesim.scenario.overrides import apply_overrides, parse_override, set_path
+from racesim.scenario.schema import Scenario
 
 #: keep the per-replication table in memory by default up to this many replications
 KEEP_TABLE_LIMIT = 100_000
@@ -47,29 +58,23 @@ Overrides = Mapping[str, Any] | Iterable[str] | str | None
 
 # where a loaded scenario came from (file, overrides as PATH=VALUE), for the manifest;
 # keyed by id() since scenarios are immutable and unhashable
-_ORIGINS: dict[int, tuple[weakref.ref, Path, list[str]]] = {}
+_ORIGINS: dict[int, tuple[weakref.ref, str, list[str]]] = {}
 
 
-def _remember(s: Scenario, path: Path, overrides: list[str]) -> None:
+def remember(s: Scenario, path: str | os.PathLike, overrides: Iterable[str]) -> Scenario:
+    """Note that ``s`` was loaded from ``path`` (as given) with ``overrides``
+    (``PATH=VALUE``), for manifests and labels; returns ``s``."""
     key = id(s)
-    _ORIGINS[key] = (weakref.ref(s, lambda _r: _ORIGINS.pop(key, None)), path, overrides)
+    entry = (weakref.ref(s, lambda _r: _ORIGINS.pop(key, None)), os.fspath(path), list(overrides))
+    _ORIGINS[key] = entry
+    return s
 
 
-def _origin(s: Scenario) -> tuple[Path | None, list[str]]:
+def _origin(s: Scenario) -> tuple[str | None, list[str]]:
     hit = _ORIGINS.get(id(s))
     if hit is not None and hit[0]() is s:
         return hit[1], list(hit[2])
     return None, []
-
-
-def _pandas():
-    try:
-        import pandas as pd
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "this needs pandas: pip install 'racesim[notebook]' (or pip install pandas)"
-        ) from None
-    return pd
 
 
 # -- loading ------------------------------------------------------------------------------
@@ -87,8 +92,8 @@ def load(path: str | os.PathLike, overrides: Overrides = None) -> Scenario:
     ``overrides``: a mapping ``{"agencies.roscosmos.budget.annual": 120, ...}`` (values
     are Python values: numbers, strings, dates, dicts for distributions) or
     ``PATH=VALUE`` strings (values read as YAML).  Missions are reached by id.  Raises
-    :class:`racesim.scenario.schema.ScenarioError` listing every problem."""
-    path = Path(path)
+    :class:`racesim.scenario.ScenarioError` listing every problem."""
+    given, path = path, Path(path)
     origins: dict = {}
     data = read_yaml(path, origins)
     applied: list[str] = []
@@ -111,8 +116,7 @@ def load(path: str | os.PathLike, overrides: Overrides = None) -> Scenario:
         texts = [overrides] if isinstance(overrides, str) else list(overrides)
         data = apply_overrides(data, texts, source=str(path), applied=applied)
     s = from_data(data, source=str(path), base_dir=path.parent, set_paths=applied, origins=origins)
-    _remember(s, path, texts)
-    return s
+    return remember(s, given, texts)
 
 
 def _scenario(scenario: Scenario | str | os.PathLike, overrides: Overrides) -> Scenario:
@@ -144,6 +148,7 @@ def simulate(
     executor: str | None = None,
     scheduler: str | None = None,
     progress: Callable[[int], None] | None = None,
+    sink: Callable[[int, np.ndarray], None] | None = None,
 ) -> Run:
     """Run ``n`` replications (default: the scenario's ``replications``) at root
     ``seed`` (default: the scenario's), on ``jobs`` processes (0: one per core).
@@ -153,8 +158,10 @@ def simulate(
     per-replication table in memory for :meth:`Run.table` and :meth:`Run.save` (default:
     when at most 100,000 replications can run).  ``precision``, ``max_replications``,
     ``executor``, ``scheduler``: as for ``racesim run``.  ``progress(k)`` is told how
-    many replications just finished."""
-    from racesim.output.results import summarize
+    many replications just finished; ``sink(first, reached)`` is given each chunk of
+    reach times as it is made (replications ``first`` on; shape (count, milestones,
+    agencies), years, NaN where not reached), e.g. to stream the table to a file."""
+    from racesim.analysis.summary import summarize
     from racesim.run import montecarlo
 
     s = _scenario(scenario, overrides)
@@ -171,15 +178,18 @@ def simulate(
         keep_table = most <= KEEP_TABLE_LIMIT
     chunks: list[np.ndarray] = []
 
-    def sink(_first: int, reached: np.ndarray) -> None:
-        chunks.append(reached)
+    def keep(first: int, reached: np.ndarray) -> None:
+        if keep_table:
+            chunks.append(reached)
+        if sink is not None:
+            sink(first, reached)
 
     out = montecarlo.simulate(
         s,
         n,
         seed,
         jobs,
-        sink=sink if keep_table else None,
+        sink=keep if keep_table or sink is not None else None,
         progress=progress,
         precision=precision,
         max_replications=max_replications,
@@ -197,233 +207,11 @@ def simulate(
         reached,
         out.seconds,
         jobs,
-        source,
+        Path(source) if source is not None else None,
         texts,
         {"precision": precision, "executor": executor},
         out.started,
     )
-
-
-class Run:
-    """The results of :func:`simulate`.
-
-    ``summary`` is the dict of ``summary.json``; ``reached`` (if the table was kept) has
-    shape (replications, milestones, agencies): years from start at which each agency
-    reached each milestone, NaN where it did not."""
-
-    def __init__(
-        self,
-        scenario: Scenario,
-        seed: int,
-        n: int,
-        summary: dict,
-        tally,
-        reached: np.ndarray | None,
-        seconds: float,
-        jobs: int,
-        source: Path | None,
-        overrides: list[str],
-        settings: dict,
-        started: dt.datetime | None = None,
-    ):
-        self.scenario = scenario
-        self.seed = seed
-        self.n = n
-        self.summary = summary
-        self.tally = tally
-        self.reached = reached
-        self.seconds = seconds
-        self.jobs = jobs
-        self.source = source
-        self.overrides = overrides
-        self._settings = settings
-        self.started = started
-
-    def __repr__(self) -> str:
-        table = "kept" if self.reached is not None else "not kept"
-        return (
-            f"<racesim.Run {self.scenario.name!r}: {self.n:,} replications, seed "
-            f"{self.seed}, table {table}>"
-        )
-
-    # -- estimates ------------------------------------------------------------------
-    def first(self):
-        """P(first) per milestone and agency (and ``none``), with the 95% interval:
-        a DataFrame with columns milestone, agency, p, lo, hi."""
-        pd = _pandas()
-        rows = [
-            (m, a, f["p"], *f["ci95"])
-            for m, ms in self.summary["milestones"].items()
-            for a, f in ms["first"].items()
-        ]
-        return pd.DataFrame(rows, columns=["milestone", "agency", "p", "lo", "hi"])
-
-    def reached_by_horizon(self):
-        """P(reached by the horizon) per milestone and agency, its 95% interval and the
-        median, 10% and 90% dates where it does: a DataFrame."""
-        pd = _pandas()
-        rows = [
-            (m, a, r["p"], *r["ci95"], r["median"], r["p10"], r["p90"])
-            for m, ms in self.summary["milestones"].items()
-            for a, r in ms["reached"].items()
-        ]
-        df = pd.DataFrame(
-            rows, columns=["milestone", "agency", "p", "lo", "hi", "median", "p10", "p90"]
-        )
-        for c in ("median", "p10", "p90"):
-            df[c] = pd.to_datetime(df[c])
-        return df
-
-    def dates_rows(self) -> list[dict]:
-        """``dates.csv`` as rows (the form :func:`racesim.output.results.read_dates` returns)."""
-        from racesim.output.results import DATE_COLUMNS, date_table
-
-        return [dict(zip(DATE_COLUMNS, r)) for r in date_table(self.scenario, self.tally)]
-
-    def dates(self):
-        """``dates.csv`` as a DataFrame: milestone, agency (``first``: anybody), date,
-        year, count, p_by_date (the chance of having reached it by that date)."""
-        pd = _pandas()
-        from racesim.output.results import DATE_COLUMNS
-
-        df = pd.DataFrame(self.dates_rows(), columns=list(DATE_COLUMNS))
-        df["date"] = pd.to_datetime(df["date"])
-        return df
-
-    def table(self):
-        """The per-replication table (``replications.csv``) as a DataFrame: one row per
-        replication x milestone x agency that reached it, with columns replication,
-        milestone, agency, date, year, first (1 for the winner)."""
-        pd = _pandas()
-        from racesim.output.results import TABLE_COLUMNS
-        from racesim.run.stats import days, first_index
-        from racesim.scenario.timeutil import decimal_year
-
-        reached = self._need_table()
-        idx = np.argwhere(~np.isnan(reached))  # replication, milestone, agency order
-        r, m, a = idx.T
-        day = days(reached[r, m, a])
-        win = first_index(reached)[r, m] == a
-        uniq, inv = np.unique(day, return_inverse=True)
-        on = [self.scenario.start + dt.timedelta(days=int(d)) for d in uniq]
-        years = np.array([round(decimal_year(d), 4) for d in on], dtype=float)
-        # parsed as pandas parses the CSV's ISO dates (same resolution)
-        when = pd.to_datetime(pd.Series([d.isoformat() for d in on], dtype=object))
-        milestones = np.array(list(self.scenario.milestones), dtype=object)
-        agencies = np.array(list(self.scenario.agencies), dtype=object)
-        return pd.DataFrame(
-            {
-                "replication": r.astype(np.int64),
-                "milestone": milestones[m],
-                "agency": agencies[a],
-                "date": when.to_numpy()[inv],
-                "year": years[inv],
-                "first": win.astype(np.int64),
-            },
-            columns=list(TABLE_COLUMNS),
-        )
-
-    def _need_table(self) -> np.ndarray:
-        if self.reached is None:
-            raise ValueError(
-                "this run did not keep its per-replication table; simulate "
-                "again with keep_table=True"
-            )
-        return self.reached
-
-    # -- one replication ------------------------------------------------------------
-    def story(self, k: int):
-        """Replication ``k`` of this run, told in date order (a
-        :class:`racesim.output.story.Story`: ``str(story)`` or ``story.text(only=AGENCY)`` for
-        text, ``story.events`` and ``story.reaches()`` for data)."""
-        from racesim.output.story import tell
-
-        if not 0 <= k < self.n:
-            raise IndexError(f"this run has replications 0 to {self.n - 1}, not {k}")
-        return tell(self.scenario, k, self.seed)
-
-    # -- files ----------------------------------------------------------------------
-    def save(
-        self,
-        folder: str | os.PathLike,
-        force: bool = False,
-        table: str = "csv",
-        plots: bool = True,
-        report: bool = True,
-    ) -> Path:
-        """Write a results folder as ``racesim run`` does (summary.json, scenario.yaml,
-        manifest.json, dates.csv, the per-replication table in format ``table`` —
-        ``csv``, ``csv.gz`` or ``none`` — and the plots and report.html).  Atomic;
-        refuses to replace an existing results folder unless ``force`` (raises
-        :class:`racesim.output.results.ResultsExistError`).  Returns the folder."""
-        from racesim.output.report import write_outputs
-        from racesim.output.results import (
-            TABLE_FORMATS,
-            TableWriter,
-            manifest,
-            staged_folder,
-            write_results,
-        )
-
-        if table not in TABLE_FORMATS:
-            raise ValueError(f"unknown table format {table!r}; use one of {TABLE_FORMATS}")
-        if table != "none":
-            self._need_table()
-        folder = Path(folder)
-        s = self.scenario
-        with staged_folder(folder, force) as tmp:
-            writer = TableWriter(tmp, s, table)
-            try:
-                if table != "none":
-                    writer(0, self.reached)
-            finally:
-                writer.close()
-            write_results(
-                tmp,
-                s,
-                self.summary,
-                self.tally,
-                manifest(
-                    s,
-                    self.seed,
-                    self.n,
-                    self.source,
-                    self.seconds,
-                    self.jobs,
-                    list(self.overrides),
-                    {"table": writer.path.name if writer.path else None, **self._settings},
-                    self.started,
-                ),
-            )
-            if plots or report:
-                write_outputs(tmp, plots=plots, report=report)
-        return folder
-
-    # -- plots (racesim.output.plots) ------------------------------------------------------
-    def _names(self) -> dict[str, str]:
-        return {k: a.name or k for k, a in self.scenario.agencies.items()}
-
-    def plot_first(self, milestone: str, ax=None):
-        """Bars: each agency's chance of reaching ``milestone`` first. Returns the Axes."""
-        from racesim.output import plots
-
-        return plots.plot_first(self.summary, milestone, ax=ax, names=self._names())
-
-    def plot_reached(self, milestone: str, ax=None):
-        """Curves: the chance of having reached ``milestone`` by each date."""
-        from racesim.output import plots
-
-        return plots.plot_reached(
-            self.summary, self.dates_rows(), milestone, ax=ax, names=self._names()
-        )
-
-    def plot_dates(self, milestone: str, ax=None):
-        """Ranges: when each agency reaches ``milestone``, where it does."""
-        from racesim.output import plots
-
-        return plots.plot_dates(
-            self.summary, self.dates_rows(), milestone, ax=ax, names=self._names()
-        )
 
 
 def trace(
@@ -437,3 +225,229 @@ def trace(
     from racesim.output.story import tell
 
     return tell(_scenario(scenario, overrides), replication, seed)
+
+
+# -- the analyses -------------------------------------------------------------------------
+#: told, once the input is checked and before anything runs: one line saying what will
+#: run, the replications in all, and the base scenario
+Announce = Callable[[str, int, Scenario], None]
+
+
+def _texts(overrides: Overrides) -> list[str]:
+    """Overrides as ``PATH=VALUE`` texts, as ``--set`` takes them."""
+    if overrides is None:
+        return []
+    if isinstance(overrides, Mapping):
+        return [_as_text(str(k), v) for k, v in overrides.items()]
+    return [overrides] if isinstance(overrides, str) else list(overrides)
+
+
+def _jobs(jobs: int) -> int:
+    return jobs or os.cpu_count() or 1
+
+
+def compare(
+    a: Scenario | str | os.PathLike,
+    b: Scenario | str | os.PathLike | None = None,
+    n: int | None = None,
+    seed: int | None = None,
+    jobs: int = 1,
+    *,
+    overrides_a: Overrides = None,
+    overrides_b: Overrides = None,
+    progress: Callable[[int], None] | None = None,
+) -> CompareResult:
+    """B against A, replication by replication on common random numbers (``racesim
+    compare``).  ``b``: a second scenario, or None for A changed by ``overrides_b``.
+    ``n`` and ``seed`` default to A's.  Raises ``ValueError`` when A and B have no
+    milestone in common, :class:`ScenarioError` for a bad scenario."""
+    import time
+
+    from racesim.analysis import compare as cmp
+
+    if b is None and not overrides_b and not overrides_a:
+        raise ValueError("compare needs a second scenario b, or overrides_b to make B from A")
+    sa = _scenario(a, overrides_a)
+    sb = _scenario(a if b is None else b, overrides_b)
+    if not [k for k in sa.milestones if k in sb.milestones]:
+        raise ValueError(
+            f"A and B have no milestone in common (A: {', '.join(sa.milestones)}; "
+            f"B: {', '.join(sb.milestones)}); there is nothing to compare"
+        )
+    n = n or sa.replications
+    seed = sa.seed if seed is None else seed
+    jobs = _jobs(jobs)
+    (fa, oa), (fb, ob) = _origin(sa), _origin(sb)
+    t0 = time.perf_counter()
+    result = cmp.compare(sa, sb, n, seed, jobs, progress=progress)
+    result.labels = {
+        side: {
+            "file": f,
+            "overrides": o,
+            "label": " ".join([f or f"(scenario {s.name})", *(f"--set {x}" for x in o)]),
+        }
+        for side, f, o, s in (("a", fa, oa, sa), ("b", fb, ob, sb))
+    }
+    return CompareResult(
+        result, sa, sb, n, seed, jobs, time.perf_counter() - t0, (fa, fb), (oa, ob)
+    )
+
+
+def sweep(
+    scenario: Scenario | str | os.PathLike,
+    vary: Iterable[str],
+    n: int = 1000,
+    seed: int | None = None,
+    jobs: int = 1,
+    *,
+    overrides: Overrides = None,
+    progress: Callable[[int], None] | None = None,
+    announce: Announce | None = None,
+) -> SweepResult:
+    """The scenario at every point of a grid (``racesim sweep``): ``vary`` holds
+    ``PATH=LOW:HIGH:STEPS`` texts (paths as for overrides); every point runs the same
+    ``n`` replications at ``seed``.  Every point is validated before anything runs
+    (:class:`ScenarioError` naming the first bad one).  ``announce(line, total, base)``
+    is told what will run before it starts."""
+    import time
+
+    from racesim.analysis import sweep as sw
+    from racesim.analysis.variants import parse_spans
+
+    vary = list(vary)
+    if isinstance(scenario, Scenario | Mapping):
+        base = _scenario(scenario, overrides)
+        data, source, base_dir = base.to_data(), None, None
+        spans = parse_spans(vary, "--vary", True, data, source)
+    else:
+        source, texts = os.fspath(scenario), _texts(overrides)
+        data = apply_overrides(read_yaml(Path(source)), texts, source=source)
+        spans = parse_spans(vary, "--vary", True, data, source)
+        base = load(source, texts)
+        base_dir = Path(source).parent
+    points, scenarios = sw.build_points(data, spans, source, base_dir)
+    seed = base.seed if seed is None else seed
+    jobs = _jobs(jobs)
+    if announce is not None:
+        line = f"{base.name}: {len(points)} points x {n:,} replications, seed {seed}"
+        announce(line, len(points) * n, base)
+    t0 = time.perf_counter()
+    result = sw.run_sweep(spans, points, scenarios, n, seed, jobs, progress)
+    rows = sw.rows(result)
+    file, texts = _origin(base)
+    return SweepResult(
+        result, rows, base, vary, n, seed, jobs, time.perf_counter() - t0, file, texts
+    )
+
+
+def sensitivity(
+    scenario: Scenario | str | os.PathLike,
+    milestone: str,
+    agency: str | None = None,
+    ranges: Iterable[str] = (),
+    method: str = "oat",
+    n: int = 1000,
+    samples: int = 32,
+    seed: int | None = None,
+    jobs: int = 1,
+    *,
+    overrides: Overrides = None,
+    progress: Callable[[int], None] | None = None,
+    announce: Announce | None = None,
+) -> SensitivityResult:
+    """Which parameters move ``agency``'s chance of reaching ``milestone`` first
+    (``racesim sensitivity``; by default the agency most likely to).  ``method``:
+    "oat" (one at a time: every numeric parameter at -20% and +20%, or only the
+    ``ranges``, ``PATH=LOW:HIGH`` texts) or "sobol" (at least two ``ranges``; needs
+    SALib).  ``announce(line, total, base)`` is told what will run before it starts."""
+    import time
+
+    from racesim.analysis import sensitivity as sens
+    from racesim.analysis.variants import parse_spans
+
+    if method not in ("oat", "sobol"):
+        raise ValueError(f"method must be 'oat' or 'sobol', not {method!r}")
+    ranges = list(ranges)
+    base = _scenario(scenario, overrides)
+    source, texts = _origin(base)
+    spans = parse_spans(ranges, "--range", False, base.to_data(), source)
+    sens.resolve_outcome(base, milestone, agency)
+    if method == "sobol":
+        if len(spans) < 2:
+            raise ScenarioError(
+                [
+                    (
+                        "--range",
+                        "--method sobol needs at least two fields given with --range PATH=LOW:HIGH",
+                    )
+                ]
+            )
+        sens.require_salib()
+    params = sens.range_parameters(base, spans) if spans else sens.default_parameters(base)
+    if not params:
+        raise ScenarioError(
+            [("", "no numeric parameter can vary; give --range PATH=LOW:HIGH")], source
+        )
+    seed = base.seed if seed is None else seed
+    jobs = _jobs(jobs)
+    evaluations = 1 + (2 * len(params) if method == "oat" else samples * (len(params) + 2))
+    if announce is not None:
+        what = (
+            f"the base and {evaluations - 1:,} samples"
+            if method == "sobol"
+            else f"the base and {len(params):,} parameters at low and high"
+        )
+        line = f"{base.name}: {evaluations:,} scenarios ({what}) x {n:,} replications, seed {seed}"
+        announce(line, evaluations * n, base)
+    t0 = time.perf_counter()
+    if method == "oat":
+        result = sens.one_at_a_time(base, milestone, agency, params, n, seed, jobs, progress)
+    else:
+        result = sens.sobol(base, milestone, params, agency, samples, n, seed, jobs, progress)
+    return SensitivityResult(
+        result,
+        base,
+        method,
+        [s.path for s in spans],
+        ranges,
+        evaluations,
+        samples,
+        n,
+        seed,
+        jobs,
+        time.perf_counter() - t0,
+        source,
+        texts,
+    )
+
+
+def backtest(
+    scenario: Scenario | str | os.PathLike,
+    outcomes: str | os.PathLike = "seeds/outcomes.csv",
+    n: int | None = None,
+    seed: int | None = None,
+    jobs: int = 1,
+    *,
+    scoring: str = "strict",
+    overrides: Overrides = None,
+    progress: Callable[[int], None] | None = None,
+) -> BacktestResult:
+    """Score the scenario's forecasts against what happened by the outcomes' cut-off
+    (``racesim backtest``).  A bad outcomes file raises
+    :class:`racesim.analysis.backtest.OutcomesError` before anything runs."""
+    from racesim.analysis import backtest as bt
+
+    s = _scenario(scenario, overrides)
+    facts = bt.read_outcomes(outcomes)
+    bt.events(s, facts, scoring=scoring)  # a bad file fails before the run
+    reached, run = bt.reach_times(s, n, seed, _jobs(jobs), progress=progress)
+    file, _ = _origin(s)
+    base_dir = Path(file).parent if file is not None else None
+    result = bt.backtest(s, facts, reached, scoring=scoring, base_dir=base_dir, seed=run.seed)
+    return BacktestResult(result, os.fspath(outcomes))
+
+
+def open(folder: str | os.PathLike) -> Run:  # noqa: A001 - racesim.open(folder)
+    """A results folder read back as the :class:`Run` that :func:`simulate` returned
+    (see :func:`racesim.api_results.open_run`)."""
+    return open_run(folder)

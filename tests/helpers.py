@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from racesim.cli import main
 from racesim.engine.plan import Plan
 from racesim.run.replication import run_chunk
-from racesim.scenario.schema import from_data
+from racesim.scenario import from_data
 
 BASE = {
     "name": "t",

@@ -14,7 +14,7 @@ import racesim
 from racesim import api
 from racesim.cli import main
 from racesim.output.results import ResultsExistError, read_table
-from racesim.scenario.schema import ScenarioError
+from racesim.scenario import ScenarioError
 
 pd = pytest.importorskip("pandas")
 

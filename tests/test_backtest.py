@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from racesim.analysis import backtest as bt
 from racesim.cli import main
-from racesim.scenario.schema import load_scenario
+from racesim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAD = "id,date,event,agency,milestone,happened,source,status\n"

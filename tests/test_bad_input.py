@@ -16,14 +16,10 @@ import numpy as np
 import pytest
 import yaml
 
-from racesim.scenario.schema import (
-    MAX_ATTEMPTS,
-    MAX_SET_PARTS,
-    ScenarioError,
-    from_data,
-    load_scenario,
-    parse_override,
-)
+from racesim.scenario.errors import ScenarioError
+from racesim.scenario.loading import from_data, load_scenario
+from racesim.scenario.overrides import MAX_SET_PARTS, parse_override
+from racesim.scenario.schema import MAX_ATTEMPTS
 
 from .helpers import BASE, invoke, mission, prop_se, reached, scenario, within
 

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from racesim.cli import main
+from racesim.scenario import ScenarioError, load_scenario
 from racesim.scenario import record as calibrate
-from racesim.scenario.schema import ScenarioError, load_scenario
 
 RECORD = """id,date,outcome,class,crewed,attempt_by_operator,latitude_deg,notes
 a1,2019-01-01,success,government,0,1,10,

@@ -1,4 +1,5 @@
-"""The command line and the results folder (contract §3 and §4), end to end in-process."""
+"""The command line and the results folder (the README's "Commands" and "The results
+folder"), end to end in-process."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 
 from racesim import __version__
 from racesim.run.stats import wilson
-from racesim.scenario.schema import load_scenario
+from racesim.scenario import load_scenario
 from racesim.scenario.timeutil import decimal_year
 
 from .helpers import invoke

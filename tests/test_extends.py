@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from racesim.scenario.schema import ScenarioError, load_scenario, read_yaml
+from racesim.scenario.errors import ScenarioError
+from racesim.scenario.extends import read_yaml
+from racesim.scenario.loading import load_scenario
 
 RECORD = """\
 id,mission,agency,operator,class,country,date,outcome,phase,latitude_deg,crewed,attempt_by_operator,notes,source

@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import racesim
-from racesim.scenario.schema import ScenarioError, load_scenario
+from racesim.scenario import ScenarioError, load_scenario
 
 from .helpers import invoke
 

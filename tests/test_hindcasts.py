@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from racesim.analysis import backtest as bt
-from racesim.scenario.schema import load_scenario
+from racesim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 HINDCASTS = sorted((ROOT / "scenarios").glob("hindcast-*.yaml"))

@@ -1,5 +1,5 @@
 """Scenario validation: every class of bad input is reported with its field path and a
-helpful message (contract §2), --set overrides (contract §3), and the YAML round trip."""
+helpful message (the README's "Scenario reference"), --set overrides, and the YAML round trip."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import re
 import pytest
 import yaml
 
+from racesim.scenario import Scenario, ScenarioError, from_data, load_scenario
 from racesim.scenario.distributions import Dist
-from racesim.scenario.schema import Scenario, ScenarioError, from_data, load_scenario
 
 LANDER = "agencies.beta.missions[2]"  # beta's lander in the mini scenario
 _HINT = re.compile(r" \(mission [^)]*\)$")

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from racesim.cli import main
-from racesim.scenario.schema import load_scenario
+from racesim.scenario import load_scenario
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
 

@@ -19,8 +19,8 @@ from racesim.analysis.sensitivity import (
 )
 from racesim.analysis.variants import parse_span
 from racesim.cli import main
+from racesim.scenario import ScenarioError
 from racesim.scenario.distributions import Dist
-from racesim.scenario.schema import ScenarioError
 
 from .helpers import invoke, mission, scenario
 

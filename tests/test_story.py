@@ -12,7 +12,7 @@ import pytest
 
 from racesim.cli import main
 from racesim.output.story import tell
-from racesim.scenario.schema import load_scenario
+from racesim.scenario import load_scenario
 
 from .helpers import invoke
 

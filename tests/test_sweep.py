@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from racesim.analysis.sweep import build_points, grid, rows, run_sweep, table_columns
 from racesim.analysis.variants import parse_span
 from racesim.cli import main
-from racesim.scenario.schema import ScenarioError
+from racesim.scenario import ScenarioError
 
 from .helpers import BASE, invoke, mission
 
@@ -157,7 +157,7 @@ def test_sweep_figure_with_two_fields_is_readable(mini_scenario_path, tmp_path):
     outside the plots), a line style per value of the second field, dates as years or
     months (never 2028.2), and nothing drawn over the titles."""
     from racesim.output.plots_analysis import sweep_figure
-    from racesim.scenario.schema import load_scenario
+    from racesim.scenario import load_scenario
 
     spans = [
         parse_span(f"{SUCCESS}=0.2:1:3", "--vary", True),

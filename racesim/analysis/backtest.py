@@ -64,7 +64,7 @@ from pathlib import Path
 import numpy as np
 
 from racesim.run.stats import days, first_index
-from racesim.scenario.schema import Scenario
+from racesim.scenario import Scenario
 
 CLIP = 1e-3
 SCORINGS = ("strict", "lenient")
@@ -159,7 +159,9 @@ def read_outcomes(path: str | Path) -> Outcomes:
 # events
 # ---------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class Event:
+class ScoredEvent:
+    """A yes/no event of the backtest, scored against what happened (not a story event)."""
+
     kind: str  # "reached" or "first"
     milestone: str
     agency: str  # an agency key, or NOBODY (kind "first")
@@ -197,7 +199,7 @@ def reached_by(
 
 def events(
     scenario: Scenario, outcomes: Outcomes, until: dt.date | None = None, scoring: str = "strict"
-) -> tuple[list[Event], list[str]]:
+) -> tuple[list[ScoredEvent], list[str]]:
     """The events settled by ``outcomes`` as of ``until`` (default its cut-off), and
     notes on what was left out (see the module docstring)."""
     if scoring not in SCORINGS:
@@ -210,7 +212,7 @@ def events(
         )
     covered = outcomes.milestones()
     notes = []
-    out: list[Event] = []
+    out: list[ScoredEvent] = []
     for m in scenario.milestones:
         if m not in covered:
             notes.append(f"{m}: no row in the outcomes file, not scored")
@@ -222,7 +224,7 @@ def events(
         agencies = able + [a for a in yes if a not in able]
         for a in agencies:
             row = yes.get(a)
-            out.append(Event("reached", m, a, row is not None, (row.id,) if row else ()))
+            out.append(ScoredEvent("reached", m, a, row is not None, (row.id,) if row else ()))
         order = {a: i for i, a in enumerate(agencies)}
         winner = min(yes, key=lambda a: (yes[a].date, order[a])) if yes else NOBODY
         ids = tuple(
@@ -231,7 +233,7 @@ def events(
             if r.milestone == m and r.counts(scoring) and (r.happened or r.date >= until)
         )
         for a in [*agencies, NOBODY]:
-            out.append(Event("first", m, a, a == winner, ids))
+            out.append(ScoredEvent("first", m, a, a == winner, ids))
     for m in covered:
         if m not in scenario.milestones:
             notes.append(f"{m}: in the outcomes file but not a milestone of the scenario")
@@ -242,7 +244,7 @@ def events(
 # forecasts
 # ---------------------------------------------------------------------------------------
 def forecast(
-    scenario: Scenario, reached: np.ndarray, evs: Sequence[Event], until: dt.date
+    scenario: Scenario, reached: np.ndarray, evs: Sequence[ScoredEvent], until: dt.date
 ) -> np.ndarray:
     """racesim's probability of each event from per-replication reach times ``reached``
     (shape (N, milestones, agencies), years from start, NaN = not reached)."""
@@ -289,7 +291,9 @@ def record_rate(scenario: Scenario, base_dir: Path | None = None) -> tuple[float
     return (f.successes + f.partials / 2) / f.n, f.n
 
 
-def base_rate(scenario: Scenario, evs: Sequence[Event], until: dt.date, rate: float) -> np.ndarray:
+def base_rate(
+    scenario: Scenario, evs: Sequence[ScoredEvent], until: dt.date, rate: float
+) -> np.ndarray:
     """The base-rate reference's probability of each event (see the module docstring)."""
     ags = list(scenario.agencies)
     p = np.empty(len(evs))
@@ -344,7 +348,7 @@ class Backtest:
     replications: int
     rate: float
     rate_attempts: int
-    events: list[Event]
+    events: list[ScoredEvent]
     p: dict[str, np.ndarray]  # forecaster -> probability per event
     notes: list[str] = field(default_factory=list)
     seed: int | None = None
@@ -445,81 +449,3 @@ def reach_times(
 # ---------------------------------------------------------------------------------------
 # the printed table
 # ---------------------------------------------------------------------------------------
-_NAMES = {"racesim": "racesim", "base_rate": "base rate", "coin": "coin flip"}
-
-
-def format_backtest(bt: Backtest, outcomes_source: str = "") -> str:
-    """The backtest as a plain-text table (event, happened, and per forecaster the
-    probability, Brier and log score), the means, and the verdict."""
-    scoring = (
-        "strict: a partial landing does not count"
-        if bt.scoring == "strict"
-        else "lenient: a partial landing counts"
-    )
-    src = f" against {outcomes_source}" if outcomes_source else ""
-    seed = f", seed {bt.seed}" if bt.seed is not None else ""
-    lines = [
-        f"Backtest of {bt.scenario!r} (start {bt.start}){src}",
-        f"Events by {bt.until}; {scoring}.",
-        f"racesim: {bt.replications:,} replications{seed}.",
-        f"Base rate: announced dates taken at their word, each attempt succeeding at "
-        f"r = {bt.rate:.3f}",
-        f"  (the landing record's {bt.rate_attempts} attempts up to the start, partials "
-        "half). Coin flip: p = 0.5.",
-        "Brier = (p - o)^2, lower is better. log = ln(p given to what happened), higher is better;",
-        f"  p clipped to [{CLIP:g}, {1 - CLIP:g}] for the log score.",
-        "",
-    ]
-    w = max([len(e.label()) for e in bt.events] + [30])
-    head1 = f"{'':<{w}}  {'':>3}  " + "  ".join(
-        f"{_NAMES[k]:^21}" if k != "coin" else f"{_NAMES[k]:^14}" for k in FORECASTERS
-    )
-    head2 = f"{'event':<{w}}  {'o':>3}  " + "  ".join(
-        f"{'p':>6} {'Brier':>6} {'log':>7}" if k != "coin" else f"{'Brier':>6} {'log':>7}"
-        for k in FORECASTERS
-    )
-    lines += [head1, head2]
-    scores = {k: (bt.brier(k), bt.log(k)) for k in FORECASTERS}
-    for i, e in enumerate(bt.events):
-        cells = []
-        for k in FORECASTERS:
-            b, lg = scores[k][0][i], scores[k][1][i]
-            cell = f"{b:6.3f} {lg:7.3f}"
-            cells.append(cell if k == "coin" else f"{bt.p[k][i]:6.3f} {cell}")
-        lines.append(f"{e.label():<{w}}  {'yes' if e.happened else 'no':>3}  " + "  ".join(cells))
-    lines.append("")
-    for kind in ("reached", "first", None):
-        n = sum(kind is None or e.kind == kind for e in bt.events)
-        if not n:
-            continue
-        t = bt.totals(kind)
-        label = f"mean over {n} {kind + ' ' if kind else ''}events"
-        cells = [
-            f"{t[k]['brier']:6.3f} {t[k]['log']:7.3f}"
-            if k == "coin"
-            else f"{'':>6} {t[k]['brier']:6.3f} {t[k]['log']:7.3f}"
-            for k in FORECASTERS
-        ]
-        lines.append(f"{label:<{w}}  {'':>3}  " + "  ".join(cells))
-    lines.append("")
-    t = bt.totals()
-    for ref in ("coin", "base_rate"):
-        cmp = bt.compare(ref)
-        skill = (
-            f"skill {1 - t['racesim']['brier'] / t[ref]['brier']:+.2f}"
-            if t[ref]["brier"]
-            else "skill n/a"
-        )
-        words = {1: "better", 0: "equal", -1: "worse"}
-        if cmp["brier"] == cmp["log"]:
-            verdict = f"{words[cmp['brier']]} on both scores"
-        else:
-            verdict = f"{words[cmp['brier']]} on Brier, {words[cmp['log']]} on log score"
-        lines.append(
-            f"racesim vs {_NAMES[ref]}: Brier {t['racesim']['brier']:.3f} vs "
-            f"{t[ref]['brier']:.3f} ({skill}), log {t['racesim']['log']:.3f}"
-            f" vs {t[ref]['log']:.3f}: {verdict}."
-        )
-    for note in bt.notes:
-        lines.append(f"note: {note}")
-    return "\n".join(lines)

@@ -26,7 +26,7 @@ from racesim.engine.plan import Plan
 from racesim.run.lockstep import execute_many, unpaired_agencies
 from racesim.run.montecarlo import new_tally
 from racesim.run.stats import Z95, Tally, first_index, wilson
-from racesim.scenario.schema import Scenario
+from racesim.scenario import Scenario
 
 METHOD = (
     "difference B - A of paired proportions (common random numbers); 95% interval "
@@ -130,7 +130,7 @@ class Comparison:
         return self.first.n
 
     def to_dict(self) -> dict:
-        from racesim.output.results import summarize
+        from racesim.analysis.summary import summarize
 
         sa = summarize(self.a, self.tally_a, self.seed)
         sb = summarize(self.b, self.tally_b, self.seed)
@@ -257,66 +257,3 @@ def csv_rows(result: dict) -> list[tuple]:
                     )
                 )
     return rows
-
-
-def _pct(p: float) -> str:
-    return f"{100 * p:5.1f}%"
-
-
-def _pts(d: float) -> str:
-    return f"{100 * d:+.1f}"
-
-
-def format_comparison(result: dict, names: dict[str, str] | None = None) -> str:
-    """The comparison as a plain-text table (differences in percentage points)."""
-    names = names or {}
-    la, lb = result["a"], result["b"]
-    lines = [
-        f"A: {la.get('label', la['scenario'])}",
-        f"B: {lb.get('label', lb['scenario'])}",
-        f"{result['replications']:,} paired replications at seed {result['seed']} "
-        "(common random numbers)",
-    ]
-    if result["unpaired_agencies"]:
-        lines.append(
-            "note: not paired (missions, shocks or horizon differ): "
-            + ", ".join(result["unpaired_agencies"])
-        )
-    labels = {
-        who: "(nobody)" if who == "none" else names.get(who, who)
-        for ms in result["milestones"].values()
-        for who in ms["first"]
-    }
-    w = max(12, *(len(x) + 2 for x in labels.values()))
-    # the widest interval ("[-100.0, +100.0] *") still leaves two spaces before the dates
-    iw = 18
-    for key, ms in result["milestones"].items():
-        lines.append("")
-        lines.append(f"{ms['title']}  [{key}]")
-        for measure in ("first", "reached"):
-            extra = "  median date A -> B" if measure == "reached" else ""
-            lines.append(
-                f"  {measure:<{w}}{'A':>7}{'B':>8}{'B-A':>8}  {'95% interval':<{iw}}"
-                f"{extra}".rstrip()
-            )
-            for who, e in ms[measure].items():
-                lo, hi = e["ci95"]
-                if e["changed"]:
-                    interval = f"[{_pts(lo)}, {_pts(hi)}]" + (" *" if e["clear"] else "")
-                else:
-                    interval = "(no change)"
-                when = ""
-                if measure == "reached" and (e["a"]["median"] or e["b"]["median"]):
-                    when = f"{e['a']['median'] or '-':>10} -> {e['b']['median'] or '-'}"
-                line = (
-                    f"  {labels[who]:<{w}}{_pct(e['a']['p']):>7}{_pct(e['b']['p']):>8}"
-                    f"{_pts(e['diff']):>8}  {interval:<{iw}}  {when}"
-                )
-                lines.append(line.rstrip())
-    lines.append("")
-    lines.append(
-        "B-A and its interval are in percentage points; * marks a difference whose "
-        "95% interval excludes 0;\n(no change): the outcome was the same in every "
-        "replication of A and B."
-    )
-    return "\n".join(lines)

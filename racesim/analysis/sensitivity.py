@@ -21,7 +21,6 @@ nothing is exactly zero.
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -35,7 +34,9 @@ from racesim.engine.plan import Plan
 from racesim.run.lockstep import execute_many
 from racesim.run.stats import first_index, wilson
 from racesim.scenario.distributions import Dist
-from racesim.scenario.schema import Scenario, ScenarioError, parse_override
+from racesim.scenario.errors import ScenarioError, did_you_mean
+from racesim.scenario.overrides import parse_override
+from racesim.scenario.schema import Scenario
 
 DEFAULT_REL = 0.2
 
@@ -205,8 +206,7 @@ def resolve_outcome(scenario: Scenario, milestone: str, agency: str | None) -> N
     """Refuse an unknown milestone or agency with the valid choices."""
 
     def unknown(what: str, word: str, choices: list[str]) -> ScenarioError:
-        close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hint = did_you_mean(word, choices)
         return ScenarioError(
             [
                 (
@@ -511,65 +511,3 @@ def sobol(
 def _finite(v) -> float | None:
     v = float(v)
     return v if math.isfinite(v) else None
-
-
-# -- text ------------------------------------------------------------------------------------
-def format_oat(result: OATResult, top: int | None = 20) -> str:
-    rows = result.rows[:top] if top else result.rows
-    lo, hi = result.base_ci95
-    lines = [
-        f"{result.scenario}: P({result.agency} first at {result.milestone}) = "
-        f"{100 * result.base:.1f}% [{100 * lo:.1f}, {100 * hi:.1f}] in the base scenario; "
-        f"{result.n:,} replications per evaluation, seed {result.seed}",
-        "",
-        f"  {'#':>3}  {'parameter':<40}{'low .. high':<28}{'P(low)':>8}{'P(high)':>9}"
-        f"{'swing':>8}  95% interval",
-    ]
-    for r in rows:
-        rng = r["range"]
-        if r["p_low"] == r["p_high"] == result.base and r["swing_lo"] == r["swing_hi"]:
-            interval = "(no change)"
-        else:
-            interval = f"[{100 * r['swing_lo']:+.1f}, {100 * r['swing_hi']:+.1f}]" + (
-                " *" if r["clear"] else ""
-            )
-        lines.append(
-            f"  {r['rank']:>3}  {r['label'][:39]:<40}{rng[:27]:<28}"
-            f"{100 * r['p_low']:7.1f}%{100 * r['p_high']:8.1f}%"
-            f"{100 * r['swing']:+8.1f}  {interval}"
-        )
-    if top and len(result.rows) > top:
-        lines.append(f"  ... {len(result.rows) - top} more parameters in sensitivity.csv")
-    lines.append("")
-    lines.append(
-        "swing = P(high) - P(low) in percentage points, with its paired 95% "
-        "interval; * marks a swing whose interval excludes 0;\n(no change): the "
-        "outcome was the same in every replication at low, base and high."
-    )
-    return "\n".join(lines)
-
-
-def format_sobol(result: SobolResult) -> str:
-    def f(v: float | None) -> str:
-        return "    n/a" if v is None else f"{v:7.3f}"
-
-    lines = [
-        f"{result.scenario}: Sobol indices of P({result.agency} first at "
-        f"{result.milestone}); {result.samples} base samples, "
-        f"{len(result.points) + 1:,} scenarios (the base and {len(result.points):,} "
-        f"samples) x {result.n:,} replications, seed {result.seed}",
-        "",
-        f"  {'#':>3}  {'parameter':<50}{'range':<16}{'S1':>7}{'+-':>7}{'ST':>8}{'+-':>7}",
-    ]
-    for r in result.rows:
-        rng = f"{r['low']} .. {r['high']}"
-        lines.append(
-            f"  {r['rank']:>3}  {r['label'][:49]:<50}{rng[:15]:<16}{f(r['S1'])}"
-            f"{f(r['S1_conf'])} {f(r['ST'])}{f(r['ST_conf'])}"
-        )
-    lines.append("")
-    lines.append(
-        "S1: share of the variance of P(first) due to the parameter alone; ST: "
-        "including its interactions; +-: 95% bootstrap half-width."
-    )
-    return "\n".join(lines)

@@ -21,7 +21,7 @@ from racesim.engine.plan import Plan
 from racesim.run.lockstep import execute_many
 from racesim.run.montecarlo import new_tally
 from racesim.run.stats import Tally
-from racesim.scenario.schema import Scenario
+from racesim.scenario import Scenario
 
 #: a sweep with more points than this is refused (each point is a full run)
 MAX_POINTS = 2000
@@ -50,8 +50,8 @@ def build_points(
 ) -> tuple[list[tuple], list[Scenario]]:
     """Validate the scenario at every grid point (all before anything runs).
 
-    Raises :class:`~racesim.scenario.schema.ScenarioError` naming the first bad point."""
-    from racesim.scenario.schema import ScenarioError
+    Raises :class:`~racesim.scenario.ScenarioError` naming the first bad point."""
+    from racesim.scenario import ScenarioError
 
     points = grid(spans)
     if len(points) > MAX_POINTS:
@@ -67,7 +67,7 @@ def build_points(
         )
     scenarios = []
     for values in points:
-        label = "at " + ", ".join(f"{s.path}={_fmt(v)}" for s, v in zip(spans, values))
+        label = "at " + ", ".join(f"{s.path}={fmt_point(v)}" for s, v in zip(spans, values))
         scenarios.append(
             variant(data, [(s.parts, v) for s, v in zip(spans, values)], source, base_dir, label)
         )
@@ -94,7 +94,8 @@ def run_sweep(
     return Sweep(list(spans), points, scenarios, tallies, seed)
 
 
-def _fmt(v) -> str:
+def fmt_point(v) -> str:
+    """A varied value as printed and labelled."""
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 
@@ -119,7 +120,7 @@ def rows(sweep: Sweep) -> list[dict]:
     the varied values, P(first) with its 95% Wilson interval, P(reached) with its
     interval, and the median date of reaching it (ISO and decimal year; empty when it
     never does, and for ``none``)."""
-    from racesim.output.results import summarize
+    from racesim.analysis.summary import summarize
     from racesim.scenario.timeutil import decimal_year
 
     out = []
@@ -150,42 +151,3 @@ def rows(sweep: Sweep) -> list[dict]:
                     }
                 )
     return out
-
-
-def write_csv(path: Path, sweep: Sweep, table: list[dict]) -> None:
-    import csv
-
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=table_columns(sweep.spans), lineterminator="\n")
-        w.writeheader()
-        for row in table:
-            w.writerow({k: ("" if v is None else v) for k, v in row.items()})
-
-
-def format_sweep(table: Sequence[dict], spans: Sequence[Span], scenario: Scenario) -> str:
-    """P(first) of each agency (by key) at every point, one block per milestone."""
-    who = [*scenario.agencies, "none"]
-    heads = [".".join(s.path.split(".")[-2:]) for s in spans]
-    width = [max(10, len(h) + 2) for h in heads]
-    cols = [max(8, len("(nobody)" if a == "none" else a) + 2) for a in who]
-    lines = []
-    for key, ms in scenario.milestones.items():
-        lines.append(f"{ms.title or key}  [{key}]: P(first)")
-        lines.append(
-            "  "
-            + "".join(f"{h:>{w}}" for h, w in zip(heads, width))
-            + "".join(f"{'(nobody)' if a == 'none' else a:>{c}}" for a, c in zip(who, cols))
-        )
-        by_point: dict[tuple, dict] = {}
-        for r in table:
-            if r["milestone"] == key:
-                pt = tuple(r[s.path] for s in spans)
-                by_point.setdefault(pt, {})[r["agency"]] = r["p_first"]
-        for pt, ps in by_point.items():
-            lines.append(
-                "  "
-                + "".join(f"{_fmt(v):>{w}}" for v, w in zip(pt, width))
-                + "".join(f"{100 * ps[a]:{c - 1}.1f}%" for a, c in zip(who, cols))
-            )
-        lines.append("")
-    return "\n".join(lines).rstrip()

@@ -17,7 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from racesim.scenario.schema import Scenario, ScenarioError, from_data, parse_override, set_path
+from racesim.scenario.errors import ScenarioError
+from racesim.scenario.loading import from_data
+from racesim.scenario.overrides import parse_override, set_path
+from racesim.scenario.schema import Scenario
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,21 @@ def parse_span(text: str, option: str, steps: bool) -> Span:
     parts, _ = parse_override(f"{path}=0")
     integer = all(_is_int_text(p) for p in pieces[:2])
     return Span(path, tuple(parts), low, high, n, integer)
+
+
+def parse_spans(
+    texts: Sequence[str], option: str, steps: bool, data: Mapping, source: str | None = None
+) -> list[Span]:
+    """Every ``PATH=LOW:HIGH[:STEPS]`` of ``option``, each a numeric field of ``data``
+    given once; :class:`ScenarioError` for the first that is not."""
+    spans = [parse_span(t, option, steps) for t in texts]
+    for s in spans:
+        check_numeric(data, s, option, source)
+    paths = [s.path for s in spans]
+    dup = sorted({p for p in paths if paths.count(p) > 1})
+    if dup:
+        raise ScenarioError([("", f"{option} {dup[0]} is given twice; give each path once")])
+    return spans
 
 
 def _is_int_text(s: str) -> bool:

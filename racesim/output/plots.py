@@ -25,6 +25,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, MultipleLocator, PercentFormatter
 
+from racesim.output.text import pct
 from racesim.scenario.timeutil import decimal_year
 
 #: a qualitative palette (matplotlib's tab10 without its grey, then tab20's light
@@ -155,7 +156,7 @@ def _pct(p: float) -> str:
         return "<1%"
     if 0.995 < p < 1:
         return ">99%"
-    return f"{100 * p:.0f}%"
+    return pct(p, 0)
 
 
 def _legend_columns(longest: int, entries: int, width_chars: int = 96) -> int:

@@ -18,36 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, Locator, PercentFormatter
 
-try:  # one colour per agency in every racesim plot
-    from racesim.output.plots import agency_colors
-except ImportError:  # pragma: no cover - racesim.output.plots not present
-    _PALETTE = (
-        "#1f77b4",
-        "#ff7f0e",
-        "#2ca02c",
-        "#d62728",
-        "#9467bd",
-        "#8c564b",
-        "#e377c2",
-        "#bcbd22",
-        "#17becf",
-        "#aec7e8",
-        "#ffbb78",
-        "#98df8a",
-        "#ff9896",
-        "#c5b0d5",
-        "#c49c94",
-        "#f7b6d2",
-        "#dbdb8d",
-        "#9edae5",
-    )
-
-    def agency_colors(agencies: list[str]) -> dict[str, str]:
-        colors = {a: _PALETTE[i % len(_PALETTE)] for i, a in enumerate(agencies)}
-        colors["none"] = "#8c8c8c"
-        colors["first"] = "#000000"
-        return colors
-
+from racesim.output.plots import agency_colors  # one colour per agency in every plot
 
 LINESTYLES = ("-", "--", ":", "-.")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X")

@@ -1,60 +1,30 @@
 """Files made from a results folder: the plot files and a self-contained HTML report.
 
 :func:`build_report` returns the report as one HTML string (styles inline, plots as
-inline SVG, no external file and no network); the caller writes it.  :func:`write_plots`
-saves :func:`racesim.output.plots.figure_set`'s figures as PNG (for looking) and SVG (for
-papers).  :func:`write_outputs` does both for a results folder, as ``racesim run`` does
-inside its staged folder.
+inline SVG, no external file and no network); the caller writes it.  ``write_plots``
+(:mod:`racesim.output.render`) saves :func:`racesim.output.plots.figure_set`'s figures
+as PNG (for looking) and SVG (for papers).  :func:`write_outputs` does both for a
+results folder, as ``racesim run`` does inside its staged folder.
 """
 
 from __future__ import annotations
 
 import html
-import io
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 from matplotlib.figure import Figure
 
 from racesim import __version__
 from racesim.output.plots import KINDS, agency_colors, agency_names, figure_set
+from racesim.output.render import PLOT_FORMATS, render, write_plots  # noqa: F401 - old paths
+from racesim.output.text import pct
 
-PLOT_FORMATS = ("png", "svg")
 PLOTS_FOLDER = "plots"
 REPORT_FILE = "report.html"
-
-
-# -- figures to bytes and files -----------------------------------------------------------
-def render(fig: Figure, fmt: str) -> bytes:
-    """``fig`` as PNG or SVG bytes; the same figure always gives the same bytes (no
-    timestamp, fixed SVG ids)."""
-    import matplotlib as mpl
-
-    if fmt not in PLOT_FORMATS:
-        raise ValueError(f"unknown plot format {fmt!r}; use one of {PLOT_FORMATS}")
-    buf = io.BytesIO()
-    with mpl.rc_context({"svg.hashsalt": "racesim", "svg.fonttype": "path"}):
-        meta = {"Date": None} if fmt == "svg" else {}
-        fig.savefig(buf, format=fmt, dpi=150 if fmt == "png" else "figure", metadata=meta)
-    return buf.getvalue()
-
-
-def write_plots(
-    figures: Mapping[str, Figure], folder: Path, formats: Iterable[str] = PLOT_FORMATS
-) -> list[Path]:
-    """Save each figure as ``folder/<key>.<format>``; returns the paths written."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for key, fig in figures.items():
-        for fmt in formats:
-            path = folder / f"{key}.{fmt}"
-            path.write_bytes(render(fig, fmt))
-            written.append(path)
-    return written
 
 
 def write_outputs(folder: Path, plots: bool = True, report: bool = True) -> list[Path]:
@@ -81,9 +51,7 @@ def _e(x: object) -> str:
 
 
 def _pct(p: float | None, digits: int = 1) -> str:
-    if p is None:
-        return "–"
-    return f"{100 * p:.{digits}f}%"
+    return "–" if p is None else pct(p, digits)
 
 
 def _interval(ci: list[float]) -> str:

@@ -21,6 +21,8 @@ from typing import IO
 import numpy as np
 
 from racesim import __version__
+from racesim.analysis.summary import summarize  # noqa: F401 - its old import path
+from racesim.output.files import write_csv, write_json  # noqa: F401 - write_json: old path
 from racesim.output.folders import (  # noqa: F401  (the results folder's API lives here too)
     MARKER,
     ResultsExistError,
@@ -31,60 +33,15 @@ from racesim.output.folders import (  # noqa: F401  (the results folder's API li
     recover,
     staged_folder,
 )
-from racesim.run.stats import Tally, day_quantile, first_index, wilson
-from racesim.scenario.schema import Scenario
-from racesim.scenario.timeutil import DAYS_PER_YEAR, decimal_year
+from racesim.run.stats import Tally, days, first_index
+from racesim.scenario import Scenario
+from racesim.scenario.timeutil import decimal_year
 
 TABLE_FORMATS = ("csv", "csv.gz", "none")
 TABLE_COLUMNS = ("replication", "milestone", "agency", "date", "year", "first")
 
 
-# -- summary ----------------------------------------------------------------------------
-def _date(scenario: Scenario, day: int | None) -> str | None:
-    if day is None:
-        return None
-    return (scenario.start + dt.timedelta(days=day)).isoformat()
-
-
-def summarize(scenario: Scenario, tally: Tally, seed: int) -> dict:
-    """``summary.json`` (contract §4), plus ``first_date``: when anyone first reaches it."""
-    agencies = list(scenario.agencies)
-    n = tally.n
-    out = {
-        "scenario": scenario.name,
-        "replications": n,
-        "seed": seed,
-        "start": scenario.start.isoformat(),
-        "horizon": scenario.horizon.isoformat(),
-        "milestones": {},
-    }
-    for m, (key, ms) in enumerate(scenario.milestones.items()):
-        first = {}
-        for a, name in enumerate([*agencies, "none"]):
-            c = int(tally.first[m, a])
-            first[name] = {"p": c / n, "ci95": list(wilson(c, n))}
-        reached = {}
-        for a, name in enumerate(agencies):
-            c = int(tally.reached[m, a])
-            h = tally.hist[m, a]
-            q = {
-                k: _date(scenario, None if c == 0 else day_quantile(h, f) + tally.day0)
-                for k, f in (("median", 0.5), ("p10", 0.1), ("p90", 0.9))
-            }
-            reached[name] = {"p": c / n, "ci95": list(wilson(c, n)), **q}
-        fh = tally.first_hist[m]
-        won = int(fh.sum())
-        first_date = {
-            k: _date(scenario, None if won == 0 else day_quantile(fh, f) + tally.day0)
-            for k, f in (("median", 0.5), ("p10", 0.1), ("p90", 0.9))
-        }
-        out["milestones"][key] = {
-            "title": ms.title or key,
-            "first": first,
-            "reached": reached,
-            "first_date": first_date,
-        }
-    return out
+# -- summary: see racesim.analysis.summary -----------------------------------------------
 
 
 def date_table(scenario: Scenario, tally: Tally) -> list[tuple]:
@@ -112,13 +69,19 @@ DATE_COLUMNS = ("milestone", "agency", "date", "year", "count", "p_by_date")
 
 
 def write_dates(path: Path, scenario: Scenario, tally: Tally) -> None:
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(DATE_COLUMNS)
-        w.writerows(date_table(scenario, tally))
+    write_csv(path, DATE_COLUMNS, date_table(scenario, tally))
 
 
 # -- per-replication table ----------------------------------------------------------------
+def table_entries(reached: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The rows of the per-replication table as arrays, in replication, milestone,
+    agency order: (replication, milestone index, agency index, day from start, winner),
+    one per reach in ``reached`` (shape (N, milestones, agencies), years, NaN = not
+    reached).  :class:`TableWriter` writes them; ``Run.table()`` makes a DataFrame."""
+    r, m, a = np.argwhere(~np.isnan(reached)).T
+    return r, m, a, days(reached[r, m, a]), first_index(reached)[r, m] == a
+
+
 class TableWriter:
     """Streams the tidy per-replication table: one row per replication x milestone x
     agency that reached it (``first`` marks the winner)."""
@@ -145,8 +108,7 @@ class TableWriter:
         self._csv.writerow(TABLE_COLUMNS)
         self._dates: dict[int, tuple[str, str]] = {}
 
-    def _day(self, years: float) -> tuple[str, str]:
-        day = int(np.floor(years * DAYS_PER_YEAR + 1e-6))
+    def _day(self, day: int) -> tuple[str, str]:
         hit = self._dates.get(day)
         if hit is None:
             d = self.scenario.start + dt.timedelta(days=day)
@@ -157,20 +119,11 @@ class TableWriter:
     def __call__(self, first: int, reached: np.ndarray) -> None:
         if self._fh is None:
             return
-        win = first_index(reached)
         rows = []
-        idx = np.argwhere(~np.isnan(reached))  # sorted by replication, milestone, agency
-        for r, m, a in idx:
-            date, year = self._day(reached[r, m, a])
+        for r, m, a, day, win in zip(*table_entries(reached)):
+            date, year = self._day(int(day))
             rows.append(
-                (
-                    first + int(r),
-                    self.milestones[m],
-                    self.agencies[a],
-                    date,
-                    year,
-                    int(win[r, m] == a),
-                )
+                (first + int(r), self.milestones[m], self.agencies[a], date, year, int(win))
             )
         self._csv.writerows(rows)
 
@@ -236,10 +189,6 @@ def write_results(
     write_dates(folder / "dates.csv", scenario, tally)
     (folder / "scenario.yaml").write_text(scenario.to_yaml(), encoding="utf-8")
     write_json(folder / "manifest.json", manifest_data)
-
-
-def write_json(path: Path, data: dict) -> None:
-    path.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")
 
 
 def load_summary(folder: Path) -> dict:

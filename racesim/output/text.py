@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from racesim.scenario.schema import Scenario
+from racesim.scenario import Scenario
 
 
 def short_name(name: str) -> str:
@@ -10,8 +10,14 @@ def short_name(name: str) -> str:
     return name.split(" (")[0].strip() or name
 
 
+def pct(p: float, digits: int = 1, width: int = 0) -> str:
+    """A probability as a percentage: ``pct(0.1234) == "12.3%"``; ``width`` pads the
+    number (not the sign) on the left."""
+    return f"{100 * p:{width}.{digits}f}%"
+
+
 def _pct(p: float) -> str:
-    return f"{100 * p:.1f}%"
+    return pct(p)
 
 
 def format_summary(
@@ -60,3 +66,21 @@ def format_summary(
         if never:
             lines.append(f"  never reached by: {', '.join(never)}")
     return "\n".join(line.rstrip() for line in lines)
+
+
+def format_calibration(fits, record: str, until=None) -> str:
+    """``racesim calibrate``'s table: per class of attempts, the counts, the fitted
+    Beta(a, b), its mean and 90% interval (``fits`` from
+    :func:`racesim.scenario.record.table`)."""
+    lines = [
+        f"Landing record {record}, attempts up to {until or 'the latest'}:",
+        f"  {'class':<15}{'n':>4}{'succ':>6}{'part':>6}{'fail':>6}{'a':>7}{'b':>7}"
+        f"{'mean':>8}  90% interval",
+    ]
+    for f in fits:
+        lo, hi = f.interval(0.9)
+        lines.append(
+            f"  {f.classes[0]:<15}{f.n:>4}{f.successes:>6}{f.partials:>6}"
+            f"{f.failures:>6}{f.a:>7.1f}{f.b:>7.1f}{f.mean:>8.3f}  [{lo:.3f}, {hi:.3f}]"
+        )
+    return "\n".join(lines)

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
+from racesim.scenario.errors import brief, did_you_mean  # noqa: F401 - brief: older import path
+
 #: parameter names of each distribution family, in the order they are stored
 FAMILIES: dict[str, tuple[str, ...]] = {
     "uniform": ("low", "high"),
@@ -167,7 +169,7 @@ def parse(value: object, low: float = -math.inf, high: float = math.inf) -> Dist
     ((family, args),) = value.items()
     if family not in FAMILIES:
         raise ValueError(
-            f"unknown distribution {family!r}{_suggest(str(family), FAMILIES)}; "
+            f"unknown distribution {family!r}{did_you_mean(str(family), FAMILIES)}; "
             f"use one of {', '.join(FAMILIES)}"
         )
     names = FAMILIES[family]
@@ -179,7 +181,7 @@ def parse(value: object, low: float = -math.inf, high: float = math.inf) -> Dist
     if unknown:
         k = str(unknown[0])
         raise ValueError(
-            f"{family} has no parameter {k!r}{_suggest(k, names)}; "
+            f"{family} has no parameter {k!r}{did_you_mean(k, names)}; "
             f"its parameters are {', '.join(names)}"
         )
     missing = [k for k in names if k not in args]
@@ -227,23 +229,3 @@ def _check_range(v: float, low: float, high: float, what: str) -> None:
         if high == math.inf:
             raise ValueError(f"{what} must be >= {low:g}, got {v:g}")
         raise ValueError(f"{what} must be between {low:g} and {high:g}, got {v:g}")
-
-
-def brief(value: object, limit: int = 120) -> str:
-    """``repr(value)`` cut to about ``limit`` characters, for messages: a bad value
-    may be huge (an alias bomb), the message must not be."""
-    import reprlib
-
-    r = reprlib.Repr()
-    r.maxstring = r.maxother = limit
-    r.maxlist = r.maxtuple = r.maxdict = r.maxset = 8
-    r.maxlevel = 3
-    text = r.repr(value)
-    return text if len(text) <= limit + 10 else text[:limit] + "..."
-
-
-def _suggest(word: str, choices) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -18,15 +18,18 @@ several classes at once with ``success: {record: [commercial, first_attempt]}``.
 
 from __future__ import annotations
 
+import copy
 import csv
 import datetime as dt
-import difflib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from scipy import special
+
+from racesim.scenario.errors import brief as _q
+from racesim.scenario.errors import did_you_mean, mission_path
 
 Row = dict[str, str]
 
@@ -96,24 +99,21 @@ class Fit:
 def read_record(path: str | Path) -> list[Row]:
     import io
 
-    from racesim.scenario.distributions import brief
-    from racesim.scenario.schema import read_text_bounded
+    from racesim.scenario.yamlio import read_text_bounded
 
     path = Path(path)
     try:
         path.stat()
     except FileNotFoundError:
-        raise RecordError(f"landing record {brief(str(path))} not found") from None
+        raise RecordError(f"landing record {_q(str(path))} not found") from None
     except (OSError, ValueError) as exc:  # a NUL byte, a name too long, ...
         why = getattr(exc, "strerror", None) or str(exc)
-        raise RecordError(
-            f"landing record {brief(str(path))} is not a usable path ({why})"
-        ) from None
+        raise RecordError(f"landing record {_q(str(path))} is not a usable path ({why})") from None
     try:
         text = read_text_bounded(path)
         rows = list(csv.DictReader(io.StringIO(text, newline="")))
     except ValueError as exc:  # a folder, too large, not text
-        raise RecordError(f"landing record {brief(str(path))} {exc}") from None
+        raise RecordError(f"landing record {_q(str(path))} {exc}") from None
     except OSError as exc:
         raise RecordError(f"landing record {str(path)!r} cannot be read ({exc.strerror})") from None
     except csv.Error as exc:
@@ -130,9 +130,10 @@ def fit(rows: Sequence[Row], classes: Sequence[str], until: dt.date | None = Non
     preds = []
     for c in classes:
         if c not in CLASSES:
-            close = difflib.get_close_matches(c, list(CLASSES), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise RecordError(f"unknown record class {c!r}{hint}; classes are {', '.join(CLASSES)}")
+            raise RecordError(
+                f"unknown record class {c!r}{did_you_mean(c, CLASSES)}; "
+                f"classes are {', '.join(CLASSES)}"
+            )
         preds.append(CLASSES[c][1])
     cut = until.isoformat() if until else "9999-12-31"
     chosen = [r for r in rows if r["date"] <= cut and all(p(r) for p in preds)]
@@ -144,3 +145,90 @@ def fit(rows: Sequence[Row], classes: Sequence[str], until: dt.date | None = Non
 
 def table(rows: Sequence[Row], until: dt.date | None = None) -> list[Fit]:
     return [fit(rows, [c], until) for c in CLASSES]
+
+
+# -- success: {record: CLASS} in a scenario -------------------------------------------
+def resolve_records(data: Mapping, base_dir: Path | None) -> tuple[dict, list[tuple[str, str]]]:
+    """Replace every ``success: {record: CLASS}`` with the Beta fitted to the landing
+    record (see :func:`fit`), using attempts up to ``record.until``
+    (default: the scenario's start).
+
+    Returns the new data and the problems found; a reference that cannot be resolved is
+    replaced by a neutral placeholder, so that it is reported once, not again as an
+    unknown distribution."""
+    from racesim.scenario.checks import raw_missions
+    from racesim.scenario.schema import strict_date
+
+    data = copy.deepcopy(dict(data))
+    refs = [
+        (a, j, m)
+        for a, j, m in raw_missions(data)
+        if isinstance(m.get("success"), dict) and "record" in m["success"]
+    ]
+    if not refs:
+        return data, []
+    placeholder = {"beta": {"a": 1.0, "b": 1.0}}
+    for _, _, m in refs:
+        spec, m["success"] = m["success"], placeholder
+        m["__record__"] = spec
+    issues: list[tuple[str, str]] = []
+    settings = data.get("record") or {}
+    if not isinstance(settings, dict):
+        issues.append(("record", "expected a mapping {file: PATH, until: DATE}"))
+        settings = {}
+    for k in settings:
+        if k not in ("file", "until"):
+            issues.append(
+                (
+                    f"record.{k}",
+                    f"unknown field"
+                    f"{did_you_mean(str(k), ['file', 'until'])}; valid fields here "
+                    "are file, until",
+                )
+            )
+    name = settings.get("file", "../seeds/landings.csv")
+    rows = None
+    if not isinstance(name, str) or not name.strip():
+        issues.append(
+            ("record.file", f"expected the path of a landing record CSV file, got {_q(name)}")
+        )
+    else:
+        file = Path(name)
+        if not file.is_absolute() and base_dir is not None:
+            file = base_dir / file
+        try:
+            rows = read_record(file)
+        except RecordError as exc:
+            issues.append(("record.file", str(exc)))
+    try:
+        if "until" in settings:
+            until = strict_date(settings["until"])
+        else:  # the start (an invalid start is reported on its own)
+            until = strict_date(data.get("start"))
+    except ValueError as exc:
+        if "until" in settings:
+            issues.append(("record.until", str(exc)))
+        rows = None
+    for a, j, m in refs:
+        spec = m.pop("__record__")
+        if rows is None:
+            continue
+        path = mission_path(a, j, m.get("id")) + ".success"
+        if len(spec) != 1:
+            issues.append((path, "a record reference has the single key 'record'"))
+            continue
+        classes = spec["record"]
+        classes = [classes] if isinstance(classes, str) else classes
+        if not isinstance(classes, list) or not classes:
+            issues.append((path, "record: expects a class name or a list of them"))
+            continue
+        try:
+            f = fit(rows, [str(c) for c in classes], until)
+        except RecordError as exc:
+            issues.append((path, str(exc)))
+            continue
+        if f.n == 0:
+            issues.append((path, f"no attempts in the record match {classes} up to {until}"))
+            continue
+        m["success"] = {"beta": {"a": f.a, "b": f.b}}
+    return data, issues

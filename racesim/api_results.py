@@ -1,0 +1,599 @@
+"""The result objects of the Python API (:mod:`racesim.api`): :class:`Run` (``simulate``
+and ``open``), :class:`CompareResult`, :class:`SweepResult`, :class:`SensitivityResult`
+and :class:`BacktestResult`.
+
+Each holds what its analysis returned, offers it as DataFrames and as the text the
+command prints (``.text()``), and ``.save(folder)`` writes the folder the command
+writes, through the same writer in :mod:`racesim.output.writers`.  pandas is needed
+only for the DataFrame methods (``pip install 'racesim[notebook]'``).  Nothing here
+prints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from racesim.scenario import Scenario
+
+
+def _pandas():
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "this needs pandas: pip install 'racesim[notebook]' (or pip install pandas)"
+        ) from None
+    return pd
+
+
+def _saved(folder: str | os.PathLike, force: bool, write) -> Path:
+    """``write(tmp)`` into a staged folder that becomes ``folder`` when it is done."""
+    from racesim.output.folders import staged_folder
+
+    with staged_folder(Path(folder), force) as tmp:
+        write(tmp)
+    return Path(folder)
+
+
+def _manifest(scenario, seed, n, source, seconds, jobs, overrides, extra) -> dict:
+    from racesim.output.results import manifest
+
+    return manifest(
+        scenario,
+        seed,
+        n,
+        Path(source) if source is not None else None,
+        seconds,
+        jobs,
+        list(overrides),
+        extra,
+    )
+
+
+class Run:
+    """The results of :func:`simulate`.
+
+    ``summary`` is the dict of ``summary.json``; ``reached`` (if the table was kept) has
+    shape (replications, milestones, agencies): years from start at which each agency
+    reached each milestone, NaN where it did not."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int,
+        n: int,
+        summary: dict,
+        tally,
+        reached: np.ndarray | None,
+        seconds: float,
+        jobs: int,
+        source: Path | None,
+        overrides: list[str],
+        settings: dict,
+        started: dt.datetime | None = None,
+    ):
+        self.scenario = scenario
+        self.seed = seed
+        self.n = n
+        self.summary = summary
+        self.tally = tally
+        self.reached = reached
+        self.seconds = seconds
+        self.jobs = jobs
+        self.source = source
+        self.overrides = overrides
+        self._settings = settings
+        self.started = started
+
+    def __repr__(self) -> str:
+        table = "kept" if self.reached is not None else "not kept"
+        return (
+            f"<racesim.Run {self.scenario.name!r}: {self.n:,} replications, seed "
+            f"{self.seed}, table {table}>"
+        )
+
+    # -- estimates ------------------------------------------------------------------
+    def first(self):
+        """P(first) per milestone and agency (and ``none``), with the 95% interval:
+        a DataFrame with columns milestone, agency, p, lo, hi."""
+        pd = _pandas()
+        rows = [
+            (m, a, f["p"], *f["ci95"])
+            for m, ms in self.summary["milestones"].items()
+            for a, f in ms["first"].items()
+        ]
+        return pd.DataFrame(rows, columns=["milestone", "agency", "p", "lo", "hi"])
+
+    def reached_by_horizon(self):
+        """P(reached by the horizon) per milestone and agency, its 95% interval and the
+        median, 10% and 90% dates where it does: a DataFrame."""
+        pd = _pandas()
+        rows = [
+            (m, a, r["p"], *r["ci95"], r["median"], r["p10"], r["p90"])
+            for m, ms in self.summary["milestones"].items()
+            for a, r in ms["reached"].items()
+        ]
+        df = pd.DataFrame(
+            rows, columns=["milestone", "agency", "p", "lo", "hi", "median", "p10", "p90"]
+        )
+        for c in ("median", "p10", "p90"):
+            df[c] = pd.to_datetime(df[c])
+        return df
+
+    def dates_rows(self) -> list[dict]:
+        """``dates.csv`` as rows (the form :func:`racesim.output.results.read_dates` returns)."""
+        from racesim.output.results import DATE_COLUMNS, date_table
+
+        return [dict(zip(DATE_COLUMNS, r)) for r in date_table(self.scenario, self.tally)]
+
+    def dates(self):
+        """``dates.csv`` as a DataFrame: milestone, agency (``first``: anybody), date,
+        year, count, p_by_date (the chance of having reached it by that date)."""
+        pd = _pandas()
+        from racesim.output.results import DATE_COLUMNS
+
+        df = pd.DataFrame(self.dates_rows(), columns=list(DATE_COLUMNS))
+        df["date"] = pd.to_datetime(df["date"])
+        return df
+
+    def table(self):
+        """The per-replication table (``replications.csv``) as a DataFrame: one row per
+        replication x milestone x agency that reached it, with columns replication,
+        milestone, agency, date, year, first (1 for the winner)."""
+        pd = _pandas()
+        from racesim.output.results import TABLE_COLUMNS, table_entries
+        from racesim.scenario.timeutil import decimal_year
+
+        r, m, a, day, win = table_entries(self._need_table())
+        uniq, inv = np.unique(day, return_inverse=True)
+        on = [self.scenario.start + dt.timedelta(days=int(d)) for d in uniq]
+        years = np.array([round(decimal_year(d), 4) for d in on], dtype=float)
+        # parsed as pandas parses the CSV's ISO dates (same resolution)
+        when = pd.to_datetime(pd.Series([d.isoformat() for d in on], dtype=object))
+        milestones = np.array(list(self.scenario.milestones), dtype=object)
+        agencies = np.array(list(self.scenario.agencies), dtype=object)
+        return pd.DataFrame(
+            {
+                "replication": r.astype(np.int64),
+                "milestone": milestones[m],
+                "agency": agencies[a],
+                "date": when.to_numpy()[inv],
+                "year": years[inv],
+                "first": win.astype(np.int64),
+            },
+            columns=list(TABLE_COLUMNS),
+        )
+
+    def _need_table(self) -> np.ndarray:
+        if self.reached is None:
+            raise ValueError(
+                "this run did not keep its per-replication table; simulate "
+                "again with keep_table=True"
+            )
+        return self.reached
+
+    # -- one replication ------------------------------------------------------------
+    def story(self, k: int):
+        """Replication ``k`` of this run, told in date order (a
+        :class:`racesim.output.story.Story`: ``str(story)`` or ``story.text(only=AGENCY)`` for
+        text, ``story.events`` and ``story.reaches()`` for data)."""
+        from racesim.output.story import tell
+
+        if not 0 <= k < self.n:
+            raise IndexError(f"this run has replications 0 to {self.n - 1}, not {k}")
+        return tell(self.scenario, k, self.seed)
+
+    # -- files ----------------------------------------------------------------------
+    def save(
+        self,
+        folder: str | os.PathLike,
+        force: bool = False,
+        table: str = "csv",
+        plots: bool = True,
+        report: bool = True,
+    ) -> Path:
+        """Write a results folder as ``racesim run`` does (summary.json, scenario.yaml,
+        manifest.json, dates.csv, the per-replication table in format ``table`` —
+        ``csv``, ``csv.gz`` or ``none`` — and the plots and report.html).  Atomic;
+        refuses to replace an existing results folder unless ``force`` (raises
+        :class:`racesim.output.results.ResultsExistError`).  Returns the folder."""
+        from racesim.output.results import TABLE_FORMATS
+        from racesim.output.writers import write_run
+
+        if table not in TABLE_FORMATS:
+            raise ValueError(f"unknown table format {table!r}; use one of {TABLE_FORMATS}")
+        if table != "none":
+            self._need_table()
+        folder = Path(folder)
+        s = self.scenario
+        manifest_data = self.manifest()
+        write_run(
+            folder,
+            s,
+            self.summary,
+            self.tally,
+            manifest_data,
+            self.reached,
+            force=force,
+            table=table,
+            plots=plots,
+            report=report,
+        )
+        return folder
+
+    def manifest(self, table: str | None = None, started: dt.datetime | None = None) -> dict:
+        """``manifest.json`` of this run (``table``: the table's file name; ``started``:
+        when the work began, by default when the replications did)."""
+        from racesim.output.results import manifest
+
+        return manifest(
+            self.scenario,
+            self.seed,
+            self.n,
+            self.source,
+            self.seconds,
+            self.jobs,
+            list(self.overrides),
+            {"table": table, **self._settings},
+            started or self.started,
+        )
+
+    # -- plots (racesim.output.plots) ------------------------------------------------------
+    def _names(self) -> dict[str, str]:
+        return {k: a.name or k for k, a in self.scenario.agencies.items()}
+
+    def plot_first(self, milestone: str, ax=None):
+        """Bars: each agency's chance of reaching ``milestone`` first. Returns the Axes."""
+        from racesim.output import plots
+
+        return plots.plot_first(self.summary, milestone, ax=ax, names=self._names())
+
+    def plot_reached(self, milestone: str, ax=None):
+        """Curves: the chance of having reached ``milestone`` by each date."""
+        from racesim.output import plots
+
+        return plots.plot_reached(
+            self.summary, self.dates_rows(), milestone, ax=ax, names=self._names()
+        )
+
+    def plot_dates(self, milestone: str, ax=None):
+        """Ranges: when each agency reaches ``milestone``, where it does."""
+        from racesim.output import plots
+
+        return plots.plot_dates(
+            self.summary, self.dates_rows(), milestone, ax=ax, names=self._names()
+        )
+
+
+# -- compare ------------------------------------------------------------------------------
+@dataclass
+class CompareResult:
+    """:func:`racesim.compare`: B against A on common random numbers.
+
+    ``data`` is ``compare.json`` as a dict; ``comparison`` the analysis' own result
+    (:class:`racesim.analysis.compare.Comparison`, with the paired counts)."""
+
+    comparison: Any
+    a: Scenario
+    b: Scenario
+    n: int
+    seed: int
+    jobs: int
+    seconds: float
+    files: tuple[str | None, str | None]  # the scenario files of A and B, as given
+    overrides: tuple[list[str], list[str]]  # PATH=VALUE of A and of B
+    data: dict = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.data = self.comparison.to_dict()
+
+    def table(self):
+        """``compare.csv`` as a DataFrame: per milestone, measure and agency, P in A and
+        B, the difference B-A and their intervals, ``clear``, median dates."""
+        from racesim.analysis.compare import CSV_COLUMNS, csv_rows
+
+        return _pandas().DataFrame(csv_rows(self.data), columns=list(CSV_COLUMNS))
+
+    def text(self) -> str:
+        """The table ``racesim compare`` prints."""
+        from racesim.output.text_analysis import format_comparison
+
+        names = {k: (ag.name or k) for s in (self.b, self.a) for k, ag in s.agencies.items()}
+        return format_comparison(self.data, names)
+
+    def save(self, folder: str | os.PathLike, force: bool = False) -> Path:
+        """compare.json, compare.csv, scenario_a.yaml, scenario_b.yaml and the manifest,
+        as ``racesim compare --out`` writes them (atomic; an existing results folder
+        is replaced only with ``force``)."""
+        return _saved(folder, force, self.write)
+
+    def write(self, tmp: Path) -> None:
+        """The files of :meth:`save`, into the staged folder ``tmp``."""
+        from racesim.analysis.compare import CSV_COLUMNS, csv_rows
+        from racesim.output.writers import write_compare
+
+        extra = {
+            "command": "compare",
+            "scenario_b": self.b.name,
+            "scenario_b_file": self.files[1],
+            "overrides_b": list(self.overrides[1]),
+        }
+        m = _manifest(
+            self.a,
+            self.seed,
+            self.n,
+            self.files[0],
+            self.seconds,
+            self.jobs,
+            self.overrides[0],
+            extra,
+        )
+        write_compare(tmp, self.data, self.a, self.b, csv_rows(self.data), CSV_COLUMNS, m)
+
+
+# -- sweep --------------------------------------------------------------------------------
+@dataclass
+class SweepResult:
+    """:func:`racesim.sweep`: the scenario at every point of a grid of field values.
+
+    ``rows`` are the rows of ``sweep.csv`` (dicts); ``sweep`` the analysis' own result
+    (:class:`racesim.analysis.sweep.Sweep`, with a tally per point)."""
+
+    sweep: Any
+    rows: list[dict]
+    base: Scenario
+    vary: list[str]  # the PATH=LOW:HIGH:STEPS texts
+    n: int
+    seed: int
+    jobs: int
+    seconds: float
+    source: str | None
+    overrides: list[str]
+
+    @property
+    def fields(self) -> list[str]:
+        return [s.path for s in self.sweep.spans]
+
+    def table(self):
+        """``sweep.csv`` as a DataFrame: one row per point, milestone and agency."""
+        from racesim.analysis.sweep import table_columns
+
+        return _pandas().DataFrame(self.rows, columns=table_columns(self.sweep.spans))
+
+    def text(self) -> str:
+        """The table ``racesim sweep`` prints: P(first) at every point."""
+        from racesim.output.text_analysis import format_sweep
+
+        return format_sweep(self.rows, self.sweep.spans, self.base)
+
+    def save(self, folder: str | os.PathLike, force: bool = False, plots: bool = True) -> Path:
+        """sweep.csv, scenario.yaml, the manifest and sweep.png/svg, as ``racesim
+        sweep`` writes them (atomic; ``force`` as for :meth:`Run.save`)."""
+        return _saved(folder, force, lambda tmp: self.write(tmp, plots))
+
+    def write(self, tmp: Path, plots: bool = True) -> None:
+        """The files of :meth:`save`, into the staged folder ``tmp``."""
+        from racesim.analysis.sweep import table_columns
+        from racesim.output.writers import write_sweep
+
+        extra = {"command": "sweep", "vary": list(self.vary), "points": len(self.sweep.points)}
+        m = _manifest(
+            self.base,
+            self.seed,
+            self.n,
+            self.source,
+            self.seconds,
+            self.jobs,
+            self.overrides,
+            extra,
+        )
+        columns = table_columns(self.sweep.spans)
+        write_sweep(tmp, self.rows, columns, self.base, self.fields, m, plots=plots)
+
+
+# -- sensitivity --------------------------------------------------------------------------
+@dataclass
+class SensitivityResult:
+    """:func:`racesim.sensitivity`: which parameters move an agency's P(first).
+
+    ``result`` is the analysis' own (:class:`~racesim.analysis.sensitivity.OATResult` or
+    :class:`~racesim.analysis.sensitivity.SobolResult`); ``rows`` its ranked rows."""
+
+    result: Any
+    base: Scenario
+    method: str  # "oat" or "sobol"
+    fields: list[str]  # the --range paths
+    ranges: list[str]  # the PATH=LOW:HIGH texts
+    evaluations: int
+    samples: int
+    n: int
+    seed: int
+    jobs: int
+    seconds: float
+    source: str | None
+    overrides: list[str]
+
+    @property
+    def rows(self) -> list[dict]:
+        return self.result.rows
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        from racesim.analysis.sensitivity import OAT_COLUMNS, SOBOL_COLUMNS
+
+        return OAT_COLUMNS if self.method == "oat" else SOBOL_COLUMNS
+
+    def table(self):
+        """``sensitivity.csv`` as a DataFrame (largest swing, or index, first)."""
+        cols = list(self.columns)
+        return _pandas().DataFrame([[r[c] for c in cols] for r in self.rows], columns=cols)
+
+    def text(self, top: int = 20) -> str:
+        """The table ``racesim sensitivity`` prints (OAT: the ``top`` parameters)."""
+        from racesim.output import text_analysis as text
+
+        if self.method == "oat":
+            return text.format_oat(self.result, top)
+        return text.format_sobol(self.result)
+
+    def save(
+        self, folder: str | os.PathLike, force: bool = False, plots: bool = True, top: int = 20
+    ) -> Path:
+        """sensitivity.json and .csv, scenario.yaml, the manifest (Sobol: also
+        sobol_points.csv) and the chart, as ``racesim sensitivity`` writes them
+        (atomic; ``force`` as for :meth:`Run.save`)."""
+        return _saved(folder, force, lambda tmp: self.write(tmp, plots, top))
+
+    def write(self, tmp: Path, plots: bool = True, top: int = 20) -> None:
+        """The files of :meth:`save`, into the staged folder ``tmp``."""
+        from racesim.output.writers import write_sensitivity
+
+        extra = {
+            "command": "sensitivity",
+            "method": self.method,
+            "milestone": self.result.milestone,
+            "agency": self.result.agency,
+            "ranges": list(self.ranges),
+            "evaluations": self.evaluations,
+            **({"samples": self.samples} if self.method == "sobol" else {}),
+        }
+        m = _manifest(
+            self.base,
+            self.seed,
+            self.n,
+            self.source,
+            self.seconds,
+            self.jobs,
+            self.overrides,
+            extra,
+        )
+        write_sensitivity(
+            tmp, self.result, self.columns, self.base, self.fields, m, plots=plots, top=top
+        )
+
+
+# -- backtest -----------------------------------------------------------------------------
+@dataclass
+class BacktestResult:
+    """:func:`racesim.backtest`: the scenario's forecasts scored against what happened.
+
+    ``backtest`` is the analysis' own result (:class:`racesim.analysis.backtest.Backtest`:
+    events, probabilities, scores); ``outcomes`` the outcomes file as given."""
+
+    backtest: Any
+    outcomes: str
+
+    def events(self):
+        """One row per event: event, kind, milestone, agency, happened (0/1), and for
+        each forecaster (racesim, base_rate, coin) its p, Brier and log score."""
+        from racesim.analysis.backtest import FORECASTERS
+
+        bt = self.backtest
+        cols: dict[str, list] = {
+            "event": [e.label() for e in bt.events],
+            "kind": [e.kind for e in bt.events],
+            "milestone": [e.milestone for e in bt.events],
+            "agency": [e.agency for e in bt.events],
+            "happened": [int(e.happened) for e in bt.events],
+        }
+        for who in FORECASTERS:
+            cols[f"{who}_p"] = list(bt.p[who])
+            cols[f"{who}_brier"] = list(bt.brier(who))
+            cols[f"{who}_log"] = list(bt.log(who))
+        return _pandas().DataFrame(cols)
+
+    def totals(self, kind: str | None = None) -> dict[str, dict[str, float]]:
+        """Mean Brier and log score per forecaster (over events of ``kind``, or all)."""
+        return self.backtest.totals(kind)
+
+    def text(self) -> str:
+        """The table ``racesim backtest`` prints."""
+        from racesim.output.text_analysis import format_backtest
+
+        return format_backtest(self.backtest, self.outcomes)
+
+
+# -- reading a results folder back --------------------------------------------------------
+def open_run(folder: str | os.PathLike) -> Run:
+    """A results folder that ``racesim run`` (or ``Run.save``) wrote, as the :class:`Run`
+    that :func:`racesim.simulate` returned: its summary, its tally (rebuilt from
+    ``summary.json`` and ``dates.csv``: the same integers) and, if the folder has its
+    per-replication table, the table.  Raises
+    :class:`racesim.output.results.NotAResultsFolder` for a damaged folder."""
+    from racesim.engine.plan import Plan
+    from racesim.output.results import NotAResultsFolder, load_run
+    from racesim.run.montecarlo import new_tally
+    from racesim.scenario import ScenarioError, from_data
+    from racesim.scenario.timeutil import DAYS_PER_YEAR
+
+    folder = Path(folder)
+    data = load_run(folder)
+    try:
+        s = from_data(data["scenario"], source=str(folder / "scenario.yaml"), base_dir=folder)
+    except ScenarioError as exc:
+        raise NotAResultsFolder(f"{folder / 'scenario.yaml'} is damaged: {exc}") from None
+    summary, man = data["summary"], data["manifest"]
+    n = int(summary["replications"])
+    milestones, agencies = list(s.milestones), list(s.agencies)
+    tally = new_tally(Plan.from_scenario(s), s)
+    tally.n = n
+    for m, key in enumerate(milestones):
+        ms = summary["milestones"][key]
+        for a, who in enumerate([*agencies, "none"]):
+            tally.first[m, a] = round(ms["first"][who]["p"] * n)
+        for a, who in enumerate(agencies):
+            tally.reached[m, a] = round(ms["reached"][who]["p"] * n)
+    for row in data["dates"]:
+        m = milestones.index(row["milestone"])
+        d = (dt.date.fromisoformat(str(row["date"])[:10]) - s.start).days - tally.day0
+        if row["agency"] == "first":
+            tally.first_hist[m, d] = int(row["count"])
+        else:
+            tally.hist[m, agencies.index(row["agency"]), d] = int(row["count"])
+    reached = None
+    for name in ("replications.csv", "replications.csv.gz"):
+        if (folder / name).is_file():
+            reached = _read_reached(folder / name, s, n, DAYS_PER_YEAR)
+            break
+    settings = {k: man.get(k) for k in ("precision", "executor")}
+    started = man.get("started")
+    return Run(
+        s,
+        int(summary["seed"]),
+        n,
+        summary,
+        tally,
+        reached,
+        float(man.get("seconds") or 0.0),
+        int(man.get("jobs") or 1),
+        Path(man["scenario_file"]) if man.get("scenario_file") else None,
+        list(man.get("overrides") or []),
+        settings,
+        dt.datetime.fromisoformat(started) if started else None,
+    )
+
+
+def _read_reached(path: Path, s: Scenario, n: int, days_per_year: float) -> np.ndarray:
+    """The reach times of a per-replication table, at the middle of each day (the
+    winner's a little earlier, so that a tie within a day goes as it went)."""
+    import csv
+    import gzip
+    import io
+
+    milestones = {k: i for i, k in enumerate(s.milestones)}
+    agencies = {k: i for i, k in enumerate(s.agencies)}
+    reached = np.full((n, len(milestones), len(agencies)), np.nan)
+    raw = gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
+    with raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            day = (dt.date.fromisoformat(row["date"]) - s.start).days
+            at = day + (0.25 if row["first"] == "1" else 0.5)
+            r, m, a = int(row["replication"]), milestones[row["milestone"]], agencies[row["agency"]]
+            reached[r, m, a] = at / days_per_year
+    return reached

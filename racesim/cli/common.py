@@ -1,0 +1,237 @@
+"""What every command shares: the context settings, the options several commands take,
+the progress bar, loading a scenario, and turning an error into one line on stderr
+with no traceback (the README's "What a run prints" and "The results folder")."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+
+from racesim.output.folders import ResultsExistError, WriteError
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class Progress:
+    """A progress bar on stderr, shown only for runs longer than a moment on a terminal.
+
+    ``plain_label``: without a terminal (a log, a pipe), write a plain line every 10%
+    instead, naming ``plain_label``.  ``announce(line, total)`` (an analysis' announce
+    callback) prints what will run and sets the total."""
+
+    def __init__(self, total: int, label: str, plain_label: str | None = None):
+        self.total = total
+        self.label = label
+        self.done = 0
+        self.t0 = time.perf_counter()
+        self.bar = None
+        self.enabled = sys.stderr.isatty()
+        self.plain_label = plain_label
+        self._tenths = 0
+
+    def announce(self, line: str, total: int) -> None:
+        click.echo(line, err=True)
+        self.total = total
+        self.t0 = time.perf_counter()
+
+    def __call__(self, k: int) -> None:
+        self.done += k
+        if not self.enabled:
+            if self.plain_label is not None:
+                self._plain()
+            return
+        if self.bar is None and time.perf_counter() - self.t0 > 0.7:
+            self.bar = click.progressbar(
+                length=max(self.total, self.done),
+                label=self.label,
+                file=sys.stderr,
+                show_eta=True,
+                show_pos=True,
+                item_show_func=self._rate,
+            )
+            self.bar.__enter__()
+            self.bar.update(self.done)
+            return
+        if self.bar is not None:
+            if self.done > self.bar.length:
+                self.bar.length = self.done
+            self.bar.update(k)
+
+    def _plain(self) -> None:
+        tenth = min(10, self.done * 10 // max(1, self.total))
+        if tenth <= self._tenths:
+            return
+        self._tenths = tenth
+        elapsed = time.perf_counter() - self.t0
+        left = elapsed * max(0, self.total - self.done) / max(1, self.done)
+        click.echo(
+            f"{self.plain_label}: {10 * tenth}% ({self.plain_detail()}), "
+            f"{elapsed:,.0f} s elapsed, about {left:,.0f} s left",
+            err=True,
+        )
+
+    def plain_detail(self) -> str:
+        return f"{self.done:,} of {self.total:,} replications"
+
+    def _rate(self, _item) -> str:
+        rate = self.done / max(1e-9, time.perf_counter() - self.t0)
+        return f"{rate:,.0f} rep/s"
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+def fail(message: str, code: int = 2) -> None:
+    click.echo(f"racesim: {message}", err=True)
+    sys.exit(code)
+
+
+def load(path: str, overrides: tuple[str, ...]):
+    """The scenario at ``path`` with ``--set`` applied, or exit with its message."""
+    from racesim.api import remember
+    from racesim.scenario import ScenarioError, load_scenario
+
+    try:
+        return remember(load_scenario(path, overrides), path, overrides)
+    except ScenarioError as exc:
+        fail(exc.describe())
+
+
+def jobs_or_cores(jobs: int) -> int:
+    return jobs or os.cpu_count() or 1
+
+
+@contextlib.contextmanager
+def failures(interrupted: str = "interrupted; no results were written.") -> Iterator[None]:
+    """Turn the errors a command expects into one line on stderr: a bad scenario or
+    option, a results folder that may not be replaced, a file-system error, Ctrl-C."""
+    from racesim.analysis.backtest import OutcomesError
+    from racesim.analysis.sensitivity import MissingDependency
+    from racesim.run.montecarlo import ExecutorError
+    from racesim.scenario import ScenarioError
+
+    try:
+        yield
+    except ScenarioError as exc:
+        fail(exc.describe())
+    except (ResultsExistError, WriteError, ExecutorError, OutcomesError, MissingDependency) as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        fail(interrupted, 130)
+
+
+class _Stage:
+    """A results folder staged once the analysis has checked its input: see
+    :func:`staged_later`."""
+
+    def __init__(self, stack: contextlib.ExitStack, out: str | None, kind: str, force: bool):
+        self.stack, self.out, self.kind, self.force = stack, out, kind, force
+        self.folder: Path | None = None
+        self.tmp: Path | None = None
+
+    def announcing(self, progress: Progress):
+        """An analysis' ``announce`` callback: say what will run, then stage the folder
+        (default ``results/<scenario name>-<kind>``)."""
+        from racesim.output.folders import staged_folder
+
+        def announce(line: str, total: int, scenario) -> None:
+            progress.announce(line, total)
+            self.folder = (
+                Path(self.out) if self.out else Path("results") / f"{scenario.name}-{self.kind}"
+            )
+            self.tmp = self.stack.enter_context(staged_folder(self.folder, self.force))
+
+        return announce
+
+
+@contextlib.contextmanager
+def staged_later(out: str | None, kind: str, force: bool) -> Iterator[_Stage]:
+    """A results folder staged when the analysis announces its run (its input valid,
+    nothing run yet), which appears whole when the block ends without an error."""
+    with contextlib.ExitStack() as stack:
+        yield _Stage(stack, out, kind, force)
+
+
+# options shared by several commands
+JOBS = click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Worker processes (0 = one per core). Results do not depend on it.",
+)
+FORCE = click.option("--force", is_flag=True, help="Replace an existing results folder.")
+SEED = click.option(
+    "--seed", type=click.IntRange(min=0), help="Root seed [default: the scenario's `seed`]."
+)
+SCENARIO = click.argument("scenario", type=click.Path(dir_okay=False))
+
+
+def set_option(help: str):  # noqa: A002 - click's word
+    return click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=help)
+
+
+def replications_option(help: str, default: int | None = None):  # noqa: A002
+    return click.option(
+        "-n",
+        "--replications",
+        "n",
+        type=click.IntRange(min=1),
+        default=default,
+        show_default=default is not None,
+        help=help,
+    )
+
+
+def results_folder(folder: str) -> dict:
+    """A results folder's contents (:func:`racesim.output.results.load_run`), or exit."""
+    from racesim.output.results import NotAResultsFolder, load_run, recover
+
+    recover(Path(folder))  # a run that died replacing it may have left it aside
+    if not Path(folder).is_dir():
+        fail(f"{folder} is not a folder; give a folder that `racesim run` wrote.")
+    try:
+        return load_run(folder)
+    except NotAResultsFolder as exc:
+        fail(f"{exc}; give a folder that `racesim run` wrote, such as results/base.")
+    except (OSError, ValueError) as exc:
+        fail(f"cannot read the results folder {folder}: {exc}")
+
+
+def may_write(paths: list[Path], kind: str, force: bool) -> None:
+    """Refuse (before drawing anything) to overwrite a file racesim did not write as
+    this kind of output, or a file of a results folder, unless --force."""
+    from racesim.output.folders import overwrite_problem
+
+    for p in paths:
+        problem = overwrite_problem(p, kind)
+        if problem is None:
+            continue
+        reason, allowed = problem
+        if not allowed:
+            fail(f"{reason}; racesim will not write the {kind} over it. Choose another --out.")
+        if not force:
+            fail(
+                f"{reason}; racesim will not overwrite it. Choose another --out, or pass "
+                "--force to overwrite it."
+            )
+
+
+def noted(paths: list[Path]) -> None:
+    """Record files just written inside a results folder in its marker."""
+    from racesim.output.folders import note_written
+
+    for folder in {Path(p).absolute().parent for p in paths}:
+        for f in (folder, folder.parent):
+            try:
+                note_written(f, [p for p in paths if Path(p).absolute().is_relative_to(f)])
+            except OSError:
+                pass

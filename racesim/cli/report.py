@@ -1,0 +1,42 @@
+"""``racesim report RESULTS``: a self-contained HTML report of a results folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from racesim.cli.common import CONTEXT, fail, may_write, noted, results_folder
+
+
+@click.command("report", context_settings=CONTEXT)
+@click.argument("results", type=click.Path(file_okay=False))
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="The HTML file [default: RESULTS/report.html].",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Overwrite a file racesim did not write as a report (or a file of a results folder).",
+)
+def command(results: str, out: str | None, force: bool) -> None:
+    """Write a self-contained HTML report of the results folder RESULTS.
+
+    One file to open in a browser or mail: the scenario and its key assumptions, the
+    summary table, the plots and the manifest; it loads nothing from elsewhere. An
+    earlier racesim report is replaced; any other existing file only with --force.
+    """
+    from racesim.output.report import REPORT_FILE, build_report
+
+    run_data = results_folder(results)
+    path = Path(out) if out else Path(results) / REPORT_FILE
+    may_write([path], "report", force)
+    try:
+        path.write_text(build_report(run_data), encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write the report {path}: {exc.strerror or exc}")
+    noted([path])
+    click.echo(f"report in {path}")

@@ -1,0 +1,147 @@
+"""``racesim run SCENARIO``: run a scenario and write its results folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from racesim.cli.common import (
+    CONTEXT,
+    FORCE,
+    JOBS,
+    SCENARIO,
+    SEED,
+    Progress,
+    fail,
+    failures,
+    jobs_or_cores,
+    load,
+    replications_option,
+    set_option,
+)
+
+
+@click.command("run", context_settings=CONTEXT)
+@SCENARIO
+@replications_option("Number of replications [default: the scenario's `replications`].")
+@SEED
+@JOBS
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Results folder [default: results/<scenario name>].",
+)
+@FORCE
+@set_option(
+    "Override one field, e.g. agencies.roscosmos.budget.annual=120 or "
+    "agencies.roscosmos.missions.luna27.success=0.5. Repeatable."
+)
+@click.option(
+    "--table",
+    type=click.Choice(["csv", "csv.gz", "none"]),
+    default="csv",
+    show_default=True,
+    help="Per-replication table format (none = skip it).",
+)
+@click.option(
+    "--precision",
+    type=click.FloatRange(min=0, max=0.5, min_open=True),
+    help="Add replications until every P(first) has a 95% half-width at most this (e.g. 0.005).",
+)
+@click.option(
+    "--max-replications",
+    type=click.IntRange(min=1),
+    help="Upper limit for --precision [default: 100 x N].",
+)
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "dask"]),
+    help="local: this machine (a process pool for -j > 1); dask: a Dask distributed "
+    "cluster [default: local, or dask when --scheduler is given].",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Dask scheduler, e.g. tcp://HOST:8786; implies --executor dask [default: "
+    "with --executor dask, start a local cluster with --jobs workers].",
+)
+@click.option(
+    "--no-plots",
+    is_flag=True,
+    help="Do not draw the plots (plots/*.png and *.svg in the results folder).",
+)
+@click.option("--no-report", is_flag=True, help="Do not write report.html.")
+def command(
+    scenario: str,
+    n: int | None,
+    seed: int | None,
+    jobs: int,
+    out: str | None,
+    force: bool,
+    overrides: tuple[str, ...],
+    table: str,
+    precision: float | None,
+    max_replications: int | None,
+    executor: str | None,
+    scheduler: str | None,
+    no_plots: bool = False,
+    no_report: bool = False,
+) -> None:
+    """Run SCENARIO and write its results folder.
+
+    Prints, for each milestone, each agency's chance of getting there first (with a
+    95% interval), its chance of getting there at all by the horizon, and the median
+    and 10%-90% range of the date.
+    """
+    import datetime as dt
+
+    from racesim import api
+    from racesim.output.text import format_summary
+    from racesim.output.writers import finish_run, streamed_run
+    from racesim.run.montecarlo import ExecutorError, resolve_executor
+
+    started = dt.datetime.now(dt.UTC)
+    s = load(scenario, overrides)
+    try:
+        resolve_executor(executor, scheduler)
+    except ExecutorError as exc:
+        fail(str(exc))
+    n = n or s.replications
+    folder = Path(out) if out else Path("results") / s.name
+    progress = Progress(n, f"{s.name}")
+    with failures():
+        with streamed_run(folder, s, table, force) as (tmp, writer):
+            try:
+                result = api.simulate(
+                    s,
+                    n,
+                    seed,
+                    jobs_or_cores(jobs),
+                    keep_table=False,
+                    sink=writer,
+                    progress=progress,
+                    precision=precision,
+                    max_replications=max_replications,
+                    executor=executor,
+                    scheduler=scheduler,
+                )
+            finally:
+                writer.close()
+                progress.close()
+            manifest = result.manifest(writer.path.name if writer.path else None, started)
+            finish_run(
+                tmp,
+                s,
+                result.summary,
+                result.tally,
+                manifest,
+                plots=not no_plots,
+                report=not no_report,
+            )
+    click.echo(format_summary(result.summary, s, overrides))
+    extra = f" (reached the requested precision with {result.n:,})" if precision else ""
+    click.echo(
+        f"\n{result.n:,} replications in {result.seconds:.1f} s{extra}; results in {folder}/"
+    )

@@ -1,0 +1,47 @@
+"""``racesim trace SCENARIO -r K``: the story of one replication."""
+
+from __future__ import annotations
+
+import click
+
+from racesim.cli.common import CONTEXT, SCENARIO, SEED, load, set_option
+
+
+@click.command("trace", context_settings=CONTEXT)
+@SCENARIO
+@click.option(
+    "-r",
+    "--replication",
+    "k",
+    type=click.IntRange(min=0),
+    required=True,
+    metavar="K",
+    help="Which replication (0 is the first; the `replication` column of replications.csv).",
+)
+@SEED
+@set_option("Override one field, as for `racesim run`. Repeatable.")
+@click.option(
+    "--only",
+    metavar="AGENCY",
+    help="Show only this agency's events (key or name) and those of the missions it helps pay for.",
+)
+def command(
+    scenario: str, k: int, seed: int | None, overrides: tuple[str, ...], only: str | None
+) -> None:
+    """Tell the story of one replication of SCENARIO, in date order.
+
+    Budgets (and shocks), developments starting, stalling for want of money and
+    resuming, attempts and their outcomes, milestones (and who got there first), and
+    what was left undone at the horizon. It is replication K of every `racesim run`
+    with the same seed, whatever its -n or --jobs.
+    """
+    from racesim import api
+
+    s = load(scenario, overrides)
+    story = api.trace(s, k, seed)
+    if only is not None:
+        try:
+            story.agency_key(only)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--only") from None
+    click.echo(story.text(only), nl=False)

@@ -1,0 +1,178 @@
+"""One writer per command that writes a folder: ``run``, ``compare``, ``sweep`` and
+``sensitivity`` (the README's "The results folder" and "Comparing scenarios, sweeps
+and sensitivity" list their files).
+
+Each writer takes what an analysis returned and writes its files into a folder staged
+by :func:`racesim.output.folders.staged_folder` (which makes the folder appear whole,
+and replaces an existing one only with ``force``): the command line stages the folder
+before its analysis runs (so that a folder that may not be replaced is refused before
+any work, and a run that loses a race for it keeps nothing), ``.save`` after.  Every
+figure goes through the one deterministic renderer
+(:mod:`racesim.output.render`).  The command line and the Python
+API (``.save(folder)`` of every result) call the same writer, so their folders are the
+same byte for byte, apart from the manifest and the dated report.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from racesim.output.files import write_csv, write_json
+from racesim.output.folders import staged_folder
+from racesim.output.results import TableWriter, write_results
+
+
+def write_figure(fig, folder: Path, stem: str) -> None:
+    """``stem``.png and .svg through the one deterministic renderer."""
+    from racesim.output.render import write_plots  # matplotlib: only when drawing
+
+    write_plots({stem: fig}, folder)
+
+
+def _write_scenario(path: Path, scenario) -> None:
+    path.write_text(scenario.to_yaml(), encoding="utf-8")
+
+
+# -- run ------------------------------------------------------------------------------------
+def write_run(
+    folder: Path,
+    scenario,
+    summary: dict,
+    tally,
+    manifest_data: dict,
+    reached: np.ndarray | None,
+    *,
+    force: bool = False,
+    table: str = "csv",
+    plots: bool = True,
+    report: bool = True,
+) -> Path:
+    """A run's results folder from a finished run (``reached``: the per-replication
+    reach times, shape (N, milestones, agencies); needed unless ``table`` is "none").
+    ``manifest_data`` gets the table's file name."""
+    with staged_folder(Path(folder), force) as tmp:
+        writer = TableWriter(tmp, scenario, table)
+        try:
+            if table != "none":
+                writer(0, reached)
+        finally:
+            writer.close()
+        manifest_data = {**manifest_data, "table": writer.path.name if writer.path else None}
+        finish_run(tmp, scenario, summary, tally, manifest_data, plots=plots, report=report)
+    return Path(folder)
+
+
+@contextlib.contextmanager
+def streamed_run(folder: Path, scenario, table: str = "csv", force: bool = False) -> Iterator:
+    """Stage a run's folder and stream its table while the run goes on: yields
+    ``(tmp, writer)``; call ``writer`` as the run's sink, then :func:`finish_run` on
+    ``tmp``.  The folder appears, complete, when the block ends without an error."""
+    with staged_folder(Path(folder), force) as tmp:
+        writer = TableWriter(tmp, scenario, table)
+        try:
+            yield tmp, writer
+        finally:
+            writer.close()
+
+
+def finish_run(
+    tmp: Path, scenario, summary: dict, tally, manifest_data: dict, *, plots: bool, report: bool
+) -> None:
+    """Everything of a run's folder but the table (streamed in during a run)."""
+    write_results(tmp, scenario, summary, tally, manifest_data)
+    if plots or report:
+        from racesim.output.report import write_outputs  # matplotlib: only when needed
+
+        write_outputs(tmp, plots=plots, report=report)
+
+
+# -- compare --------------------------------------------------------------------------------
+def write_compare(
+    tmp: Path,
+    data: dict,
+    a,
+    b,
+    csv_rows: Iterable[Sequence],
+    columns: Sequence[str],
+    manifest_data: dict,
+) -> None:
+    """compare.json, compare.csv, both resolved scenarios and the manifest."""
+    write_json(tmp / "compare.json", data)
+    write_csv(tmp / "compare.csv", columns, csv_rows)
+    _write_scenario(tmp / "scenario_a.yaml", a)
+    _write_scenario(tmp / "scenario_b.yaml", b)
+    write_json(tmp / "manifest.json", manifest_data)
+
+
+# -- sweep ----------------------------------------------------------------------------------
+def write_sweep(
+    tmp: Path,
+    table: Sequence[Mapping],
+    columns: Sequence[str],
+    base,
+    fields: Sequence[str],
+    manifest_data: dict,
+    *,
+    plots: bool = True,
+) -> None:
+    """sweep.csv (empty cells for missing values), scenario.yaml, the manifest and
+    sweep.png/svg (P(first) and the median date against the first field)."""
+    write_csv(
+        tmp / "sweep.csv",
+        columns,
+        [["" if row.get(c) is None else row[c] for c in columns] for row in table],
+    )
+    _write_scenario(tmp / "scenario.yaml", base)
+    write_json(tmp / "manifest.json", manifest_data)
+    if plots:
+        from racesim.output.plots_analysis import sweep_figure
+
+        fig = sweep_figure(
+            list(table),
+            list(fields),
+            {k: m.title or k for k, m in base.milestones.items()},
+            agencies=list(base.agencies),
+            names={k: a.name or k for k, a in base.agencies.items()},
+        )
+        write_figure(fig, tmp, "sweep")
+
+
+# -- sensitivity ----------------------------------------------------------------------------
+def write_sensitivity(
+    tmp: Path,
+    result,
+    columns: Sequence[str],
+    base,
+    fields: Sequence[str],
+    manifest_data: dict,
+    *,
+    plots: bool = True,
+    top: int = 20,
+) -> None:
+    """sensitivity.json and .csv, scenario.yaml, the manifest, for Sobol the evaluated
+    points (sobol_points.csv), and the chart (tornado or sobol .png/.svg)."""
+    sobol = result.to_dict()["method"] == "sobol"
+    write_json(tmp / "sensitivity.json", result.to_dict())
+    write_csv(tmp / "sensitivity.csv", columns, [[r[c] for c in columns] for r in result.rows])
+    _write_scenario(tmp / "scenario.yaml", base)
+    write_json(tmp / "manifest.json", manifest_data)
+    title = (
+        f"{base.name}: P({result.agency} first) at "
+        f"{base.milestones[result.milestone].title or result.milestone}"
+    )
+    if sobol:
+        names = [*fields, "p_first"]
+        write_csv(tmp / "sobol_points.csv", names, [[p[k] for k in names] for p in result.points])
+    if plots:
+        from racesim.output import plots_analysis as pa
+
+        if sobol:
+            write_figure(pa.sobol_figure(result.rows, title), tmp, "sobol")
+        else:
+            write_figure(
+                pa.tornado_figure(result.rows, result.base, title, top=top), tmp, "tornado"
+            )

@@ -1,0 +1,226 @@
+"""Strict YAML: the reader every scenario file and ``--set`` value goes through (YAML
+1.2's rules for plain values, no duplicate keys, bounded size), the matching writer,
+and reading one scenario file into plain data.  The README's "The scenario file"
+says which values are refused and why."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from racesim.scenario.errors import ScenarioError
+from racesim.scenario.errors import brief as _q
+
+
+class Loader(yaml.SafeLoader):
+    """Safe YAML, read with YAML 1.2's core rules for plain values; it leaves dates as
+    text (validated with a clear message later), rejects a key given twice in one
+    mapping or a key that is a list or mapping, and refuses plain values that YAML 1.1
+    reads as a number or a yes/no but YAML 1.2 does not (``1:30``, ``1_000``, ``012``,
+    ``yes``, ``off``): whichever meaning was intended, one reader would get it wrong."""
+
+    def resolve(self, kind, value, implicit):
+        if kind is yaml.ScalarNode and implicit[0]:
+            tag12 = next((tag for tag, rx in _CORE_12 if rx.match(value)), _TAG + "str")
+            tag11 = super().resolve(kind, value, implicit)
+            if tag11 in _NUMERIC_11 and (tag11 != tag12 or not _same(self, tag11, value)):
+                return _AMBIGUOUS
+            return tag12
+        return super().resolve(kind, value, implicit)
+
+
+_TAG = "tag:yaml.org,2002:"
+_AMBIGUOUS = "tag:racesim,2026:ambiguous"
+_NUMERIC_11 = {_TAG + "bool", _TAG + "int", _TAG + "float"}
+#: YAML 1.2 core schema, plain scalars (https://yaml.org/spec/1.2.2/#1032-tag-resolution)
+_CORE_12 = [
+    (_TAG + "null", re.compile(r"^(?:~|null|Null|NULL|)$")),
+    (_TAG + "bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")),
+    (_TAG + "int", re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")),
+    (
+        _TAG + "float",
+        re.compile(
+            r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+            r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+        ),
+    ),
+]
+
+Loader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+class Dumper(yaml.SafeDumper):
+    """Safe YAML that quotes text which YAML 1.2 would read as something else (``1e3``,
+    ``0o12``), so that what it writes loads back unchanged with :class:`Loader`."""
+
+    def resolve(self, kind, value, implicit):
+        tag = super().resolve(kind, value, implicit)
+        if kind is yaml.ScalarNode and implicit[0] and tag == _TAG + "str":
+            return next((t for t, rx in _CORE_12 if rx.match(value)), tag)
+        return tag
+
+
+def _int_12(loader: Loader, node: yaml.ScalarNode) -> int:
+    v = loader.construct_scalar(node)
+    if v.startswith("0o"):
+        return int(v[2:], 8)
+    if v.startswith("0x"):
+        return int(v[2:], 16)
+    return int(v, 10)
+
+
+def _same(loader: Loader, tag: str, value: str) -> bool:
+    """Whether YAML 1.1 and YAML 1.2 give ``value`` (resolved to ``tag`` by both) the
+    same meaning."""
+    node = yaml.ScalarNode(tag, value)
+    try:
+        new = loader.yaml_constructors[tag](loader, node)
+        old = (
+            yaml.SafeLoader.construct_yaml_int(loader, node)
+            if tag == _TAG + "int"
+            else yaml.SafeLoader.yaml_constructors[tag](loader, node)
+        )
+    except (ValueError, KeyError):
+        return False
+    return old == new or (old != old and new != new)  # NaN is NaN
+
+
+class AmbiguousValue(yaml.constructor.ConstructorError):
+    """A plain YAML value that YAML 1.1 and YAML 1.2 read differently."""
+
+
+def _ambiguous(loader: Loader, node: yaml.ScalarNode):
+    v = node.value
+    if re.match(r"^(?:yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)$", v):
+        hint = "write true or false, or quote it if it is text"
+    else:
+        hint = (
+            "YAML 1.1 reads it as a number (base 60, octal or with '_' separators); "
+            "write the number plainly, e.g. 90 or 1000, or quote it if it is text"
+        )
+    raise AmbiguousValue(None, None, f"the value {_q(v)} is ambiguous: {hint}", node.start_mark)
+
+
+def _mapping(loader: Loader, node: yaml.MappingNode) -> dict:
+    seen: dict = {}
+    for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                "a key must be a single name or number, not a list or mapping",
+                key_node.start_mark,
+            )
+        key = loader.construct_object(key_node, deep=True)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"the key {_q(key)} appears twice in one mapping", key_node.start_mark
+            )
+        seen[key] = True
+    return loader.construct_mapping(node, deep=True)
+
+
+Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+Loader.add_constructor(_TAG + "int", _int_12)
+Loader.add_constructor(_AMBIGUOUS, _ambiguous)
+
+#: bounds on what one YAML document (a file or a --set value) may hold, counting every
+#: value as often as aliases repeat it: a scenario has a few thousand
+MAX_NODES = 200_000
+MAX_DEPTH = 40
+MAX_FILE_BYTES = 10_000_000
+
+
+class TooLarge(yaml.YAMLError):
+    """A YAML document beyond MAX_NODES values or MAX_DEPTH levels."""
+
+    def __init__(self, problem: str):
+        super().__init__(problem)
+        self.problem = problem
+        self.problem_mark = None
+
+
+def yaml_load(text: str):
+    try:
+        data = yaml.load(text, Loader=Loader)  # noqa: S506 - a SafeLoader subclass
+    except RecursionError:
+        raise TooLarge(f"nested more than {MAX_DEPTH} levels deep") from None
+    _check_size(data)
+    return data
+
+
+def _check_size(data: Any) -> None:
+    """Walk ``data`` as a tree (aliases expanded), stopping at the bounds."""
+    stack = [(data, 0)]
+    count = 0
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            raise TooLarge(
+                f"more than {MAX_NODES:,} values (counting each repetition of an alias); "
+                "a scenario has a few thousand"
+            )
+        if depth > MAX_DEPTH:
+            raise TooLarge(f"nested more than {MAX_DEPTH} levels deep")
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+
+
+def read_text_bounded(path: Path, limit: int = MAX_FILE_BYTES) -> str:
+    """A text file's content, refusing (``ValueError``, a sentence) a folder, a file
+    larger than ``limit`` bytes (reading no more than that: ``/dev/zero`` ends) or one
+    that is not UTF-8; ``OSError`` for a file that cannot be read."""
+    if path.is_dir():
+        raise ValueError("is a folder, not a file")
+    with open(path, "rb") as fh:
+        raw = fh.read(limit + 1)
+    if len(raw) > limit:
+        raise ValueError(f"is larger than {limit // 1_000_000} MB")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError("is not a text file (expected UTF-8)") from None
+
+
+def read_file(path: Path) -> dict:
+    try:
+        path.stat()
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError) as exc:  # a NUL byte, a name too long, ...
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise ScenarioError([("", f"{_q(str(path))} is not a usable path ({why})")], None) from None
+    if not path.exists():
+        raise ScenarioError([("", f"no such file {_q(str(path))}")], None)
+    if path.is_dir():
+        raise ScenarioError([("", f"{_q(str(path))} is a folder, not a scenario file")], None)
+    try:
+        data = yaml_load(read_text_bounded(path))
+    except ValueError as exc:
+        raise ScenarioError([("", f"the scenario file {exc}")], str(path)) from None
+    except OSError as exc:
+        raise ScenarioError([("", f"cannot be read ({exc.strerror or exc})")], str(path)) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError([yaml_issue(exc)], str(path)) from None
+    if not isinstance(data, dict):
+        raise ScenarioError([("", "a scenario file must be a YAML mapping of fields")], str(path))
+    return data
+
+
+def yaml_issue(exc: yaml.YAMLError) -> tuple[str, str]:
+    """(where, what) for a YAML error."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    problem = getattr(exc, "problem", None) or str(exc)
+    if isinstance(exc, (AmbiguousValue, TooLarge)):
+        return (where, problem)
+    return (where, f"not valid YAML ({problem})")
