@@ -8,7 +8,8 @@ What ``force`` may replace: only a folder racesim wrote and that holds nothing e
 Every folder racesim writes carries :data:`MARKER`, a file listing every file racesim
 put there; a folder whose marker is missing, foreign, or does not list everything in
 it is never replaced.  A folder written before the marker listed its files is replaced
-only if it holds exactly racesim's file set (:func:`_legacy_ok`).
+only if it carries that version's marker and holds exactly racesim's file set
+(:func:`_legacy_foreign`).
 
 Replacing is one atomic exchange of the staged and the old folder where the system
 offers it (Linux ``renameat2``); elsewhere the old folder is first moved aside
@@ -153,8 +154,9 @@ def foreign_entries(folder: Path) -> list[str] | None:
 
 def _legacy_foreign(folder: Path, lines: list[str] | None) -> list[str] | None:
     """A folder of the version before the marker listed files: racesim's only if it
-    holds a racesim manifest and nothing but racesim's file names."""
-    if lines is not None and not (lines and lines[0].startswith(LEGACY_MARKER_HEAD)):
+    carries that version's marker (never on a manifest's content alone), a racesim
+    manifest, and nothing but racesim's file names."""
+    if not (lines and lines[0].startswith(LEGACY_MARKER_HEAD)):
         return None
     try:
         data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))

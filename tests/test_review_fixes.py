@@ -1,0 +1,72 @@
+"""Regression tests for what the adversarial review of issue 13 found (F1-F6), driven
+through the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from .helpers import invoke
+
+
+def refused(result) -> str:
+    """A clean refusal: exit 2, one message, no traceback."""
+    assert result.exit_code == 2, (result.output, result.exception)
+    assert isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output
+    return result.output
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def results(mini_scenario_path, tmp_path) -> Path:
+    out = tmp_path / "R"
+    r = invoke("run", mini_scenario_path, "-n", 30, "--out", out, "--no-plots", "--no-report")
+    assert r.exit_code == 0, (r.output, r.exception)
+    return out
+
+
+# -- F1: only racesim's marker makes a folder racesim's -------------------------------
+def users_folder(d: Path) -> Path:
+    d.mkdir()
+    (d / "manifest.json").write_text('{"racesim": "x", "seed": 1}\n')
+    (d / "summary.json").write_text("mine\n")
+    return d
+
+
+@pytest.mark.parametrize("force", [(), ("--force",)])
+def test_f1_a_manifest_with_racesim_and_seed_is_not_a_marker(mini_scenario_path, tmp_path, force):
+    d = users_folder(tmp_path / "D")
+    before = files(d)
+    msg = refused(invoke("run", mini_scenario_path, "-n", 20, "--out", d, *force))
+    assert "--force" not in msg  # --force would not be safe, so it is not offered
+    msg = refused(invoke("compare", mini_scenario_path, "-n", 20, "--out", d, *force))
+    assert "--force" not in msg
+    assert files(d) == before
+
+
+def test_f1_report_does_not_overwrite_a_users_report_beside_such_a_manifest(results, tmp_path):
+    d = users_folder(tmp_path / "D")
+    (d / "report.html").write_text("my report\n")
+    msg = refused(invoke("report", results, "--out", d / "report.html"))
+    assert "--force" in msg  # one named file: the user may choose to overwrite it
+    assert (d / "report.html").read_text() == "my report\n"
+
+
+def test_f1_a_folder_of_the_previous_version_with_its_marker_is_still_replaced(
+    mini_scenario_path, tmp_path
+):
+    d = users_folder(tmp_path / "D")
+    (d / ".racesim-results").write_text("written by racesim; `--force` may replace this folder\n")
+    r = invoke("run", mini_scenario_path, "-n", 20, "--out", d, "--force", "--no-plots")
+    assert r.exit_code == 0, (r.output, r.exception)
+    assert json.loads((d / "summary.json").read_text())["replications"] == 20
