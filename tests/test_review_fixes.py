@@ -70,3 +70,21 @@ def test_f1_a_folder_of_the_previous_version_with_its_marker_is_still_replaced(
     r = invoke("run", mini_scenario_path, "-n", 20, "--out", d, "--force", "--no-plots")
     assert r.exit_code == 0, (r.output, r.exception)
     assert json.loads((d / "summary.json").read_text())["replications"] == 20
+
+
+# -- F2: a name longer than the file system allows --------------------------------------
+def test_f2_a_name_too_long_is_one_line_naming_the_path(mini_scenario_path, results, tmp_path):
+    long = tmp_path / ("d" * 256)
+    for args in (
+        ("run", mini_scenario_path, "-n", 20, "--out", long),
+        ("compare", mini_scenario_path, "--set", "seed=3", "-n", 20, "--out", long),
+        ("report", long),
+        ("report", results, "--out", long),
+        ("report", results, "--out", long / "r.html"),
+        ("plot", results, "--out", long),
+        ("plot", results, "--out", long / "p"),
+    ):
+        msg = refused(invoke(*args))
+        assert "256 bytes long" in msg and "ddd" in msg, (args, msg)
+        assert len(msg.strip().splitlines()) == 1, (args, msg)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["R", "mini.yaml"]

@@ -438,6 +438,7 @@ def backtest(
 def _results(folder: str) -> dict:
     from racesim.output.results import NotAResultsFolder, load_run, recover
 
+    _usable(Path(folder), "the results folder")
     recover(Path(folder))  # a run that died replacing it may have left it aside
     if not Path(folder).is_dir():
         _fail(f"{folder} is not a folder; give a folder that `racesim run` wrote.")
@@ -449,12 +450,22 @@ def _results(folder: str) -> dict:
         _fail(f"cannot read the results folder {folder}: {exc}")
 
 
+def _usable(path: Path, what: str) -> None:
+    """Refuse a path the file system cannot even look up (a name too long)."""
+    from racesim.output.folders import name_too_long
+
+    problem = name_too_long(path)
+    if problem is not None:
+        _fail(f"cannot use {what} {path}: {problem}.")
+
+
 def _may_write(paths: list[Path], kind: str, force: bool) -> None:
     """Refuse (before drawing anything) to overwrite a file racesim did not write as
     this kind of output, or a file of a results folder, unless --force."""
     from racesim.output.folders import overwrite_problem
 
     for p in paths:
+        _usable(p, f"the {kind} file")
         problem = overwrite_problem(p, kind)
         if problem is None:
             continue
@@ -521,6 +532,7 @@ def plot(results: str, out: str | None, fmt: str, force: bool) -> None:
         for k in KINDS
         for f in formats
     ]
+    _usable(folder, "the plots folder")
     if folder.exists() and not folder.is_dir():
         _fail(f"cannot write the plots into {folder}: it is a file, not a folder.")
     _may_write(targets, "plot", force)

@@ -197,14 +197,38 @@ def looks_like_results(path: Path) -> bool:
 
 
 # -- checks before a run -------------------------------------------------------------------
+def _exists(p: Path) -> bool:
+    try:
+        os.lstat(p)
+    except (OSError, ValueError):  # missing, or a name the system cannot even look up
+        return False
+    return True
+
+
 def _name_max(path: Path) -> int:
     p = path
-    while not p.exists() and p != p.parent:
+    while not _exists(p) and p != p.parent:
         p = p.parent
     try:
         return os.pathconf(p, "PC_NAME_MAX")
     except (OSError, ValueError, AttributeError):
         return 255
+
+
+def name_too_long(path: Path) -> str | None:
+    """Why ``path`` cannot be used because one of its names is longer than the file
+    system allows (one sentence), or None."""
+    path = Path(path).absolute()
+    limit = _name_max(path)
+    for part in path.parts:
+        size = len(os.fsencode(part))
+        if size > limit:
+            short = part if len(part) <= 40 else part[:40] + "..."
+            return (
+                f"the name {short!r} is {size} bytes long, more than the {limit} the "
+                "file system allows; choose a shorter name"
+            )
+    return None
 
 
 def _file_ancestor(path: Path) -> Path | None:
@@ -220,16 +244,9 @@ def check_writable(out: Path, force: bool) -> None:
     anything else: not a file, not a folder holding other files, not a mount point,
     not the current folder or one above it."""
     out = Path(out).absolute()
-    limit = _name_max(out)
-    for part in out.parts:
-        size = len(os.fsencode(part))
-        if size > limit:
-            short = part if len(part) <= 40 else part[:40] + "..."
-            raise WriteError(
-                out,
-                f"the name {short!r} is {size} bytes long, more than the {limit} the "
-                "file system allows; choose a shorter folder name",
-            )
+    too_long = name_too_long(out)
+    if too_long is not None:
+        raise WriteError(out, too_long)
     blocker = _file_ancestor(out.parent)
     if blocker is not None:
         raise WriteError(out, f"{blocker} is a file, not a folder")
