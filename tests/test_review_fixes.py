@@ -88,3 +88,47 @@ def test_f2_a_name_too_long_is_one_line_naming_the_path(mini_scenario_path, resu
         assert "256 bytes long" in msg and "ddd" in msg, (args, msg)
         assert len(msg.strip().splitlines()) == 1, (args, msg)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["R", "mini.yaml"]
+
+
+# -- F3: devices and pipes are never read or written as output or a landing record -------
+def cli(*args, cwd=None):
+    """The command line in a child process (a hang ends in a timeout, not a stuck suite)."""
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "racesim.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+    )
+
+
+@pytest.mark.parametrize("device", ["/dev/full", "/dev/zero", "fifo"])
+def test_f3_report_out_a_device_or_pipe_is_refused(results, tmp_path, device):
+    import os
+
+    if device == "fifo":
+        device = tmp_path / "fifo"
+        os.mkfifo(device)
+    for force in ((), ("--force",)):
+        p = cli("report", results, "--out", device, *force)
+        assert p.returncode == 2, (p.stdout, p.stderr)
+        assert "not a regular file" in p.stderr and "Traceback" not in p.stderr
+        assert "--force" not in p.stderr
+
+
+def test_f3_a_pipe_as_record_file_is_refused(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "landings.csv")
+    (tmp_path / "s.yaml").write_text(
+        (Path(__file__).parents[1] / "scenarios" / "base.yaml")
+        .read_text()
+        .replace("../seeds/landings.csv", "landings.csv")
+    )
+    p = cli("validate", tmp_path / "s.yaml")
+    assert p.returncode == 2, (p.stdout, p.stderr)
+    assert "record.file" in p.stderr and "not a regular file" in p.stderr
+    assert "Traceback" not in p.stderr

@@ -29,6 +29,7 @@ import re
 import secrets
 import shutil
 import socket
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -594,9 +595,11 @@ def staged_folder(out: Path, force: bool):
 def _racesim_report(path: Path) -> bool:
     try:
         with open(path, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                return False
             head = fh.read(4096)
             fh.seek(max(0, os.fstat(fh.fileno()).st_size - 4096))
-            tail = fh.read()
+            tail = fh.read(4096)
     except OSError:
         return False
     return b"racesim report</title>" in head and b"Made by racesim" in tail
@@ -611,6 +614,12 @@ def overwrite_problem(path: Path, kind: str) -> tuple[str, bool] | None:
         return None
     if path.is_dir() and not path.is_symlink():
         return f"{path} is a folder", False
+    try:
+        regular = stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        regular = True  # a dangling link: refused below unless --force
+    if not regular:
+        return f"{path} is not a regular file (a device, pipe or socket)", False
     folder = path.parent
     if kind == "report":
         own = (path.name == "report.html" and looks_like_results(folder)) or (

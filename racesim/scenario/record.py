@@ -95,13 +95,14 @@ class Fit:
 
 def read_record(path: str | Path) -> list[Row]:
     import io
+    import stat
 
     from racesim.scenario.distributions import brief
     from racesim.scenario.schema import read_text_bounded
 
     path = Path(path)
     try:
-        path.stat()
+        mode = path.stat().st_mode
     except FileNotFoundError:
         raise RecordError(f"landing record {brief(str(path))} not found") from None
     except (OSError, ValueError) as exc:  # a NUL byte, a name too long, ...
@@ -109,6 +110,11 @@ def read_record(path: str | Path) -> list[Row]:
         raise RecordError(
             f"landing record {brief(str(path))} is not a usable path ({why})"
         ) from None
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):  # a pipe would wait forever
+        raise RecordError(
+            f"landing record {brief(str(path))} is not a regular file (a pipe, device "
+            "or socket); give a CSV file"
+        )
     try:
         text = read_text_bounded(path)
         rows = list(csv.DictReader(io.StringIO(text, newline="")))
