@@ -132,3 +132,17 @@ def test_f3_a_pipe_as_record_file_is_refused(tmp_path):
     assert p.returncode == 2, (p.stdout, p.stderr)
     assert "record.file" in p.stderr and "not a regular file" in p.stderr
     assert "Traceback" not in p.stderr
+
+
+# -- F4: --set paths with an empty part -------------------------------------------------
+@pytest.mark.parametrize("path", [".", "..", "seed.", ".seed", "agencies..alpha"])
+def test_f4_an_empty_part_in_a_set_path_is_refused(mini_scenario_path, tmp_path, path):
+    out = tmp_path / "o"
+    for extra in ((), ("--set", "seed=-1")):
+        msg = refused(
+            invoke("run", mini_scenario_path, "-n", 20, "--set", f"{path}=1", *extra, "--out", out)
+        )
+        assert "empty part" in msg and repr(path) in msg, msg
+        if extra:
+            assert "seed" in msg and ">= 0" in msg  # the other problem is reported too
+    assert not out.exists()
