@@ -146,3 +146,25 @@ def test_f4_an_empty_part_in_a_set_path_is_refused(mini_scenario_path, tmp_path,
         if extra:
             assert "seed" in msg and ">= 0" in msg  # the other problem is reported too
     assert not out.exists()
+
+
+# -- F5: summary.json's replications ------------------------------------------------------
+@pytest.mark.parametrize("value", [None, "many", -3, 0, 2.5, True])
+def test_f5_replications_must_be_a_positive_whole_number(results, value):
+    path = results / "summary.json"
+    summary = json.loads(path.read_text())
+    if value is None:
+        del summary["replications"]
+    else:
+        summary["replications"] = value
+    path.write_text(json.dumps(summary))
+    before = files(results)
+    for cmd in ("report", "plot"):
+        msg = refused(invoke(cmd, results))
+        assert "summary.json" in msg and "'replications'" in msg, msg
+    assert files(results) == before
+
+
+def test_f5_an_intact_folder_still_reports(results):
+    r = invoke("report", results)
+    assert r.exit_code == 0, (r.output, r.exception)
