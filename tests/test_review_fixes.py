@@ -168,3 +168,51 @@ def test_f5_replications_must_be_a_positive_whole_number(results, value):
 def test_f5_an_intact_folder_still_reports(results):
     r = invoke("report", results)
     assert r.exit_code == 0, (r.output, r.exception)
+
+
+# -- F6: the values bound counts what aliases add, not the size of an honest file --------
+def big_scenario(agencies: int, missions: int) -> str:
+    """An honest scenario of agencies x missions, about 22 values per mission."""
+    mission = (
+        "      - {{id: m{m}, name: Mission {m} of agency {a}, cost: {{lognormal: {{median: "
+        "{c}, sigma: 0.5}}}}, duration: {{triangular: {{low: 0.5, mode: 1.0, high: 2.5}}}},"
+        " success: {{beta: {{a: 6.5, b: 3.5}}}}, attempts: 2, refly: {{cost: 0.5, "
+        "duration: 0.5}}, not_before: 2026-01-01, achieves: [{ach}]}}"
+    )
+    lines = ["name: big", "start: 2025-01-01", "horizon: 2060-01-01", "seed: 1"]
+    lines += ["milestones: {landing: {title: First landing}}", "agencies:"]
+    for a in range(agencies):
+        lines += [f"  a{a}:", f"    name: Agency {a}", "    budget: {annual: 100}"]
+        lines += ["    missions:"]
+        lines += [
+            mission.format(m=m, a=a, c=10 + m, ach="landing" if m == missions - 1 else "")
+            for m in range(missions)
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def test_f6_a_200_agency_by_50_mission_scenario_is_accepted(tmp_path):
+    path = tmp_path / "big.yaml"
+    path.write_text(big_scenario(200, 50))
+    assert path.stat().st_size > 1_000_000  # large enough for the fast parser too
+    r = invoke("validate", path)
+    assert r.exit_code == 0, (r.output, r.exception)
+    assert "200 agencies, 10000 missions" in r.output
+
+
+@pytest.mark.parametrize("copies, refused_for_size", [(150, False), (250, True)])
+def test_f6_aliases_may_add_at_most_200000_values(
+    mini_scenario_path, tmp_path, copies, refused_for_size
+):
+    # an anchored list of 1,000 values, repeated `copies` times: adds copies x 1,000
+    text = mini_scenario_path.read_text() + (
+        "description: {a: &x ["
+        + ", ".join(["1"] * 1000)
+        + "], b: ["
+        + ", ".join(["*x"] * copies)
+        + "]}\n"
+    )
+    path = tmp_path / "aliases.yaml"
+    path.write_text(text)
+    msg = refused(invoke("validate", path))
+    assert ("aliases repeat more than 200,000 values" in msg) == refused_for_size, msg
