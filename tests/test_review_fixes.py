@@ -216,3 +216,36 @@ def test_f6_aliases_may_add_at_most_200000_values(
     path.write_text(text)
     msg = refused(invoke("validate", path))
     assert ("aliases repeat more than 200,000 values" in msg) == refused_for_size, msg
+
+
+# -- also: plot --out on a full disk; --scheduler '' --------------------------------------
+def test_plot_out_on_a_full_disk_leaves_no_truncated_file_and_no_new_folder(
+    results, tmp_path, monkeypatch
+):
+    import errno
+
+    real = Path.write_bytes
+
+    def full_disk(self, data):
+        if self.suffix != ".svg":
+            return real(self, data)
+        real(self, data[:100])  # what fitted
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", full_disk)
+    out = tmp_path / "new" / "plots"
+    msg = refused(invoke("plot", results, "--out", out))
+    assert "No space left on device" in msg
+    assert not (tmp_path / "new").exists()
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    refused(invoke("plot", results, "--out", kept))
+    assert not [p.name for p in kept.iterdir() if p.suffix == ".svg"]
+
+
+def test_an_empty_scheduler_is_named_not_executor_local(mini_scenario_path, tmp_path):
+    msg = refused(
+        invoke("run", mini_scenario_path, "-n", 20, "--scheduler", "", "--out", tmp_path / "o")
+    )
+    assert "not a Dask scheduler address" in msg and "--executor local" not in msg
+    assert not (tmp_path / "o").exists()
