@@ -195,6 +195,7 @@ def results_folder(folder: str) -> dict:
     """A results folder's contents (:func:`racesim.output.results.load_run`), or exit."""
     from racesim.output.results import NotAResultsFolder, load_run, recover
 
+    usable(Path(folder), "the results folder")
     recover(Path(folder))  # a run that died replacing it may have left it aside
     if not Path(folder).is_dir():
         fail(f"{folder} is not a folder; give a folder that `racesim run` wrote.")
@@ -206,12 +207,22 @@ def results_folder(folder: str) -> dict:
         fail(f"cannot read the results folder {folder}: {exc}")
 
 
+def usable(path: Path, what: str) -> None:
+    """Refuse a path the file system cannot even look up (a name too long)."""
+    from racesim.output.folders import name_too_long
+
+    problem = name_too_long(path)
+    if problem is not None:
+        fail(f"cannot use {what} {path}: {problem}.")
+
+
 def may_write(paths: list[Path], kind: str, force: bool) -> None:
     """Refuse (before drawing anything) to overwrite a file racesim did not write as
     this kind of output, or a file of a results folder, unless --force."""
     from racesim.output.folders import overwrite_problem
 
     for p in paths:
+        usable(p, f"the {kind} file")
         problem = overwrite_problem(p, kind)
         if problem is None:
             continue

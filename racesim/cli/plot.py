@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from racesim.cli.common import CONTEXT, fail, may_write, noted, results_folder
+from racesim.cli.common import CONTEXT, fail, may_write, noted, results_folder, usable
 
 
 @click.command("plot", context_settings=CONTEXT)
@@ -51,6 +51,7 @@ def command(results: str, out: str | None, fmt: str, force: bool) -> None:
         for k in KINDS
         for f in formats
     ]
+    usable(folder, "the plots folder")
     if folder.exists() and not folder.is_dir():
         fail(f"cannot write the plots into {folder}: it is a file, not a folder.")
     may_write(targets, "plot", force)

@@ -8,7 +8,8 @@ What ``force`` may replace: only a folder racesim wrote and that holds nothing e
 Every folder racesim writes carries :data:`MARKER`, a file listing every file racesim
 put there; a folder whose marker is missing, foreign, or does not list everything in
 it is never replaced.  A folder written before the marker listed its files is replaced
-only if it holds exactly racesim's file set (:func:`_legacy_ok`).
+only if it carries that version's marker and holds exactly racesim's file set
+(:func:`_legacy_foreign`).
 
 Replacing is one atomic exchange of the staged and the old folder where the system
 offers it (Linux ``renameat2``); elsewhere the old folder is first moved aside
@@ -28,6 +29,7 @@ import re
 import secrets
 import shutil
 import socket
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -153,8 +155,9 @@ def foreign_entries(folder: Path) -> list[str] | None:
 
 def _legacy_foreign(folder: Path, lines: list[str] | None) -> list[str] | None:
     """A folder of the version before the marker listed files: racesim's only if it
-    holds a racesim manifest and nothing but racesim's file names."""
-    if lines is not None and not (lines and lines[0].startswith(LEGACY_MARKER_HEAD)):
+    carries that version's marker (never on a manifest's content alone), a racesim
+    manifest, and nothing but racesim's file names."""
+    if not (lines and lines[0].startswith(LEGACY_MARKER_HEAD)):
         return None
     try:
         data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
@@ -195,14 +198,38 @@ def looks_like_results(path: Path) -> bool:
 
 
 # -- checks before a run -------------------------------------------------------------------
+def _exists(p: Path) -> bool:
+    try:
+        os.lstat(p)
+    except (OSError, ValueError):  # missing, or a name the system cannot even look up
+        return False
+    return True
+
+
 def _name_max(path: Path) -> int:
     p = path
-    while not p.exists() and p != p.parent:
+    while not _exists(p) and p != p.parent:
         p = p.parent
     try:
         return os.pathconf(p, "PC_NAME_MAX")
     except (OSError, ValueError, AttributeError):
         return 255
+
+
+def name_too_long(path: Path) -> str | None:
+    """Why ``path`` cannot be used because one of its names is longer than the file
+    system allows (one sentence), or None."""
+    path = Path(path).absolute()
+    limit = _name_max(path)
+    for part in path.parts:
+        size = len(os.fsencode(part))
+        if size > limit:
+            short = part if len(part) <= 40 else part[:40] + "..."
+            return (
+                f"the name {short!r} is {size} bytes long, more than the {limit} the "
+                "file system allows; choose a shorter name"
+            )
+    return None
 
 
 def _file_ancestor(path: Path) -> Path | None:
@@ -218,16 +245,9 @@ def check_writable(out: Path, force: bool) -> None:
     anything else: not a file, not a folder holding other files, not a mount point,
     not the current folder or one above it."""
     out = Path(out).absolute()
-    limit = _name_max(out)
-    for part in out.parts:
-        size = len(os.fsencode(part))
-        if size > limit:
-            short = part if len(part) <= 40 else part[:40] + "..."
-            raise WriteError(
-                out,
-                f"the name {short!r} is {size} bytes long, more than the {limit} the "
-                "file system allows; choose a shorter folder name",
-            )
+    too_long = name_too_long(out)
+    if too_long is not None:
+        raise WriteError(out, too_long)
     blocker = _file_ancestor(out.parent)
     if blocker is not None:
         raise WriteError(out, f"{blocker} is a file, not a folder")
@@ -575,9 +595,11 @@ def staged_folder(out: Path, force: bool):
 def _racesim_report(path: Path) -> bool:
     try:
         with open(path, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                return False
             head = fh.read(4096)
             fh.seek(max(0, os.fstat(fh.fileno()).st_size - 4096))
-            tail = fh.read()
+            tail = fh.read(4096)
     except OSError:
         return False
     return b"racesim report</title>" in head and b"Made by racesim" in tail
@@ -592,6 +614,12 @@ def overwrite_problem(path: Path, kind: str) -> tuple[str, bool] | None:
         return None
     if path.is_dir() and not path.is_symlink():
         return f"{path} is a folder", False
+    try:
+        regular = stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        regular = True  # a dangling link: refused below unless --force
+    if not regular:
+        return f"{path} is not a regular file (a device, pipe or socket)", False
     folder = path.parent
     if kind == "report":
         own = (path.name == "report.html" and looks_like_results(folder)) or (

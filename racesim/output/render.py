@@ -32,11 +32,29 @@ def write_plots(
 ) -> list[Path]:
     """Save each figure as ``folder/<key>.<format>``; returns the paths written."""
     folder = Path(folder)
+    missing = [p for p in [folder, *folder.parents] if not (p.exists() or p.is_symlink())]
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for key, fig in figures.items():
-        for fmt in formats:
-            path = folder / f"{key}.{fmt}"
-            path.write_bytes(render(fig, fmt))
-            written.append(path)
+    written: list[Path] = []
+    partial = None
+    try:
+        for key, fig in figures.items():
+            for fmt in formats:
+                path = folder / f"{key}.{fmt}"
+                data = render(fig, fmt)
+                partial = path
+                path.write_bytes(data)
+                partial = None
+                written.append(path)
+    except BaseException:  # a full disk, Ctrl-C: no truncated file, no new empty folder
+        if partial is not None:
+            partial.unlink(missing_ok=True)
+        if missing:
+            for p in written:
+                p.unlink(missing_ok=True)
+            for d in missing:
+                try:
+                    d.rmdir()
+                except OSError:
+                    break
+        raise
     return written

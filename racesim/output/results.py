@@ -252,6 +252,10 @@ def check_summary(summary: object) -> None:
         raise ValueError(f"it holds a {type(summary).__name__}, not a mapping")
     if not isinstance(summary.get("scenario"), str):
         raise ValueError("field 'scenario' is missing or not a name")
+    n = summary.get("replications")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        shown = "missing" if "replications" not in summary else _short(json.dumps(n))
+        raise ValueError(f"field 'replications' is {shown}, not a positive whole number")
     for key in ("start", "horizon"):
         if key in summary:
             try:

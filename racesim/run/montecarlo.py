@@ -301,7 +301,7 @@ def resolve_executor(executor: str | None, scheduler: str | None) -> str:
     given and ``local`` otherwise.  A scheduler with the local executor, a bad
     scheduler address or an unknown executor raise :class:`ExecutorError`."""
     if executor is None:
-        executor = "dask" if scheduler else "local"
+        executor = "dask" if scheduler is not None else "local"
     if executor not in EXECUTORS:
         raise ExecutorError(f"unknown executor {executor!r}; use one of {EXECUTORS}")
     if scheduler is not None:

@@ -29,6 +29,16 @@ def parse_override(text: str) -> tuple[list[str | int], Any]:
     key = key.strip()
     if not key:
         raise ScenarioError([(f"--set {text}", "the path before '=' is empty")])
+    if "" in key.split("."):
+        raise ScenarioError(
+            [
+                (
+                    f"--set {_q(key, 60)}",
+                    "the path has an empty part (a '.' at the start or end, or two in a "
+                    "row); write it like agencies.isro.budget.annual",
+                )
+            ]
+        )
     parts: list[str | int] = []
     for piece in key.split("."):
         m = _INDEX.match(piece)

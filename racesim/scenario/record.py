@@ -98,17 +98,23 @@ class Fit:
 
 def read_record(path: str | Path) -> list[Row]:
     import io
+    import stat
 
     from racesim.scenario.yamlio import read_text_bounded
 
     path = Path(path)
     try:
-        path.stat()
+        mode = path.stat().st_mode
     except FileNotFoundError:
         raise RecordError(f"landing record {_q(str(path))} not found") from None
     except (OSError, ValueError) as exc:  # a NUL byte, a name too long, ...
         why = getattr(exc, "strerror", None) or str(exc)
         raise RecordError(f"landing record {_q(str(path))} is not a usable path ({why})") from None
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):  # a pipe would wait forever
+        raise RecordError(
+            f"landing record {_q(str(path))} is not a regular file (a pipe, device "
+            "or socket); give a CSV file"
+        )
     try:
         text = read_text_bounded(path)
         rows = list(csv.DictReader(io.StringIO(text, newline="")))
