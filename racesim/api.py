@@ -53,6 +53,8 @@ from racesim.scenario.schema import Scenario
 
 #: keep the per-replication table in memory by default up to this many replications
 KEEP_TABLE_LIMIT = 100_000
+#: with ``precision`` and no ``n``, the first batch (later batches are sized from it)
+PRECISION_START = 500
 
 Overrides = Mapping[str, Any] | Iterable[str] | str | None
 
@@ -166,7 +168,7 @@ def simulate(
 
     s = _scenario(scenario, overrides)
     executor = montecarlo.resolve_executor(executor, scheduler)
-    n = s.replications if n is None else n
+    n, max_replications = precision_batches(s, n, precision, max_replications)
     if n < 1:
         raise ValueError(f"n must be at least 1, not {n}")
     seed = s.seed if seed is None else seed
@@ -198,6 +200,11 @@ def simulate(
     )
     reached = np.concatenate(chunks) if keep_table else None
     source, texts = _origin(s)
+    settings: dict[str, Any] = {"precision": precision, "executor": executor}
+    if precision is not None:
+        half = out.tally.max_half_width()
+        settings["precision_reached"] = bool(half <= precision)
+        settings["half_width"] = round(half, 6)
     return Run(
         s,
         out.seed,
@@ -209,9 +216,31 @@ def simulate(
         jobs,
         Path(source) if source is not None else None,
         texts,
-        {"precision": precision, "executor": executor},
+        settings,
         out.started,
     )
+
+
+def precision_batches(
+    s: Scenario, n: int | None, precision: float | None, max_replications: int | None
+) -> tuple[int, int | None]:
+    """The first batch and the limit of a run: ``n`` (default: the scenario's
+    ``replications``), or with ``precision`` and no ``n`` a small first batch
+    (:data:`PRECISION_START`) and a limit of 100 x the scenario's ``replications``.
+    Raises ``ValueError`` when ``max_replications`` is below ``n``."""
+    if precision is None:
+        return (s.replications if n is None else n), max_replications
+    if n is None:
+        n = min(PRECISION_START, s.replications)
+        if max_replications is None:
+            max_replications = 100 * s.replications
+        n = min(n, max_replications)
+    if max_replications is not None and max_replications < n:
+        raise ValueError(
+            f"max_replications ({max_replications:,}) is below n ({n:,}): the first "
+            "batch alone is more than the limit; raise max_replications or lower n"
+        )
+    return n, max_replications
 
 
 def trace(

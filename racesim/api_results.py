@@ -91,6 +91,17 @@ class Run:
         self._settings = settings
         self.started = started
 
+    @property
+    def precision_reached(self) -> bool | None:
+        """With ``precision``: whether every P(first) reached it (False: the run stopped
+        at ``max_replications``); None without ``precision``."""
+        return self._settings.get("precision_reached")
+
+    @property
+    def half_width(self) -> float:
+        """The widest 95% half-width among the P(first) estimates: the precision got."""
+        return self.tally.max_half_width()
+
     def __repr__(self) -> str:
         table = "kept" if self.reached is not None else "not kept"
         return (
@@ -562,6 +573,7 @@ def open_run(folder: str | os.PathLike) -> Run:
             reached = _read_reached(folder / name, s, n, DAYS_PER_YEAR)
             break
     settings = {k: man.get(k) for k in ("precision", "executor")}
+    settings.update({k: man[k] for k in ("precision_reached", "half_width") if k in man})
     started = man.get("started")
     return Run(
         s,

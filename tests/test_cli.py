@@ -430,6 +430,62 @@ def test_precision(mini_scenario_path, tmp_path):
     assert f"{n:,}" in result.output and "precision" in result.output
 
 
+def test_precision_says_when_it_stopped_at_the_limit(mini_scenario_path, tmp_path):
+    # 200 replications cannot give +-0.001 (that needs about 10**6): the run stops at
+    # the limit and must say so, with the half-width it got
+    out = tmp_path / "out"
+    args = ("-n", 100, "--seed", 3, "--precision", 0.001, "--max-replications", 200)
+    result = run_ok(mini_scenario_path, out, *args, "--no-plots", "--no-report")
+    m = read_json(out / "manifest.json")
+    s = read_json(out / "summary.json")
+    assert m["replications"] == s["replications"] == 200
+    assert m["precision_reached"] is False
+    # the widest half-width of the 95% (Wilson) intervals in summary.json
+    widest = max(
+        (v["ci95"][1] - v["ci95"][0]) / 2 for v in s["milestones"]["landing"]["first"].values()
+    )
+    assert m["half_width"] == pytest.approx(widest, abs=1e-4)
+    assert m["half_width"] > 0.001
+    assert "stopped at the limit of 200 replications" in result.output
+    assert f"{m['half_width']:.4f}" in result.output
+    assert "reached the requested precision" not in result.output
+
+
+def test_precision_says_when_it_reached_it(mini_scenario_path, tmp_path):
+    out = tmp_path / "out"
+    result = run_ok(mini_scenario_path, out, "-n", 50, "--seed", 3, "--precision", 0.05)
+    m = read_json(out / "manifest.json")
+    assert m["precision_reached"] is True and m["half_width"] <= 0.05
+    assert "reached the requested precision 0.05" in result.output
+    assert "stopped at the limit" not in result.output
+
+
+def test_precision_without_n_starts_from_a_small_batch(mini_scenario_path, tmp_path):
+    # a first batch of 500 already gives a half-width of at most
+    # 1.96 * sqrt(0.25 / 500) = 0.044 <= 0.05, so exactly 500 run, not the scenario's
+    # 100,000
+    out = tmp_path / "out"
+    extra = ("--set", "replications=100000", "--precision", 0.05, "--no-plots", "--no-report")
+    run_ok(mini_scenario_path, out, *extra)
+    assert read_json(out / "summary.json")["replications"] == 500
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["-n", 500, "--precision", 0.01, "--max-replications", 300],
+        ["-n", 50, "--max-replications", 300],
+    ],
+)
+def test_max_replications_below_n_or_without_precision_is_refused(
+    mini_scenario_path, tmp_path, extra
+):
+    out = tmp_path / "out"
+    message = assert_clean_failure(invoke("run", mini_scenario_path, "--out", out, *extra))
+    assert "--max-replications" in message
+    assert not out.exists()
+
+
 def test_force_never_replaces_a_folder_that_is_not_racesim_results(
     mini_scenario_path, tmp_path, monkeypatch
 ):
