@@ -11,8 +11,8 @@ the command prints) and ``.save(folder)`` (the folder the command writes).
     run.first()                  # DataFrame: milestone, agency, p, lo, hi
     run.table()                  # the per-replication table (replications.csv)
     run.story(17)                # replication 17, told in date order
-    run.save("results/try1")     # a results folder, as `racesim run` writes it
-    racesim.open("results/try1")  # ... read back as the same Run
+    run.save("results/py-try1")  # a results folder, as `racesim run` writes it
+    racesim.open("results/py-try1")  # ... read back as the same Run
     racesim.compare("scenarios/base.yaml", overrides_b={"agencies.nasa.budget.growth": 0})
     racesim.sweep(s, ["agencies.nasa.missions.artemis3.success=0.5:0.9:3"], n=500)
     racesim.sensitivity(s, "crewed_landing", n=200)
@@ -43,6 +43,7 @@ from racesim.api_results import (  # noqa: F401 - the result types, importable f
     Run,
     SensitivityResult,
     SweepResult,
+    in_api_words,
     open_run,
 )
 from racesim.scenario.errors import ScenarioError
@@ -88,13 +89,28 @@ def _as_text(path: str, value: Any) -> str:
     return f"{path}={text.removesuffix('...').strip()}"
 
 
+def _api_issues(exc: ScenarioError) -> ScenarioError:
+    """``exc`` with its messages in the API's words (see :func:`in_api_words`)."""
+    issues = [(in_api_words(p), in_api_words(m)) for p, m in exc.issues]
+    return ScenarioError(issues, exc.source)
+
+
 def load(path: str | os.PathLike, overrides: Overrides = None) -> Scenario:
     """Read and validate a scenario file, with ``overrides`` applied like ``--set``.
 
     ``overrides``: a mapping ``{"agencies.roscosmos.budget.annual": 120, ...}`` (values
     are Python values: numbers, strings, dates, dicts for distributions) or
     ``PATH=VALUE`` strings (values read as YAML).  Missions are reached by id.  Raises
-    :class:`racesim.scenario.ScenarioError` listing every problem."""
+    :class:`racesim.scenario.ScenarioError` listing every problem, in the words of
+    this API (``overrides``, not ``--set``)."""
+    try:
+        return _load(path, overrides)
+    except ScenarioError as exc:
+        raise _api_issues(exc) from None
+
+
+def _load(path: str | os.PathLike, overrides: Overrides = None) -> Scenario:
+    """:func:`load`, with the messages in the command line's words."""
     given, path = path, Path(path)
     origins: dict = {}
     data = read_yaml(path, origins)
@@ -352,7 +368,7 @@ def sweep(
         source, texts = os.fspath(scenario), _texts(overrides)
         data = apply_overrides(read_yaml(Path(source)), texts, source=source)
         spans = parse_spans(vary, "--vary", True, data, source)
-        base = load(source, texts)
+        base = _load(source, texts)
         base_dir = Path(source).parent
     points, scenarios = sw.build_points(data, spans, source, base_dir)
     seed = base.seed if seed is None else seed

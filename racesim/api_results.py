@@ -11,8 +11,10 @@ prints.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,11 +34,42 @@ def _pandas():
     return pd
 
 
+def in_api_words(message: str) -> str:
+    """A message written for the command line, in the words of the Python API (its
+    arguments instead of the options: ``overrides`` for ``--set``, ``force=True`` for
+    ``--force``, the folder given to ``save`` for ``--out``)."""
+    for cli, py in (
+        ("(value given with --set)", "(value given in overrides)"),
+        ("choose another folder with --out", "choose another folder"),
+        ("Choose another folder with --out", "Choose another folder"),
+        ("Run again with another --out", "Save again to another folder"),
+        ("Choose another --out", "Choose another folder"),
+        ("(with --force)", "(with force=True)"),
+        ("pass --force", "pass force=True"),
+        ("--set ", "overrides: "),
+    ):
+        message = message.replace(cli, py)
+    return message
+
+
+@contextlib.contextmanager
+def _api_words() -> Iterator[None]:
+    """A folder that may not be replaced, said in the API's words (``force=True``, not
+    ``--force``)."""
+    from racesim.api import in_api_words
+    from racesim.output.folders import ResultsExistError
+
+    try:
+        yield
+    except ResultsExistError as exc:
+        raise ResultsExistError(exc.path, exc.ours, detail=in_api_words(str(exc))) from None
+
+
 def _saved(folder: str | os.PathLike, force: bool, write) -> Path:
     """``write(tmp)`` into a staged folder that becomes ``folder`` when it is done."""
     from racesim.output.folders import staged_folder
 
-    with staged_folder(Path(folder), force) as tmp:
+    with _api_words(), staged_folder(Path(folder), force) as tmp:
         write(tmp)
     return Path(folder)
 
@@ -224,18 +257,19 @@ class Run:
         folder = Path(folder)
         s = self.scenario
         manifest_data = self.manifest()
-        write_run(
-            folder,
-            s,
-            self.summary,
-            self.tally,
-            manifest_data,
-            self.reached,
-            force=force,
-            table=table,
-            plots=plots,
-            report=report,
-        )
+        with _api_words():
+            write_run(
+                folder,
+                s,
+                self.summary,
+                self.tally,
+                manifest_data,
+                self.reached,
+                force=force,
+                table=table,
+                plots=plots,
+                report=report,
+            )
         return folder
 
     def manifest(self, table: str | None = None, started: dt.datetime | None = None) -> dict:

@@ -172,6 +172,36 @@ def test_save_is_the_command_line_folder_and_refuses_to_overwrite(run, cli_resul
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no leftovers
 
 
+def test_api_errors_speak_of_its_arguments_not_of_options(run, mini_scenario_path, tmp_path):
+    # a Python caller has no --out, --force or --set: the messages name force=True and
+    # overrides instead
+    out = run.save(tmp_path / "api", plots=False, report=False)
+    for save in (
+        lambda: run.save(out, plots=False, report=False),
+        lambda: racesim.compare(mini_scenario_path, overrides_b={LANDER: 0.5}, n=20).save(out),
+    ):
+        with pytest.raises(ResultsExistError) as err:
+            save()
+        assert "force=True" in str(err.value)
+        assert "--" not in str(err.value)
+    with pytest.raises(ScenarioError) as err:
+        racesim.load(mini_scenario_path, {LANDER: 1.5})
+    assert "(value given in overrides)" in str(err.value)
+    with pytest.raises(ScenarioError) as err:
+        racesim.simulate(mini_scenario_path, n=10, overrides=[f"{LANDER}=[oops"])
+    assert "--set" not in str(err.value) and "overrides" in str(err.value)
+
+
+def test_the_command_line_keeps_its_own_words(mini_scenario_path, tmp_path):
+    out = tmp_path / "cli"
+    args = ["run", str(mini_scenario_path), "-n", "20", "--out", str(out), "--no-plots"]
+    assert CliRunner().invoke(main, [*args, "--no-report"]).exit_code == 0
+    again = CliRunner().invoke(main, [*args, "--no-report"])
+    assert again.exit_code != 0 and "--force" in again.output
+    bad = CliRunner().invoke(main, ["run", str(mini_scenario_path), "--set", f"{LANDER}=1.5"])
+    assert "(value given with --set)" in bad.output
+
+
 def test_save_table_formats(run, tmp_path):
     run.save(tmp_path / "gz", table="csv.gz", plots=False, report=False)
     pd.testing.assert_frame_equal(read_table(tmp_path / "gz" / "replications.csv.gz"), run.table())

@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
+import yaml
 
 from racesim import __version__
 from racesim.run.stats import wilson
@@ -235,6 +236,23 @@ def test_resolved_scenario_and_manifest(base_run, mini_module_path):
     assert m["resolved_scenario_sha256"] == resolved.digest()
     assert m["overrides"] == []
     dt.datetime.fromisoformat(m["started"])  # the date of the run
+
+
+def test_saved_scenario_finds_the_record_from_the_results_folder(tmp_path):
+    # the saved record.file is relative to the results folder (not to the original
+    # scenario file), so a rerun of results/X/scenario.yaml can fit a class again
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "one" / "two" / "base"
+    run_ok(root / "scenarios" / "base.yaml", out, "-n", 20, "--no-plots", "--no-report")
+    file = yaml.safe_load((out / "scenario.yaml").read_text(encoding="utf-8"))["record"]["file"]
+    assert not Path(file).is_absolute()  # no machine-specific path in the folder
+    assert (out / file).resolve() == (root / "seeds" / "landings.csv").resolve()
+    again = tmp_path / "again"
+    crewed = "agencies.nasa.missions.artemis3.success={record: crewed}"
+    run_ok(out / "scenario.yaml", again, "-n", 20, "--set", crewed, "--no-plots", "--no-report")
+    assert read_json(again / "summary.json")["replications"] == 20
+    # and the folder's scenario is the scenario that ran
+    assert load_scenario(out / "scenario.yaml") == load_scenario(root / "scenarios" / "base.yaml")
 
 
 def test_default_results_folder(mini_scenario_path, tmp_path, monkeypatch):
