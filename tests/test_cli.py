@@ -529,3 +529,21 @@ def test_force_replaces_only_what_racesim_wrote(mini_scenario_path, tmp_path):
     assert (out / ".racesim-results").is_file()
     run_ok(mini_scenario_path, out, "-n", 30, "--force")
     assert read_json(out / "summary.json")["replications"] == 30
+
+
+def test_run_help_has_examples_and_breaks_no_path_mid_word():
+    from click.testing import CliRunner
+
+    from racesim.cli import main
+
+    r = CliRunner().invoke(main, ["run", "--help"], terminal_width=80)
+    assert r.exit_code == 0
+    assert "Examples:" in r.output
+    assert "--set agencies.roscosmos.missions.luna27.success=0.5" in r.output
+    assert "agencies.roscosmos.budget.annual=120" in r.output  # the --set help, whole
+    words = r.output.split()
+    # every dotted path printed is one of the scenario's paths, not a broken piece
+    for w in words:
+        if w.count(".") >= 2 and "=" in w:
+            assert w.startswith(("agencies.", "--set")), w
+    assert all(len(line) <= 80 for line in r.output.splitlines()), r.output

@@ -35,8 +35,8 @@ from racesim.cli.common import (
 )
 @FORCE
 @set_option(
-    "Override one field, e.g. agencies.roscosmos.budget.annual=120 or "
-    "agencies.roscosmos.missions.luna27.success=0.5. Repeatable."
+    "Override one field for this run (repeatable; missions by id), e.g. "
+    "agencies.roscosmos.budget.annual=120. See the examples above."
 )
 @click.option(
     "--table",
@@ -92,6 +92,16 @@ def command(
     no_report: bool = False,
 ) -> None:
     """Run SCENARIO and write its results folder.
+
+    \b
+    Examples:
+      racesim run scenarios/base.yaml
+      racesim run scenarios/base.yaml -n 2000 --seed 1 --out results/try1
+      racesim run scenarios/base.yaml --out results/roscosmos120 \\
+          --set agencies.roscosmos.budget.annual=120
+      racesim run scenarios/base.yaml --out results/luna27 \\
+          --set agencies.roscosmos.missions.luna27.success=0.5
+      racesim run scenarios/base.yaml --precision 0.005 -j 0
 
     Prints, for each milestone, each agency's chance of getting there first (with a
     95% interval), its chance of getting there at all by the horizon, and the median

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from racesim.analysis.backtest import CLIP, FORECASTERS, Backtest
 from racesim.analysis.sensitivity import OATResult, SobolResult
-from racesim.analysis.sweep import fmt_point
+from racesim.analysis.sweep import fmt_point, short_paths
 from racesim.analysis.variants import Span
 from racesim.output.text import pct
 from racesim.scenario import Scenario
@@ -81,7 +81,7 @@ def format_comparison(result: dict, names: dict[str, str] | None = None) -> str:
 def format_sweep(table: Sequence[dict], spans: Sequence[Span], scenario: Scenario) -> str:
     """P(first) of each agency (by key) at every point, one block per milestone."""
     who = [*scenario.agencies, "none"]
-    heads = [".".join(s.path.split(".")[-2:]) for s in spans]
+    heads = short_paths([s.path for s in spans])
     width = [max(10, len(h) + 2) for h in heads]
     cols = [max(8, len("(nobody)" if a == "none" else a) + 2) for a in who]
     lines = []
