@@ -26,11 +26,13 @@ prints.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import os
+import sys
 import weakref
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +80,37 @@ def _origin(s: Scenario) -> tuple[str | None, list[str]]:
     if hit is not None and hit[0]() is s:
         return hit[1], list(hit[2])
     return None, []
+
+
+class WorkersError(RuntimeError):
+    """The worker processes of ``jobs > 1`` could not start or died."""
+
+
+_WORKERS_HINT = (
+    "with jobs > 1 each worker process imports the calling script again, which a "
+    "script read from stdin cannot be: save the script to a file (with the call under "
+    'if __name__ == "__main__":), or use jobs=1'
+)
+
+
+@contextlib.contextmanager
+def _workers(jobs: int, executor: str | None = "local") -> Iterator[None]:
+    """Worker processes that cannot start (a script fed on stdin) or that die, as one
+    :class:`WorkersError` with a hint instead of a broken process pool's traceback."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    if jobs > 1 and executor in (None, "local"):
+        main = sys.modules.get("__main__")
+        file = getattr(main, "__file__", None)
+        if isinstance(file, str) and not os.path.exists(file):
+            raise WorkersError(f"the worker processes cannot start: {_WORKERS_HINT}")
+    try:
+        yield
+    except BrokenProcessPool:
+        raise WorkersError(
+            "a worker process stopped before its work was done (out of memory, killed, or "
+            f"unable to start); {_WORKERS_HINT}"
+        ) from None
 
 
 # -- loading ------------------------------------------------------------------------------
@@ -202,18 +235,19 @@ def simulate(
         if sink is not None:
             sink(first, reached)
 
-    out = montecarlo.simulate(
-        s,
-        n,
-        seed,
-        jobs,
-        sink=keep if keep_table or sink is not None else None,
-        progress=progress,
-        precision=precision,
-        max_replications=max_replications,
-        executor=executor,
-        scheduler=scheduler,
-    )
+    with _workers(jobs, executor):
+        out = montecarlo.simulate(
+            s,
+            n,
+            seed,
+            jobs,
+            sink=keep if keep_table or sink is not None else None,
+            progress=progress,
+            precision=precision,
+            max_replications=max_replications,
+            executor=executor,
+            scheduler=scheduler,
+        )
     reached = np.concatenate(chunks) if keep_table else None
     source, texts = _origin(s)
     settings: dict[str, Any] = {"precision": precision, "executor": executor}
@@ -324,7 +358,8 @@ def compare(
     jobs = _jobs(jobs)
     (fa, oa), (fb, ob) = _origin(sa), _origin(sb)
     t0 = time.perf_counter()
-    result = cmp.compare(sa, sb, n, seed, jobs, progress=progress)
+    with _workers(jobs):
+        result = cmp.compare(sa, sb, n, seed, jobs, progress=progress)
     result.labels = {
         side: {
             "file": f,
@@ -377,7 +412,8 @@ def sweep(
         line = f"{base.name}: {len(points)} points x {n:,} replications, seed {seed}"
         announce(line, len(points) * n, base)
     t0 = time.perf_counter()
-    result = sw.run_sweep(spans, points, scenarios, n, seed, jobs, progress)
+    with _workers(jobs):
+        result = sw.run_sweep(spans, points, scenarios, n, seed, jobs, progress)
     rows = sw.rows(result)
     file, texts = _origin(base)
     return SweepResult(
@@ -445,10 +481,11 @@ def sensitivity(
         line = f"{base.name}: {evaluations:,} scenarios ({what}) x {n:,} replications, seed {seed}"
         announce(line, evaluations * n, base)
     t0 = time.perf_counter()
-    if method == "oat":
-        result = sens.one_at_a_time(base, milestone, agency, params, n, seed, jobs, progress)
-    else:
-        result = sens.sobol(base, milestone, params, agency, samples, n, seed, jobs, progress)
+    with _workers(jobs):
+        if method == "oat":
+            result = sens.one_at_a_time(base, milestone, agency, params, n, seed, jobs, progress)
+        else:
+            result = sens.sobol(base, milestone, params, agency, samples, n, seed, jobs, progress)
     return SensitivityResult(
         result,
         base,
@@ -485,7 +522,8 @@ def backtest(
     s = _scenario(scenario, overrides)
     facts = bt.read_outcomes(outcomes)
     bt.events(s, facts, scoring=scoring)  # a bad file fails before the run
-    reached, run = bt.reach_times(s, n, seed, _jobs(jobs), progress=progress)
+    with _workers(_jobs(jobs)):
+        reached, run = bt.reach_times(s, n, seed, _jobs(jobs), progress=progress)
     file, _ = _origin(s)
     base_dir = Path(file).parent if file is not None else None
     result = bt.backtest(s, facts, reached, scoring=scoring, base_dir=base_dir, seed=run.seed)

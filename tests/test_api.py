@@ -299,3 +299,31 @@ def test_save_draws_plots_and_report_when_available(run, plots, tmp_path):
     out = run.save(tmp_path / "full")
     assert (out / "report.html").exists()
     assert list((out / "plots").glob("*.png"))
+
+
+def test_jobs_from_a_script_on_stdin_fails_with_a_hint(mini_scenario_path):
+    # the workers would import '<stdin>' again and die: one message, not a pool's
+    # tracebacks
+    script = f"import racesim\nracesim.simulate({str(mini_scenario_path)!r}, n=50, jobs=2)\n"
+    p = subprocess.run(
+        [sys.executable, "-"], input=script, capture_output=True, text=True, timeout=120
+    )
+    assert p.returncode != 0
+    assert "WorkersError" in p.stderr and "jobs=1" in p.stderr and "stdin" in p.stderr
+    assert "BrokenProcessPool" not in p.stderr
+    assert len(p.stderr.splitlines()) < 15, p.stderr
+
+
+def test_a_broken_pool_becomes_one_message(mini_scenario_path, monkeypatch):
+    from concurrent.futures.process import BrokenProcessPool
+
+    from racesim.run import montecarlo
+
+    def broken(*args, **kwargs):
+        raise BrokenProcessPool("A child process terminated abruptly")
+
+    monkeypatch.setattr(montecarlo, "simulate", broken)
+    with pytest.raises(api.WorkersError, match="jobs=1"):
+        racesim.simulate(mini_scenario_path, n=50, jobs=2)
+    r = CliRunner().invoke(main, ["run", str(mini_scenario_path), "-n", "50", "-j", "2"])
+    assert r.exit_code == 2 and "-j 1" in r.output and "Traceback" not in r.output

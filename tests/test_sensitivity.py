@@ -353,3 +353,19 @@ def test_tornado_ticks_read_exactly_at_any_spacing(step):
     for x, text in ticks:
         assert float(text.rstrip("%")) == pytest.approx(100 * x, abs=1e-6), ticks
     assert len({s for _, s in ticks}) == len(ticks)
+
+
+def test_sobol_text_warns_when_an_index_is_outside_0_1():
+    from racesim.analysis.sensitivity import SobolResult
+    from racesim.output.text_analysis import format_sobol
+
+    def result(s1: float) -> SobolResult:
+        row = {"rank": 1, "path": "a.b", "label": "budget", "low": "0", "high": "1"}
+        rows = [{**row, "S1": s1, "S1_conf": 0.2, "ST": 0.9, "ST_conf": 0.2}]
+        return SobolResult("s", "landing", "alpha", 100, 1, 8, rows, [])
+
+    assert "warning" not in format_sobol(result(0.6))
+    assert "warning" not in format_sobol(result(-0.1))  # noise within its interval
+    text = format_sobol(result(1.4))
+    assert "warning: S1 = 1.40 for budget outside 0..1" in text and "--samples" in text
+    assert "S1 = -0.50" in format_sobol(result(-0.5))

@@ -114,6 +114,7 @@ def failures(interrupted: str = "interrupted; no results were written.") -> Iter
     option, a results folder that may not be replaced, a file-system error, Ctrl-C."""
     from racesim.analysis.backtest import OutcomesError
     from racesim.analysis.sensitivity import MissingDependency
+    from racesim.api import WorkersError
     from racesim.run.montecarlo import ExecutorError
     from racesim.scenario import ScenarioError
 
@@ -121,8 +122,16 @@ def failures(interrupted: str = "interrupted; no results were written.") -> Iter
         yield
     except ScenarioError as exc:
         fail(exc.describe())
-    except (ResultsExistError, WriteError, ExecutorError, OutcomesError, MissingDependency) as exc:
+    except (
+        ResultsExistError,
+        WriteError,
+        ExecutorError,
+        OutcomesError,
+        MissingDependency,
+    ) as exc:
         fail(str(exc))
+    except WorkersError as exc:  # in the command line's words
+        fail(str(exc).replace("jobs > 1", "-j > 1").replace("jobs=1", "-j 1"))
     except KeyboardInterrupt:
         fail(interrupted, 130)
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from racesim.analysis.backtest import CLIP, FORECASTERS, Backtest
 from racesim.analysis.sensitivity import OATResult, SobolResult
@@ -166,7 +166,26 @@ def format_sobol(result: SobolResult) -> str:
         "S1: share of the variance of P(first) due to the parameter alone; ST: "
         "including its interactions; +-: 95% bootstrap half-width."
     )
+    odd = sobol_out_of_range(result.rows)
+    if odd:
+        lines.append(
+            f"warning: {', '.join(odd)} outside 0..1, which a share of the variance cannot "
+            f"be: {result.samples} base samples are too few for these estimates. Raise "
+            "--samples (e.g. 4 to 8 times as many) before reading them."
+        )
     return "\n".join(lines)
+
+
+def sobol_out_of_range(rows: Sequence[Mapping]) -> list[str]:
+    """The Sobol indices (``S1 = 1.23 for LABEL``) that lie outside 0..1 beyond their
+    own 95% half-width (above 1 at all): the sign of too few samples."""
+    out = []
+    for r in rows:
+        for k in ("S1", "ST"):
+            v, conf = r.get(k), r.get(f"{k}_conf") or 0.0
+            if v is not None and (v > 1 or v + conf < 0):
+                out.append(f"{k} = {v:.2f} for {r['label']}")
+    return out
 
 
 # -- backtest -----------------------------------------------------------------------------
