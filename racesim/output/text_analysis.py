@@ -29,13 +29,21 @@ def format_comparison(result: dict, names: dict[str, str] | None = None) -> str:
     lines = [
         f"A: {la.get('label', la['scenario'])}",
         f"B: {lb.get('label', lb['scenario'])}",
-        f"{result['replications']:,} paired replications at seed {result['seed']} "
-        "(common random numbers)",
     ]
-    if result["unpaired_agencies"]:
+    unpaired = list(result["unpaired_agencies"])
+    agencies = {w for ms in result["milestones"].values() for w in ms["first"] if w != "none"}
+    at = f"{result['replications']:,} replications of each at seed {result['seed']}"
+    if not unpaired:
+        lines.append(f"{at}, paired (common random numbers)")
+    elif agencies <= set(unpaired):
         lines.append(
-            "note: not paired (missions, shocks or horizon differ): "
-            + ", ".join(result["unpaired_agencies"])
+            f"{at}, not paired: every agency's missions, shocks or horizon differ, so "
+            "the differences B-A carry the noise of two independent runs"
+        )
+    else:
+        lines.append(
+            f"{at}, paired (common random numbers) except for "
+            f"{', '.join(unpaired)} (missions, shocks or horizon differ)"
         )
     labels = {
         who: "(nobody)" if who == "none" else names.get(who, who)
