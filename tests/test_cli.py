@@ -547,3 +547,16 @@ def test_run_help_has_examples_and_breaks_no_path_mid_word():
         if w.count(".") >= 2 and "=" in w:
             assert w.startswith(("agencies.", "--set")), w
     assert all(len(line) <= 80 for line in r.output.splitlines()), r.output
+
+
+def test_progress_bar_labels_its_times(monkeypatch):
+    # 300 of 1,000 replications in 30 s: 10 rep/s, and 700 left take 70 s
+    from racesim.cli import common
+
+    clock = [100.0]
+    monkeypatch.setattr(common.time, "perf_counter", lambda: clock[0])
+    p = common.Progress(1000, "base")
+    p.done = 300
+    clock[0] += 30
+    assert p.status() == "10 rep/s, 0:30 elapsed, about 1:10 left"
+    assert common._clock(3725) == "1:02:05"
