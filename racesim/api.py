@@ -208,10 +208,12 @@ def simulate(
     ``overrides`` as for :func:`load`) or plain scenario data.  ``keep_table``: keep the
     per-replication table in memory for :meth:`Run.table` and :meth:`Run.save` (default:
     when at most 100,000 replications can run).  ``precision``, ``max_replications``,
-    ``executor``, ``scheduler``: as for ``racesim run``.  ``progress(k)`` is told how
-    many replications just finished; ``sink(first, reached)`` is given each chunk of
-    reach times as it is made (replications ``first`` on; shape (count, milestones,
-    agencies), years, NaN where not reached), e.g. to stream the table to a file."""
+    ``executor``, ``scheduler``: as for ``racesim run`` (see :func:`precision_batches`;
+    :attr:`Run.precision_reached` and :attr:`Run.half_width` say what it got).
+    ``progress(k)`` is told how many replications just finished; ``sink(first,
+    reached)`` is given each chunk of reach times as it is made (replications
+    ``first`` on; shape (count, milestones, agencies), years, NaN where not reached),
+    e.g. to stream the table to a file."""
     from racesim.analysis.summary import summarize
     from racesim.run import montecarlo
 
