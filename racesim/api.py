@@ -281,7 +281,9 @@ def precision_batches(
     (:data:`PRECISION_START`) and a limit of 100 x the scenario's ``replications``.
     Raises ``ValueError`` when ``max_replications`` is below ``n``."""
     if precision is None:
-        return (s.replications if n is None else n), max_replications
+        if max_replications is not None:
+            raise ValueError("max_replications is the limit of precision; give precision too")
+        return (s.replications if n is None else n), None
     if n is None:
         n = min(PRECISION_START, s.replications)
         if max_replications is None:

@@ -327,3 +327,12 @@ def test_a_broken_pool_becomes_one_message(mini_scenario_path, monkeypatch):
         racesim.simulate(mini_scenario_path, n=50, jobs=2)
     r = CliRunner().invoke(main, ["run", str(mini_scenario_path), "-n", "50", "-j", "2"])
     assert r.exit_code == 2 and "-j 1" in r.output and "Traceback" not in r.output
+
+
+def test_precision_arguments_are_checked(mini_scenario_path):
+    with pytest.raises(ValueError, match="below n"):
+        racesim.simulate(mini_scenario_path, n=500, precision=0.01, max_replications=300)
+    with pytest.raises(ValueError, match="give precision too"):
+        racesim.simulate(mini_scenario_path, n=50, max_replications=300)
+    run = racesim.simulate(mini_scenario_path, n=50, precision=0.001, max_replications=100)
+    assert run.n == 100 and run.precision_reached is False and run.half_width > 0.001
