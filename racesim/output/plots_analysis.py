@@ -52,12 +52,17 @@ class _PercentTicks(Formatter):
     """Fractions as percentages with as few decimals as the ticks need to be told
     apart and read exactly (2.5% spacing: 2.5%, 5.0%, ...; 10% spacing: 10%, 20%)."""
 
+    _ticks: tuple[float, ...] = ()
+
+    def set_locs(self, locs) -> None:
+        self._ticks = tuple(float(v) for v in locs)
+
     def __call__(self, x, pos=None) -> str:
         v = 100 * x if abs(x) > 1e-12 else 0.0  # no "-0%"
         return f"{v:.{self._decimals()}f}%"
 
     def _decimals(self) -> int:
-        locs = [100 * v for v in (self.locs if len(self.locs) else [0.0])]
+        locs = [100 * v for v in (self._ticks or (0.0,))]
         for d in range(4):
             if all(abs(round(v, d) - v) < 1e-6 for v in locs):
                 return d
