@@ -11,8 +11,8 @@ the command prints) and ``.save(folder)`` (the folder the command writes).
     run.first()                  # DataFrame: milestone, agency, p, lo, hi
     run.table()                  # the per-replication table (replications.csv)
     run.story(17)                # replication 17, told in date order
-    run.save("results/try1")     # a results folder, as `racesim run` writes it
-    racesim.open("results/try1")  # ... read back as the same Run
+    run.save("results/py-try1")  # a results folder, as `racesim run` writes it
+    racesim.open("results/py-try1")  # ... read back as the same Run
     racesim.compare("scenarios/base.yaml", overrides_b={"agencies.nasa.budget.growth": 0})
     racesim.sweep(s, ["agencies.nasa.missions.artemis3.success=0.5:0.9:3"], n=500)
     racesim.sensitivity(s, "crewed_landing", n=200)
@@ -26,11 +26,13 @@ prints.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import os
+import sys
 import weakref
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +45,7 @@ from racesim.api_results import (  # noqa: F401 - the result types, importable f
     Run,
     SensitivityResult,
     SweepResult,
+    in_api_words,
     open_run,
 )
 from racesim.scenario.errors import ScenarioError
@@ -53,6 +56,8 @@ from racesim.scenario.schema import Scenario
 
 #: keep the per-replication table in memory by default up to this many replications
 KEEP_TABLE_LIMIT = 100_000
+#: with ``precision`` and no ``n``, the first batch (later batches are sized from it)
+PRECISION_START = 500
 
 Overrides = Mapping[str, Any] | Iterable[str] | str | None
 
@@ -77,6 +82,37 @@ def _origin(s: Scenario) -> tuple[str | None, list[str]]:
     return None, []
 
 
+class WorkersError(RuntimeError):
+    """The worker processes of ``jobs > 1`` could not start or died."""
+
+
+_WORKERS_HINT = (
+    "with jobs > 1 each worker process imports the calling script again, which a "
+    "script read from stdin cannot be: save the script to a file (with the call under "
+    'if __name__ == "__main__":), or use jobs=1'
+)
+
+
+@contextlib.contextmanager
+def _workers(jobs: int, executor: str | None = "local") -> Iterator[None]:
+    """Worker processes that cannot start (a script fed on stdin) or that die, as one
+    :class:`WorkersError` with a hint instead of a broken process pool's traceback."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    if jobs > 1 and executor in (None, "local"):
+        main = sys.modules.get("__main__")
+        file = getattr(main, "__file__", None)
+        if isinstance(file, str) and not os.path.exists(file):
+            raise WorkersError(f"the worker processes cannot start: {_WORKERS_HINT}")
+    try:
+        yield
+    except BrokenProcessPool:
+        raise WorkersError(
+            "a worker process stopped before its work was done (out of memory, killed, or "
+            f"unable to start); {_WORKERS_HINT}"
+        ) from None
+
+
 # -- loading ------------------------------------------------------------------------------
 def _as_text(path: str, value: Any) -> str:
     """An override as the ``PATH=VALUE`` text `racesim run --set` would take."""
@@ -86,13 +122,28 @@ def _as_text(path: str, value: Any) -> str:
     return f"{path}={text.removesuffix('...').strip()}"
 
 
+def _api_issues(exc: ScenarioError) -> ScenarioError:
+    """``exc`` with its messages in the API's words (see :func:`in_api_words`)."""
+    issues = [(in_api_words(p), in_api_words(m)) for p, m in exc.issues]
+    return ScenarioError(issues, exc.source)
+
+
 def load(path: str | os.PathLike, overrides: Overrides = None) -> Scenario:
     """Read and validate a scenario file, with ``overrides`` applied like ``--set``.
 
     ``overrides``: a mapping ``{"agencies.roscosmos.budget.annual": 120, ...}`` (values
     are Python values: numbers, strings, dates, dicts for distributions) or
     ``PATH=VALUE`` strings (values read as YAML).  Missions are reached by id.  Raises
-    :class:`racesim.scenario.ScenarioError` listing every problem."""
+    :class:`racesim.scenario.ScenarioError` listing every problem, in the words of
+    this API (``overrides``, not ``--set``)."""
+    try:
+        return _load(path, overrides)
+    except ScenarioError as exc:
+        raise _api_issues(exc) from None
+
+
+def _load(path: str | os.PathLike, overrides: Overrides = None) -> Scenario:
+    """:func:`load`, with the messages in the command line's words."""
     given, path = path, Path(path)
     origins: dict = {}
     data = read_yaml(path, origins)
@@ -157,16 +208,18 @@ def simulate(
     ``overrides`` as for :func:`load`) or plain scenario data.  ``keep_table``: keep the
     per-replication table in memory for :meth:`Run.table` and :meth:`Run.save` (default:
     when at most 100,000 replications can run).  ``precision``, ``max_replications``,
-    ``executor``, ``scheduler``: as for ``racesim run``.  ``progress(k)`` is told how
-    many replications just finished; ``sink(first, reached)`` is given each chunk of
-    reach times as it is made (replications ``first`` on; shape (count, milestones,
-    agencies), years, NaN where not reached), e.g. to stream the table to a file."""
+    ``executor``, ``scheduler``: as for ``racesim run`` (see :func:`precision_batches`;
+    :attr:`Run.precision_reached` and :attr:`Run.half_width` say what it got).
+    ``progress(k)`` is told how many replications just finished; ``sink(first,
+    reached)`` is given each chunk of reach times as it is made (replications
+    ``first`` on; shape (count, milestones, agencies), years, NaN where not reached),
+    e.g. to stream the table to a file."""
     from racesim.analysis.summary import summarize
     from racesim.run import montecarlo
 
     s = _scenario(scenario, overrides)
     executor = montecarlo.resolve_executor(executor, scheduler)
-    n = s.replications if n is None else n
+    n, max_replications = precision_batches(s, n, precision, max_replications)
     if n < 1:
         raise ValueError(f"n must be at least 1, not {n}")
     seed = s.seed if seed is None else seed
@@ -184,20 +237,26 @@ def simulate(
         if sink is not None:
             sink(first, reached)
 
-    out = montecarlo.simulate(
-        s,
-        n,
-        seed,
-        jobs,
-        sink=keep if keep_table or sink is not None else None,
-        progress=progress,
-        precision=precision,
-        max_replications=max_replications,
-        executor=executor,
-        scheduler=scheduler,
-    )
+    with _workers(jobs, executor):
+        out = montecarlo.simulate(
+            s,
+            n,
+            seed,
+            jobs,
+            sink=keep if keep_table or sink is not None else None,
+            progress=progress,
+            precision=precision,
+            max_replications=max_replications,
+            executor=executor,
+            scheduler=scheduler,
+        )
     reached = np.concatenate(chunks) if keep_table else None
     source, texts = _origin(s)
+    settings: dict[str, Any] = {"precision": precision, "executor": executor}
+    if precision is not None:
+        half = out.tally.max_half_width()
+        settings["precision_reached"] = bool(half <= precision)
+        settings["half_width"] = round(half, 6)
     return Run(
         s,
         out.seed,
@@ -209,9 +268,33 @@ def simulate(
         jobs,
         Path(source) if source is not None else None,
         texts,
-        {"precision": precision, "executor": executor},
+        settings,
         out.started,
     )
+
+
+def precision_batches(
+    s: Scenario, n: int | None, precision: float | None, max_replications: int | None
+) -> tuple[int, int | None]:
+    """The first batch and the limit of a run: ``n`` (default: the scenario's
+    ``replications``), or with ``precision`` and no ``n`` a small first batch
+    (:data:`PRECISION_START`) and a limit of 100 x the scenario's ``replications``.
+    Raises ``ValueError`` when ``max_replications`` is below ``n``."""
+    if precision is None:
+        if max_replications is not None:
+            raise ValueError("max_replications is the limit of precision; give precision too")
+        return (s.replications if n is None else n), None
+    if n is None:
+        n = min(PRECISION_START, s.replications)
+        if max_replications is None:
+            max_replications = 100 * s.replications
+        n = min(n, max_replications)
+    if max_replications is not None and max_replications < n:
+        raise ValueError(
+            f"max_replications ({max_replications:,}) is below n ({n:,}): the first "
+            "batch alone is more than the limit; raise max_replications or lower n"
+        )
+    return n, max_replications
 
 
 def trace(
@@ -279,7 +362,8 @@ def compare(
     jobs = _jobs(jobs)
     (fa, oa), (fb, ob) = _origin(sa), _origin(sb)
     t0 = time.perf_counter()
-    result = cmp.compare(sa, sb, n, seed, jobs, progress=progress)
+    with _workers(jobs):
+        result = cmp.compare(sa, sb, n, seed, jobs, progress=progress)
     result.labels = {
         side: {
             "file": f,
@@ -323,7 +407,7 @@ def sweep(
         source, texts = os.fspath(scenario), _texts(overrides)
         data = apply_overrides(read_yaml(Path(source)), texts, source=source)
         spans = parse_spans(vary, "--vary", True, data, source)
-        base = load(source, texts)
+        base = _load(source, texts)
         base_dir = Path(source).parent
     points, scenarios = sw.build_points(data, spans, source, base_dir)
     seed = base.seed if seed is None else seed
@@ -332,7 +416,8 @@ def sweep(
         line = f"{base.name}: {len(points)} points x {n:,} replications, seed {seed}"
         announce(line, len(points) * n, base)
     t0 = time.perf_counter()
-    result = sw.run_sweep(spans, points, scenarios, n, seed, jobs, progress)
+    with _workers(jobs):
+        result = sw.run_sweep(spans, points, scenarios, n, seed, jobs, progress)
     rows = sw.rows(result)
     file, texts = _origin(base)
     return SweepResult(
@@ -400,10 +485,11 @@ def sensitivity(
         line = f"{base.name}: {evaluations:,} scenarios ({what}) x {n:,} replications, seed {seed}"
         announce(line, evaluations * n, base)
     t0 = time.perf_counter()
-    if method == "oat":
-        result = sens.one_at_a_time(base, milestone, agency, params, n, seed, jobs, progress)
-    else:
-        result = sens.sobol(base, milestone, params, agency, samples, n, seed, jobs, progress)
+    with _workers(jobs):
+        if method == "oat":
+            result = sens.one_at_a_time(base, milestone, agency, params, n, seed, jobs, progress)
+        else:
+            result = sens.sobol(base, milestone, params, agency, samples, n, seed, jobs, progress)
     return SensitivityResult(
         result,
         base,
@@ -440,7 +526,8 @@ def backtest(
     s = _scenario(scenario, overrides)
     facts = bt.read_outcomes(outcomes)
     bt.events(s, facts, scoring=scoring)  # a bad file fails before the run
-    reached, run = bt.reach_times(s, n, seed, _jobs(jobs), progress=progress)
+    with _workers(_jobs(jobs)):
+        reached, run = bt.reach_times(s, n, seed, _jobs(jobs), progress=progress)
     file, _ = _origin(s)
     base_dir = Path(file).parent if file is not None else None
     result = bt.backtest(s, facts, reached, scoring=scoring, base_dir=base_dir, seed=run.seed)

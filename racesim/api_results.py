@@ -11,8 +11,10 @@ prints.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,11 +34,42 @@ def _pandas():
     return pd
 
 
+def in_api_words(message: str) -> str:
+    """A message written for the command line, in the words of the Python API (its
+    arguments instead of the options: ``overrides`` for ``--set``, ``force=True`` for
+    ``--force``, the folder given to ``save`` for ``--out``)."""
+    for cli, py in (
+        ("(value given with --set)", "(value given in overrides)"),
+        ("choose another folder with --out", "choose another folder"),
+        ("Choose another folder with --out", "Choose another folder"),
+        ("Run again with another --out", "Save again to another folder"),
+        ("Choose another --out", "Choose another folder"),
+        ("(with --force)", "(with force=True)"),
+        ("pass --force", "pass force=True"),
+        ("--set ", "overrides: "),
+    ):
+        message = message.replace(cli, py)
+    return message
+
+
+@contextlib.contextmanager
+def _api_words() -> Iterator[None]:
+    """A folder that may not be replaced, said in the API's words (``force=True``, not
+    ``--force``)."""
+    from racesim.api import in_api_words
+    from racesim.output.folders import ResultsExistError
+
+    try:
+        yield
+    except ResultsExistError as exc:
+        raise ResultsExistError(exc.path, exc.ours, detail=in_api_words(str(exc))) from None
+
+
 def _saved(folder: str | os.PathLike, force: bool, write) -> Path:
     """``write(tmp)`` into a staged folder that becomes ``folder`` when it is done."""
     from racesim.output.folders import staged_folder
 
-    with staged_folder(Path(folder), force) as tmp:
+    with _api_words(), staged_folder(Path(folder), force) as tmp:
         write(tmp)
     return Path(folder)
 
@@ -90,6 +123,17 @@ class Run:
         self.overrides = overrides
         self._settings = settings
         self.started = started
+
+    @property
+    def precision_reached(self) -> bool | None:
+        """With ``precision``: whether every P(first) reached it (False: the run stopped
+        at ``max_replications``); None without ``precision``."""
+        return self._settings.get("precision_reached")
+
+    @property
+    def half_width(self) -> float:
+        """The widest 95% half-width among the P(first) estimates: the precision got."""
+        return self.tally.max_half_width()
 
     def __repr__(self) -> str:
         table = "kept" if self.reached is not None else "not kept"
@@ -213,18 +257,19 @@ class Run:
         folder = Path(folder)
         s = self.scenario
         manifest_data = self.manifest()
-        write_run(
-            folder,
-            s,
-            self.summary,
-            self.tally,
-            manifest_data,
-            self.reached,
-            force=force,
-            table=table,
-            plots=plots,
-            report=report,
-        )
+        with _api_words():
+            write_run(
+                folder,
+                s,
+                self.summary,
+                self.tally,
+                manifest_data,
+                self.reached,
+                force=force,
+                table=table,
+                plots=plots,
+                report=report,
+            )
         return folder
 
     def manifest(self, table: str | None = None, started: dt.datetime | None = None) -> dict:
@@ -562,6 +607,7 @@ def open_run(folder: str | os.PathLike) -> Run:
             reached = _read_reached(folder / name, s, n, DAYS_PER_YEAR)
             break
     settings = {k: man.get(k) for k in ("precision", "executor")}
+    settings.update({k: man[k] for k in ("precision_reached", "half_width") if k in man})
     started = man.get("started")
     return Run(
         s,

@@ -172,6 +172,36 @@ def test_save_is_the_command_line_folder_and_refuses_to_overwrite(run, cli_resul
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no leftovers
 
 
+def test_api_errors_speak_of_its_arguments_not_of_options(run, mini_scenario_path, tmp_path):
+    # a Python caller has no --out, --force or --set: the messages name force=True and
+    # overrides instead
+    out = run.save(tmp_path / "api", plots=False, report=False)
+    for save in (
+        lambda: run.save(out, plots=False, report=False),
+        lambda: racesim.compare(mini_scenario_path, overrides_b={LANDER: 0.5}, n=20).save(out),
+    ):
+        with pytest.raises(ResultsExistError) as err:
+            save()
+        assert "force=True" in str(err.value)
+        assert "--" not in str(err.value)
+    with pytest.raises(ScenarioError) as err:
+        racesim.load(mini_scenario_path, {LANDER: 1.5})
+    assert "(value given in overrides)" in str(err.value)
+    with pytest.raises(ScenarioError) as err:
+        racesim.simulate(mini_scenario_path, n=10, overrides=[f"{LANDER}=[oops"])
+    assert "--set" not in str(err.value) and "overrides" in str(err.value)
+
+
+def test_the_command_line_keeps_its_own_words(mini_scenario_path, tmp_path):
+    out = tmp_path / "cli"
+    args = ["run", str(mini_scenario_path), "-n", "20", "--out", str(out), "--no-plots"]
+    assert CliRunner().invoke(main, [*args, "--no-report"]).exit_code == 0
+    again = CliRunner().invoke(main, [*args, "--no-report"])
+    assert again.exit_code != 0 and "--force" in again.output
+    bad = CliRunner().invoke(main, ["run", str(mini_scenario_path), "--set", f"{LANDER}=1.5"])
+    assert "(value given with --set)" in bad.output
+
+
 def test_save_table_formats(run, tmp_path):
     run.save(tmp_path / "gz", table="csv.gz", plots=False, report=False)
     pd.testing.assert_frame_equal(read_table(tmp_path / "gz" / "replications.csv.gz"), run.table())
@@ -269,3 +299,40 @@ def test_save_draws_plots_and_report_when_available(run, plots, tmp_path):
     out = run.save(tmp_path / "full")
     assert (out / "report.html").exists()
     assert list((out / "plots").glob("*.png"))
+
+
+def test_jobs_from_a_script_on_stdin_fails_with_a_hint(mini_scenario_path):
+    # the workers would import '<stdin>' again and die: one message, not a pool's
+    # tracebacks
+    script = f"import racesim\nracesim.simulate({str(mini_scenario_path)!r}, n=50, jobs=2)\n"
+    p = subprocess.run(
+        [sys.executable, "-"], input=script, capture_output=True, text=True, timeout=120
+    )
+    assert p.returncode != 0
+    assert "WorkersError" in p.stderr and "jobs=1" in p.stderr and "stdin" in p.stderr
+    assert "BrokenProcessPool" not in p.stderr
+    assert len(p.stderr.splitlines()) < 15, p.stderr
+
+
+def test_a_broken_pool_becomes_one_message(mini_scenario_path, monkeypatch):
+    from concurrent.futures.process import BrokenProcessPool
+
+    from racesim.run import montecarlo
+
+    def broken(*args, **kwargs):
+        raise BrokenProcessPool("A child process terminated abruptly")
+
+    monkeypatch.setattr(montecarlo, "simulate", broken)
+    with pytest.raises(api.WorkersError, match="jobs=1"):
+        racesim.simulate(mini_scenario_path, n=50, jobs=2)
+    r = CliRunner().invoke(main, ["run", str(mini_scenario_path), "-n", "50", "-j", "2"])
+    assert r.exit_code == 2 and "-j 1" in r.output and "Traceback" not in r.output
+
+
+def test_precision_arguments_are_checked(mini_scenario_path):
+    with pytest.raises(ValueError, match="below n"):
+        racesim.simulate(mini_scenario_path, n=500, precision=0.01, max_replications=300)
+    with pytest.raises(ValueError, match="give precision too"):
+        racesim.simulate(mini_scenario_path, n=50, max_replications=300)
+    run = racesim.simulate(mini_scenario_path, n=50, precision=0.001, max_replications=100)
+    assert run.n == 100 and run.precision_reached is False and run.half_width > 0.001

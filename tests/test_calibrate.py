@@ -119,3 +119,17 @@ def test_a_bad_start_is_one_problem_not_one_per_record_reference(tmp_path, recor
     with pytest.raises(ScenarioError) as info:
         load_scenario(path)
     assert [p for p, _ in info.value.issues] == ["start"]
+
+
+def test_calibrate_prints_95_percent_intervals(record):
+    # 95%, as everywhere else: Beta(2.5, 2.5)'s central 95% is [0.1228, 0.8772]
+    # (scipy.stats.beta.ppf([0.025, 0.975], 2.5, 2.5)); its 90% is [0.1653, 0.8347]
+    from click.testing import CliRunner
+
+    from racesim.cli import main
+
+    r = CliRunner().invoke(main, ["calibrate", "--record", str(record)])
+    assert r.exit_code == 0, r.output
+    assert "95% interval" in r.output and "90%" not in r.output
+    line = next(x for x in r.output.splitlines() if x.strip().startswith("first_attempt"))
+    assert line.endswith("[0.123, 0.877]"), line

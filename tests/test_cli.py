@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
+import yaml
 
 from racesim import __version__
 from racesim.run.stats import wilson
@@ -237,6 +238,23 @@ def test_resolved_scenario_and_manifest(base_run, mini_module_path):
     dt.datetime.fromisoformat(m["started"])  # the date of the run
 
 
+def test_saved_scenario_finds_the_record_from_the_results_folder(tmp_path):
+    # the saved record.file is relative to the results folder (not to the original
+    # scenario file), so a rerun of results/X/scenario.yaml can fit a class again
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "one" / "two" / "base"
+    run_ok(root / "scenarios" / "base.yaml", out, "-n", 20, "--no-plots", "--no-report")
+    file = yaml.safe_load((out / "scenario.yaml").read_text(encoding="utf-8"))["record"]["file"]
+    assert not Path(file).is_absolute()  # no machine-specific path in the folder
+    assert (out / file).resolve() == (root / "seeds" / "landings.csv").resolve()
+    again = tmp_path / "again"
+    crewed = "agencies.nasa.missions.artemis3.success={record: crewed}"
+    run_ok(out / "scenario.yaml", again, "-n", 20, "--set", crewed, "--no-plots", "--no-report")
+    assert read_json(again / "summary.json")["replications"] == 20
+    # and the folder's scenario is the scenario that ran
+    assert load_scenario(out / "scenario.yaml") == load_scenario(root / "scenarios" / "base.yaml")
+
+
 def test_default_results_folder(mini_scenario_path, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = invoke("run", mini_scenario_path, "-n", 30)
@@ -430,6 +448,62 @@ def test_precision(mini_scenario_path, tmp_path):
     assert f"{n:,}" in result.output and "precision" in result.output
 
 
+def test_precision_says_when_it_stopped_at_the_limit(mini_scenario_path, tmp_path):
+    # 200 replications cannot give +-0.001 (that needs about 10**6): the run stops at
+    # the limit and must say so, with the half-width it got
+    out = tmp_path / "out"
+    args = ("-n", 100, "--seed", 3, "--precision", 0.001, "--max-replications", 200)
+    result = run_ok(mini_scenario_path, out, *args, "--no-plots", "--no-report")
+    m = read_json(out / "manifest.json")
+    s = read_json(out / "summary.json")
+    assert m["replications"] == s["replications"] == 200
+    assert m["precision_reached"] is False
+    # the widest half-width of the 95% (Wilson) intervals in summary.json
+    widest = max(
+        (v["ci95"][1] - v["ci95"][0]) / 2 for v in s["milestones"]["landing"]["first"].values()
+    )
+    assert m["half_width"] == pytest.approx(widest, abs=1e-4)
+    assert m["half_width"] > 0.001
+    assert "stopped at the limit of 200 replications" in result.output
+    assert f"{m['half_width']:.4f}" in result.output
+    assert "reached the requested precision" not in result.output
+
+
+def test_precision_says_when_it_reached_it(mini_scenario_path, tmp_path):
+    out = tmp_path / "out"
+    result = run_ok(mini_scenario_path, out, "-n", 50, "--seed", 3, "--precision", 0.05)
+    m = read_json(out / "manifest.json")
+    assert m["precision_reached"] is True and m["half_width"] <= 0.05
+    assert "reached the requested precision 0.05" in result.output
+    assert "stopped at the limit" not in result.output
+
+
+def test_precision_without_n_starts_from_a_small_batch(mini_scenario_path, tmp_path):
+    # a first batch of 500 already gives a half-width of at most
+    # 1.96 * sqrt(0.25 / 500) = 0.044 <= 0.05, so exactly 500 run, not the scenario's
+    # 100,000
+    out = tmp_path / "out"
+    extra = ("--set", "replications=100000", "--precision", 0.05, "--no-plots", "--no-report")
+    run_ok(mini_scenario_path, out, *extra)
+    assert read_json(out / "summary.json")["replications"] == 500
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["-n", 500, "--precision", 0.01, "--max-replications", 300],
+        ["-n", 50, "--max-replications", 300],
+    ],
+)
+def test_max_replications_below_n_or_without_precision_is_refused(
+    mini_scenario_path, tmp_path, extra
+):
+    out = tmp_path / "out"
+    message = assert_clean_failure(invoke("run", mini_scenario_path, "--out", out, *extra))
+    assert "--max-replications" in message
+    assert not out.exists()
+
+
 def test_force_never_replaces_a_folder_that_is_not_racesim_results(
     mini_scenario_path, tmp_path, monkeypatch
 ):
@@ -455,3 +529,34 @@ def test_force_replaces_only_what_racesim_wrote(mini_scenario_path, tmp_path):
     assert (out / ".racesim-results").is_file()
     run_ok(mini_scenario_path, out, "-n", 30, "--force")
     assert read_json(out / "summary.json")["replications"] == 30
+
+
+def test_run_help_has_examples_and_breaks_no_path_mid_word():
+    from click.testing import CliRunner
+
+    from racesim.cli import main
+
+    r = CliRunner().invoke(main, ["run", "--help"], terminal_width=80)
+    assert r.exit_code == 0
+    assert "Examples:" in r.output
+    assert "--set agencies.roscosmos.missions.luna27.success=0.5" in r.output
+    assert "agencies.roscosmos.budget.annual=120" in r.output  # the --set help, whole
+    words = r.output.split()
+    # every dotted path printed is one of the scenario's paths, not a broken piece
+    for w in words:
+        if w.count(".") >= 2 and "=" in w:
+            assert w.startswith(("agencies.", "--set")), w
+    assert all(len(line) <= 80 for line in r.output.splitlines()), r.output
+
+
+def test_progress_bar_labels_its_times(monkeypatch):
+    # 300 of 1,000 replications in 30 s: 10 rep/s, and 700 left take 70 s
+    from racesim.cli import common
+
+    clock = [100.0]
+    monkeypatch.setattr(common.time, "perf_counter", lambda: clock[0])
+    p = common.Progress(1000, "base")
+    p.done = 300
+    clock[0] += 30
+    assert p.status() == "10 rep/s, 0:30 elapsed, about 1:10 left"
+    assert common._clock(3725) == "1:02:05"

@@ -233,3 +233,22 @@ def test_compare_help_examples_are_not_rewrapped():
     assert r.exit_code == 0
     assert "--set agencies.roscosmos.budget.annual=120" in r.output
     assert all(len(line) <= 80 for line in r.output.splitlines()), r.output
+
+
+@pytest.mark.parametrize(
+    "change, paired",
+    [({"agencies.beta.missions.lander.success": 0.5}, True), ({"horizon": "2040-12-31"}, False)],
+)
+def test_the_header_says_paired_only_when_it_is(mini_scenario_path, change, paired):
+    # a new horizon changes every agency's years: nothing pairs, and the header must
+    # not call the replications paired
+    import racesim
+
+    c = racesim.compare(mini_scenario_path, overrides_b=change, n=50)
+    header = c.text().splitlines()[2]
+    assert bool(c.data["unpaired_agencies"]) is not paired
+    if paired:
+        assert "paired (common random numbers)" in header and "not paired" not in header
+    else:
+        assert "not paired" in header and "(common random numbers)" not in header
+        assert "not paired" not in c.text().splitlines()[3]  # said once

@@ -333,3 +333,39 @@ def test_sensitivity_help_examples_are_not_rewrapped():
     assert r.exit_code == 0
     assert "--range agencies.nasa.missions.artemis3.success=0.5:0.95" in r.output
     assert all(len(line) <= 80 for line in r.output.splitlines()), r.output
+
+
+@pytest.mark.parametrize("step", [0.025, 0.1, 0.005])
+def test_tornado_ticks_read_exactly_at_any_spacing(step):
+    # ticks 2.5% apart must not read 2%, 5%, 8%: every label is its tick's value
+    pytest.importorskip("matplotlib")
+    from matplotlib.ticker import MultipleLocator
+
+    from racesim.output.plots_analysis import plot_tornado
+
+    row = {"label": "p", "path": "a.b", "range": "0 .. 1", "low": "0", "high": "1"}
+    ax = plot_tornado([{**row, "p_low": 0.40, "p_high": 0.40 + 6 * step}], 0.40 + step)
+    ax.xaxis.set_major_locator(MultipleLocator(step))
+    ax.figure.draw_without_rendering()
+    ticks = [(t.get_loc(), t.label1.get_text()) for t in ax.xaxis.get_major_ticks()]
+    ticks = [(x, s) for x, s in ticks if ax.get_xlim()[0] <= x <= ax.get_xlim()[1]]
+    assert len(ticks) >= 3
+    for x, text in ticks:
+        assert float(text.rstrip("%")) == pytest.approx(100 * x, abs=1e-6), ticks
+    assert len({s for _, s in ticks}) == len(ticks)
+
+
+def test_sobol_text_warns_when_an_index_is_outside_0_1():
+    from racesim.analysis.sensitivity import SobolResult
+    from racesim.output.text_analysis import format_sobol
+
+    def result(s1: float) -> SobolResult:
+        row = {"rank": 1, "path": "a.b", "label": "budget", "low": "0", "high": "1"}
+        rows = [{**row, "S1": s1, "S1_conf": 0.2, "ST": 0.9, "ST_conf": 0.2}]
+        return SobolResult("s", "landing", "alpha", 100, 1, 8, rows, [])
+
+    assert "warning" not in format_sobol(result(0.6))
+    assert "warning" not in format_sobol(result(-0.1))  # noise within its interval
+    text = format_sobol(result(1.4))
+    assert "warning: S1 = 1.40 for budget outside 0..1" in text and "--samples" in text
+    assert "S1 = -0.50" in format_sobol(result(-0.5))

@@ -327,3 +327,16 @@ def test_base_scenario_trace_matches_its_run(tmp_path):
         assert got == rows.get(k, []), k
         text = story.text()
         assert text.count("MILESTONE") == len(got)
+
+
+def test_trace_header_shows_the_overrides(mini_scenario_path):
+    from .helpers import invoke
+
+    change = "agencies.beta.missions.lander.success=0.5"
+    plain = invoke("trace", mini_scenario_path, "-r", 2)
+    changed = invoke("trace", mini_scenario_path, "-r", 2, "--set", change)
+    assert plain.exit_code == changed.exit_code == 0, changed.output
+    head = changed.output.splitlines()[:3]
+    assert head[:2] == plain.output.splitlines()[:2]
+    assert head[2] == f"changed with --set: {change}"
+    assert "--set" not in plain.output

@@ -202,3 +202,28 @@ def test_sweep_help_examples_are_not_rewrapped():
     ):
         assert example in r.output
     assert all(len(line) <= 80 for line in r.output.splitlines()), r.output
+
+
+def test_headers_tell_apart_paths_that_end_the_same(mini_scenario_path, tmp_path):
+    from racesim.analysis.sweep import short_paths
+
+    assert short_paths(["agencies.alpha.budget.annual", "agencies.beta.budget.annual", ALPHA]) == [
+        "alpha.budget.annual",
+        "beta.budget.annual",
+        "x.success",
+    ]
+    r = invoke(
+        "sweep",
+        mini_scenario_path,
+        "--vary",
+        "agencies.alpha.budget.annual=50:150:2",
+        "--vary",
+        "agencies.beta.budget.annual=80:120:2",
+        "-n",
+        20,
+        "--out",
+        tmp_path / "sw",
+    )
+    assert r.exit_code == 0, r.output
+    header = next(line for line in r.output.splitlines() if "annual" in line)
+    assert "alpha.budget.annual" in header and "beta.budget.annual" in header

@@ -99,6 +99,20 @@ def fmt_point(v) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 
+def short_paths(paths: Sequence[str]) -> list[str]:
+    """Each path by its last two parts (``artemis3.success``), or by as many more as
+    it takes to tell it from the others (``nasa.budget.annual`` beside
+    ``cnsa.budget.annual``): the headers of the sweep's table and legends."""
+    parts = [p.split(".") for p in paths]
+    out = []
+    for ps in parts:
+        k = min(2, len(ps))
+        while k < len(ps) and sum(1 for q in parts if q[-k:] == ps[-k:]) > 1:
+            k += 1
+        out.append(".".join(ps[-k:]))
+    return out
+
+
 def table_columns(spans: Sequence[Span]) -> list[str]:
     return [
         *(s.path for s in spans),

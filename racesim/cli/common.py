@@ -51,9 +51,9 @@ class Progress:
                 length=max(self.total, self.done),
                 label=self.label,
                 file=sys.stderr,
-                show_eta=True,
+                show_eta=False,  # the time, labelled, is in status()
                 show_pos=True,
-                item_show_func=self._rate,
+                item_show_func=self.status,
             )
             self.bar.__enter__()
             self.bar.update(self.done)
@@ -79,13 +79,26 @@ class Progress:
     def plain_detail(self) -> str:
         return f"{self.done:,} of {self.total:,} replications"
 
-    def _rate(self, _item) -> str:
-        rate = self.done / max(1e-9, time.perf_counter() - self.t0)
-        return f"{rate:,.0f} rep/s"
+    def status(self, _item=None) -> str:
+        """What the bar shows after the count: the rate, the time elapsed and the time
+        left, each labelled (``1,200 rep/s, 0:05 elapsed, about 0:12 left``)."""
+        elapsed = time.perf_counter() - self.t0
+        rate = self.done / max(1e-9, elapsed)
+        left = max(0, self.total - self.done) / rate if self.done else None
+        about = f", about {_clock(left)} left" if left is not None else ""
+        return f"{rate:,.0f} rep/s, {_clock(elapsed)} elapsed{about}"
 
     def close(self) -> None:
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
+
+
+def _clock(seconds: float) -> str:
+    """``75`` -> ``1:15``; ``3725`` -> ``1:02:05``."""
+    s = int(round(seconds))
+    h, rest = divmod(s, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -114,6 +127,7 @@ def failures(interrupted: str = "interrupted; no results were written.") -> Iter
     option, a results folder that may not be replaced, a file-system error, Ctrl-C."""
     from racesim.analysis.backtest import OutcomesError
     from racesim.analysis.sensitivity import MissingDependency
+    from racesim.api import WorkersError
     from racesim.run.montecarlo import ExecutorError
     from racesim.scenario import ScenarioError
 
@@ -121,8 +135,16 @@ def failures(interrupted: str = "interrupted; no results were written.") -> Iter
         yield
     except ScenarioError as exc:
         fail(exc.describe())
-    except (ResultsExistError, WriteError, ExecutorError, OutcomesError, MissingDependency) as exc:
+    except (
+        ResultsExistError,
+        WriteError,
+        ExecutorError,
+        OutcomesError,
+        MissingDependency,
+    ) as exc:
         fail(str(exc))
+    except WorkersError as exc:  # in the command line's words
+        fail(str(exc).replace("jobs > 1", "-j > 1").replace("jobs=1", "-j 1"))
     except KeyboardInterrupt:
         fail(interrupted, 130)
 

@@ -35,8 +35,8 @@ from racesim.cli.common import (
 )
 @FORCE
 @set_option(
-    "Override one field, e.g. agencies.roscosmos.budget.annual=120 or "
-    "agencies.roscosmos.missions.luna27.success=0.5. Repeatable."
+    "Override one field for this run (repeatable; missions by id), e.g. "
+    "agencies.roscosmos.budget.annual=120. See the examples above."
 )
 @click.option(
     "--table",
@@ -48,12 +48,14 @@ from racesim.cli.common import (
 @click.option(
     "--precision",
     type=click.FloatRange(min=0, max=0.5, min_open=True),
-    help="Add replications until every P(first) has a 95% half-width at most this (e.g. 0.005).",
+    help="Add replications until every P(first) has a 95% half-width at most this "
+    "(e.g. 0.005); says whether it got there or stopped at --max-replications.",
 )
 @click.option(
     "--max-replications",
     type=click.IntRange(min=1),
-    help="Upper limit for --precision [default: 100 x N].",
+    help="Upper limit for --precision, at least N [default: 100 x N; without -n, the "
+    "first batch is 500 and the limit 100 x the scenario's `replications`].",
 )
 @click.option(
     "--executor",
@@ -91,6 +93,16 @@ def command(
 ) -> None:
     """Run SCENARIO and write its results folder.
 
+    \b
+    Examples:
+      racesim run scenarios/base.yaml
+      racesim run scenarios/base.yaml -n 2000 --seed 1 --out results/try1
+      racesim run scenarios/base.yaml --out results/roscosmos120 \\
+          --set agencies.roscosmos.budget.annual=120
+      racesim run scenarios/base.yaml --out results/luna27 \\
+          --set agencies.roscosmos.missions.luna27.success=0.5
+      racesim run scenarios/base.yaml --precision 0.005 -j 0
+
     Prints, for each milestone, each agency's chance of getting there first (with a
     95% interval), its chance of getting there at all by the horizon, and the median
     and 10%-90% range of the date.
@@ -108,7 +120,15 @@ def command(
         resolve_executor(executor, scheduler)
     except ExecutorError as exc:
         fail(str(exc))
-    n = n or s.replications
+    if precision is None and max_replications is not None:
+        fail("--max-replications is the limit of --precision; give --precision too, or -n alone.")
+    if max_replications is not None and n is not None and max_replications < n:
+        fail(
+            f"--max-replications {max_replications:,} is below -n {n:,}: with --precision, "
+            "-n is the first batch and --max-replications the most to run. Raise "
+            "--max-replications or lower -n."
+        )
+    n, max_replications = api.precision_batches(s, n, precision, max_replications)
     folder = Path(out) if out else Path("results") / s.name
     progress = Progress(n, f"{s.name}")
     with failures():
@@ -141,7 +161,14 @@ def command(
                 report=not no_report,
             )
     click.echo(format_summary(result.summary, s, overrides))
-    extra = f" (reached the requested precision with {result.n:,})" if precision else ""
-    click.echo(
-        f"\n{result.n:,} replications in {result.seconds:.1f} s{extra}; results in {folder}/"
-    )
+    click.echo(f"\n{result.n:,} replications in {result.seconds:.1f} s; results in {folder}/")
+    if precision is not None:
+        got = f"the widest 95% half-width of P(first) is {result.half_width:.4f}"
+        if result.precision_reached:
+            click.echo(f"reached the requested precision {precision:g}: {got}.")
+        else:
+            click.echo(
+                f"stopped at the limit of {max_replications:,} replications before reaching "
+                f"the requested precision {precision:g}: {got}. Raise --max-replications "
+                "to go on."
+            )

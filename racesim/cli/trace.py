@@ -44,4 +44,9 @@ def command(
             story.agency_key(only)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--only") from None
-    click.echo(story.text(only), nl=False)
+    text = story.text(only)
+    if overrides:  # under the two header lines, as `racesim run` shows them
+        head = text.split("\n", 2)
+        note = "changed with --set: " + "; ".join(overrides)
+        text = "\n".join([*head[:2], note, *head[2:]])
+    click.echo(text, nl=False)

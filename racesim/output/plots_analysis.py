@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter, Locator, PercentFormatter
+from matplotlib.ticker import Formatter, FuncFormatter, Locator, PercentFormatter
 
 from racesim.output.plots import agency_colors  # one colour per agency in every plot
 
@@ -48,13 +48,37 @@ def _style(c: int) -> tuple[str, str]:
     return LINESTYLES[c % len(LINESTYLES)], MARKERS[(c // len(LINESTYLES)) % len(MARKERS)]
 
 
-def _short(path: str) -> str:
-    """``agencies.isro.missions.lupex.duration`` -> ``lupex.duration``."""
-    return ".".join(path.split(".")[-2:])
+class _PercentTicks(Formatter):
+    """Fractions as percentages with as few decimals as the ticks need to be told
+    apart and read exactly (2.5% spacing: 2.5%, 5.0%, ...; 10% spacing: 10%, 20%)."""
+
+    _ticks: tuple[float, ...] = ()
+
+    def set_locs(self, locs) -> None:
+        self._ticks = tuple(float(v) for v in locs)
+
+    def __call__(self, x, pos=None) -> str:
+        v = 100 * x if abs(x) > 1e-12 else 0.0  # no "-0%"
+        return f"{v:.{self._decimals()}f}%"
+
+    def _decimals(self) -> int:
+        locs = [100 * v for v in (self._ticks or (0.0,))]
+        for d in range(4):
+            if all(abs(round(v, d) - v) < 1e-6 for v in locs):
+                return d
+        return 4
 
 
-def _combo_label(others: Sequence[str], combo: tuple) -> str:
-    return ", ".join(f"{_short(p)} = {_fmt(v)}" for p, v in zip(others, combo))
+def _short(path: str, paths: Sequence[str]) -> str:
+    """``agencies.isro.missions.lupex.duration`` -> ``lupex.duration`` (longer where
+    another of ``paths`` ends the same way)."""
+    from racesim.analysis.sweep import short_paths
+
+    return dict(zip(paths, short_paths(paths)))[path]
+
+
+def _combo_label(others: Sequence[str], combo: tuple, paths: Sequence[str]) -> str:
+    return ", ".join(f"{_short(p, paths)} = {_fmt(v)}" for p, v in zip(others, combo))
 
 
 def _year_to_date(y: float) -> dt.date:
@@ -161,7 +185,7 @@ def legend_handles(
                     marker=marker,
                     ms=4,
                     lw=1.5,
-                    label=_combo_label(others, combo),
+                    label=_combo_label(others, combo, paths),
                 )
             )
     return handles
@@ -196,7 +220,7 @@ def plot_sweep(
     who = [*agencies, "none"] if measure == "p_first" else list(agencies)
     for c, combo in enumerate(combos):
         style, marker = _style(c)
-        suffix = f" ({_combo_label(others, combo)})" if others else ""
+        suffix = f" ({_combo_label(others, combo, paths)})" if others else ""
         for agency in who:
             pts = sorted(
                 (r[x_path], r[measure], r.get(f"{measure}_lo"), r.get(f"{measure}_hi"))
@@ -318,7 +342,7 @@ def plot_tornado(
         fontsize=8,
     )
     ax.invert_yaxis()
-    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.xaxis.set_major_formatter(_PercentTicks())
     ax.set_xlabel(f"{outcome} (base {100 * base:.1f}%)")
     from matplotlib.patches import Patch
 

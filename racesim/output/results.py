@@ -187,7 +187,7 @@ def write_results(
     :func:`racesim.output.report.write_outputs`)."""
     write_json(folder / "summary.json", summary)
     write_dates(folder / "dates.csv", scenario, tally)
-    (folder / "scenario.yaml").write_text(scenario.to_yaml(), encoding="utf-8")
+    (folder / "scenario.yaml").write_text(scenario.to_yaml(folder), encoding="utf-8")
     write_json(folder / "manifest.json", manifest_data)
 
 

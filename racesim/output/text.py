@@ -70,15 +70,15 @@ def format_summary(
 
 def format_calibration(fits, record: str, until=None) -> str:
     """``racesim calibrate``'s table: per class of attempts, the counts, the fitted
-    Beta(a, b), its mean and 90% interval (``fits`` from
+    Beta(a, b), its mean and 95% interval (``fits`` from
     :func:`racesim.scenario.record.table`)."""
     lines = [
         f"Landing record {record}, attempts up to {until or 'the latest'}:",
         f"  {'class':<15}{'n':>4}{'succ':>6}{'part':>6}{'fail':>6}{'a':>7}{'b':>7}"
-        f"{'mean':>8}  90% interval",
+        f"{'mean':>8}  95% interval",
     ]
     for f in fits:
-        lo, hi = f.interval(0.9)
+        lo, hi = f.interval(0.95)
         lines.append(
             f"  {f.classes[0]:<15}{f.n:>4}{f.successes:>6}{f.partials:>6}"
             f"{f.failures:>6}{f.a:>7.1f}{f.b:>7.1f}{f.mean:>8.3f}  [{lo:.3f}, {hi:.3f}]"

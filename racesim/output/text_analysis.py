@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from racesim.analysis.backtest import CLIP, FORECASTERS, Backtest
 from racesim.analysis.sensitivity import OATResult, SobolResult
-from racesim.analysis.sweep import fmt_point
+from racesim.analysis.sweep import fmt_point, short_paths
 from racesim.analysis.variants import Span
 from racesim.output.text import pct
 from racesim.scenario import Scenario
@@ -29,13 +29,21 @@ def format_comparison(result: dict, names: dict[str, str] | None = None) -> str:
     lines = [
         f"A: {la.get('label', la['scenario'])}",
         f"B: {lb.get('label', lb['scenario'])}",
-        f"{result['replications']:,} paired replications at seed {result['seed']} "
-        "(common random numbers)",
     ]
-    if result["unpaired_agencies"]:
+    unpaired = list(result["unpaired_agencies"])
+    agencies = {w for ms in result["milestones"].values() for w in ms["first"] if w != "none"}
+    at = f"{result['replications']:,} replications of each at seed {result['seed']}"
+    if not unpaired:
+        lines.append(f"{at}, paired (common random numbers)")
+    elif agencies <= set(unpaired):
         lines.append(
-            "note: not paired (missions, shocks or horizon differ): "
-            + ", ".join(result["unpaired_agencies"])
+            f"{at}, not paired: every agency's missions, shocks or horizon differ, so "
+            "the differences B-A carry the noise of two independent runs"
+        )
+    else:
+        lines.append(
+            f"{at}, paired (common random numbers) except for "
+            f"{', '.join(unpaired)} (missions, shocks or horizon differ)"
         )
     labels = {
         who: "(nobody)" if who == "none" else names.get(who, who)
@@ -81,7 +89,7 @@ def format_comparison(result: dict, names: dict[str, str] | None = None) -> str:
 def format_sweep(table: Sequence[dict], spans: Sequence[Span], scenario: Scenario) -> str:
     """P(first) of each agency (by key) at every point, one block per milestone."""
     who = [*scenario.agencies, "none"]
-    heads = [".".join(s.path.split(".")[-2:]) for s in spans]
+    heads = short_paths([s.path for s in spans])
     width = [max(10, len(h) + 2) for h in heads]
     cols = [max(8, len("(nobody)" if a == "none" else a) + 2) for a in who]
     lines = []
@@ -166,7 +174,26 @@ def format_sobol(result: SobolResult) -> str:
         "S1: share of the variance of P(first) due to the parameter alone; ST: "
         "including its interactions; +-: 95% bootstrap half-width."
     )
+    odd = sobol_out_of_range(result.rows)
+    if odd:
+        lines.append(
+            f"warning: {', '.join(odd)} outside 0..1, which a share of the variance cannot "
+            f"be: {result.samples} base samples are too few for these estimates. Raise "
+            "--samples (e.g. 4 to 8 times as many) before reading them."
+        )
     return "\n".join(lines)
+
+
+def sobol_out_of_range(rows: Sequence[Mapping]) -> list[str]:
+    """The Sobol indices (``S1 = 1.23 for LABEL``) that lie outside 0..1 beyond their
+    own 95% half-width (above 1 at all): the sign of too few samples."""
+    out = []
+    for r in rows:
+        for k in ("S1", "ST"):
+            v, conf = r.get(k), r.get(f"{k}_conf") or 0.0
+            if v is not None and (v > 1 or v + conf < 0):
+                out.append(f"{k} = {v:.2f} for {r['label']}")
+    return out
 
 
 # -- backtest -----------------------------------------------------------------------------

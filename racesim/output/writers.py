@@ -34,7 +34,7 @@ def write_figure(fig, folder: Path, stem: str) -> None:
 
 
 def _write_scenario(path: Path, scenario) -> None:
-    path.write_text(scenario.to_yaml(), encoding="utf-8")
+    path.write_text(scenario.to_yaml(path.parent), encoding="utf-8")
 
 
 # -- run ------------------------------------------------------------------------------------

@@ -64,6 +64,8 @@ def from_data(
     if issues:
         issues = with_hints(mark_overrides(issues, set_paths), data, origins, source)
         raise ScenarioError(issues, source)
+    if base_dir is not None:
+        scenario = scenario.with_record_dir(base_dir)
     return scenario
 
 

@@ -88,7 +88,7 @@ class Fit:
     def mean(self) -> float:
         return self.a / (self.a + self.b)
 
-    def interval(self, level: float = 0.9) -> tuple[float, float]:
+    def interval(self, level: float = 0.95) -> tuple[float, float]:
         tail = (1 - level) / 2
         return (
             float(special.betaincinv(self.a, self.b, tail)),

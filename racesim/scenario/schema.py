@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+import os
 from typing import Annotated, Any
 
 import yaml
@@ -160,12 +161,42 @@ class Scenario(_Strict):
         """Plain data (YAML/JSON-ready) that loads back into an equal scenario."""
         return self.model_dump(mode="json", by_alias=True, exclude_defaults=False)
 
-    def to_yaml(self) -> str:
-        return yaml.dump(self.to_data(), Dumper=Dumper, sort_keys=False, allow_unicode=True)
+    def to_yaml(self, relative_to: str | os.PathLike | None = None) -> str:
+        """The scenario as YAML.  ``relative_to`` (the folder the YAML is written to):
+        an absolute ``record.file`` is written relative to that folder, so that the
+        written file finds the landing record wherever the project is checked out
+        (absolute if no relative path exists, e.g. on another Windows drive)."""
+        data = self.to_data()
+        rec = data.get("record")
+        if relative_to is not None and rec and os.path.isabs(rec["file"]):
+            try:
+                rel = os.path.relpath(rec["file"], os.path.abspath(relative_to))
+                rec["file"] = rel.replace(os.sep, "/")
+            except ValueError:  # no relative path between drives
+                pass
+        return yaml.dump(data, Dumper=Dumper, sort_keys=False, allow_unicode=True)
 
     def digest(self) -> str:
-        """SHA-256 of the resolved scenario: equal scenarios, equal digests."""
-        return hashlib.sha256(self.to_yaml().encode()).hexdigest()
+        """SHA-256 of the resolved scenario: equal scenarios, equal digests.  The
+        record's file is left out: it is a path on this machine, and once the fits are
+        made (every ``{record: ...}`` is a Beta here) it changes nothing in a run."""
+        data = self.to_data()
+        if data.get("record"):
+            data["record"].pop("file", None)
+            if data["record"].get("until") is None:
+                data["record"] = None
+        text = yaml.dump(data, Dumper=Dumper, sort_keys=False, allow_unicode=True)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def with_record_dir(self, base_dir: str | os.PathLike) -> Scenario:
+        """This scenario with ``record.file`` (default ``../seeds/landings.csv``) made
+        absolute from ``base_dir`` (the scenario file's folder), so that the saved
+        scenario can be written to point at the same record from anywhere."""
+        rec = self.record or RecordSource()
+        if os.path.isabs(rec.file):
+            return self
+        file = os.path.abspath(os.path.join(os.fspath(base_dir), rec.file))
+        return self.model_copy(update={"record": rec.model_copy(update={"file": file})})
 
     def mission(self, ref: str, agency: str | None = None) -> tuple[str, Mission]:
         """Find a mission by ``"agency.id"`` (or ``"id"`` within ``agency``)."""
