@@ -28,15 +28,18 @@ ROOT = Path(__file__).resolve().parent.parent
 BASE = ROOT / "scenarios" / "base.yaml"
 
 
-def command(args: list[str], repeat: int) -> tuple[float, float]:
-    """Best wall and CPU seconds of ``python -m racesim.cli ARGS`` over ``repeat`` runs."""
+def command(args: list[str], repeat: int, root: Path = ROOT) -> tuple[float, float]:
+    """Best wall and CPU seconds (the command and its child processes) of
+    ``python -m racesim.cli ARGS`` with the racesim of ``root`` over ``repeat`` runs."""
     best_wall = best_cpu = float("inf")
+    env = dict(os.environ, PYTHONPATH=str(root))
     for _ in range(repeat):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         subprocess.run(
             [sys.executable, "-m", "racesim.cli", *args],
-            cwd=ROOT,
+            cwd=root,
+            env=env,
             check=True,
             stdout=subprocess.DEVNULL,
         )
@@ -65,6 +68,14 @@ def main() -> int:
     ap.add_argument("scenario", nargs="?", type=Path, default=BASE)
     ap.add_argument("-n", type=int, default=2000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument(
+        "--baseline",
+        type=Path,
+        help="a checkout of another commit: time its command too, side by side",
+    )
+    ap.add_argument(
+        "--only-command", action="store_true", help="stop after the whole command's timings"
+    )
     args = ap.parse_args()
     r = args.repeat
 
@@ -77,14 +88,28 @@ def main() -> int:
         base = ["run", str(args.scenario), "-n", str(args.n), "--table", "none"]
         base += ["--out", str(out), "--force"]
         print(f"1. `racesim run {args.scenario.name} -n {args.n:,} --table none` (best of {r})")
-        lean_w, lean_c = command([*base, "--no-plots", "--no-report"], r)
-        full_w, full_c = command(base, r)
-        print(f"   with --no-plots --no-report: {lean_w:6.2f} s wall {lean_c:6.2f} s CPU")
-        print(f"   with plots and report:       {full_w:6.2f} s wall {full_c:6.2f} s CPU")
-        print(
-            f"   plots and report add:        {full_w - lean_w:6.2f} s wall "
-            f"{full_c - lean_c:6.2f} s CPU"
-        )
+        trees = [("this tree", ROOT)]
+        if args.baseline:
+            trees.append((f"baseline {args.baseline}", args.baseline.resolve()))
+        best: dict = {}
+        for _ in range(r):  # round-robin, so that both trees see the same disturbances
+            for label, root in trees:
+                for lean in (True, False):
+                    extra = ["--no-plots", "--no-report"] if lean else []
+                    w, c = command([*base, *extra], 1, root)
+                    bw, bc = best.get((label, lean), (float("inf"), float("inf")))
+                    best[label, lean] = (min(bw, w), min(bc, c))
+        for label, _root in trees:
+            (lean_w, lean_c), (full_w, full_c) = best[label, True], best[label, False]
+            print(f"   {label}:")
+            print(f"     with --no-plots --no-report: {lean_w:6.2f} s wall {lean_c:6.2f} s CPU")
+            print(f"     with plots and report:       {full_w:6.2f} s wall {full_c:6.2f} s CPU")
+            print(
+                f"     plots and report add:        {full_w - lean_w:6.2f} s wall "
+                f"{full_c - lean_c:6.2f} s CPU"
+            )
+        if args.only_command:
+            return 0
 
         p = subprocess.run(
             [sys.executable, "-c", IMPORTS], capture_output=True, text=True, check=True

@@ -65,7 +65,7 @@ def wide_scenario(tmp_path_factory, mini_scenario_text) -> Path:
 
 @pytest.fixture(scope="module")
 def run_folder(tmp_path_factory, wide_scenario) -> Path:
-    return make_run(wide_scenario, tmp_path_factory.mktemp("runs") / "wide")
+    return make_run(wide_scenario, tmp_path_factory.mktemp("runs") / "wide", "--svg")
 
 
 @pytest.fixture(scope="module")
@@ -320,6 +320,15 @@ def test_run_writes_plots(run_folder):
         assert_valid_png(p)
     for p in folder.glob("*.svg"):
         assert_valid_svg(p)
+
+
+def test_run_draws_png_only_by_default(wide_scenario, run_folder, tmp_path):
+    out = make_run(wide_scenario, tmp_path / "png")
+    folder = out / "plots"
+    assert {p.name for p in folder.iterdir()} == plot_names(folder, ("png",))
+    # the same PNGs as a run that also saves SVG, byte for byte
+    for p in folder.iterdir():
+        assert p.read_bytes() == (run_folder / "plots" / p.name).read_bytes(), p.name
 
 
 def test_no_plots_writes_none(mini_scenario_path, tmp_path):
