@@ -45,7 +45,7 @@ def write_outputs(
     """Draw the plots (``folder/plots/``, in ``formats``: PNG by default, SVG on
     request) and/or the report (``folder/report.html``) of a results folder; returns
     the paths written.  Each figure's PNG is rendered once, for its file and the
-    report.  ``workers`` > 1 draws the milestones' figures in that many processes
+    report.  ``workers`` > 1 draws the figures in that many processes
     (forked, where the platform forks safely: Linux; one process elsewhere); the
     files are the same bytes either way."""
     from racesim.output.results import load_run
@@ -61,12 +61,14 @@ def write_outputs(
     if plots:
         out.mkdir(parents=True, exist_ok=True)
     files = formats if plots else ()
-    milestones = list(run["summary"]["milestones"])
-    parts = _split(milestones, workers if sys.platform == "linux" else 1)
-    if len(parts) > 1:
-        pngs = _draw_forked(run, parts, out, files, report)
+    figures = [(m, k) for m in run["summary"]["milestones"] for k in KINDS]
+    workers = max(1, min(workers if sys.platform == "linux" else 1, len(figures)))
+    if workers > 1:
+        # dealt like cards, so that every process gets a like mix of the kinds
+        drawn = _draw_forked(run, [figures[i::workers] for i in range(workers)], out, files, report)
     else:
-        pngs = _draw(run, milestones, out, files, report)
+        drawn = _draw(run, figures, out, files, report)
+    pngs = {f"{m}_{k}": drawn[f"{m}_{k}"] for m, k in figures}  # in the report's order
     written = [out / f"{key}.{fmt}" for key in pngs for fmt in PLOT_FORMATS if fmt in files]
     if report:
         path = folder / REPORT_FILE
@@ -75,30 +77,19 @@ def write_outputs(
     return written
 
 
-def _split(items: list[str], workers: int) -> list[list[str]]:
-    """``items`` in at most ``workers`` contiguous runs of nearly equal length."""
-    k = max(1, min(workers, len(items)))
-    size, extra = divmod(len(items), k)
-    parts, i = [], 0
-    for j in range(k):
-        n = size + (j < extra)
-        parts.append(items[i : i + n])
-        i += n
-    return parts
-
-
 def _draw(
-    run: dict, milestones: list[str], out: Path, files: tuple[str, ...], report: bool
+    run: dict, figures: list[tuple[str, str]], out: Path, files: tuple[str, ...], report: bool
 ) -> dict[str, bytes]:
-    """Draw the figures of ``milestones``, write them into ``out`` in ``files``'
+    """Draw ``figures`` (milestone, kind), write them into ``out`` in ``files``'
     formats, and return their PNGs (key -> bytes) when the report or the files need
     them (otherwise keys -> empty bytes)."""
     summary = run["summary"]
-    part = dict(
-        run, summary=dict(summary, milestones={m: summary["milestones"][m] for m in milestones})
-    )
     pngs: dict[str, bytes] = {}
-    for key, fig in figure_set(part).items():
+    for milestone, kind in figures:
+        one = dict(
+            run, summary=dict(summary, milestones={milestone: summary["milestones"][milestone]})
+        )
+        key, fig = next(iter(figure_set(one, (kind,)).items()))
         png = render(fig, "png") if (report or "png" in files) else b""
         for fmt in PLOT_FORMATS:
             if fmt in files:
@@ -110,15 +101,15 @@ def _draw(
 _FORKED_RUN: dict | None = None  # the run a forked drawing process inherits
 
 
-def _draw_inherited(milestones, out, files, report) -> dict[str, bytes]:
-    return _draw(_FORKED_RUN, milestones, out, files, report)
+def _draw_inherited(figures, out, files, report) -> dict[str, bytes]:
+    return _draw(_FORKED_RUN, figures, out, files, report)
 
 
 def _draw_forked(
-    run: dict, parts: list[list[str]], out: Path, files: tuple[str, ...], report: bool
+    run: dict, parts: list[list[tuple[str, str]]], out: Path, files: tuple[str, ...], report: bool
 ) -> dict[str, bytes]:
     """:func:`_draw` of the last part here and of each other part in a forked
-    process (which inherits ``run`` rather than receiving it); PNGs in milestone order."""
+    process (which inherits ``run`` rather than receiving it)."""
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
@@ -128,15 +119,13 @@ def _draw_forked(
         ctx = mp.get_context("fork")
         with ProcessPoolExecutor(len(parts) - 1, mp_context=ctx) as pool:
             futures = [pool.submit(_draw_inherited, p, out, files, report) for p in parts[:-1]]
-            mine = _draw(run, parts[-1], out, files, report)  # the smallest part
+            mine = _draw(run, parts[-1], out, files, report)  # the smallest share
             pngs = {}
             for f in futures:
                 pngs.update(f.result())
             pngs.update(mine)
     finally:
         _FORKED_RUN = None
-    if not report and "png" not in files:
-        return {k: b"" for k in pngs}
     return pngs
 
 
