@@ -1,14 +1,18 @@
 """What the plots and the report of `racesim run` cost, stage by stage (issue 12).
 
-    python benchmarks/pictures.py [SCENARIO] [-n 2000] [--repeat 3]
+    python benchmarks/pictures.py [SCENARIO] [-n 2000] [--repeat 3] [--baseline DIR]
 
 1. the whole command, `racesim run SCENARIO -n N --table none`, with and without
-   `--no-plots --no-report` (fresh processes, wall and CPU seconds, best of R);
+   `--no-plots --no-report` (fresh processes, wall and CPU seconds, best of R; with
+   ``--baseline DIR``, a checkout of another commit, its command too, round-robin);
 2. in a fresh process: importing matplotlib and racesim's plotting and report modules;
 3. on that run's results folder, in one process (after one warm-up pass): loading
-   the folder, then per figure its drawing (``figure_set`` for that milestone and kind)
-   and its PNG and SVG rendering, and the report (``build_report``, which renders
-   every figure again as inline SVG) — what `racesim run` does after the simulation.
+   the folder, then per figure its drawing (``figure_set`` for that milestone and kind:
+   the artists and the layout), its PNG (drawing on the canvas and encoding) and its
+   SVG (only with ``racesim run --svg``), and the report (``build_report`` with the
+   PNGs given, as ``racesim run`` makes it);
+4. ``write_outputs`` (plots and report, as ``racesim run`` does them) in one process
+   and in one per core.
 
 Uses racesim's public functions only; prints figures, asserts nothing.
 """
@@ -18,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -80,7 +85,7 @@ def main() -> int:
     r = args.repeat
 
     from racesim.output.plots import KINDS, figure_set
-    from racesim.output.report import build_report, render
+    from racesim.output.report import build_report, render, write_outputs
     from racesim.output.results import load_run
 
     with tempfile.TemporaryDirectory(prefix="racesim-pictures-") as tmp:
@@ -162,24 +167,28 @@ def main() -> int:
             f"{tot['svg']:8.3f}{sum(tot.values()):8.3f}"
         )
         print("   by kind: " + ", ".join(f"{k} {v:.2f} s" for k, v in per_kind.items()))
-        t_rep = t_svg = float("inf")
+        pngs = {key: render(fig, "png") for key, fig in figures.items()}
+        t_rep = float("inf")
         for _ in range(r):
             t0 = time.perf_counter()
-            build_report(run, figures)
+            build_report(run, pngs=pngs)
             t_rep = min(t_rep, time.perf_counter() - t0)
-        for _ in range(r):
-            t0 = time.perf_counter()
-            for fig in figures.values():
-                render(fig, "svg")
-            t_svg = min(t_svg, time.perf_counter() - t0)
+        print(f"   report (build_report, the PNGs given, embedded as they are): {t_rep:6.3f} s")
         print(
-            f"   report (build_report, figures given): {t_rep:6.3f} s, of which rendering "
-            f"the {len(figures)} inline SVGs ~{t_svg:.3f} s"
+            f"   sum: load + figures (PNG) + report = "
+            f"{t_load + tot['draw'] + tot['png'] + t_rep:.2f} s (+ SVG on request "
+            f"{tot['svg']:.2f} s, + imports {t_mpl + t_mods:.2f} s); cores: {os.cpu_count()}"
         )
-        print(
-            f"   sum: load + figures + report = {t_load + sum(tot.values()) + t_rep:.2f} s "
-            f"(+ imports {t_mpl + t_mods:.2f} s); cores: {os.cpu_count()}"
-        )
+        print("\n4. write_outputs (what `racesim run` does after the numbers), PNG + report")
+        for workers in sorted({1, os.cpu_count() or 1}):
+            best_w = float("inf")
+            for i in range(r):
+                folder = Path(tmp) / f"w{workers}-{i}"
+                shutil.copytree(out, folder)
+                t0 = time.perf_counter()
+                write_outputs(folder, workers=workers)
+                best_w = min(best_w, time.perf_counter() - t0)
+            print(f"   {workers} process(es): {best_w:6.3f} s wall")
     return 0
 
 
