@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
@@ -146,7 +145,9 @@ def command(
                 plots=not no_plots,
                 report=not no_report,
                 formats=("png", "svg") if svg else ("png",),
-                workers=os.cpu_count() or 1,  # the pictures use every core, whatever --jobs
+                # forked drawing processes only when asked for processes: on a busy
+                # 2-core machine one process was faster (benchmarks/README.md)
+                workers=jobs_or_cores(jobs),
             )
     extra = f" (reached the requested precision with {result.n:,})" if precision else ""
     click.echo(
