@@ -1,14 +1,18 @@
 """What the plots and the report of `racesim run` cost, stage by stage (issue 12).
 
-    python benchmarks/pictures.py [SCENARIO] [-n 2000] [--repeat 3]
+    python benchmarks/pictures.py [SCENARIO] [-n 2000] [--repeat 3] [--baseline DIR]
 
 1. the whole command, `racesim run SCENARIO -n N --table none`, with and without
-   `--no-plots --no-report` (fresh processes, wall and CPU seconds, best of R);
+   `--no-plots --no-report` (fresh processes, wall and CPU seconds, best of R; with
+   ``--baseline DIR``, a checkout of another commit, its command too, round-robin);
 2. in a fresh process: importing matplotlib and racesim's plotting and report modules;
 3. on that run's results folder, in one process (after one warm-up pass): loading
-   the folder, then per figure its drawing (``figure_set`` for that milestone and kind)
-   and its PNG and SVG rendering, and the report (``build_report``, which renders
-   every figure again as inline SVG) — what `racesim run` does after the simulation.
+   the folder, then per figure its drawing (``figure_set`` for that milestone and kind:
+   the artists and the layout), its PNG (drawing on the canvas and encoding) and its
+   SVG (only with ``racesim run --svg``), and the report (``build_report`` with the
+   PNGs given, as ``racesim run`` makes it);
+4. ``write_outputs`` (plots and report, as ``racesim run`` does them) in one process
+   and in one per core.
 
 Uses racesim's public functions only; prints figures, asserts nothing.
 """
@@ -18,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -28,15 +33,18 @@ ROOT = Path(__file__).resolve().parent.parent
 BASE = ROOT / "scenarios" / "base.yaml"
 
 
-def command(args: list[str], repeat: int) -> tuple[float, float]:
-    """Best wall and CPU seconds of ``python -m racesim.cli ARGS`` over ``repeat`` runs."""
+def command(args: list[str], repeat: int, root: Path = ROOT) -> tuple[float, float]:
+    """Best wall and CPU seconds (the command and its child processes) of
+    ``python -m racesim.cli ARGS`` with the racesim of ``root`` over ``repeat`` runs."""
     best_wall = best_cpu = float("inf")
+    env = dict(os.environ, PYTHONPATH=str(root))
     for _ in range(repeat):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         subprocess.run(
             [sys.executable, "-m", "racesim.cli", *args],
-            cwd=ROOT,
+            cwd=root,
+            env=env,
             check=True,
             stdout=subprocess.DEVNULL,
         )
@@ -65,11 +73,19 @@ def main() -> int:
     ap.add_argument("scenario", nargs="?", type=Path, default=BASE)
     ap.add_argument("-n", type=int, default=2000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument(
+        "--baseline",
+        type=Path,
+        help="a checkout of another commit: time its command too, side by side",
+    )
+    ap.add_argument(
+        "--only-command", action="store_true", help="stop after the whole command's timings"
+    )
     args = ap.parse_args()
     r = args.repeat
 
     from racesim.output.plots import KINDS, figure_set
-    from racesim.output.report import build_report, render
+    from racesim.output.report import build_report, render, write_outputs
     from racesim.output.results import load_run
 
     with tempfile.TemporaryDirectory(prefix="racesim-pictures-") as tmp:
@@ -77,14 +93,28 @@ def main() -> int:
         base = ["run", str(args.scenario), "-n", str(args.n), "--table", "none"]
         base += ["--out", str(out), "--force"]
         print(f"1. `racesim run {args.scenario.name} -n {args.n:,} --table none` (best of {r})")
-        lean_w, lean_c = command([*base, "--no-plots", "--no-report"], r)
-        full_w, full_c = command(base, r)
-        print(f"   with --no-plots --no-report: {lean_w:6.2f} s wall {lean_c:6.2f} s CPU")
-        print(f"   with plots and report:       {full_w:6.2f} s wall {full_c:6.2f} s CPU")
-        print(
-            f"   plots and report add:        {full_w - lean_w:6.2f} s wall "
-            f"{full_c - lean_c:6.2f} s CPU"
-        )
+        trees = [("this tree", ROOT)]
+        if args.baseline:
+            trees.append((f"baseline {args.baseline}", args.baseline.resolve()))
+        best: dict = {}
+        for _ in range(r):  # round-robin, so that both trees see the same disturbances
+            for label, root in trees:
+                for lean in (True, False):
+                    extra = ["--no-plots", "--no-report"] if lean else []
+                    w, c = command([*base, *extra], 1, root)
+                    bw, bc = best.get((label, lean), (float("inf"), float("inf")))
+                    best[label, lean] = (min(bw, w), min(bc, c))
+        for label, _root in trees:
+            (lean_w, lean_c), (full_w, full_c) = best[label, True], best[label, False]
+            print(f"   {label}:")
+            print(f"     with --no-plots --no-report: {lean_w:6.2f} s wall {lean_c:6.2f} s CPU")
+            print(f"     with plots and report:       {full_w:6.2f} s wall {full_c:6.2f} s CPU")
+            print(
+                f"     plots and report add:        {full_w - lean_w:6.2f} s wall "
+                f"{full_c - lean_c:6.2f} s CPU"
+            )
+        if args.only_command:
+            return 0
 
         p = subprocess.run(
             [sys.executable, "-c", IMPORTS], capture_output=True, text=True, check=True
@@ -137,24 +167,28 @@ def main() -> int:
             f"{tot['svg']:8.3f}{sum(tot.values()):8.3f}"
         )
         print("   by kind: " + ", ".join(f"{k} {v:.2f} s" for k, v in per_kind.items()))
-        t_rep = t_svg = float("inf")
+        pngs = {key: render(fig, "png") for key, fig in figures.items()}
+        t_rep = float("inf")
         for _ in range(r):
             t0 = time.perf_counter()
-            build_report(run, figures)
+            build_report(run, pngs=pngs)
             t_rep = min(t_rep, time.perf_counter() - t0)
-        for _ in range(r):
-            t0 = time.perf_counter()
-            for fig in figures.values():
-                render(fig, "svg")
-            t_svg = min(t_svg, time.perf_counter() - t0)
+        print(f"   report (build_report, the PNGs given, embedded as they are): {t_rep:6.3f} s")
         print(
-            f"   report (build_report, figures given): {t_rep:6.3f} s, of which rendering "
-            f"the {len(figures)} inline SVGs ~{t_svg:.3f} s"
+            f"   sum: load + figures (PNG) + report = "
+            f"{t_load + tot['draw'] + tot['png'] + t_rep:.2f} s (+ SVG on request "
+            f"{tot['svg']:.2f} s, + imports {t_mpl + t_mods:.2f} s); cores: {os.cpu_count()}"
         )
-        print(
-            f"   sum: load + figures + report = {t_load + sum(tot.values()) + t_rep:.2f} s "
-            f"(+ imports {t_mpl + t_mods:.2f} s); cores: {os.cpu_count()}"
-        )
+        print("\n4. write_outputs (what `racesim run` does after the numbers), PNG + report")
+        for workers in sorted({1, os.cpu_count() or 1}):
+            best_w = float("inf")
+            for i in range(r):
+                folder = Path(tmp) / f"w{workers}-{i}"
+                shutil.copytree(out, folder)
+                t0 = time.perf_counter()
+                write_outputs(folder, workers=workers)
+                best_w = min(best_w, time.perf_counter() - t0)
+            print(f"   {workers} process(es): {best_w:6.3f} s wall")
     return 0
 
 

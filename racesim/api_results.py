@@ -241,10 +241,12 @@ class Run:
         table: str = "csv",
         plots: bool = True,
         report: bool = True,
+        svg: bool = False,
     ) -> Path:
         """Write a results folder as ``racesim run`` does (summary.json, scenario.yaml,
         manifest.json, dates.csv, the per-replication table in format ``table`` —
-        ``csv``, ``csv.gz`` or ``none`` — and the plots and report.html).  Atomic;
+        ``csv``, ``csv.gz`` or ``none`` — and the plots, PNG and with ``svg`` also SVG,
+        and report.html).  Atomic;
         refuses to replace an existing results folder unless ``force`` (raises
         :class:`racesim.output.results.ResultsExistError`).  Returns the folder."""
         from racesim.output.results import TABLE_FORMATS
@@ -269,6 +271,7 @@ class Run:
                 table=table,
                 plots=plots,
                 report=report,
+                formats=("png", "svg") if svg else ("png",),
             )
         return folder
 

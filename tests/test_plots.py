@@ -4,6 +4,9 @@ colour, intervals as in the summary, valid PNG/SVG files."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+import shutil
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -65,7 +68,7 @@ def wide_scenario(tmp_path_factory, mini_scenario_text) -> Path:
 
 @pytest.fixture(scope="module")
 def run_folder(tmp_path_factory, wide_scenario) -> Path:
-    return make_run(wide_scenario, tmp_path_factory.mktemp("runs") / "wide")
+    return make_run(wide_scenario, tmp_path_factory.mktemp("runs") / "wide", "--svg")
 
 
 @pytest.fixture(scope="module")
@@ -320,6 +323,33 @@ def test_run_writes_plots(run_folder):
         assert_valid_png(p)
     for p in folder.glob("*.svg"):
         assert_valid_svg(p)
+
+
+def test_run_draws_png_only_by_default(wide_scenario, run_folder, tmp_path):
+    out = make_run(wide_scenario, tmp_path / "png")
+    folder = out / "plots"
+    assert {p.name for p in folder.iterdir()} == plot_names(folder, ("png",))
+    # the same PNGs as a run that also saves SVG, byte for byte
+    for p in folder.iterdir():
+        assert p.read_bytes() == (run_folder / "plots" / p.name).read_bytes(), p.name
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="drawing in forked processes is Linux's")
+def test_drawing_in_several_processes_writes_the_same_bytes(run_folder, tmp_path):
+    from racesim.output.report import write_outputs
+
+    files = {}
+    for workers in (1, 4):
+        folder = tmp_path / f"w{workers}"
+        shutil.copytree(run_folder, folder)
+        shutil.rmtree(folder / "plots")
+        (folder / "report.html").unlink()
+        write_outputs(folder, formats=("png", "svg"), workers=workers)
+        files[workers] = {p.name: p.read_bytes() for p in (folder / "plots").iterdir()}
+        report = (folder / "report.html").read_text(encoding="utf-8")
+        files[workers]["report"] = re.sub(r"<h2>Manifest</h2>.*", "", report, flags=re.S)
+    assert set(files[1]) == plot_names(tmp_path, ("png", "svg")) | {"report"}
+    assert files[4] == files[1]
 
 
 def test_no_plots_writes_none(mini_scenario_path, tmp_path):

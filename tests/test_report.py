@@ -4,11 +4,11 @@ real headless browser."""
 
 from __future__ import annotations
 
+import base64
 import html
 import re
 import shutil
 import subprocess
-import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -129,26 +129,44 @@ def test_report_has_the_manifest(run_folder, report_html):
     assert m["started"] in report_html
 
 
-def test_report_embeds_every_plot_as_svg(run_folder, report_html):
-    svgs = re.findall(r"<svg\b.*?</svg>", report_html, flags=re.S)
+def _embedded_pngs(report_html: str) -> dict[str, bytes]:
+    """The report's plots: img id -> the PNG bytes of its data URI."""
+    found = re.findall(
+        r'<img id="plot-([^"]+)" alt="[^"]*" src="data:image/png;base64,([A-Za-z0-9+/=]+)">',
+        report_html,
+    )
+    return {key: base64.b64decode(data) for key, data in found}
+
+
+def test_report_embeds_every_plot_as_png(run_folder, report_html):
+    pngs = _embedded_pngs(report_html)
     summary = load_run(run_folder)["summary"]
-    assert len(svgs) == len(plots.KINDS) * len(summary["milestones"])
-    for svg in svgs:
-        root = ET.fromstring(svg)  # each inline plot is well-formed SVG
-        assert root.tag == "{http://www.w3.org/2000/svg}svg"
-    # each agency's bar is there, by its id
-    for m, ms in summary["milestones"].items():
-        for agency in ms["first"]:
-            assert f'id="{plots.artist_gid("first", m, agency)}"' in report_html
+    assert list(pngs) == [f"{m}_{k}" for m in summary["milestones"] for k in plots.KINDS]
+    assert report_html.count("<img") == len(pngs)  # no other image
+    for key, png in pngs.items():
+        assert png.startswith(b"\x89PNG\r\n\x1a\n"), key
+        # the very bytes of the plot file: each figure is rendered once, for both
+        assert png == (run_folder / "plots" / f"{key}.png").read_bytes(), key
+
+
+def test_report_without_plot_files_has_the_same_pictures(run_folder, scenario_path, tmp_path):
+    out = make_run(scenario_path, tmp_path / "noplots", "--no-plots")
+    assert not (out / "plots").exists()
+    html_text = (out / "report.html").read_text(encoding="utf-8")
+    assert _embedded_pngs(html_text) == _embedded_pngs(
+        (run_folder / "report.html").read_text(encoding="utf-8")
+    )
 
 
 def test_report_is_self_contained(report_html):
     doc = parse(report_html)
     assert "html" in doc.tags and "body" in doc.tags
-    assert not {"script", "link", "iframe", "img", "object", "embed"} & set(doc.tags)
+    assert not {"script", "link", "iframe", "object", "embed"} & set(doc.tags)
     for tag, attr, value in doc.links:
-        # only links inside the document itself (the SVG glyphs) or inline data
+        # only links inside the document itself or inline data (the plots' PNGs)
         assert value.startswith(("#", "data:")), (tag, attr, value)
+        if tag == "img":
+            assert attr == "src" and value.startswith("data:image/png;base64,"), value
     assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", report_html, re.I)
     assert not re.search(r"url\(\s*['\"]?(?:https?:|//|file:)", report_html, re.I)
     assert "@import" not in report_html
@@ -160,9 +178,7 @@ def test_build_report_is_a_string_and_quiet(run_folder, capsys):
     assert isinstance(text, str) and text.startswith("<!DOCTYPE html>")
     assert capsys.readouterr() == ("", "")
     # the same results, the same plots (the manifest's time is the only moving part)
-    assert re.findall(r"<svg\b.*?</svg>", text, re.S) == re.findall(
-        r"<svg\b.*?</svg>", build_report(run), re.S
-    )
+    assert _embedded_pngs(text) and _embedded_pngs(text) == _embedded_pngs(build_report(run))
 
 
 VARIANT = (

@@ -368,7 +368,11 @@ def test_a_failing_final_rename_leaks_no_staged_folder(mini_scenario_path, tmp_p
         return real(a, b)
 
     monkeypatch.setattr(os, "rename", rename)
-    line = one_line(clean_failure(invoke("run", mini_scenario_path, "-n", 10, "--out", out)))
+    result = invoke("run", mini_scenario_path, "-n", 10, "--out", out)
+    clean_failure(result)
+    # the table came first (it is printed before the pictures); the error is one line
+    assert result.stdout.startswith("mini: 10 replications") and "results in" not in result.stdout
+    line = one_line(result.stderr)
     assert "busy" in line
     assert others(tmp_path) == []
 

@@ -72,7 +72,12 @@ from racesim.cli.common import (
 @click.option(
     "--no-plots",
     is_flag=True,
-    help="Do not draw the plots (plots/*.png and *.svg in the results folder).",
+    help="Do not draw the plots (plots/*.png in the results folder).",
+)
+@click.option(
+    "--svg",
+    is_flag=True,
+    help="Also save each plot as SVG (plots/*.svg, for papers); PNG only without it.",
 )
 @click.option("--no-report", is_flag=True, help="Do not write report.html.")
 def command(
@@ -90,6 +95,7 @@ def command(
     scheduler: str | None,
     no_plots: bool = False,
     no_report: bool = False,
+    svg: bool = False,
 ) -> None:
     """Run SCENARIO and write its results folder.
 
@@ -111,7 +117,7 @@ def command(
 
     from racesim import api
     from racesim.output.text import format_summary
-    from racesim.output.writers import finish_run, streamed_run
+    from racesim.output.writers import finish_run, streamed_run, write_pictures
     from racesim.run.montecarlo import ExecutorError, resolve_executor
 
     started = dt.datetime.now(dt.UTC)
@@ -151,16 +157,18 @@ def command(
                 writer.close()
                 progress.close()
             manifest = result.manifest(writer.path.name if writer.path else None, started)
-            finish_run(
+            finish_run(tmp, s, result.summary, result.tally, manifest, plots=False, report=False)
+            # the answer before the pictures: the table as soon as the numbers are written
+            click.echo(format_summary(result.summary, s, overrides))
+            write_pictures(
                 tmp,
-                s,
-                result.summary,
-                result.tally,
-                manifest,
                 plots=not no_plots,
                 report=not no_report,
+                formats=("png", "svg") if svg else ("png",),
+                # forked drawing processes only when asked for processes: on a busy
+                # 2-core machine one process was faster (benchmarks/README.md)
+                workers=jobs_or_cores(jobs),
             )
-    click.echo(format_summary(result.summary, s, overrides))
     click.echo(f"\n{result.n:,} replications in {result.seconds:.1f} s; results in {folder}/")
     if precision is not None:
         got = f"the widest 95% half-width of P(first) is {result.half_width:.4f}"

@@ -404,6 +404,8 @@ def figure_set(run: dict, kinds: tuple[str, ...] = KINDS) -> dict[str, Figure]:
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
+    from racesim.output.render import PNG_DPI
+
     summary, dates = run["summary"], run["dates"]
     names = agency_names(run.get("scenario"))
     figures: dict[str, Figure] = {}
@@ -411,20 +413,25 @@ def figure_set(run: dict, kinds: tuple[str, ...] = KINDS) -> dict[str, Figure]:
         n = len(ms["reached"])
         for kind in kinds:
             if kind == "first":
-                fig = Figure(figsize=(7.5, 1.4 + 0.42 * (n + 1)), layout="constrained")
+                fig = Figure(figsize=(7.5, 1.4 + 0.42 * (n + 1)), layout="constrained", dpi=PNG_DPI)
                 plot_first(summary, milestone, fig.add_subplot(), names=names)
             elif kind == "reached":
-                fig = Figure(figsize=(9, 4.6 + 0.22 * math.ceil((n + 1) / 2)), layout="constrained")
+                fig = Figure(
+                    figsize=(9, 4.6 + 0.22 * math.ceil((n + 1) / 2)),
+                    layout="constrained",
+                    dpi=PNG_DPI,
+                )
                 plot_reached(summary, dates, milestone, fig.add_subplot(), names=names)
             elif kind == "dates":
-                fig = Figure(figsize=(9, 1.6 + 0.45 * (n + 1)), layout="constrained")
+                fig = Figure(figsize=(9, 1.6 + 0.45 * (n + 1)), layout="constrained", dpi=PNG_DPI)
                 plot_dates(summary, dates, milestone, fig.add_subplot(), names=names)
             else:
                 raise ValueError(f"unknown plot kind {kind!r}; use one of {KINDS}")
             FigureCanvasAgg(fig)
             # lay out once, then freeze: PNG and SVG files get the same layout, whatever
-            # order (or whichever formats) they are saved in
-            fig.draw_without_rendering()
+            # order (or whichever formats) they are saved in; the first PNG draws it
+            # (once: the renderer encodes the drawn canvas, see racesim.output.render)
+            fig.get_layout_engine().execute(fig)
             fig.set_layout_engine("none")
             figures[f"{milestone}_{kind}"] = fig
     return figures

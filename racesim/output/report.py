@@ -1,18 +1,21 @@
 """Files made from a results folder: the plot files and a self-contained HTML report.
 
 :func:`build_report` returns the report as one HTML string (styles inline, plots as
-inline SVG, no external file and no network); the caller writes it.  ``write_plots``
-(:mod:`racesim.output.render`) saves :func:`racesim.output.plots.figure_set`'s figures
-as PNG (for looking) and SVG (for papers).  :func:`write_outputs` does both for a
-results folder, as ``racesim run`` does inside its staged folder.
+PNG images inside the file as ``data:`` URIs, no external file and no network); the
+caller writes it.  ``write_plots`` (:mod:`racesim.output.render`) saves
+:func:`racesim.output.plots.figure_set`'s figures as PNG (for looking) and, on
+request, SVG (for papers).  :func:`write_outputs` does both for a results folder, as
+``racesim run`` does inside its staged folder, rendering each figure's PNG once for
+the file and the report.
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import math
-import re
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -20,29 +23,110 @@ from matplotlib.figure import Figure
 
 from racesim import __version__
 from racesim.output.plots import KINDS, agency_colors, agency_names, figure_set
-from racesim.output.render import PLOT_FORMATS, render, write_plots  # noqa: F401 - old paths
+from racesim.output.render import (  # noqa: F401 - write_plots, PLOT_FORMATS: old paths
+    DEFAULT_FORMATS,
+    PLOT_FORMATS,
+    render,
+    write_plots,
+)
 from racesim.output.text import pct
 
 PLOTS_FOLDER = "plots"
 REPORT_FILE = "report.html"
 
 
-def write_outputs(folder: Path, plots: bool = True, report: bool = True) -> list[Path]:
-    """Draw the plots (``folder/plots/``) and/or the report (``folder/report.html``) of
-    a results folder; returns the paths written."""
+def write_outputs(
+    folder: Path,
+    plots: bool = True,
+    report: bool = True,
+    formats: tuple[str, ...] = DEFAULT_FORMATS,
+    workers: int = 1,
+) -> list[Path]:
+    """Draw the plots (``folder/plots/``, in ``formats``: PNG by default, SVG on
+    request) and/or the report (``folder/report.html``) of a results folder; returns
+    the paths written.  Each figure's PNG is rendered once, for its file and the
+    report.  ``workers`` > 1 draws the figures in that many processes
+    (forked, where the platform forks safely: Linux; one process elsewhere); the
+    files are the same bytes either way."""
     from racesim.output.results import load_run
 
     if not (plots or report):
         return []
+    for fmt in formats:
+        if fmt not in PLOT_FORMATS:
+            raise ValueError(f"unknown plot format {fmt!r}; use one of {PLOT_FORMATS}")
     folder = Path(folder)
     run = load_run(folder)
-    figures = figure_set(run)
-    written = write_plots(figures, folder / PLOTS_FOLDER) if plots else []
+    out = folder / PLOTS_FOLDER
+    if plots:
+        out.mkdir(parents=True, exist_ok=True)
+    files = formats if plots else ()
+    figures = [(m, k) for m in run["summary"]["milestones"] for k in KINDS]
+    workers = max(1, min(workers if sys.platform == "linux" else 1, len(figures)))
+    if workers > 1:
+        # dealt like cards, so that every process gets a like mix of the kinds
+        drawn = _draw_forked(run, [figures[i::workers] for i in range(workers)], out, files, report)
+    else:
+        drawn = _draw(run, figures, out, files, report)
+    pngs = {f"{m}_{k}": drawn[f"{m}_{k}"] for m, k in figures}  # in the report's order
+    written = [out / f"{key}.{fmt}" for key in pngs for fmt in PLOT_FORMATS if fmt in files]
     if report:
         path = folder / REPORT_FILE
-        path.write_text(build_report(run, figures), encoding="utf-8")
+        path.write_text(build_report(run, pngs=pngs), encoding="utf-8")
         written.append(path)
     return written
+
+
+def _draw(
+    run: dict, figures: list[tuple[str, str]], out: Path, files: tuple[str, ...], report: bool
+) -> dict[str, bytes]:
+    """Draw ``figures`` (milestone, kind), write them into ``out`` in ``files``'
+    formats, and return their PNGs (key -> bytes) when the report or the files need
+    them (otherwise keys -> empty bytes)."""
+    summary = run["summary"]
+    pngs: dict[str, bytes] = {}
+    for milestone, kind in figures:
+        one = dict(
+            run, summary=dict(summary, milestones={milestone: summary["milestones"][milestone]})
+        )
+        key, fig = next(iter(figure_set(one, (kind,)).items()))
+        png = render(fig, "png") if (report or "png" in files) else b""
+        for fmt in PLOT_FORMATS:
+            if fmt in files:
+                (out / f"{key}.{fmt}").write_bytes(png if fmt == "png" else render(fig, fmt))
+        pngs[key] = png
+    return pngs
+
+
+_FORKED_RUN: dict | None = None  # the run a forked drawing process inherits
+
+
+def _draw_inherited(figures, out, files, report) -> dict[str, bytes]:
+    return _draw(_FORKED_RUN, figures, out, files, report)
+
+
+def _draw_forked(
+    run: dict, parts: list[list[tuple[str, str]]], out: Path, files: tuple[str, ...], report: bool
+) -> dict[str, bytes]:
+    """:func:`_draw` of the last part here and of each other part in a forked
+    process (which inherits ``run`` rather than receiving it)."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _FORKED_RUN
+    _FORKED_RUN = run
+    try:
+        ctx = mp.get_context("fork")
+        with ProcessPoolExecutor(len(parts) - 1, mp_context=ctx) as pool:
+            futures = [pool.submit(_draw_inherited, p, out, files, report) for p in parts[:-1]]
+            mine = _draw(run, parts[-1], out, files, report)  # the smallest share
+            pngs = {}
+            for f in futures:
+                pngs.update(f.result())
+            pngs.update(mine)
+    finally:
+        _FORKED_RUN = None
+    return pngs
 
 
 # -- text helpers -------------------------------------------------------------------------
@@ -113,11 +197,10 @@ def _swatch(color: str) -> str:
     return f'<span class=sw style="background:{_e(color)}"></span>'
 
 
-def _svg(fig: Figure) -> str:
-    """A figure as inline SVG markup (no XML prolog, no metadata)."""
-    text = render(fig, "svg").decode("utf-8")
-    text = text[text.index("<svg") :]
-    return re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
+def _img(png: bytes, alt: str, key: str) -> str:
+    """A PNG as an ``<img>`` inside the page (a ``data:`` URI, nothing fetched)."""
+    data = base64.b64encode(png).decode("ascii")
+    return f'<img id="plot-{_e(key)}" alt="{_e(alt)}" src="data:image/png;base64,{data}">'
 
 
 # -- sections ------------------------------------------------------------------------------
@@ -138,7 +221,7 @@ tr.total td{border-top:2px solid #ccc}
  vertical-align:-1px}
 .glance{background:#f5f8fc;border-left:4px solid #1f77b4;padding:8px 14px;margin:14px 0}
 .glance li{margin:2px 0}
-figure{margin:10px 0 18px}figure svg{max-width:100%;height:auto;display:block}
+figure{margin:10px 0 18px}figure img{max-width:100%;height:auto;display:block}
 figcaption{color:#555;font-size:13px;max-width:90ch}
 .plots{display:grid;grid-template-columns:1fr;gap:4px}
 code{background:#f3f3f3;padding:0 3px;border-radius:3px}
@@ -248,8 +331,15 @@ CAPTIONS = {
 }
 
 
+ALT = {
+    "first": "who gets there first (bar chart of each agency's chance)",
+    "reached": "chance of having got there by each date (one curve per agency)",
+    "dates": "when, in the runs where they get there (median and ranges per agency)",
+}
+
+
 def _milestones(
-    run: dict, names: dict[str, str], colors: dict[str, str], figures: Mapping[str, Figure]
+    run: dict, names: dict[str, str], colors: dict[str, str], pngs: Mapping[str, bytes]
 ) -> str:
     out = ["<h2>Results</h2>"]
     milestones = (run.get("scenario") or {}).get("milestones") or {}
@@ -263,10 +353,12 @@ def _milestones(
         out.append(_summary_table(ms, names, colors))
         out.append("<div class=plots>")
         for kind in KINDS:
-            fig = figures.get(f"{key}_{kind}")
-            if fig is not None:
+            png = pngs.get(f"{key}_{kind}")
+            if png is not None:
+                alt = f"{ms['title']}: {ALT[kind]}"
                 out.append(
-                    f"<figure>{_svg(fig)}<figcaption>{_e(CAPTIONS[kind])}</figcaption></figure>"
+                    f"<figure>{_img(png, alt, f'{key}_{kind}')}"
+                    f"<figcaption>{_e(CAPTIONS[kind])}</figcaption></figure>"
                 )
         out.append("</div>")
     return "\n".join(out)
@@ -374,12 +466,18 @@ def _manifest(m: Mapping) -> str:
     )
 
 
-def build_report(run: dict, figures: Mapping[str, Figure] | None = None) -> str:
+def build_report(
+    run: dict,
+    figures: Mapping[str, Figure] | None = None,
+    pngs: Mapping[str, bytes] | None = None,
+) -> str:
     """The HTML report of a results folder (``racesim.output.results.load_run``) as one
     self-contained string; ``figures`` (from :func:`racesim.output.plots.figure_set`) are drawn
-    if not given."""
-    if figures is None:
-        figures = figure_set(run)
+    if not given, and their PNGs rendered unless ``pngs`` (key -> PNG bytes) has them."""
+    if pngs is None:
+        if figures is None:
+            figures = figure_set(run)
+        pngs = {key: render(fig, "png") for key, fig in figures.items()}
     summary = run["summary"]
     scen = run.get("scenario") or {}
     names = agency_names(scen)
@@ -391,7 +489,7 @@ def build_report(run: dict, figures: Mapping[str, Figure] | None = None) -> str:
         [
             _header(run),
             _glance(run, names),
-            _milestones(run, names, colors, figures),
+            _milestones(run, names, colors, pngs),
             _assumptions(scen, names, colors),
             _manifest(run.get("manifest") or {}),
         ]

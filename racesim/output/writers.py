@@ -50,10 +50,12 @@ def write_run(
     table: str = "csv",
     plots: bool = True,
     report: bool = True,
+    formats: tuple[str, ...] = ("png",),
 ) -> Path:
     """A run's results folder from a finished run (``reached``: the per-replication
-    reach times, shape (N, milestones, agencies); needed unless ``table`` is "none").
-    ``manifest_data`` gets the table's file name."""
+    reach times, shape (N, milestones, agencies); needed unless ``table`` is "none";
+    ``formats``: the plot files, PNG and/or SVG).  ``manifest_data`` gets the table's
+    file name."""
     with staged_folder(Path(folder), force) as tmp:
         writer = TableWriter(tmp, scenario, table)
         try:
@@ -62,7 +64,16 @@ def write_run(
         finally:
             writer.close()
         manifest_data = {**manifest_data, "table": writer.path.name if writer.path else None}
-        finish_run(tmp, scenario, summary, tally, manifest_data, plots=plots, report=report)
+        finish_run(
+            tmp,
+            scenario,
+            summary,
+            tally,
+            manifest_data,
+            plots=plots,
+            report=report,
+            formats=formats,
+        )
     return Path(folder)
 
 
@@ -80,14 +91,36 @@ def streamed_run(folder: Path, scenario, table: str = "csv", force: bool = False
 
 
 def finish_run(
-    tmp: Path, scenario, summary: dict, tally, manifest_data: dict, *, plots: bool, report: bool
+    tmp: Path,
+    scenario,
+    summary: dict,
+    tally,
+    manifest_data: dict,
+    *,
+    plots: bool,
+    report: bool,
+    formats: tuple[str, ...] = ("png",),
 ) -> None:
     """Everything of a run's folder but the table (streamed in during a run)."""
     write_results(tmp, scenario, summary, tally, manifest_data)
+    write_pictures(tmp, plots=plots, report=report, formats=formats)
+
+
+def write_pictures(
+    tmp: Path,
+    *,
+    plots: bool,
+    report: bool,
+    formats: tuple[str, ...] = ("png",),
+    workers: int = 1,
+) -> None:
+    """A run's plots (``plots/``, in ``formats``) and report.html, from the files of
+    its folder, drawn in up to ``workers`` processes; nothing (and no matplotlib
+    import) when neither is wanted."""
     if plots or report:
         from racesim.output.report import write_outputs  # matplotlib: only when needed
 
-        write_outputs(tmp, plots=plots, report=report)
+        write_outputs(tmp, plots=plots, report=report, formats=formats, workers=workers)
 
 
 # -- compare --------------------------------------------------------------------------------
