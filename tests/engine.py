@@ -18,6 +18,7 @@ import numpy as np
 
 from racesim.engine import missions as _missions
 from racesim.engine import money as _money
+from racesim.engine import money_paths as _paths
 from racesim.engine.plan import ATTEMPT_BLOCK, Plan
 from racesim.run.replication import run_chunk, run_replication
 from racesim.run.streams import draw_chunk, extra_attempts
@@ -43,8 +44,8 @@ _SWITCHES = {
     "_EARLY_STOP": _missions,
     "_ONE_DEVELOPMENT": _money,
     "_SKIP_AHEAD": _money,
-    "_PAID_IN_HAND": _money,
-    "_WHOLE_QUARTERS": _money,
+    "_PAID_IN_HAND": _paths,
+    "_WHOLE_QUARTERS": _paths,
     "_ONE_PAYER_EACH": _money,
 }
 SHORTCUTS = tuple(_SWITCHES)
@@ -115,10 +116,10 @@ def counting(method: str) -> Iterator[list[int]]:
 @contextlib.contextmanager
 def path_runs(name: str) -> Iterator[list[int]]:
     """Count, inside the block (``box[0]``), how often the speed path marked
-    ``# path: NAME.`` in racesim/engine/money.py runs: the first statement after the
+    ``# path: NAME.`` in racesim/engine/money_paths.py runs: the first statement after the
     marker's comment.  (A line tracer: for the paths inlined for performance, which
     have no method to count.)"""
-    path = inspect.getsourcefile(_money)
+    path = inspect.getsourcefile(_paths)
     lines = Path(path).read_text(encoding="utf-8").splitlines()
     marks = [i for i, line in enumerate(lines) if f"# path: {name}." in line]
     assert len(marks) == 1, f"no single '# path: {name}.' marker in {path}"

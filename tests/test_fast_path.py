@@ -127,7 +127,7 @@ def test_the_switches_really_switch(plans, shortcut, method):
 @pytest.mark.parametrize("shortcut", ["_PAID_IN_HAND", "_WHOLE_QUARTERS"])
 def test_the_inlined_paths_really_switch(plans, shortcut):
     """The same for the speed paths inlined in _forward_one (marked ``# path: NAME``
-    in racesim/engine/money.py): they run when on, never when off."""
+    in racesim/engine/money_paths.py): they run when on, never when off."""
     with engine.path_runs(shortcut) as on:
         for p in plans[:50]:
             engine.reach_times(p, SEED, N_REPS)
