@@ -44,8 +44,9 @@ FAILED = 4  # no attempts left, or it requires a mission that failed
 class Race:
     """One replication of the race. Build it, call :meth:`run`, read :attr:`reached`.
 
-    ``draws`` are the replication's random numbers (:class:`racesim.run.streams.Draws`,
-    row ``row``); ``log``, when a list, receives the story (:class:`StoryEvent`)."""
+    ``draws`` are the replication's random numbers (row ``row`` of a chunk drawn by
+    :mod:`racesim.run.streams`; the engine only reads them); ``log``, when a list,
+    receives the story (:class:`StoryEvent`)."""
 
     def __init__(
         self,
@@ -61,6 +62,7 @@ class Race:
         self.log = log
         self.seed = seed
         self.replication = replication
+        self._draws = draws
         incomes = draws.income_rows(row)
         self.treasuries = [Treasury(a.index, a.key, incomes[a.index]) for a in plan.agencies]
         keys = [a.key for a in plan.agencies]
@@ -213,9 +215,7 @@ class Race:
         """An attempt beyond the fixed block: from the mission's extra stream."""
         gen = self._extra.get(i)
         if gen is None:
-            from racesim.run.streams import extra_attempts
-
-            gen = self._extra[i] = extra_attempts(self.seed, self.plan, i, self.replication)
+            gen = self._extra[i] = self._draws.extra_attempts(i, self.replication)
         return float(gen.random())
 
     def _succeed(self, i: int, t: float) -> None:

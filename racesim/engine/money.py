@@ -43,8 +43,9 @@ Which path computes the flow (the one place that says so)
       is held back, :meth:`_funded_until` finds how long everyone keeps running at full
       rate (a look-ahead derived from the rule) and the books jump there in one step.
     - ``_ONE_PAYER_EACH``: when no development of the group is shared
-      (``Funding.coupled`` false), :meth:`_allocate` reserves once instead of
-      iterating until the shared runs agree.
+      (``Funding.coupled`` false), :meth:`_allocate` reserves once, with the rule
+      inlined (:meth:`_reserve_once`), instead of iterating until the shared runs
+      agree.
 
 OWED: a development whose remaining work is within EPS of what the money in hand pays
 for completes; the money it would still owe for those last EPS years is forgiven (a
