@@ -19,7 +19,10 @@ How the books move
     step through time in SimPy: when its set of developments changes it *computes* the
     money flow forward, quarter by quarter in plain arithmetic, up to the first
     completion, and sets a single SimPy timer for it.  If something changes first (a new
-    development starts), it rewinds to the saved state and recomputes up to now.
+    development starts), it rewinds to the saved state and recomputes up to now.  The
+    developments that start at one instant are planned once, together, by a timer of
+    no delay (after the instant's events already scheduled): the plan depends only on
+    which developments run, in priority order, not on the order they started in.
 
 Which path computes the flow (the one place that says so)
     Every speed path below gives the same results as the general path, the rule
@@ -189,6 +192,7 @@ class Funding(SpeedPaths):
         self.lone_ok = not self.traced and _ONE_DEVELOPMENT  # see _lone
         self.pending: list[StoryEvent] = []  # stalls and resumes computed ahead of time
         self.gen = 0
+        self.replan_due = False  # a plan for this instant's starts is scheduled
 
     # -- public ---------------------------------------------------------------------
     def develop(
@@ -247,12 +251,21 @@ class Funding(SpeedPaths):
                 own = tr.index
                 # own missions first (listed order), then shares of others' missions
                 pays.sort(key=lambda x: (x[0].mission.agency != own, x[0].order))
-        timer = self._plan(now)
-        if timer is not None and len(devs) == 1:
-            # the only development here: the plan's timer is its completion (if a new
-            # development changes the plan first, the waiter finds it unfinished)
-            return d, timer, 0
+        # plan once for all the developments that start at this instant (with many
+        # at once, planning after each start made the cost grow with its square)
+        self.gen += 1  # the plan computed so far no longer holds
+        if not self.replan_due:
+            self.replan_due = True
+            sim.timer(self.env, 0.0).callbacks.append(self._replan)
         return d, self.done_event(d), 0
+
+    def _replan(self, _event) -> None:
+        """After this instant's starts: settle the books and plan again."""
+        self.replan_due = False
+        now = self.env.now
+        if self.t != now or self.pending:
+            self._settle(now)
+        self._plan(now)
 
     def woken(self, gen: int) -> None:
         """The timer of plan ``gen`` fired: if nothing changed the plan since, a
