@@ -9,12 +9,16 @@ directly by the tests; everything below is internal.
 from __future__ import annotations
 
 import contextlib
+import inspect
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
-from racesim.engine import model as _model
+from racesim.engine import missions as _missions
+from racesim.engine import money as _money
+from racesim.engine import money_paths as _paths
 from racesim.engine.plan import ATTEMPT_BLOCK, Plan
 from racesim.run.replication import run_chunk, run_replication
 from racesim.run.streams import draw_chunk, extra_attempts
@@ -24,6 +28,7 @@ __all__ = [
     "SHORTCUTS",
     "SharedInputs",
     "counting",
+    "path_runs",
     "plan",
     "reach_times",
     "scenario_from_data",
@@ -33,8 +38,17 @@ __all__ = [
     "untraced_reach",
 ]
 
-#: the model's private switches (racesim/model.py), each a fast path that can be off
-SHORTCUTS = ("_EARLY_STOP", "_ONE_DEVELOPMENT", "_SKIP_AHEAD", "_PAID_IN_HAND", "_WHOLE_QUARTERS")
+#: the engine's private switches, each a speed path that can be off, and their modules
+#: (racesim/engine/money.py's docstring says when each path is taken)
+_SWITCHES = {
+    "_EARLY_STOP": _missions,
+    "_ONE_DEVELOPMENT": _money,
+    "_SKIP_AHEAD": _money,
+    "_PAID_IN_HAND": _paths,
+    "_WHOLE_QUARTERS": _paths,
+    "_ONE_PAYER_EACH": _money,
+}
+SHORTCUTS = tuple(_SWITCHES)
 
 
 def scenario_from_data(data: dict, base_dir: Path) -> Scenario:
@@ -71,31 +85,63 @@ def shortcuts(**on: bool) -> Iterator[None]:
     wanted.update(on)
     unknown = set(wanted) - set(SHORTCUTS)
     assert not unknown, f"no such shortcut: {unknown}"
-    old = {k: getattr(_model, k) for k in wanted}
+    old = {k: getattr(_SWITCHES[k], k) for k in wanted}
     try:
         for k, v in wanted.items():
-            setattr(_model, k, v)
+            setattr(_SWITCHES[k], k, v)
         yield
     finally:
         for k, v in old.items():
-            setattr(_model, k, v)
+            setattr(_SWITCHES[k], k, v)
 
 
 @contextlib.contextmanager
 def counting(method: str) -> Iterator[list[int]]:
-    """Count the calls of ``Funding.<method>`` inside the block (``box[0]``)."""
+    """Count the calls of ``Funding.<method>`` (racesim/engine/money.py) inside the
+    block (``box[0]``)."""
     box = [0]
-    original = getattr(_model.Funding, method)
+    original = getattr(_money.Funding, method)
 
     def counted(self, *args, **kw):
         box[0] += 1
         return original(self, *args, **kw)
 
-    setattr(_model.Funding, method, counted)
+    setattr(_money.Funding, method, counted)
     try:
         yield box
     finally:
-        setattr(_model.Funding, method, original)
+        setattr(_money.Funding, method, original)
+
+
+@contextlib.contextmanager
+def path_runs(name: str) -> Iterator[list[int]]:
+    """Count, inside the block (``box[0]``), how often the speed path marked
+    ``# path: NAME.`` in racesim/engine/money_paths.py runs: the first statement after the
+    marker's comment.  (A line tracer: for the paths inlined for performance, which
+    have no method to count.)"""
+    path = inspect.getsourcefile(_paths)
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    marks = [i for i, line in enumerate(lines) if f"# path: {name}." in line]
+    assert len(marks) == 1, f"no single '# path: {name}.' marker in {path}"
+    target = next(
+        i + 1 for i in range(marks[0] + 1, len(lines)) if not lines[i].strip().startswith("#")
+    )
+    box = [0]
+
+    def local(frame, event, _arg):
+        if event == "line" and frame.f_lineno == target:
+            box[0] += 1
+        return local
+
+    def calls(frame, _event, _arg):
+        return local if frame.f_code.co_filename == path else None
+
+    old = sys.gettrace()
+    sys.settrace(calls)
+    try:
+        yield box
+    finally:
+        sys.settrace(old)
 
 
 class SharedInputs:

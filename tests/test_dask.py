@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from racesim.run import montecarlo
+from racesim.run import executors, montecarlo
 
 from .helpers import mission, scenario
 
@@ -51,7 +51,7 @@ def test_dask_cluster_equals_local_executor():
 
 
 def test_unreachable_scheduler_is_a_clear_error(monkeypatch):
-    monkeypatch.setattr(montecarlo, "DASK_CONNECT_TIMEOUT", "1s")
+    monkeypatch.setattr(executors, "DASK_CONNECT_TIMEOUT", "1s")
     s = scenario({"a": {"missions": [mission("x")]}})
     with pytest.raises(montecarlo.ExecutorError, match="cannot reach"):
         montecarlo.simulate(s, 10, 1, executor="dask", scheduler="tcp://127.0.0.1:9")

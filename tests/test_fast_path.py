@@ -4,8 +4,9 @@ racesim's silent run (what ``racesim run`` and ``racesim.simulate`` use) takes
 shortcuts that a traced run (``racesim trace``, which keeps the story and the books)
 does not: the lone-development arithmetic (``_forward_one`` and its direct timer), an
 early stop once every milestone is decided, skipping ahead over fully funded quarters,
-and more.  Each shortcut has a private switch in racesim/model.py (tests/engine.py
-lists them).  Here every replication must give the same reach times:
+and more.  Each shortcut has a private switch (racesim/engine/money.py's docstring says
+when each path is taken; tests/engine.py lists them).  Here every replication must give
+the same reach times:
 
 * silent run = traced run;
 * every shortcut on = every shortcut off, and each shortcut off alone;
@@ -104,7 +105,12 @@ def test_a_chunk_equals_its_replications_run_alone(plans, fast):
 
 
 @pytest.mark.parametrize(
-    "shortcut,method", [("_ONE_DEVELOPMENT", "_forward_one"), ("_SKIP_AHEAD", "_funded_until")]
+    "shortcut,method",
+    [
+        ("_ONE_DEVELOPMENT", "_forward_one"),
+        ("_SKIP_AHEAD", "_funded_until"),
+        ("_ONE_PAYER_EACH", "_reserve_once"),
+    ],
 )
 def test_the_switches_really_switch(plans, shortcut, method):
     """A switched-off shortcut's code does not run (and it does run when on), or the
@@ -113,6 +119,19 @@ def test_the_switches_really_switch(plans, shortcut, method):
         for p in plans[:50]:
             engine.reach_times(p, SEED, N_REPS)
     with engine.shortcuts(**{shortcut: False}), engine.counting(method) as off:
+        for p in plans[:50]:
+            engine.reach_times(p, SEED, N_REPS)
+    assert on[0] > 0 and off[0] == 0, (on[0], off[0])
+
+
+@pytest.mark.parametrize("shortcut", ["_PAID_IN_HAND", "_WHOLE_QUARTERS"])
+def test_the_inlined_paths_really_switch(plans, shortcut):
+    """The same for the speed paths inlined in _forward_one (marked ``# path: NAME``
+    in racesim/engine/money_paths.py): they run when on, never when off."""
+    with engine.path_runs(shortcut) as on:
+        for p in plans[:50]:
+            engine.reach_times(p, SEED, N_REPS)
+    with engine.shortcuts(**{shortcut: False}), engine.path_runs(shortcut) as off:
         for p in plans[:50]:
             engine.reach_times(p, SEED, N_REPS)
     assert on[0] > 0 and off[0] == 0, (on[0], off[0])

@@ -20,7 +20,7 @@ import pytest
 import racesim
 from racesim.output import folders
 from racesim.output.folders import MARKER, ResultsExistError, staged_folder
-from racesim.run import montecarlo
+from racesim.run import executors, montecarlo
 
 from .helpers import invoke
 
@@ -536,7 +536,7 @@ def test_something_else_at_the_scheduler_address_is_a_clear_error(monkeypatch, r
     pytest.importorskip("distributed")
     from .helpers import mission, scenario
 
-    monkeypatch.setattr(montecarlo, "DASK_CONNECT_TIMEOUT", "1s")
+    monkeypatch.setattr(executors, "DASK_CONNECT_TIMEOUT", "1s")
     srv, held = serve(reply)
     try:
         s = scenario({"a": {"missions": [mission("x")]}})

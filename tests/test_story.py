@@ -174,10 +174,12 @@ def test_the_scenario_exercises_every_kind_of_event(story_path):
     s = load_scenario(story_path)
     kinds: Counter = Counter()
     details: set[str] = set()
+    events = []
     for k in range(40):
         story = tell(s, k, SEED)
         kinds.update(e.kind for e in story.events)
-        details.update(e.detail for e in story.events)
+        details.update(story.text().splitlines())
+        events.extend(story.events)
     for kind in (
         "budget",
         "start",
@@ -192,10 +194,16 @@ def test_the_scenario_exercises_every_kind_of_event(story_path):
         "blocked",
     ):
         assert kinds[kind] > 0, kind
+    # as data: a partner's stall, an agency's own, a shock, a re-flight
+    assert any(e.kind == "stall" and e.payer != e.agency for e in events)
+    assert any(e.kind == "stall" and e.payer == e.agency for e in events)
+    assert any(e.kind == "budget" and "crisis" in e.shocks for e in events)
+    assert any(e.kind == "start" and e.attempt > 1 for e in events)
+    # and in words
     assert any("cannot pay its share" in d for d in details)
     assert any("has no money left" in d for d in details)
     assert any("crisis shock" in d for d in details)
-    assert any(d.startswith("re-flight") for d in details)
+    assert any("starts re-flight" in d for d in details)
 
 
 def test_story_reaches_equal_the_run_table(story_path):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from racesim.engine.model import Event
+from racesim.engine.events import StoryEvent
 from racesim.engine.plan import Plan
 from racesim.run.replication import run_replication
 from racesim.scenario.schema import Scenario, load_scenario
@@ -61,7 +61,7 @@ class Reach:
 class Story:
     """Replication ``replication`` of ``scenario`` at root ``seed``, told in events.
 
-    ``events`` are the model's events (see :class:`racesim.engine.model.Event`) in time order,
+    ``events`` are the engine's events (:class:`racesim.engine.events.StoryEvent`) in time order,
     preceded by a ``success`` event for each mission that succeeded before the start.
     ``received``/``spent``: USD millions per agency (scenario order), start to horizon.
     """
@@ -69,7 +69,7 @@ class Story:
     scenario: Scenario
     seed: int
     replication: int
-    events: tuple[Event, ...]
+    events: tuple[StoryEvent, ...]
     received: tuple[float, ...]
     spent: tuple[float, ...]
 
@@ -83,7 +83,7 @@ class Story:
         best: dict[tuple[str, str], float] = {}
         for e in self.events:
             if e.kind == "milestone":
-                key = (self._milestone_of(e), e.agency)
+                key = (e.milestone, e.agency)
                 if key not in best or e.time < best[key]:
                     best[key] = e.time
         winners = self.winners()
@@ -103,7 +103,7 @@ class Story:
         best: dict[str, tuple[float, int, str]] = {}
         for e in self.events:
             if e.kind == "milestone":
-                m = self._milestone_of(e)
+                m = e.milestone
                 cand = (e.time, order[e.agency], e.agency)
                 if m not in best or cand < best[m]:
                     best[m] = cand
@@ -111,13 +111,6 @@ class Story:
             m: (None if m not in best else (best[m][2], self.date(best[m][0])))
             for m in self.scenario.milestones
         }
-
-    def _milestone_of(self, e: Event) -> str:
-        # the model writes "<agency> reaches <milestone>"
-        word = e.detail.rsplit(" ", 1)[-1]
-        if word not in self.scenario.milestones:  # pragma: no cover - model changed
-            raise ValueError(f"cannot read the milestone in {e.detail!r}")
-        return word
 
     # -- text -----------------------------------------------------------------------
     def agency_key(self, who: str) -> str:
@@ -226,7 +219,7 @@ class Story:
         p.text(self.text())
 
     # -- helpers --------------------------------------------------------------------
-    def _group(self, e: Event) -> int | str:
+    def _group(self, e: StoryEvent) -> int | str:
         if e.kind == "blocked":
             return "horizon"
         if e.time < 0:
@@ -240,29 +233,40 @@ class Story:
             return f"Left undone at the horizon ({self.scenario.horizon})"
         return f"Budget year {g + 1}, from {self.date(float(g)).isoformat()}"
 
-    def _what(self, e: Event, names: dict, missions: dict, winners: dict) -> str:
-        d = e.detail
-        if e.kind == "budget":
-            return d.removeprefix("budget ")
-        if e.kind == "start":
-            return f"starts {d}"
-        if e.kind == "stall":
-            who = d.split(" ", 1)[0]
-            if who in names and d.startswith(f"{who} has no money left"):
-                return f"{names[who]}{d[len(who) :]}"
-            if d.startswith("partner ") and d.endswith(" cannot pay its share"):
-                p = d[len("partner ") : -len(" cannot pay its share")]
-                return f"partner {names.get(p, p)} cannot pay its share"
-            return d
-        if e.kind == "milestone":
-            m = self._milestone_of(e)
+    def _what(self, e: StoryEvent, names: dict, missions: dict, winners: dict) -> str:
+        """What happened, in words (the engine's events carry data only)."""
+        kind = e.kind
+        if kind == "budget":
+            shocks = f" ({', '.join(e.shocks)} shock)" if e.shocks else ""
+            return f"year {e.year}: USD {e.amount:,.0f}M{shocks}"
+        if kind == "start":
+            what = "development" if e.attempt == 1 else f"re-flight {e.attempt - 1}"
+            return f"starts {what}: {e.years:.2f} years at full funding, USD {e.cost:,.0f}M"
+        if kind == "stall":
+            if e.payer == e.agency:
+                return f"{names[e.payer]} has no money left for it until the next instalment"
+            return f"partner {names.get(e.payer, e.payer)} cannot pay its share"
+        if kind == "resume":
+            return "funding available again"
+        if kind == "complete":
+            return "development complete"
+        if kind == "wait":
+            return "waiting for its launch window"
+        if kind in ("success", "failure"):
+            if e.attempt is None:
+                return "succeeded before the start"
+            outcome = "succeeded" if kind == "success" else "failed"
+            return f"attempt {e.attempt} {outcome} (chance {e.chance:.0%})"
+        if kind == "gave_up":
+            return f"no attempts left after {e.attempt}"
+        if kind == "milestone":
+            m = e.milestone
             w = winners[m]
             if w is not None and w[0] == e.agency:
                 return f"reaches {m}, the first to do so"
             return f"reaches {m}" + (f" (after {names[w[0]]})" if w else "")
-        if e.kind == "blocked":
-            prefix = "never started: still waiting for "
-            if d.startswith(prefix):
+        if kind == "blocked":
+            if e.waiting_for:
                 # say why each required mission is still missing
                 fate = {}
                 for x in self.events:
@@ -270,31 +274,25 @@ class Story:
                     if x.kind == "gave_up":
                         fate[ref] = "failed for good"
                     elif x.kind == "blocked" and ref not in fate:
-                        fate[ref] = (
-                            "never started"
-                            if x.detail.startswith("never started")
-                            else "unfinished"
-                        )
-                refs = d[len(prefix) :].split(", ")
+                        fate[ref] = "never started" if x.waiting_for else "unfinished"
                 return "never started: needs " + ", ".join(
-                    f"{missions.get(r, r)} ({fate.get(r, 'unfinished')})" for r in refs
+                    f"{missions.get(r, r)} ({fate.get(r, 'unfinished')})" for r in e.waiting_for
                 )
-            if d == "unfinished at the horizon":
-                last = [
-                    x
-                    for x in self.events
-                    if x.agency == e.agency and x.mission == e.mission and x.kind != "blocked"
-                ]
-                if last and last[-1].kind == "wait":
-                    return "ready, waiting for its launch window at the horizon"
-                if last and last[-1].kind == "stall":
-                    why = self._what(last[-1], names, missions, winners)
-                    return (
-                        f"unfinished at the horizon, stalled since "
-                        f"{self.date(last[-1].time).isoformat()}: {why}"
-                    )
-            return d
-        return d
+            last = [
+                x
+                for x in self.events
+                if x.agency == e.agency and x.mission == e.mission and x.kind != "blocked"
+            ]
+            if last and last[-1].kind == "wait":
+                return "ready, waiting for its launch window at the horizon"
+            if last and last[-1].kind == "stall":
+                why = self._what(last[-1], names, missions, winners)
+                return (
+                    f"unfinished at the horizon, stalled since "
+                    f"{self.date(last[-1].time).isoformat()}: {why}"
+                )
+            return "unfinished at the horizon"
+        raise ValueError(f"no words for an event of kind {kind!r}")  # pragma: no cover
 
 
 def tell(
@@ -311,12 +309,10 @@ def tell(
         raise ValueError(f"replication must be >= 0, not {replication}")
     seed = scenario.seed if seed is None else seed
     plan = Plan.from_scenario(scenario)
-    log: list[Event] = []
+    log: list[StoryEvent] = []
     record = run_replication(plan, seed, replication, log)
     before = [
-        Event(
-            m.succeeded, plan.agencies[m.agency].key, m.id, "success", "succeeded before the start"
-        )
+        StoryEvent(m.succeeded, plan.agencies[m.agency].key, m.id, "success")
         for m in plan.missions
         if m.succeeded is not None
     ]

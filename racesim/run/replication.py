@@ -1,4 +1,10 @@
-"""One replication: a pure function of (plan, seed, replication number)."""
+"""One replication: a pure function of (plan, seed, replication number).
+
+Replication *i* draws its random numbers from its own streams (:mod:`racesim.run.streams`),
+builds its own SimPy environment (:class:`racesim.engine.missions.Race`), runs it and
+returns a small result; nothing else is shared, so replications may run anywhere, in
+any order (:mod:`racesim.run.executors`).
+"""
 
 from __future__ import annotations
 
@@ -6,14 +12,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from racesim.engine.model import Event, Model
+from racesim.engine.events import StoryEvent
+from racesim.engine.missions import Race
 from racesim.engine.plan import Plan
 from racesim.run.streams import Draws, draw_chunk
 from racesim.scenario.schema import Scenario
 
 
 @dataclass(frozen=True)
-class Record:
+class ReplicationResult:
     """What one replication decided.
 
     ``reached[m, a]``: years from start at which agency ``a`` reached milestone ``m``
@@ -28,31 +35,38 @@ class Record:
     received: np.ndarray
 
 
+Record = ReplicationResult  # alias until the layout merge
+
+
 def plan_of(scenario: Scenario | Plan) -> Plan:
     return scenario if isinstance(scenario, Plan) else Plan.from_scenario(scenario)
 
 
-def simulate(
-    plan: Plan, draws: Draws, row: int, seed: int, log: list[Event] | None = None
-) -> Record:
+def replicate(
+    plan: Plan, draws: Draws, row: int, seed: int, log: list[StoryEvent] | None = None
+) -> ReplicationResult:
+    """Replication ``draws.first + row`` from its drawn random numbers, books kept."""
     i = draws.first + row
-    model = Model(plan, draws, row, seed, i, log).run()
-    tr = model.treasuries
-    return Record(
+    race = Race(plan, draws, row, seed, i, log).run()
+    tr = race.treasuries
+    return ReplicationResult(
         i,
-        model.reached,
-        np.array(model.attempts),
+        race.reached,
+        np.array(race.attempts),
         np.array([t.spent for t in tr]),
         np.array([t.received for t in tr]),
     )
 
 
+simulate = replicate  # alias until the layout merge
+
+
 def run_replication(
-    scenario: Scenario | Plan, seed: int, i: int, log: list[Event] | None = None
-) -> Record:
+    scenario: Scenario | Plan, seed: int, i: int, log: list[StoryEvent] | None = None
+) -> ReplicationResult:
     """Replication ``i`` of ``scenario`` at root ``seed``; pass ``log=[]`` for its story."""
     plan = plan_of(scenario)
-    return simulate(plan, draw_chunk(plan, seed, i, 1), 0, seed, log)
+    return replicate(plan, draw_chunk(plan, seed, i, 1), 0, seed, log)
 
 
 def run_chunk(plan: Plan, seed: int, first: int, count: int) -> np.ndarray:
@@ -60,7 +74,7 @@ def run_chunk(plan: Plan, seed: int, first: int, count: int) -> np.ndarray:
     draws = draw_chunk(plan, seed, first, count)
     out = np.empty((count, len(plan.milestones), len(plan.agencies)))
     for row in range(count):
-        out[row] = Model(plan, draws, row, seed, first + row).run(books=False).reached
+        out[row] = Race(plan, draws, row, seed, first + row).run(books=False).reached
     return out
 
 

@@ -82,6 +82,13 @@ class Draws:
     duration: np.ndarray
     cost: np.ndarray
     attempt_u: np.ndarray  # (count, n_missions, ATTEMPT_BLOCK)
+    plan: Plan | None = None  # what they were drawn for, at root seed ``seed``
+    seed: int = 0
+
+    def extra_attempts(self, mission: int, replication: int) -> np.random.Generator:
+        """The stream of mission ``mission``'s attempts beyond the fixed block, in
+        replication ``replication`` (see :func:`extra_attempts`)."""
+        return extra_attempts(self.seed, self.plan, mission, replication)
 
     def income_rows(self, row: int) -> list[list[float]]:
         """Per agency, for one row: each budget year's quarterly instalment."""
@@ -147,7 +154,7 @@ def draw_chunk(plan: Plan, seed: int, first: int, count: int) -> Draws:
             attempt_u[:, gi, :] = u[:, pos + 3 : pos + 3 + ATTEMPT_BLOCK]
             pos += 3 + ATTEMPT_BLOCK
         assert pos == u.shape[1]
-    return Draws(first, count, income, yearly, hits, success, duration, cost, attempt_u)
+    return Draws(first, count, income, yearly, hits, success, duration, cost, attempt_u, plan, seed)
 
 
 def _ndtri(u: np.ndarray) -> np.ndarray:
