@@ -46,7 +46,7 @@ TARGETS = {"racesim/simple": 8.0, "vectorised/racesim": 5.0, "speed-up 2 jobs": 
 # -- helpers ------------------------------------------------------------------------------
 def racesim_run(scenario, n: int, jobs: int = 1, keep: bool = True):
     """Run racesim in-process; returns (reach (n, M, A) or None, wall seconds, output)."""
-    from racesim.run.montecarlo import simulate
+    from racesim.run.montecarlo import run_many as simulate
 
     chunks: list[np.ndarray] = []
     sink = (lambda first, reached: chunks.append(np.array(reached))) if keep else None

@@ -238,7 +238,7 @@ def simulate(
             sink(first, reached)
 
     with _workers(jobs, executor):
-        out = montecarlo.simulate(
+        out = montecarlo.run_many(
             s,
             n,
             seed,

@@ -322,7 +322,7 @@ def test_a_broken_pool_becomes_one_message(mini_scenario_path, monkeypatch):
     def broken(*args, **kwargs):
         raise BrokenProcessPool("A child process terminated abruptly")
 
-    monkeypatch.setattr(montecarlo, "simulate", broken)
+    monkeypatch.setattr(montecarlo, "run_many", broken)
     with pytest.raises(api.WorkersError, match="jobs=1"):
         racesim.simulate(mini_scenario_path, n=50, jobs=2)
     r = CliRunner().invoke(main, ["run", str(mini_scenario_path), "-n", "50", "-j", "2"])

@@ -14,7 +14,7 @@ from racesim.analysis.compare import compare, paired_interval, unpaired_interval
 from racesim.cli import main
 from racesim.engine.plan import Plan
 from racesim.run.lockstep import execute_many
-from racesim.run.montecarlo import simulate
+from racesim.run.montecarlo import run_many as simulate
 from racesim.run.stats import wilson
 
 from .helpers import invoke, mission, scenario

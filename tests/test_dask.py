@@ -40,12 +40,12 @@ def test_dask_cluster_equals_local_executor():
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     )
     try:
-        remote = montecarlo.simulate(
+        remote = montecarlo.run_many(
             s, 600, 5, jobs=2, executor="dask", scheduler=cluster.scheduler_address
         ).tally
     finally:
         cluster.close()
-    local = montecarlo.simulate(s, 600, 5, jobs=1).tally
+    local = montecarlo.run_many(s, 600, 5, jobs=1).tally
     for name in ("first", "reached", "hist", "first_hist"):
         np.testing.assert_array_equal(getattr(local, name), getattr(remote, name))
 
@@ -54,4 +54,4 @@ def test_unreachable_scheduler_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(executors, "DASK_CONNECT_TIMEOUT", "1s")
     s = scenario({"a": {"missions": [mission("x")]}})
     with pytest.raises(montecarlo.ExecutorError, match="cannot reach"):
-        montecarlo.simulate(s, 10, 1, executor="dask", scheduler="tcp://127.0.0.1:9")
+        montecarlo.run_many(s, 10, 1, executor="dask", scheduler="tcp://127.0.0.1:9")

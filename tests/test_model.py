@@ -166,11 +166,11 @@ def test_priority_goes_to_missions_listed_first():
         milestones=["m"],
     )
     plan = Plan.from_scenario(s)
-    from racesim.engine.model import Model
+    from racesim.engine.missions import Race
 
     draws = draw_chunk(plan, 1, 0, 1)
     log = []
-    Model(plan, draws, 0, 1, 0, log).run()
+    Race(plan, draws, 0, 1, 0, log).run()
     done = {e.mission: e.time for e in log if e.kind == "success"}
     assert done["first"] == pytest.approx(1.0)
     assert done["second"] == pytest.approx(2.0)

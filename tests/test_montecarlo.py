@@ -45,15 +45,15 @@ def race():
 
 
 def test_pool_equals_serial(race):
-    serial = montecarlo.simulate(race, 400, 3, jobs=1).tally
-    pooled = montecarlo.simulate(race, 400, 3, jobs=2).tally
+    serial = montecarlo.run_many(race, 400, 3, jobs=1).tally
+    pooled = montecarlo.run_many(race, 400, 3, jobs=2).tally
     for name in ("first", "reached", "hist", "first_hist"):
         np.testing.assert_array_equal(getattr(serial, name), getattr(pooled, name))
 
 
 def test_pool_streams_chunks_in_replication_order(race):
     seen = []
-    montecarlo.simulate(race, 300, 3, jobs=2, sink=lambda first, r: seen.append(first))
+    montecarlo.run_many(race, 300, 3, jobs=2, sink=lambda first, r: seen.append(first))
     assert seen == sorted(seen) and seen[0] == 0
 
 
@@ -73,7 +73,7 @@ def test_tally_is_order_independent(race):
 
 
 def test_summary_invariants(race):
-    out = montecarlo.simulate(race, 500, 1)
+    out = montecarlo.run_many(race, 500, 1)
     summary = summarize(race, out.tally, 1)
     ms = summary["milestones"]["m"]
     assert sum(v["p"] for v in ms["first"].values()) == pytest.approx(1, abs=1e-12)
@@ -125,21 +125,21 @@ def test_wilson_coverage_is_about_95_percent():
 
 
 def test_precision_mode_adds_replications_until_narrow(race):
-    out = montecarlo.simulate(race, 200, 2, precision=0.02, max_replications=20000)
+    out = montecarlo.run_many(race, 200, 2, precision=0.02, max_replications=20000)
     assert out.n > 200
     assert out.tally.max_half_width() <= 0.02
-    again = montecarlo.simulate(race, 200, 2, precision=0.02, max_replications=20000)
+    again = montecarlo.run_many(race, 200, 2, precision=0.02, max_replications=20000)
     assert again.n == out.n  # deterministic batches
 
 
 def test_precision_mode_respects_the_limit(race):
-    out = montecarlo.simulate(race, 100, 2, precision=0.001, max_replications=300)
+    out = montecarlo.run_many(race, 100, 2, precision=0.001, max_replications=300)
     assert out.n == 300
 
 
 def test_tally_counts_pre_start_dates():
     s = scenario({"a": {"missions": [{"id": "old", "succeeded": "2019-01-03", "achieves": ["m"]}]}})
-    out = montecarlo.simulate(s, 10, 1)
+    out = montecarlo.run_many(s, 10, 1)
     summary = summarize(s, out.tally, 1)
     assert summary["milestones"]["m"]["reached"]["a"]["median"] == "2019-01-03"
     assert summary["milestones"]["m"]["first_date"]["median"] == "2019-01-03"

@@ -267,16 +267,16 @@ def test_with_force_on_both_the_loser_does_not_say_its_results_are_there(
 ):
     out = tmp_path / "res"
     run_ok(mini_scenario_path, out, "--seed", "1")
-    real = montecarlo.simulate
+    real = montecarlo.run_many
 
     def simulate(*args, **kw):
         result = real(*args, **kw)
-        monkeypatch.setattr(montecarlo, "simulate", real)
+        monkeypatch.setattr(montecarlo, "run_many", real)
         other = racesim.simulate(racesim.load(mini_scenario_path), n=20, seed=9)
         other.save(out, force=True, plots=False, report=False)  # the other run wins
         return result
 
-    monkeypatch.setattr(montecarlo, "simulate", simulate)
+    monkeypatch.setattr(montecarlo, "run_many", simulate)
     result = invoke("run", mini_scenario_path, "-n", 30, "--seed", 2, "--out", out, "--force")
     msg = clean_failure(result)
     assert "another program or racesim run" in msg and "results in" not in msg
@@ -472,13 +472,13 @@ def test_a_damaged_folder_is_refused(mini_scenario_path, tmp_path, damage, comma
 
 # -- manifest and executor --------------------------------------------------------------
 def test_manifest_started_is_when_the_run_started(mini_scenario_path, tmp_path, monkeypatch):
-    real = montecarlo.simulate
+    real = montecarlo.run_many
 
     def slow(*args, **kw):
         time.sleep(2.5)
         return real(*args, **kw)
 
-    monkeypatch.setattr(montecarlo, "simulate", slow)
+    monkeypatch.setattr(montecarlo, "run_many", slow)
     before = dt.datetime.now(dt.UTC).replace(microsecond=0)
     run_ok(mini_scenario_path, tmp_path / "res")
     started = dt.datetime.fromisoformat(
@@ -543,7 +543,7 @@ def test_something_else_at_the_scheduler_address_is_a_clear_error(monkeypatch, r
         address = f"tcp://127.0.0.1:{srv.getsockname()[1]}"
         t0 = time.monotonic()
         with pytest.raises(montecarlo.ExecutorError, match="Dask scheduler"):
-            montecarlo.simulate(s, 10, 1, scheduler=address)
+            montecarlo.run_many(s, 10, 1, scheduler=address)
         assert time.monotonic() - t0 < 30  # bounded: 1 s connect limit + 5 s grace
     finally:
         srv.close()

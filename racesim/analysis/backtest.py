@@ -437,7 +437,7 @@ def reach_times(
 ):
     """Run ``scenario`` and keep every replication's reach times: returns
     ``(reached, run)`` with ``reached`` of shape (N, milestones, agencies), years."""
-    from racesim.run.montecarlo import simulate
+    from racesim.run.montecarlo import run_many as simulate
 
     parts: list[np.ndarray] = []
     run = simulate(

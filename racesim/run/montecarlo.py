@@ -137,9 +137,6 @@ def run_many(
     return RunOutput(tally, seed, done, time.perf_counter() - t0, started)
 
 
-simulate = run_many  # alias until the layout merge
-
-
 def _batch_needed(tally: Tally, precision: float, done: int) -> int:
     """Replications to add so the widest interval should shrink to ``precision``."""
     p = tally.first / max(1, tally.n)

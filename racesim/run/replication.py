@@ -35,9 +35,6 @@ class ReplicationResult:
     received: np.ndarray
 
 
-Record = ReplicationResult  # alias until the layout merge
-
-
 def plan_of(scenario: Scenario | Plan) -> Plan:
     return scenario if isinstance(scenario, Plan) else Plan.from_scenario(scenario)
 
@@ -56,9 +53,6 @@ def replicate(
         np.array([t.spent for t in tr]),
         np.array([t.received for t in tr]),
     )
-
-
-simulate = replicate  # alias until the layout merge
 
 
 def run_replication(
