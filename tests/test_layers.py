@@ -29,10 +29,8 @@ ABOVE_ENGINE = (
     "racesim.results",
 )
 NOT_IN_ENGINE = ("click", "yaml", "matplotlib")
-#: known breaches, each to be removed by the change that ends it: the engine draws the
-#: random numbers of attempts beyond the fixed block from run/streams (the engine's
-#: own work, part B of issue 8, moves the streams it needs below the engine)
-KNOWN_ENGINE_IMPORTS = {("racesim/engine/model.py", "racesim.run.streams")}
+#: known breaches, each to be removed by the change that ends it (none now)
+KNOWN_ENGINE_IMPORTS: set[tuple[str, str]] = set()
 
 
 def _modules(folder: str = "") -> list[Path]:
