@@ -1,6 +1,6 @@
 """The benchmark workload as a straightforward, unoptimised SimPy model.
 
-This is how a competent person would write the model of contract §2 for this workload
+This is how a competent person would write the model described in the README ("How missions run", the budget rules) for this workload
 without trying to make it fast: per agency a budget process (a yearly event draws the
 year's amount and pays it in four quarterly instalments) and a mission process that
 steps each development through the funding, quarter by quarter:
