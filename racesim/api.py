@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from racesim.api_open import open_run
 from racesim.api_results import (  # noqa: F401 - the result types, importable from here
     BacktestResult,
     CompareResult,
@@ -46,7 +47,6 @@ from racesim.api_results import (  # noqa: F401 - the result types, importable f
     SensitivityResult,
     SweepResult,
     in_api_words,
-    open_run,
 )
 from racesim.scenario.errors import ScenarioError
 from racesim.scenario.extends import read_yaml
@@ -536,5 +536,5 @@ def backtest(
 
 def open(folder: str | os.PathLike) -> Run:  # noqa: A001 - racesim.open(folder)
     """A results folder read back as the :class:`Run` that :func:`simulate` returned
-    (see :func:`racesim.api_results.open_run`)."""
+    (see :func:`racesim.api_open.open_run`)."""
     return open_run(folder)

@@ -241,7 +241,7 @@ def usable(path: Path, what: str) -> None:
 def may_write(paths: list[Path], kind: str, force: bool) -> None:
     """Refuse (before drawing anything) to overwrite a file racesim did not write as
     this kind of output, or a file of a results folder, unless --force."""
-    from racesim.output.folders import overwrite_problem
+    from racesim.output.overwrite import overwrite_problem
 
     for p in paths:
         usable(p, f"the {kind} file")

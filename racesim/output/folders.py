@@ -29,7 +29,6 @@ import re
 import secrets
 import shutil
 import socket
-import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -589,50 +588,3 @@ def staged_folder(out: Path, force: bool):
         if _write_error(exc, tmp):
             raise WriteError(out, _cause(exc, out)) from None
         raise
-
-
-# -- files written from a results folder (plot --out, report --out) ----------------------
-def _racesim_report(path: Path) -> bool:
-    try:
-        with open(path, "rb") as fh:
-            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-                return False
-            head = fh.read(4096)
-            fh.seek(max(0, os.fstat(fh.fileno()).st_size - 4096))
-            tail = fh.read(4096)
-    except OSError:
-        return False
-    return b"racesim report</title>" in head and b"Made by racesim" in tail
-
-
-def overwrite_problem(path: Path, kind: str) -> tuple[str, bool] | None:
-    """Why writing the file ``path`` (``kind``: ``report`` or ``plot``) would need
-    ``force``: ``(reason, force_allowed)``, or None if it is new or is racesim's own
-    earlier output of that kind in its own place."""
-    path = Path(path).absolute()
-    if not (path.exists() or path.is_symlink()):
-        return None
-    if path.is_dir() and not path.is_symlink():
-        return f"{path} is a folder", False
-    try:
-        regular = stat.S_ISREG(os.stat(path).st_mode)
-    except OSError:
-        regular = True  # a dangling link: refused below unless --force
-    if not regular:
-        return f"{path} is not a regular file (a device, pipe or socket)", False
-    folder = path.parent
-    if kind == "report":
-        own = (path.name == "report.html" and looks_like_results(folder)) or (
-            not looks_like_results(folder) and _racesim_report(path)
-        )
-    else:
-        own = (
-            folder.name == "plots"
-            and looks_like_results(folder.parent)
-            and _LEGACY_PLOT.match(path.name) is not None
-        )
-    if own and not path.is_symlink():
-        return None
-    if looks_like_results(folder):
-        return f"{path} is a file of the results folder {folder}", True
-    return f"{path} exists and racesim did not write it as a {kind}", True

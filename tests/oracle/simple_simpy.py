@@ -1,8 +1,9 @@
 """The benchmark workload as a straightforward, unoptimised SimPy model.
 
-This is how a competent person would write the model described in the README ("How missions run", the budget rules) for this workload
-without trying to make it fast: per agency a budget process (a yearly event draws the
-year's amount and pays it in four quarterly instalments) and a mission process that
+This is how a competent person would write the README's model ("How missions run", the
+budget rules) for this workload without trying to make it fast: per agency a budget
+process (a yearly event draws the year's amount and pays it in four quarterly
+instalments) and a mission process that
 steps each development through the funding, quarter by quarter:
 
     progress = min(time left in the quarter, remaining work, balance / spend rate)

@@ -1,0 +1,94 @@
+"""Reading a results folder back as the :class:`~racesim.api_results.Run` that
+:func:`racesim.simulate` returned (``racesim.open``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import numpy as np
+
+from racesim.api_results import Run
+from racesim.scenario import Scenario
+
+
+# -- reading a results folder back --------------------------------------------------------
+def open_run(folder: str | os.PathLike) -> Run:
+    """A results folder that ``racesim run`` (or ``Run.save``) wrote, as the :class:`Run`
+    that :func:`racesim.simulate` returned: its summary, its tally (rebuilt from
+    ``summary.json`` and ``dates.csv``: the same integers) and, if the folder has its
+    per-replication table, the table.  Raises
+    :class:`racesim.output.results.NotAResultsFolder` for a damaged folder."""
+    from racesim.engine.plan import Plan
+    from racesim.output.results import NotAResultsFolder, load_run
+    from racesim.run.montecarlo import new_tally
+    from racesim.scenario import ScenarioError, from_data
+    from racesim.scenario.timeutil import DAYS_PER_YEAR
+
+    folder = Path(folder)
+    data = load_run(folder)
+    try:
+        s = from_data(data["scenario"], source=str(folder / "scenario.yaml"), base_dir=folder)
+    except ScenarioError as exc:
+        raise NotAResultsFolder(f"{folder / 'scenario.yaml'} is damaged: {exc}") from None
+    summary, man = data["summary"], data["manifest"]
+    n = int(summary["replications"])
+    milestones, agencies = list(s.milestones), list(s.agencies)
+    tally = new_tally(Plan.from_scenario(s), s)
+    tally.n = n
+    for m, key in enumerate(milestones):
+        ms = summary["milestones"][key]
+        for a, who in enumerate([*agencies, "none"]):
+            tally.first[m, a] = round(ms["first"][who]["p"] * n)
+        for a, who in enumerate(agencies):
+            tally.reached[m, a] = round(ms["reached"][who]["p"] * n)
+    for row in data["dates"]:
+        m = milestones.index(row["milestone"])
+        d = (dt.date.fromisoformat(str(row["date"])[:10]) - s.start).days - tally.day0
+        if row["agency"] == "first":
+            tally.first_hist[m, d] = int(row["count"])
+        else:
+            tally.hist[m, agencies.index(row["agency"]), d] = int(row["count"])
+    reached = None
+    for name in ("replications.csv", "replications.csv.gz"):
+        if (folder / name).is_file():
+            reached = _read_reached(folder / name, s, n, DAYS_PER_YEAR)
+            break
+    settings = {k: man.get(k) for k in ("precision", "executor")}
+    settings.update({k: man[k] for k in ("precision_reached", "half_width") if k in man})
+    started = man.get("started")
+    return Run(
+        s,
+        int(summary["seed"]),
+        n,
+        summary,
+        tally,
+        reached,
+        float(man.get("seconds") or 0.0),
+        int(man.get("jobs") or 1),
+        Path(man["scenario_file"]) if man.get("scenario_file") else None,
+        list(man.get("overrides") or []),
+        settings,
+        dt.datetime.fromisoformat(started) if started else None,
+    )
+
+
+def _read_reached(path: Path, s: Scenario, n: int, days_per_year: float) -> np.ndarray:
+    """The reach times of a per-replication table, at the middle of each day (the
+    winner's a little earlier, so that a tie within a day goes as it went)."""
+    import csv
+    import gzip
+    import io
+
+    milestones = {k: i for i, k in enumerate(s.milestones)}
+    agencies = {k: i for i, k in enumerate(s.agencies)}
+    reached = np.full((n, len(milestones), len(agencies)), np.nan)
+    raw = gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
+    with raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            day = (dt.date.fromisoformat(row["date"]) - s.start).days
+            at = day + (0.25 if row["first"] == "1" else 0.5)
+            r, m, a = int(row["replication"]), milestones[row["milestone"]], agencies[row["agency"]]
+            reached[r, m, a] = at / days_per_year
+    return reached
