@@ -191,9 +191,17 @@ JOBS = click.option(
     help="Worker processes (0 = one per core). Results do not depend on it.",
 )
 FORCE = click.option("--force", is_flag=True, help="Replace an existing results folder.")
-SEED = click.option(
-    "--seed", type=click.IntRange(min=0), help="Root seed [default: the scenario's `seed`]."
-)
+
+
+def seed_option(help: str = "Root seed [default: the scenario's `seed`]."):  # noqa: A002
+    return click.option("--seed", type=click.IntRange(min=0), help=help)
+
+
+def out_option(help: str):  # noqa: A002 - click's word
+    return click.option("-o", "--out", type=click.Path(file_okay=False), help=help)
+
+
+SEED = seed_option()
 SCENARIO = click.argument("scenario", type=click.Path(dir_okay=False))
 
 

@@ -14,7 +14,9 @@ from racesim.cli.common import (
     fail,
     failures,
     load,
+    out_option,
     replications_option,
+    seed_option,
     set_option,
 )
 
@@ -31,16 +33,9 @@ from racesim.cli.common import (
     help="Change a field of A. Repeatable.",
 )
 @replications_option("Replications of each scenario [default: A's `replications`].")
-@click.option(
-    "--seed", type=click.IntRange(min=0), help="Root seed of both runs [default: A's `seed`]."
-)
+@seed_option("Root seed of both runs [default: A's `seed`].")
 @JOBS
-@click.option(
-    "-o",
-    "--out",
-    type=click.Path(file_okay=False),
-    help="Also write compare.json and compare.csv into this folder.",
-)
+@out_option("Also write compare.json and compare.csv into this folder.")
 @click.option("--force", is_flag=True, help="Replace an existing --out folder.")
 def command(
     scenario_a: str,

@@ -17,6 +17,7 @@ from racesim.cli.common import (
     failures,
     jobs_or_cores,
     load,
+    out_option,
     replications_option,
     set_option,
 )
@@ -27,12 +28,7 @@ from racesim.cli.common import (
 @replications_option("Number of replications [default: the scenario's `replications`].")
 @SEED
 @JOBS
-@click.option(
-    "-o",
-    "--out",
-    type=click.Path(file_okay=False),
-    help="Results folder [default: results/<scenario name>].",
-)
+@out_option("Results folder [default: results/<scenario name>].")
 @FORCE
 @set_option(
     "Override one field for this run (repeatable; missions by id), e.g. "

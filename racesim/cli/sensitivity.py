@@ -12,7 +12,9 @@ from racesim.cli.common import (
     Progress,
     failures,
     load,
+    out_option,
     replications_option,
+    seed_option,
     set_option,
     staged_later,
 )
@@ -62,18 +64,9 @@ from racesim.cli.common import (
     show_default=True,
     help="OAT: parameters printed and drawn (the CSV has all).",
 )
-@click.option(
-    "--seed",
-    type=click.IntRange(min=0),
-    help="Root seed of every evaluation [default: the scenario's `seed`].",
-)
+@seed_option("Root seed of every evaluation [default: the scenario's `seed`].")
 @JOBS
-@click.option(
-    "-o",
-    "--out",
-    type=click.Path(file_okay=False),
-    help="Results folder [default: results/<scenario name>-sensitivity].",
-)
+@out_option("Results folder [default: results/<scenario name>-sensitivity].")
 @FORCE
 @set_option("Change a field of the base scenario (like run --set). Repeatable.")
 @click.option("--no-plots", is_flag=True, help="Do not draw the chart.")

@@ -11,7 +11,9 @@ from racesim.cli.common import (
     SCENARIO,
     Progress,
     failures,
+    out_option,
     replications_option,
+    seed_option,
     set_option,
     staged_later,
 )
@@ -29,18 +31,9 @@ from racesim.cli.common import (
     "included); see the examples. Repeat for a grid of every combination.",
 )
 @replications_option("Replications at each point.", default=1000)
-@click.option(
-    "--seed",
-    type=click.IntRange(min=0),
-    help="Root seed, the same at every point [default: the scenario's `seed`].",
-)
+@seed_option("Root seed, the same at every point [default: the scenario's `seed`].")
 @JOBS
-@click.option(
-    "-o",
-    "--out",
-    type=click.Path(file_okay=False),
-    help="Results folder [default: results/<scenario name>-sweep].",
-)
+@out_option("Results folder [default: results/<scenario name>-sweep].")
 @FORCE
 @set_option("Change a field at every point (like run --set). Repeatable.")
 @click.option("--no-plots", is_flag=True, help="Do not draw sweep.png/svg.")
