@@ -51,6 +51,7 @@ def write_run(
     plots: bool = True,
     report: bool = True,
     formats: tuple[str, ...] = ("png",),
+    crowd: list | None = None,
 ) -> Path:
     """A run's results folder from a finished run (``reached``: the per-replication
     reach times, shape (N, milestones, agencies); needed unless ``table`` is "none";
@@ -73,6 +74,7 @@ def write_run(
             plots=plots,
             report=report,
             formats=formats,
+            crowd=crowd,
         )
     return Path(folder)
 
@@ -100,9 +102,15 @@ def finish_run(
     plots: bool,
     report: bool,
     formats: tuple[str, ...] = ("png",),
+    crowd: list | None = None,
 ) -> None:
-    """Everything of a run's folder but the table (streamed in during a run)."""
+    """Everything of a run's folder but the table (streamed in during a run);
+    ``crowd``: the crowd's questions the run answered (``crowd.csv``, for the report)."""
     write_results(tmp, scenario, summary, tally, manifest_data)
+    if crowd:
+        from racesim.analysis.crowd import RUN_COLUMNS, run_rows
+
+        write_csv(tmp / "crowd.csv", RUN_COLUMNS, run_rows(crowd))
     write_pictures(tmp, plots=plots, report=report, formats=formats)
 
 
