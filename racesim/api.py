@@ -39,6 +39,12 @@ from typing import Any
 import numpy as np
 import yaml
 
+from racesim.api_evidence import (  # noqa: F401 - racesim.backtests, racesim.crowd
+    BacktestsResult,
+    CrowdResult,
+    backtests,
+    crowd,
+)
 from racesim.api_open import open_run
 from racesim.api_results import (  # noqa: F401 - the result types, importable from here
     BacktestResult,
@@ -201,7 +207,7 @@ def simulate(
     progress: Callable[[int], None] | None = None,
     sink: Callable[[int, np.ndarray], None] | None = None,
     by: Iterable[str | dt.date] = (),
-    crowd: str | os.PathLike | None = "auto",
+    questions: str | os.PathLike | None = "auto",
 ) -> Run:
     """Run ``n`` replications (default: the scenario's ``replications``) at root
     ``seed`` (default: the scenario's), on ``jobs`` processes (0: one per core).
@@ -218,7 +224,7 @@ def simulate(
     e.g. to stream the table to a file.  ``by``: dates (ISO texts or dates) at which
     to give the chance of each outcome on or before it, as ``--by`` does
     (``summary["milestones"][M]["by"][DATE]``; :meth:`Run.by` as a DataFrame).
-    ``crowd``: a crowd file (``seeds/crowd.csv``'s columns) whose questions the run
+    ``questions``: a crowd file (``seeds/crowd.csv``'s columns) whose questions the run
     answers too (:attr:`Run.crowd`; ``crowd.csv`` of the saved folder and a table in
     its report); ``"auto"``: the scenario file's ``../seeds/crowd.csv`` if there is
     one; None: none."""
@@ -229,12 +235,12 @@ def simulate(
     s = _scenario(scenario, overrides)
     executor = montecarlo.resolve_executor(executor, scheduler)
     dates = by_dates(s, [by] if isinstance(by, str | dt.date) else by)
-    if crowd == "auto":
-        crowd = cr.default_file(_origin(s)[0])
-    questions: list = []
-    if crowd is not None:
-        questions, _ = cr.questions_for(s, cr.read_crowd(crowd), crowd, strict=False)
-    asked = sorted(set(dates) | set(cr.deadlines(questions)))
+    if questions == "auto":
+        questions = cr.default_file(_origin(s)[0])
+    asks: list = []
+    if questions is not None:
+        asks, _ = cr.questions_for(s, cr.read_crowd(questions), questions, strict=False)
+    asked = sorted(set(dates) | set(cr.deadlines(asks)))
     n, max_replications = precision_batches(s, n, precision, max_replications)
     if n < 1:
         raise ValueError(f"n must be at least 1, not {n}")
@@ -284,8 +290,8 @@ def simulate(
             wanted = {d.isoformat() for d in dates}
             for key, per in every.items():
                 summary["milestones"][key]["by"] = {d: v for d, v in per.items() if d in wanted}
-        if questions:
-            answers = cr.answer(questions, every)
+        if asks:
+            answers = cr.answer(asks, every)
     run = Run(
         s,
         out.seed,

@@ -217,3 +217,17 @@ def write_sensitivity(
             write_figure(
                 pa.tornado_figure(result.rows, result.base, title, top=top), tmp, "tornado"
             )
+
+
+# -- backtest -------------------------------------------------------------------------------
+def write_backtests(tmp: Path, result, manifest_data: dict, title: str) -> None:
+    """scores.csv (one row per origin and event), calibration.csv (the reliability
+    bins), calibration.png/.svg (the reliability diagram of all events pooled) and the
+    manifest."""
+    from racesim.analysis.calibration import BIN_COLUMNS, SCORE_COLUMNS
+    from racesim.output.plots_evidence import calibration_figure
+
+    write_csv(tmp / "scores.csv", SCORE_COLUMNS, result.score_rows())
+    write_csv(tmp / "calibration.csv", BIN_COLUMNS, result.bin_rows())
+    write_json(tmp / "manifest.json", manifest_data)
+    write_figure(calibration_figure(result.reliability(), title), tmp, "calibration")
