@@ -133,6 +133,7 @@ def backtests(
     if not loaded:
         raise ValueError("backtests needs at least one scenario")
     facts = bt.read_outcomes(outcomes)
+    _no_typos(facts, loaded)
     for s in loaded:
         bt.events(s, facts, scoring=scoring)  # a bad file fails before any run
     jobs = _jobs(jobs)
@@ -150,6 +151,30 @@ def backtests(
     return BacktestsResult(
         Backtests(done), os.fspath(outcomes), files, time.perf_counter() - t0, jobs
     )
+
+
+#: how alike a name of the outcomes file must be to a scenario's to be taken for its typo
+#: (the milestones of the project's own files are at most 0.78 alike)
+TYPO_LIKENESS = 0.85
+
+
+def _no_typos(facts, scenarios: list[Scenario]) -> None:
+    """Refuse an outcomes row whose milestone no scenario has but one nearly has (a
+    misspelt name would otherwise leave that milestone silently unscored)."""
+    import difflib
+
+    from racesim.analysis.backtest import OutcomesError
+
+    known = {m for s in scenarios for m in s.milestones}
+    for r in facts.rows:
+        if not r.milestone or r.milestone in known:
+            continue
+        close = difflib.get_close_matches(r.milestone, sorted(known), n=1, cutoff=TYPO_LIKENESS)
+        if close:
+            raise OutcomesError(
+                f"{facts.source}, row {r.id}: milestone {r.milestone!r} is not a milestone "
+                f"of any scenario given (did you mean {close[0]!r}?)"
+            )
 
 
 # -- the crowd ------------------------------------------------------------------------------
