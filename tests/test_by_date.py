@@ -169,3 +169,17 @@ def test_bad_by_dates_are_refused_and_nothing_is_written(tmp_path, date, words):
     assert r.exit_code == 2 and words in r.output
     with pytest.raises(ByDateError, match=words.replace("'", ".")):
         racesim.simulate(race(), n=10, by=[date])
+
+
+def test_report_refuses_a_damaged_by_entry(tmp_path):
+    data = race()
+    data["replications"] = 100
+    path = tmp_path / "cdf.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    out = tmp_path / "out"
+    assert invoke("run", path, "--by", "2032-01-01", "--out", out, "--no-plots").exit_code == 0
+    summary = json.loads((out / "summary.json").read_text())
+    summary["milestones"]["m"]["by"]["2032-01-01"]["first"]["alpha"]["p"] = 1.5
+    (out / "summary.json").write_text(json.dumps(summary))
+    r = invoke("report", out)
+    assert r.exit_code != 0 and "milestones.m.by.2032-01-01.first.alpha.p is 1.5" in r.output
