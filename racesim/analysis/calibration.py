@@ -82,6 +82,12 @@ class Backtests:
     def n_events(self) -> int:
         return sum(len(b.events) for b in self.origins)
 
+    @property
+    def groups(self) -> int:
+        """How many (origin, milestone) pairs the events come from: the events of a
+        pair are decided by the same history and forecast from the same replications."""
+        return len({(b.scenario, e.milestone) for b in self.origins for e in b.events})
+
     def _pooled(self, what: str, who: str) -> np.ndarray:
         parts = [getattr(b, what)(who) for b in self.origins]
         return np.concatenate(parts) if parts else np.empty(0)

@@ -4,18 +4,21 @@ pooled means (``racesim backtest S1 S2 ...``) and the crowd beside the forecast
 
 from __future__ import annotations
 
+import textwrap
+
 from racesim.analysis.backtest import CLIP, FORECASTERS
 from racesim.output.text import pct
 
+WIDTH = 92
 _NAMES = {"racesim": "racesim", "base_rate": "base rate", "coin": "coin flip"}
 
 
 def _verdict(beats: dict[str, bool]) -> str:
     if beats["brier"] and beats["log"]:
-        return "better on both"
+        return "better on both scores"
     if not beats["brier"] and not beats["log"]:
-        return "worse on both"
-    return "better on Brier only" if beats["brier"] else "better on log only"
+        return "not better on either score"
+    return "better on Brier only" if beats["brier"] else "better on the log score only"
 
 
 def format_backtests(result, outcomes_source: str = "") -> str:
@@ -28,10 +31,10 @@ def format_backtests(result, outcomes_source: str = "") -> str:
     partial = "does not count" if scoring == "strict" else "counts"
     lines = [
         f"Backtest of {len(origins)} forecast origins{src}",
-        f"Each scored on the events after its own start, up to {until}; {scoring} scoring"
-        f" (a partial landing {partial}).",
-        "Brier = (p - o)^2, lower is better; log = ln(p given to what happened), higher is "
-        f"better (p clipped to [{CLIP:g}, {1 - CLIP:g}]).",
+        f"Each scored on the events after its own start, up to {until}; {scoring} scoring",
+        f"  (a partial landing {partial}).",
+        "Brier = (p - o)^2, lower is better; log = ln(p given to what happened), higher is",
+        f"  better (p clipped to [{CLIP:g}, {1 - CLIP:g}]).",
         "Means over each origin's events; pooled: over all events of all origins.",
         "",
     ]
@@ -50,10 +53,20 @@ def format_backtests(result, outcomes_source: str = "") -> str:
         lines.append(row(b.scenario, b.start.isoformat(), len(b.events), b.totals()))
     lines.append(row("pooled", "", result.n_events, result.pooled()))
     lines.append("")
+    lines += textwrap.wrap(
+        f"The {result.n_events} events come from {result.groups} (origin, milestone) "
+        "pairs: the events of a pair are decided by the same history and forecast from "
+        "the same replications, and all origins share one history, so they are strongly "
+        "correlated and count for far fewer independent events.",
+        WIDTH,
+    )
+    lines.append("")
     for ref in ("base_rate", "coin"):
-        beats = result.beats(ref)
-        parts = [f"{name} {_verdict(v)}" for name, v in beats.items()]
-        lines.append(f"racesim vs {_NAMES[ref]}: " + "; ".join(parts) + ".")
+        groups: dict[str, list[str]] = {}
+        for name, v in result.beats(ref).items():
+            groups.setdefault(_verdict(v), []).append(name)
+        text = "; ".join(f"{verdict} at {', '.join(names)}" for verdict, names in groups.items())
+        lines += textwrap.wrap(f"racesim vs {_NAMES[ref]}: {text}.", WIDTH, subsequent_indent="  ")
     skipped = 0
     for b in origins:
         for note in b.notes:
