@@ -165,3 +165,14 @@ def test_a_bad_crowd_file_stops_a_run_before_anything_is_written(project, tmp_pa
 def test_the_project_crowd_file_reads():
     rows = read_crowd(Path(__file__).resolve().parents[1] / "seeds" / "crowd.csv")
     assert rows and all(r.url.startswith("http") and r.source for r in rows)
+
+
+def test_a_run_with_crowd_and_by_writes_the_same_bytes_twice(project, tmp_path):
+    path, _ = project
+    files = []
+    for k in ("one", "two"):
+        out = tmp_path / k
+        r = invoke("run", path, "-n", 100, "--by", "2031-06-30", "--out", out, "--no-plots")
+        assert r.exit_code == 0, r.output
+        files.append({n: (out / n).read_bytes() for n in ("crowd.csv", "summary.json")})
+    assert files[0] == files[1]
