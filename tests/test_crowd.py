@@ -176,3 +176,15 @@ def test_a_run_with_crowd_and_by_writes_the_same_bytes_twice(project, tmp_path):
         assert r.exit_code == 0, r.output
         files.append({n: (out / n).read_bytes() for n in ("crowd.csv", "summary.json")})
     assert files[0] == files[1]
+
+
+def test_open_reads_the_crowd_back_and_save_writes_it_again(project, tmp_path):
+    path, _ = project
+    out = tmp_path / "out"
+    assert invoke("run", path, "-n", 100, "--out", out, "--no-plots").exit_code == 0
+    run = racesim.open(out)
+    assert [a.question.id for a in run.crowd] == [
+        a.question.id for a in racesim.simulate(path, n=100).crowd
+    ]
+    run.save(tmp_path / "again", plots=False)
+    assert (tmp_path / "again" / "crowd.csv").read_bytes() == (out / "crowd.csv").read_bytes()

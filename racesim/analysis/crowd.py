@@ -296,3 +296,30 @@ def default_file(scenario_file: str | Path | None) -> Path | None:
         return None
     path = Path(os.path.normpath(Path(scenario_file).parent / ".." / "seeds" / "crowd.csv"))
     return path if path.is_file() else None
+
+
+def read_run_rows(path: str | Path) -> list[Answer]:
+    """A results folder's ``crowd.csv`` read back as answers (in its order; the
+    questions' source and url are not kept there).  Raises ``ValueError`` on a row that
+    is not what :func:`run_rows` writes."""
+    out = []
+    with open(path, newline="", encoding="utf-8") as fh:
+        for k, r in enumerate(csv.DictReader(fh), start=1):
+            try:
+                q = Question(
+                    r["id"],
+                    r["question"],
+                    r["milestone"],
+                    r["agency"],
+                    r["measure"],
+                    dt.date.fromisoformat(r["by"]),
+                    dt.date.fromisoformat(r["crowd_date"]),
+                    float(r["p_crowd"]),
+                    "",
+                    "",
+                    k,
+                )
+                out.append(Answer(q, float(r["p"]), float(r["p_lo"]), float(r["p_hi"])))
+            except (KeyError, TypeError, ValueError):
+                raise ValueError(f"{path}, row {k}: not a row racesim writes") from None
+    return out
