@@ -17,12 +17,16 @@ _API = (
     "sweep",
     "sensitivity",
     "backtest",
+    "backtests",
+    "crowd",
     "open",
     "Run",
     "CompareResult",
     "SweepResult",
     "SensitivityResult",
     "BacktestResult",
+    "BacktestsResult",
+    "CrowdResult",
 )
 __all__ = ["__version__", *_API]
 

@@ -39,6 +39,12 @@ from typing import Any
 import numpy as np
 import yaml
 
+from racesim.api_evidence import (  # noqa: F401 - racesim.backtests, racesim.crowd
+    BacktestsResult,
+    CrowdResult,
+    backtests,
+    crowd,
+)
 from racesim.api_open import open_run
 from racesim.api_results import (  # noqa: F401 - the result types, importable from here
     BacktestResult,
@@ -200,6 +206,8 @@ def simulate(
     scheduler: str | None = None,
     progress: Callable[[int], None] | None = None,
     sink: Callable[[int, np.ndarray], None] | None = None,
+    by: Iterable[str | dt.date] = (),
+    questions: str | os.PathLike | None = "auto",
 ) -> Run:
     """Run ``n`` replications (default: the scenario's ``replications``) at root
     ``seed`` (default: the scenario's), on ``jobs`` processes (0: one per core).
@@ -213,12 +221,26 @@ def simulate(
     ``progress(k)`` is told how many replications just finished; ``sink(first,
     reached)`` is given each chunk of reach times as it is made (replications
     ``first`` on; shape (count, milestones, agencies), years, NaN where not reached),
-    e.g. to stream the table to a file."""
-    from racesim.analysis.summary import summarize
+    e.g. to stream the table to a file.  ``by``: dates (ISO texts or dates) at which
+    to give the chance of each outcome on or before it, as ``--by`` does
+    (``summary["milestones"][M]["by"][DATE]``; :meth:`Run.by` as a DataFrame).
+    ``questions``: a crowd file (``seeds/crowd.csv``'s columns) whose questions the run
+    answers too (:attr:`Run.crowd`; ``crowd.csv`` of the saved folder and a table in
+    its report); ``"auto"``: the scenario file's ``../seeds/crowd.csv`` if there is
+    one; None: none."""
+    from racesim.analysis import crowd as cr
+    from racesim.analysis.summary import by_dates, by_summary, date_tally, summarize
     from racesim.run import montecarlo
 
     s = _scenario(scenario, overrides)
     executor = montecarlo.resolve_executor(executor, scheduler)
+    dates = by_dates(s, [by] if isinstance(by, str | dt.date) else by)
+    if questions == "auto":
+        questions = cr.default_file(_origin(s)[0])
+    asks: list = []
+    if questions is not None:
+        asks, _ = cr.questions_for(s, cr.read_crowd(questions), questions, strict=False)
+    asked = sorted(set(dates) | set(cr.deadlines(asks)))
     n, max_replications = precision_batches(s, n, precision, max_replications)
     if n < 1:
         raise ValueError(f"n must be at least 1, not {n}")
@@ -230,10 +252,13 @@ def simulate(
         most = n if precision is None else max(n, max_replications or n * 100)
         keep_table = most <= KEEP_TABLE_LIMIT
     chunks: list[np.ndarray] = []
+    by_tally = date_tally(s, asked) if asked else None
 
     def keep(first: int, reached: np.ndarray) -> None:
         if keep_table:
             chunks.append(reached)
+        if by_tally is not None:
+            by_tally.add(reached)
         if sink is not None:
             sink(first, reached)
 
@@ -243,7 +268,7 @@ def simulate(
             n,
             seed,
             jobs,
-            sink=keep if keep_table or sink is not None else None,
+            sink=keep if keep_table or sink is not None or by_tally is not None else None,
             progress=progress,
             precision=precision,
             max_replications=max_replications,
@@ -257,11 +282,21 @@ def simulate(
         half = out.tally.max_half_width()
         settings["precision_reached"] = bool(half <= precision)
         settings["half_width"] = round(half, 6)
-    return Run(
+    summary = summarize(s, out.tally, out.seed)
+    answers = None
+    if by_tally is not None:
+        every = by_summary(s, asked, by_tally)
+        if dates:
+            wanted = {d.isoformat() for d in dates}
+            for key, per in every.items():
+                summary["milestones"][key]["by"] = {d: v for d, v in per.items() if d in wanted}
+        if asks:
+            answers = cr.answer(asks, every)
+    run = Run(
         s,
         out.seed,
         out.n,
-        summarize(s, out.tally, out.seed),
+        summary,
         out.tally,
         reached,
         out.seconds,
@@ -271,6 +306,8 @@ def simulate(
         settings,
         out.started,
     )
+    run.crowd = answers
+    return run
 
 
 def precision_batches(
@@ -339,14 +376,18 @@ def compare(
     overrides_a: Overrides = None,
     overrides_b: Overrides = None,
     progress: Callable[[int], None] | None = None,
+    by: Iterable[str | dt.date] = (),
 ) -> CompareResult:
     """B against A, replication by replication on common random numbers (``racesim
     compare``).  ``b``: a second scenario, or None for A changed by ``overrides_b``.
-    ``n`` and ``seed`` default to A's.  Raises ``ValueError`` when A and B have no
-    milestone in common, :class:`ScenarioError` for a bad scenario."""
+    ``n`` and ``seed`` default to A's.  ``by``: dates at which to compare the chance
+    of each outcome on or before it, too (as ``--by``).  Raises ``ValueError`` when A
+    and B have no milestone in common or a ``by`` date is outside either's clock,
+    :class:`ScenarioError` for a bad scenario."""
     import time
 
     from racesim.analysis import compare as cmp
+    from racesim.analysis.summary import by_dates
 
     if b is None and not overrides_b and not overrides_a:
         raise ValueError("compare needs a second scenario b, or overrides_b to make B from A")
@@ -357,13 +398,15 @@ def compare(
             f"A and B have no milestone in common (A: {', '.join(sa.milestones)}; "
             f"B: {', '.join(sb.milestones)}); there is nothing to compare"
         )
+    by = [by] if isinstance(by, str | dt.date) else list(by)
+    dates = sorted(set(by_dates(sa, by)) | set(by_dates(sb, by)))
     n = n or sa.replications
     seed = sa.seed if seed is None else seed
     jobs = _jobs(jobs)
     (fa, oa), (fb, ob) = _origin(sa), _origin(sb)
     t0 = time.perf_counter()
     with _workers(jobs):
-        result = cmp.compare(sa, sb, n, seed, jobs, progress=progress)
+        result = cmp.compare(sa, sb, n, seed, jobs, progress=progress, by=dates)
     result.labels = {
         side: {
             "file": f,

@@ -58,7 +58,7 @@ def open_run(folder: str | os.PathLike) -> Run:
     settings = {k: man.get(k) for k in ("precision", "executor")}
     settings.update({k: man[k] for k in ("precision_reached", "half_width") if k in man})
     started = man.get("started")
-    return Run(
+    run = Run(
         s,
         int(summary["seed"]),
         n,
@@ -72,6 +72,14 @@ def open_run(folder: str | os.PathLike) -> Run:
         settings,
         dt.datetime.fromisoformat(started) if started else None,
     )
+    if (folder / "crowd.csv").is_file():
+        from racesim.analysis.crowd import read_run_rows
+
+        try:
+            run.crowd = read_run_rows(folder / "crowd.csv")
+        except (OSError, ValueError, UnicodeDecodeError) as exc:
+            raise NotAResultsFolder(f"{folder / 'crowd.csv'} is damaged: {exc}") from None
+    return run
 
 
 def _read_reached(path: Path, s: Scenario, n: int, days_per_year: float) -> np.ndarray:

@@ -94,7 +94,11 @@ class Run:
 
     ``summary`` is the dict of ``summary.json``; ``reached`` (if the table was kept) has
     shape (replications, milestones, agencies): years from start at which each agency
-    reached each milestone, NaN where it did not."""
+    reached each milestone, NaN where it did not.  ``crowd`` (None without crowd
+    questions): the crowd's questions the run answered, largest difference first
+    (:class:`racesim.analysis.crowd.Answer`)."""
+
+    crowd: list | None = None
 
     def __init__(
         self,
@@ -169,6 +173,20 @@ class Run:
         for c in ("median", "p10", "p90"):
             df[c] = pd.to_datetime(df[c])
         return df
+
+    def by(self):
+        """The chances by each ``by`` date of :func:`simulate`: a DataFrame with columns
+        milestone, date, measure (first or reached), agency (``none``: nobody by then),
+        p, lo, hi (empty without ``by``)."""
+        rows = [
+            (m, d, measure, a, e["p"], *e["ci95"])
+            for m, ms in self.summary["milestones"].items()
+            for d, at in ms.get("by", {}).items()
+            for measure in ("first", "reached")
+            for a, e in at[measure].items()
+        ]
+        cols = ["milestone", "date", "measure", "agency", "p", "lo", "hi"]
+        return _pandas().DataFrame(rows, columns=cols)
 
     def dates_rows(self) -> list[dict]:
         """``dates.csv`` as rows (the form :func:`racesim.output.results.read_dates` returns)."""
@@ -272,6 +290,7 @@ class Run:
                 plots=plots,
                 report=report,
                 formats=("png", "svg") if svg else ("png",),
+                crowd=self.crowd,
             )
         return folder
 

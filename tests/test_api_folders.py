@@ -136,3 +136,16 @@ def test_open_without_a_table(tmp_path, mini_scenario_path):
     assert opened.reached is None
     with pytest.raises(ValueError, match="keep_table"):
         opened.table()
+
+
+def test_backtests_save_writes_the_folder_backtest_writes(tmp_path):
+    from tests.test_backtest import ALPHA_WINS, mission, outcomes, toy
+
+    one = toy(tmp_path, [mission("a1", success=0.6)], [mission("b1", success=0.4)])
+    facts = outcomes(tmp_path, ALPHA_WINS)
+    printed = _cli("backtest", one, one, "--outcomes", facts, "-n", 40, "--out", tmp_path / "cli")
+    result = racesim.backtests([str(one), str(one)], facts, n=40)
+    result.save(tmp_path / "api")
+    _same(tmp_path / "cli", tmp_path / "api", {"scores.csv", "calibration.png"})
+    assert printed.startswith(result.text())
+    assert len(result.scores()) == 2 * len(result.origins[0].events)

@@ -147,14 +147,15 @@ def test_base_rate_counts_a_success_before_start(tmp_path):
     )
     facts = bt.read_outcomes(outcomes(tmp_path, "b_m,2029-05-01,beta,beta,m,yes,s,v\n"))
     s = load_scenario(path)
+    # settled before the start (2030-01-01): known to the forecaster, so not scored
     res = bt.backtest(s, facts, bt.reach_times(s, 10, 1)[0], base_dir=tmp_path)
-    p = dict(zip([e.label() for e in res.events], res.p["base_rate"]))
-    assert p["beta reached m"] == 1 and p["first m: beta"] == 1 and p["first m: alpha"] == 0
-    assert (
-        p["first m: beta"]
-        == dict(zip([e.label() for e in res.events], res.p["racesim"]))["first m: beta"]
-        == 1
-    )
+    assert [e.label() for e in res.events if e.milestone == "m"] == ["alpha reached m"]
+    assert any("m: settled before the scenario's start (b_m" in n for n in res.notes)
+    assert any("beta reached m: known at the start" in n for n in res.notes)
+    # the base rate itself still takes a success before the start as certain
+    evs = [bt.ScoredEvent("reached", "m", "beta", True), bt.ScoredEvent("first", "m", "beta", True)]
+    evs.append(bt.ScoredEvent("first", "m", "alpha", False))
+    assert bt.base_rate(s, evs, facts.cutoff, R).tolist() == [1, 1, 0]
 
 
 def test_partial_landings_strict_and_lenient(tmp_path):

@@ -123,3 +123,12 @@ def test_sensitivity_sobol_folder_is_byte_identical(tmp_path, mini_scenario_path
         20,
     )
     _assert_identical(a, b, {"sobol.png", "sobol.svg", "sobol_points.csv"})
+
+
+def test_backtest_folder_is_byte_identical(tmp_path):
+    from tests.test_backtest import ALPHA_WINS, mission, outcomes, toy
+
+    one = toy(tmp_path, [mission("a1", success=0.6)], [mission("b1", success=0.4)])
+    facts = outcomes(tmp_path, ALPHA_WINS)
+    a, b = _twice(tmp_path, "backtest", one, one, "--outcomes", facts, "-n", 40)
+    _assert_identical(a, b, {"scores.csv", "calibration.csv", "calibration.png", "calibration.svg"})

@@ -26,6 +26,10 @@ it does, so rows whose ``status`` says ``STRICT-scoring row only`` are ignored. 
 outside the 85S pole threshold, scored ``no`` for ``pole_landing`` in the file) is a
 ``no`` under both: neither scoring rounds its unverified latitude to 85S.
 
+Each origin is scored on what happened after its own start: an event already settled
+before the start (an agency's ``yes`` row dated before it; for ``first`` events, the
+milestone's first ``yes``) was known to the forecaster and is left out, with a note.
+
 **Forecasts.** racesim's probability of an event is the fraction of replications in
 which it happened: a reach time counts when its calendar day (as results report dates)
 is on or before D, i.e. ``days(t) <= (D - start).days``, where ``t`` is the reach time
@@ -218,13 +222,27 @@ def events(
             notes.append(f"{m}: no row in the outcomes file, not scored")
             continue
         yes = reached_by(outcomes, m, until, scoring)
+        known = {a: r for a, r in yes.items() if r.date < scenario.start}
+        settled = min(known.values(), key=lambda r: r.date) if known else None
+        if settled is not None and settled.date <= min(r.date for r in yes.values()):
+            notes.append(
+                f"{m}: settled before the scenario's start ({settled.id} on "
+                f"{settled.date}); its first events are not scored"
+            )
         able = [
             a for a, ag in scenario.agencies.items() if any(m in x.achieves for x in ag.missions)
         ]
         agencies = able + [a for a in yes if a not in able]
         for a in agencies:
             row = yes.get(a)
+            if a in known:
+                notes.append(
+                    f"{a} reached {m}: known at the start ({row.id} on {row.date}), not scored"
+                )
+                continue
             out.append(ScoredEvent("reached", m, a, row is not None, (row.id,) if row else ()))
+        if known:
+            continue
         order = {a: i for i, a in enumerate(agencies)}
         winner = min(yes, key=lambda a: (yes[a].date, order[a])) if yes else NOBODY
         ids = tuple(

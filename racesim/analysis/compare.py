@@ -16,8 +16,9 @@ its nominal coverage even for small differences.  When no replication differs
 
 from __future__ import annotations
 
+import datetime as dt
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,7 +26,7 @@ import numpy as np
 from racesim.engine.plan import Plan
 from racesim.run.lockstep import execute_many, unpaired_agencies
 from racesim.run.montecarlo import new_tally
-from racesim.run.stats import Z95, Tally, first_index, wilson
+from racesim.run.stats import Z95, Tally, days, first_index, wilson
 from racesim.scenario import Scenario
 
 METHOD = (
@@ -124,6 +125,8 @@ class Comparison:
     tally_b: Tally
     unpaired: list[str]  # agencies whose random numbers could not be paired
     labels: dict = field(default_factory=dict)  # {"a": "...", "b": "..."} for reports
+    #: ``--by`` dates (ISO) and, per date, the paired counts by then (first, reached)
+    by: dict[str, tuple[PairedCounts, PairedCounts]] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -156,6 +159,19 @@ class Comparison:
                         e[side][q] = r[q] if r else None
                 reached[who] = e
             out["milestones"][key] = {"title": title, "first": first, "reached": reached}
+            if self.by:
+                out["milestones"][key]["by"] = {
+                    d: {
+                        "first": {
+                            who: fb.estimate((m, j))
+                            for j, who in enumerate([*self.agencies, "none"])
+                        },
+                        "reached": {
+                            who: rb.estimate((m, j)) for j, who in enumerate(self.agencies)
+                        },
+                    }
+                    for d, (fb, rb) in self.by.items()
+                }
         return out
 
 
@@ -166,12 +182,15 @@ def compare(
     seed: int,
     jobs: int = 1,
     progress: Callable[[int], None] | None = None,
+    by: Sequence[dt.date] = (),
 ) -> Comparison:
     """Run ``a`` and ``b`` on the same ``n`` replications at ``seed`` and count the
     paired outcomes, streaming chunk by chunk (memory does not grow with ``n``).
 
     Milestones compared are those in both scenarios; an agency in only one of them
-    counts as never reaching anything in the other."""
+    counts as never reaching anything in the other.  ``by``: dates at which to
+    compare, too, the chance of each outcome on or before the date (a reach counts
+    when its calendar day is on or before it, in each scenario's own clock)."""
     pa, pb = Plan.from_scenario(a), Plan.from_scenario(b)
     milestones = [k for k in a.milestones if k in b.milestones]
     agencies = [*a.agencies, *[k for k in b.agencies if k not in a.agencies]]
@@ -185,6 +204,13 @@ def compare(
     reached = PairedCounts.empty((len(milestones), na))
     tally_a, tally_b = new_tally(pa, a), new_tally(pb, b)
     who = np.arange(na + 1)
+    by_counts = {
+        d.isoformat(): (
+            PairedCounts.empty((len(milestones), na + 1)),
+            PairedCounts.empty((len(milestones), na)),
+        )
+        for d in by
+    }
     for _, (ra, rb) in execute_many([pa, pb], seed, n, jobs):
         tally_a.add(ra)
         tally_b.add(rb)
@@ -196,6 +222,12 @@ def compare(
         xa[:, :, ua[:-1]] = ~np.isnan(ra[:, ma, :])
         xb[:, :, ub[:-1]] = ~np.isnan(rb[:, mb, :])
         reached.add(xa, xb)
+        for d, (fb, rbc) in by_counts.items():
+            day = dt.date.fromisoformat(d)
+            fa_, xa_ = _by_outcomes(ra, (day - a.start).days, ma, ua, na)
+            fb_, xb_ = _by_outcomes(rb, (day - b.start).days, mb, ub, na)
+            fb.add(fa_, fb_)
+            rbc.add(xa_, xb_)
         if progress is not None:
             progress(2 * ra.shape[0])
     return Comparison(
@@ -209,7 +241,28 @@ def compare(
         tally_a,
         tally_b,
         unpaired_agencies(pa, pb),
+        by=by_counts,
     )
+
+
+def _by_outcomes(
+    r: np.ndarray, cut: int, ms: np.ndarray, union: np.ndarray, na: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per replication of one side's chunk ``r`` (count, M, A): who was first by day
+    ``cut`` (boolean, (count, milestones, na + 1), the last "nobody by then") and who
+    had reached it by then ((count, milestones, na)), over the compared milestones
+    ``ms`` and with agencies mapped to the union's indices ``union``."""
+    ok = ~np.isnan(r)
+    day = np.full(r.shape, np.iinfo(np.int64).max, dtype=np.int64)
+    day[ok] = days(r[ok])
+    win = first_index(r)
+    n_a = r.shape[2]
+    win_day = np.take_along_axis(day, np.minimum(win, n_a - 1)[..., None], axis=2)[..., 0]
+    who = np.where((win < n_a) & (win_day <= cut), union[win], na)[:, ms]
+    first = who[..., None] == np.arange(na + 1)
+    reached = np.zeros((r.shape[0], len(ms), na), dtype=bool)
+    reached[:, :, union[:-1]] = (day <= cut)[:, ms, :]
+    return first, reached
 
 
 # -- output ----------------------------------------------------------------------------------
@@ -256,4 +309,24 @@ def csv_rows(result: dict) -> list[tuple]:
                         e["b"].get("median") or "",
                     )
                 )
+        for d, at in ms.get("by", {}).items():
+            for measure in ("first", "reached"):
+                for who, e in at[measure].items():
+                    rows.append(
+                        (
+                            key,
+                            f"{measure} by {d}",
+                            who,
+                            e["a"]["p"],
+                            *e["a"]["ci95"],
+                            e["b"]["p"],
+                            *e["b"]["ci95"],
+                            e["diff"],
+                            *e["ci95"],
+                            int(e["clear"]),
+                            e["changed"],
+                            "",
+                            "",
+                        )
+                    )
     return rows

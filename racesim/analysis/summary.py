@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from racesim.run.stats import Tally, day_quantile, wilson
+from racesim.run.stats import DateTally, Tally, day_quantile, wilson
 from racesim.scenario import Scenario
 
 
@@ -56,4 +56,71 @@ def summarize(scenario: Scenario, tally: Tally, seed: int) -> dict:
             "reached": reached,
             "first_date": first_date,
         }
+    return out
+
+
+# -- P by a date (``--by DATE``) --------------------------------------------------------------
+class ByDateError(ValueError):
+    """A ``--by`` date that is not an ISO date or lies outside the scenario's clock."""
+
+
+def by_dates(scenario: Scenario, dates) -> list[dt.date]:
+    """``dates`` (ISO texts or dates) checked against ``scenario`` and sorted, each once.
+
+    A date must be on or after the scenario's start and on or before its horizon (the
+    run does not look past the horizon); raises :class:`ByDateError` saying which and
+    why."""
+    out = set()
+    for d in dates:
+        if isinstance(d, str):
+            try:
+                d = dt.date.fromisoformat(d.strip())
+            except ValueError:
+                raise ByDateError(
+                    f"by date {d!r} is not an ISO date (YYYY-MM-DD, e.g. 2028-12-31)"
+                ) from None
+        if isinstance(d, dt.datetime):
+            d = d.date()
+        if not isinstance(d, dt.date):
+            raise ByDateError(f"by date {d!r} is not a date (YYYY-MM-DD, e.g. 2028-12-31)")
+        if d < scenario.start:
+            raise ByDateError(
+                f"by date {d} is before the scenario's start ({scenario.start}); "
+                "give a date from the start to the horizon"
+            )
+        if d > scenario.horizon:
+            raise ByDateError(
+                f"by date {d} is after the scenario's horizon ({scenario.horizon}): the run "
+                "does not look past it; give a date from the start to the horizon"
+            )
+        out.add(d)
+    return sorted(out)
+
+
+def date_tally(scenario: Scenario, dates) -> DateTally:
+    """An empty :class:`DateTally` for the (checked, sorted) ``dates``."""
+    cutoffs = [(d - scenario.start).days for d in dates]
+    return DateTally.empty(cutoffs, len(scenario.milestones), len(scenario.agencies))
+
+
+def by_summary(scenario: Scenario, dates, tally: DateTally) -> dict[str, dict]:
+    """Per milestone, ``{DATE: {"first": {AGENCY|none: {p, ci95}}, "reached": {AGENCY:
+    {p, ci95}}}}``: the chance of each outcome on or before DATE (``first.none``:
+    nobody had reached it by then; the ``first`` values sum to 1)."""
+    agencies = list(scenario.agencies)
+    n = tally.n
+    out: dict[str, dict] = {}
+    for m, key in enumerate(scenario.milestones):
+        per = {}
+        for k, d in enumerate(dates):
+            first = {}
+            for a, name in enumerate([*agencies, "none"]):
+                c = int(tally.first[k, m, a])
+                first[name] = {"p": c / n, "ci95": list(wilson(c, n))}
+            reached = {}
+            for a, name in enumerate(agencies):
+                c = int(tally.reached[k, m, a])
+                reached[name] = {"p": c / n, "ci95": list(wilson(c, n))}
+            per[d.isoformat()] = {"first": first, "reached": reached}
+        out[key] = per
     return out

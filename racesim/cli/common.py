@@ -126,7 +126,9 @@ def failures(interrupted: str = "interrupted; no results were written.") -> Iter
     """Turn the errors a command expects into one line on stderr: a bad scenario or
     option, a results folder that may not be replaced, a file-system error, Ctrl-C."""
     from racesim.analysis.backtest import OutcomesError
+    from racesim.analysis.crowd import CrowdError
     from racesim.analysis.sensitivity import MissingDependency
+    from racesim.analysis.summary import ByDateError
     from racesim.api import WorkersError
     from racesim.run.montecarlo import ExecutorError
     from racesim.scenario import ScenarioError
@@ -140,6 +142,8 @@ def failures(interrupted: str = "interrupted; no results were written.") -> Iter
         WriteError,
         ExecutorError,
         OutcomesError,
+        CrowdError,
+        ByDateError,
         MissingDependency,
     ) as exc:
         fail(str(exc))
@@ -276,3 +280,34 @@ def noted(paths: list[Path]) -> None:
                 note_written(f, [p for p in paths if Path(p).absolute().is_relative_to(f)])
             except OSError:
                 pass
+
+
+class IsoDate(click.ParamType):
+    """An ISO date (``2028-12-31``), checked at the command line."""
+
+    name = "DATE"
+
+    def convert(self, value, param, ctx):
+        import datetime as dt
+
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            self.fail(f"{value!r} is not an ISO date (YYYY-MM-DD, e.g. 2028-12-31)", param, ctx)
+
+
+def by_option(help: str):  # noqa: A002 - click's word
+    return click.option("--by", "by", multiple=True, type=IsoDate(), metavar="DATE", help=help)
+
+
+def by_dates_or_fail(scenarios, by) -> None:
+    """Exit with one line if a ``--by`` date is outside a scenario's start..horizon."""
+    from racesim.analysis.summary import ByDateError, by_dates
+
+    for s in scenarios:
+        try:
+            by_dates(s, by)
+        except ByDateError as exc:
+            fail(str(exc).replace("by date ", "--by ", 1) + f" (scenario {s.name!r}).")

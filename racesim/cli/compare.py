@@ -11,6 +11,8 @@ from racesim.cli.common import (
     CONTEXT,
     JOBS,
     Progress,
+    by_dates_or_fail,
+    by_option,
     fail,
     failures,
     load,
@@ -37,6 +39,10 @@ from racesim.cli.common import (
 @JOBS
 @out_option("Also write compare.json and compare.csv into this folder.")
 @click.option("--force", is_flag=True, help="Replace an existing --out folder.")
+@by_option(
+    "Also compare each agency's chance of being first, and of having got there, on or "
+    "before DATE (repeatable), e.g. --by 2028-12-31."
+)
 def command(
     scenario_a: str,
     scenario_b: str | None,
@@ -47,6 +53,7 @@ def command(
     jobs: int,
     out: str | None,
     force: bool,
+    by: tuple = (),
 ) -> None:
     """Compare scenario B with scenario A, replication by replication.
 
@@ -87,11 +94,12 @@ def command(
             f"A and B have no milestone in common (A: {', '.join(a.milestones)}; "
             f"B: {', '.join(b.milestones)}); there is nothing to compare."
         )
+    by_dates_or_fail([a, b], by)
     progress = Progress(2 * (n or a.replications), "compare")
     staged = staged_folder(Path(out), force) if out else contextlib.nullcontext()
     with failures("interrupted; nothing was written."), staged as tmp:
         try:
-            result = api.compare(a, b, n, seed, jobs, progress=progress)
+            result = api.compare(a, b, n, seed, jobs, progress=progress, by=by)
         finally:
             progress.close()
         if tmp is not None:

@@ -13,6 +13,8 @@ from racesim.cli.common import (
     SCENARIO,
     SEED,
     Progress,
+    by_dates_or_fail,
+    by_option,
     fail,
     failures,
     jobs_or_cores,
@@ -76,6 +78,11 @@ from racesim.cli.common import (
     help="Also save each plot as SVG (plots/*.svg, for papers); PNG only without it.",
 )
 @click.option("--no-report", is_flag=True, help="Do not write report.html.")
+@by_option(
+    "Also give each agency's chance of being first, and of having got there, on or "
+    "before DATE (repeatable), e.g. --by 2028-12-31: in the table, summary.json and "
+    "the report."
+)
 def command(
     scenario: str,
     n: int | None,
@@ -92,6 +99,7 @@ def command(
     no_plots: bool = False,
     no_report: bool = False,
     svg: bool = False,
+    by: tuple = (),
 ) -> None:
     """Run SCENARIO and write its results folder.
 
@@ -104,6 +112,7 @@ def command(
       racesim run scenarios/base.yaml --out results/luna27 \\
           --set agencies.roscosmos.missions.luna27.success=0.5
       racesim run scenarios/base.yaml --precision 0.005 -j 0
+      racesim run scenarios/2026.yaml --by 2028-12-31 --by 2030-12-31
 
     Prints, for each milestone, each agency's chance of getting there first (with a
     95% interval), its chance of getting there at all by the horizon, and the median
@@ -112,12 +121,13 @@ def command(
     import datetime as dt
 
     from racesim import api
-    from racesim.output.text import format_summary
+    from racesim.output.text import format_by, format_summary
     from racesim.output.writers import finish_run, streamed_run, write_pictures
     from racesim.run.montecarlo import ExecutorError, resolve_executor
 
     started = dt.datetime.now(dt.UTC)
     s = load(scenario, overrides)
+    by_dates_or_fail([s], by)
     try:
         resolve_executor(executor, scheduler)
     except ExecutorError as exc:
@@ -148,14 +158,26 @@ def command(
                     max_replications=max_replications,
                     executor=executor,
                     scheduler=scheduler,
+                    by=by,
                 )
             finally:
                 writer.close()
                 progress.close()
             manifest = result.manifest(writer.path.name if writer.path else None, started)
-            finish_run(tmp, s, result.summary, result.tally, manifest, plots=False, report=False)
+            finish_run(
+                tmp,
+                s,
+                result.summary,
+                result.tally,
+                manifest,
+                plots=False,
+                report=False,
+                crowd=result.crowd,
+            )
             # the answer before the pictures: the table as soon as the numbers are written
             click.echo(format_summary(result.summary, s, overrides))
+            if by:
+                click.echo("\n" + format_by(result.summary, s))
             write_pictures(
                 tmp,
                 plots=not no_plots,

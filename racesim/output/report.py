@@ -29,6 +29,7 @@ from racesim.output.render import (  # noqa: F401 - write_plots, PLOT_FORMATS: o
     render,
     write_plots,
 )
+from racesim.output.report_evidence import by_tables, crowd_section
 from racesim.output.text import pct
 
 PLOTS_FOLDER = "plots"
@@ -351,6 +352,7 @@ def _milestones(
         if desc:
             out.append(f"<p>{_e(desc)}</p>")
         out.append(_summary_table(ms, names, colors))
+        out.append(by_tables(ms, names))
         out.append("<div class=plots>")
         for kind in KINDS:
             png = pngs.get(f"{key}_{kind}")
@@ -490,6 +492,7 @@ def build_report(
             _header(run),
             _glance(run, names),
             _milestones(run, names, colors, pngs),
+            crowd_section(run),
             _assumptions(scen, names, colors),
             _manifest(run.get("manifest") or {}),
         ]

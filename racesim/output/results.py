@@ -297,6 +297,37 @@ def check_summary(summary: object) -> None:
                                 dt.date.fromisoformat(v)
                         except (TypeError, ValueError):
                             raise ValueError(f"{at}.{q} is not an ISO date or null") from None
+        _check_by(ms.get("by"), where, first, reached)
+
+
+def _check_by(by: object, where: str, first: dict, reached: dict) -> None:
+    """``milestones.M.by`` (``--by``), when present: per ISO date, ``first`` and
+    ``reached`` entries for the same agencies as the milestone's, each a p and ci95."""
+    if by is None:
+        return
+    if not isinstance(by, dict):
+        raise ValueError(f"{where}.by is not a mapping")
+    for date, at in by.items():
+        try:
+            dt.date.fromisoformat(date)
+        except (TypeError, ValueError):
+            raise ValueError(f"{where}.by has {_short(date)!r}, not an ISO date") from None
+        if not isinstance(at, dict):
+            raise ValueError(f"{where}.by.{date} is not a mapping")
+        for part, want in (("first", first), ("reached", reached)):
+            entries = at.get(part)
+            if not isinstance(entries, dict) or set(entries) != set(want):
+                raise ValueError(f"{where}.by.{date}.{part} does not list the milestone's agencies")
+            for a, e in entries.items():
+                spot = f"{where}.by.{date}.{part}.{a}"
+                if not isinstance(e, dict):
+                    raise ValueError(f"{spot} is not a mapping")
+                _check_p(e.get("p"), f"{spot}.p")
+                ci = e.get("ci95")
+                if not isinstance(ci, list) or len(ci) != 2:
+                    raise ValueError(f"{spot}.ci95 is not a pair of numbers")
+                for i, v in enumerate(ci):
+                    _check_p(v, f"{spot}.ci95[{i}]")
 
 
 class NotAResultsFolder(Exception):

@@ -84,3 +84,44 @@ def format_calibration(fits, record: str, until=None) -> str:
             f"{f.failures:>6}{f.a:>7.1f}{f.b:>7.1f}{f.mean:>8.3f}  [{lo:.3f}, {hi:.3f}]"
         )
     return "\n".join(lines)
+
+
+def format_by(summary: dict, scenario: Scenario | None = None) -> str:
+    """The ``--by`` table: per milestone and date, each agency's chance of being the
+    first by that date and of having reached it by then, with 95% intervals, and the
+    chance that nobody had ("" when the summary has no ``by`` dates)."""
+    names = {k: short_name(a.name or k) for k, a in scenario.agencies.items()} if scenario else {}
+    blocks = []
+    for key, ms in summary["milestones"].items():
+        by = ms.get("by") or {}
+        if not by:
+            continue
+        able = [a for a, r in ms["reached"].items() if r["p"] > 0]
+        width = max([len("by 2000-01-01"), *(len(names.get(a, a)) for a in able)])
+        lines = [f"{ms['title']}  [{key}]: chances on or before a date"]
+        for date, at in by.items():
+            lines.append(
+                f"  {'by ' + date:<{width}}  {'first':>6}  {'95% interval':<14}  "
+                f"{'reached':>7}  95% interval"
+            )
+            order = sorted(able, key=lambda a: -at["first"][a]["p"])
+            for a in [*order, "none"]:
+                f = at["first"][a]
+                cells = f"{_pct(f['p']):>6}  {_ci(f['ci95']):<14}"
+                if a != "none":
+                    r = at["reached"][a]
+                    cells += f"  {_pct(r['p']):>7}  {_ci(r['ci95'])}"
+                label = "(nobody)" if a == "none" else names.get(a, a)
+                lines.append(f"  {label:<{width}}  {cells}")
+        blocks.append("\n".join(line.rstrip() for line in lines))
+    if not blocks:
+        return ""
+    note = (
+        "first: the first to reach it, and on or before the date; (nobody): nobody had "
+        "by then; reached: had reached it by then (first or not)."
+    )
+    return "\n\n".join([*blocks, note])
+
+
+def _ci(ci) -> str:
+    return f"[{100 * ci[0]:.1f}, {100 * ci[1]:.1f}]"

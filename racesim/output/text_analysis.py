@@ -76,6 +76,24 @@ def format_comparison(result: dict, names: dict[str, str] | None = None) -> str:
                     f"{_pts(e['diff']):>8}  {interval:<{iw}}  {when}"
                 )
                 lines.append(line.rstrip())
+        for d, at in ms.get("by", {}).items():
+            for measure in ("first", "reached"):
+                lines.append(
+                    f"  {measure + ' by ' + d:<{w}}{'A':>7}{'B':>8}{'B-A':>8}  95% interval"
+                )
+                for who, e in at[measure].items():
+                    if not (e["a"]["p"] or e["b"]["p"] or e["changed"]) and who != "none":
+                        continue
+                    lo, hi = e["ci95"]
+                    if e["changed"]:
+                        interval = f"[{_pts(lo)}, {_pts(hi)}]" + (" *" if e["clear"] else "")
+                    else:
+                        interval = "(no change)"
+                    line = (
+                        f"  {labels[who]:<{w}}{_pct(e['a']['p']):>7}{_pct(e['b']['p']):>8}"
+                        f"{_pts(e['diff']):>8}  {interval}"
+                    )
+                    lines.append(line.rstrip())
     lines.append("")
     lines.append(
         "B-A and its interval are in percentage points; * marks a difference whose "

@@ -51,6 +51,7 @@ def write_run(
     plots: bool = True,
     report: bool = True,
     formats: tuple[str, ...] = ("png",),
+    crowd: list | None = None,
 ) -> Path:
     """A run's results folder from a finished run (``reached``: the per-replication
     reach times, shape (N, milestones, agencies); needed unless ``table`` is "none";
@@ -73,6 +74,7 @@ def write_run(
             plots=plots,
             report=report,
             formats=formats,
+            crowd=crowd,
         )
     return Path(folder)
 
@@ -100,9 +102,15 @@ def finish_run(
     plots: bool,
     report: bool,
     formats: tuple[str, ...] = ("png",),
+    crowd: list | None = None,
 ) -> None:
-    """Everything of a run's folder but the table (streamed in during a run)."""
+    """Everything of a run's folder but the table (streamed in during a run);
+    ``crowd``: the crowd's questions the run answered (``crowd.csv``, for the report)."""
     write_results(tmp, scenario, summary, tally, manifest_data)
+    if crowd:
+        from racesim.analysis.crowd import RUN_COLUMNS, run_rows
+
+        write_csv(tmp / "crowd.csv", RUN_COLUMNS, run_rows(crowd))
     write_pictures(tmp, plots=plots, report=report, formats=formats)
 
 
@@ -209,3 +217,17 @@ def write_sensitivity(
             write_figure(
                 pa.tornado_figure(result.rows, result.base, title, top=top), tmp, "tornado"
             )
+
+
+# -- backtest -------------------------------------------------------------------------------
+def write_backtests(tmp: Path, result, manifest_data: dict, title: str) -> None:
+    """scores.csv (one row per origin and event), calibration.csv (the reliability
+    bins), calibration.png/.svg (the reliability diagram of all events pooled) and the
+    manifest."""
+    from racesim.analysis.calibration import BIN_COLUMNS, SCORE_COLUMNS
+    from racesim.output.plots_evidence import calibration_figure
+
+    write_csv(tmp / "scores.csv", SCORE_COLUMNS, result.score_rows())
+    write_csv(tmp / "calibration.csv", BIN_COLUMNS, result.bin_rows())
+    write_json(tmp / "manifest.json", manifest_data)
+    write_figure(calibration_figure(result.reliability(), title), tmp, "calibration")

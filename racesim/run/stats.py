@@ -123,3 +123,45 @@ def day_quantile(hist: np.ndarray, q: float) -> int | None:
         return None
     cum = np.cumsum(hist)
     return int(np.searchsorted(cum, max(1, math.ceil(q * total - 1e-9))))
+
+
+@dataclass
+class DateTally:
+    """Counts over replications of each outcome *on or before* some dates (``--by``).
+
+    ``cutoffs[k]`` is the k-th date as whole days from start (a reach counts when its
+    calendar day, :func:`days`, is at most that); ``first[k, m, a]`` counts the
+    replications in which agency ``a`` was the first to reach milestone ``m`` and did
+    so by then (``a == A``: nobody had reached it by then), ``reached[k, m, a]`` those
+    in which ``a`` had reached ``m`` by then.  Integer counts, so any split of the
+    replications adds up to the same numbers."""
+
+    cutoffs: tuple[int, ...]
+    n: int
+    first: np.ndarray
+    reached: np.ndarray
+
+    @classmethod
+    def empty(cls, cutoffs, n_milestones: int, n_agencies: int) -> DateTally:
+        k = len(cutoffs)
+        return cls(
+            tuple(int(c) for c in cutoffs),
+            0,
+            np.zeros((k, n_milestones, n_agencies + 1), dtype=np.int64),
+            np.zeros((k, n_milestones, n_agencies), dtype=np.int64),
+        )
+
+    def add(self, reached: np.ndarray) -> None:
+        """Add replications: ``reached`` has shape (N, M, A), years, NaN = not reached."""
+        n, nm, na = reached.shape
+        self.n += n
+        ok = ~np.isnan(reached)
+        day = np.full(reached.shape, np.iinfo(np.int64).max, dtype=np.int64)
+        day[ok] = days(reached[ok])
+        win = first_index(reached)  # (N, M): the agency, or na for nobody
+        win_day = np.take_along_axis(day, np.minimum(win, na - 1)[..., None], axis=2)[..., 0]
+        for k, cut in enumerate(self.cutoffs):
+            self.reached[k] += (day <= cut).sum(axis=0)
+            who = np.where((win < na) & (win_day <= cut), win, na)
+            for m in range(nm):
+                self.first[k, m] += np.bincount(who[:, m], minlength=na + 1)
