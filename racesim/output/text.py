@@ -84,3 +84,28 @@ def format_calibration(fits, record: str, until=None) -> str:
             f"{f.failures:>6}{f.a:>7.1f}{f.b:>7.1f}{f.mean:>8.3f}  [{lo:.3f}, {hi:.3f}]"
         )
     return "\n".join(lines)
+
+
+VALUE_WIDTH = 50  # the value column of `racesim params`, at most
+
+
+def format_params(params) -> str:
+    """``racesim params``: one settable field a line, its ``--set`` path, its value and
+    its unit, in aligned columns (``params`` from :func:`racesim.scenario.params.params`)."""
+    if not params:
+        return ""
+    pw = max(len(p.path) for p in params)
+    vw = min(VALUE_WIDTH, max(len(p.text) for p in params))  # a longer value pushes the unit
+    return "\n".join(f"{p.path:<{pw}}  {p.text:<{vw}}  {p.unit}".rstrip() for p in params)
+
+
+def format_differences(diffs, indent: str = "") -> str:
+    """``racesim diff`` (and the top of ``compare``): one difference a line, the path,
+    A's value and B's value, in aligned columns (``-``: that side has no such field)."""
+    if not diffs:
+        return f"{indent}no differences: A and B are the same scenario"
+    pw = max(len("field"), *(len(d.path) for d in diffs))
+    aw = max(len("A"), *(len(d.a) for d in diffs))
+    lines = [f"{indent}{'field':<{pw}}  {'A':<{aw}}  B"]
+    lines += [f"{indent}{d.path:<{pw}}  {d.a:<{aw}}  {d.b}".rstrip() for d in diffs]
+    return "\n".join(lines)
