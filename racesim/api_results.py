@@ -293,21 +293,26 @@ class Run:
         )
 
     # -- plots (racesim.output.plots) ------------------------------------------------------
-    def _names(self) -> dict[str, str]:
-        return {k: a.name or k for k, a in self.scenario.agencies.items()}
+    def _shown(self, milestone: str) -> dict:
+        """The plots' keywords: the agencies' names, and those that can reach
+        ``milestone`` (the others are left out, as in the printed table)."""
+        from racesim.scenario.reach import contenders
+
+        names = {k: a.name or k for k, a in self.scenario.agencies.items()}
+        return {"names": names, "agencies": (contenders(self.scenario) or {}).get(milestone)}
 
     def plot_first(self, milestone: str, ax=None):
         """Bars: each agency's chance of reaching ``milestone`` first. Returns the Axes."""
         from racesim.output import plots
 
-        return plots.plot_first(self.summary, milestone, ax=ax, names=self._names())
+        return plots.plot_first(self.summary, milestone, ax=ax, **self._shown(milestone))
 
     def plot_reached(self, milestone: str, ax=None):
         """Curves: the chance of having reached ``milestone`` by each date."""
         from racesim.output import plots
 
         return plots.plot_reached(
-            self.summary, self.dates_rows(), milestone, ax=ax, names=self._names()
+            self.summary, self.dates_rows(), milestone, ax=ax, **self._shown(milestone)
         )
 
     def plot_dates(self, milestone: str, ax=None):
@@ -315,7 +320,7 @@ class Run:
         from racesim.output import plots
 
         return plots.plot_dates(
-            self.summary, self.dates_rows(), milestone, ax=ax, names=self._names()
+            self.summary, self.dates_rows(), milestone, ax=ax, **self._shown(milestone)
         )
 
 
