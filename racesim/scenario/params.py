@@ -185,10 +185,10 @@ def params(scenario: Scenario, prefix: str | None = None) -> list[Param]:
     for node in _walk(scenario, (), None):
         if not node.leaf or _is_address(node):
             continue
-        value = node.value
+        value = shown = node.value
         if node.parts == ("record", "file") and isinstance(value, str):
-            value = _shown_file(value)
-        out.append(Param(node.path, _data(value), show(value), unit(node.info, value)))
+            shown = _shown_file(value)  # the value stays absolute: --set takes it anywhere
+        out.append(Param(node.path, _data(value), show(shown), unit(node.info, value)))
     if prefix is None or not prefix.strip(" ."):
         return out
     want = prefix.strip().rstrip(".")
