@@ -421,9 +421,10 @@ class SweepResult:
 
     def text(self) -> str:
         """The table ``racesim sweep`` prints: P(first) at every point."""
+        from racesim.analysis.sweep import can_reach
         from racesim.output.text_analysis import format_sweep
 
-        return format_sweep(self.rows, self.sweep.spans, self.base)
+        return format_sweep(self.rows, self.sweep.spans, self.base, can_reach(self.sweep))
 
     def save(self, folder: str | os.PathLike, force: bool = False, plots: bool = True) -> Path:
         """sweep.csv, scenario.yaml, the manifest and sweep.png/svg, as ``racesim
@@ -432,7 +433,7 @@ class SweepResult:
 
     def write(self, tmp: Path, plots: bool = True) -> None:
         """The files of :meth:`save`, into the staged folder ``tmp``."""
-        from racesim.analysis.sweep import table_columns
+        from racesim.analysis.sweep import can_reach, table_columns
         from racesim.output.writers import write_sweep
 
         extra = {"command": "sweep", "vary": list(self.vary), "points": len(self.sweep.points)}
@@ -447,7 +448,8 @@ class SweepResult:
             extra,
         )
         columns = table_columns(self.sweep.spans)
-        write_sweep(tmp, self.rows, columns, self.base, self.fields, m, plots=plots)
+        shown = can_reach(self.sweep)
+        write_sweep(tmp, self.rows, columns, self.base, self.fields, m, plots=plots, shown=shown)
 
 
 # -- sensitivity --------------------------------------------------------------------------

@@ -89,7 +89,7 @@ def test_contenders_from_the_rules(field, mini_scenario_data):
 
 def _block(output: str, key: str) -> list[str]:
     lines = output.splitlines()
-    i = next(k for k, x in enumerate(lines) if x.endswith(f"[{key}]"))
+    i = next(k for k, x in enumerate(lines) if f"  [{key}]" in x)
     j = next((k for k in range(i + 1, len(lines)) if not lines[k].strip()), len(lines))
     return lines[i + 1 : j]
 
@@ -184,3 +184,31 @@ def test_compare_lists_differences_and_hides_rows(field):
     assert {"Eps", "Zeta", "Alpha", "Beta"} <= shown  # Eps can reach it in B
     assert "Delta" not in shown
     assert landing[-1].strip() == "no mission that can reach it, in A or B: Delta"
+
+
+def test_sweep_leaves_out_those_that_cannot_reach_it_at_any_point(field, tmp_path):
+    """delta's orbiter cannot succeed at success 0 but can at 0.5: a sweep over that
+    chance shows delta (it can at one point); eps can at none."""
+    out = tmp_path / "sw"
+    r = invoke(
+        "sweep",
+        field,
+        "--vary",
+        "agencies.delta.missions.orb.success=0:0.5:2",
+        "-n",
+        50,
+        "--out",
+        out,
+    )
+    assert r.exit_code == 0, r.output
+    orbit = _block(r.output, "orbit")
+    assert orbit[0].split() == ["orb.success", "alpha", "delta", "(nobody)"]
+    assert orbit[-1] == "  no mission that can reach it: beta, eps, zeta"
+    landing = _block(r.output, "landing")
+    assert landing[0].split() == ["orb.success", "alpha", "beta", "delta", "zeta", "(nobody)"]
+    assert landing[-1] == "  no mission that can reach it: eps"
+    ids = set(
+        re.findall(r'id="racesim-sweep-p_first-([a-z]+)-([a-z]+)"', (out / "sweep.svg").read_text())
+    )
+    assert {a for m, a in ids if m == "orbit"} == {"alpha", "delta", "none"}
+    assert {a for m, a in ids if m == "landing"} == {"alpha", "beta", "delta", "zeta", "none"}

@@ -29,7 +29,7 @@ def command(
     \b
     Examples:
       racesim diff scenarios/base.yaml scenarios/base-russia-leaves-ilrs.yaml
-      racesim diff scenarios/base.yaml --set agencies.nasa.budget.growth=0
+      racesim diff scenarios/base.yaml --set agencies.nasa.budget.growth=0.02
 
     Both are compared as they run: after `extends` and --set, with every default
     filled in. One line per difference: the field's path (as --set takes it), A's

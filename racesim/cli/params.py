@@ -22,8 +22,10 @@ def command(scenario: str, prefix: str | None, overrides: tuple[str, ...]) -> No
       racesim params scenarios/base.yaml agencies.roscosmos.budget \\
           --set agencies.roscosmos.budget.annual=120
 
-    One field a line, after `extends` and --set, for example
+    One field a line, after `extends` and --set: its path, its value and its unit,
+    for example
 
+    \b
       agencies.nasa.missions.artemis3.success  beta(a=7, b=2), mean 0.78  probability
 
     PREFIX keeps only the paths that start with it (a whole part: agencies.nasa, not

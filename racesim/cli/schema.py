@@ -30,6 +30,7 @@ def command(out: str | None, force: bool) -> None:
     field means and its unit, and marks a misspelt key or a wrong kind of value. In VS
     Code with the YAML extension, put this first line in a scenario file:
 
+    \b
       # yaml-language-server: $schema=racesim-scenario.schema.json
 
     The schema checks each field on its own; `racesim validate FILE` also checks

@@ -97,14 +97,22 @@ def format_comparison(result: dict, names: dict[str, str] | None = None) -> str:
 
 
 # -- sweep --------------------------------------------------------------------------------
-def format_sweep(table: Sequence[dict], spans: Sequence[Span], scenario: Scenario) -> str:
-    """P(first) of each agency (by key) at every point, one block per milestone."""
-    who = [*scenario.agencies, "none"]
+def format_sweep(
+    table: Sequence[dict],
+    spans: Sequence[Span],
+    scenario: Scenario,
+    shown: Mapping[str, Sequence[str]] | None = None,
+) -> str:
+    """P(first) of each agency (by key) at every point, one block per milestone;
+    ``shown``: milestone -> the agencies with a column (the others, which cannot reach
+    it at any point, are named under the block; default: every agency)."""
     heads = short_paths([s.path for s in spans])
     width = [max(10, len(h) + 2) for h in heads]
-    cols = [max(8, len("(nobody)" if a == "none" else a) + 2) for a in who]
     lines = []
     for key, ms in scenario.milestones.items():
+        able = list(scenario.agencies) if shown is None else list(shown.get(key, ()))
+        who = [*able, "none"]
+        cols = [max(8, len("(nobody)" if a == "none" else a) + 2) for a in who]
         lines.append(f"{ms.title or key}  [{key}]: P(first)")
         lines.append(
             "  "
@@ -122,6 +130,9 @@ def format_sweep(table: Sequence[dict], spans: Sequence[Span], scenario: Scenari
                 + "".join(f"{fmt_point(v):>{w}}" for v, w in zip(pt, width))
                 + "".join(f"{100 * ps[a]:{c - 1}.1f}%" for a, c in zip(who, cols))
             )
+        cannot = [a for a in scenario.agencies if a not in able]
+        if cannot:
+            lines.append(f"  no mission that can reach it: {', '.join(cannot)}")
         lines.append("")
     return "\n".join(lines).rstrip()
 
