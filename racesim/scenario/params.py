@@ -156,8 +156,8 @@ def _kind(value: Any) -> str:
 
 
 def unit(info: FieldInfo | None, value: Any) -> str:
-    """The unit of a field: the end of its description in parentheses, else the whole
-    description, else the kind of its value."""
+    """The unit of a field: the end of its description in parentheses; else ``text``
+    for a text, the whole description, or the kind of its value."""
     desc = (info.description or "").strip() if info is not None else ""
     m = _UNIT.search(desc)
     if m:
@@ -194,7 +194,7 @@ def params(scenario: Scenario, prefix: str | None = None) -> list[Param]:
     want = prefix.strip().rstrip(".")
     picked = [p for p in out if _under(p.path, want)]
     if not picked:
-        heads = {fmt_path(_split(p.path)[:k]) for p in out for k in range(1, 4)}
+        heads = {fmt_path(_split(p.path)[:k]) for p in out for k in range(1, 6)}
         raise ScenarioError(
             [("", f"no settable field starts with {want!r}{did_you_mean(want, heads)}")]
         )
