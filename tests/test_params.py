@@ -181,6 +181,9 @@ def test_schema_is_json_and_describes_the_format(tmp_path):
         family = f["title"]
         assert f["properties"][family]["required"] == list(FAMILIES[family])
     assert defs["Shock"]["properties"]["from"]["anyOf"][0] == {"type": "string", "format": "date"}
+    agencies = full["properties"]["agencies"]  # keys are slugs, and nothing else
+    assert agencies["patternProperties"] == {"^[A-Za-z][A-Za-z0-9_-]*$": {"$ref": "#/$defs/Agency"}}
+    assert agencies["additionalProperties"] is False
     # every reference resolves
     refs = re.findall(r'"\$ref": "#/\$defs/([^"]+)"', json.dumps(schema))
     assert refs and all(ref in defs for ref in refs)
@@ -206,6 +209,9 @@ def test_scenario_files_validate_against_the_schema():  # pragma: no cover - opt
         assert not list(v.iter_errors(data)), file
     bad = _plain(yaml.safe_load(BASE.read_text(encoding="utf-8")))
     bad["agencies"]["nasa"]["budget"]["anual"] = 3
+    assert list(v.iter_errors(bad))
+    bad = _plain(yaml.safe_load(BASE.read_text(encoding="utf-8")))
+    bad["agencies"]["1nasa"] = bad["agencies"].pop("nasa")
     assert list(v.iter_errors(bad))
 
 

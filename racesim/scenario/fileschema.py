@@ -45,6 +45,19 @@ def _describe_dists(defs: dict) -> None:
                 ).lstrip(". ")
 
 
+def _closed_keys(schema: Any) -> None:
+    """A mapping keyed by a pattern (agencies, milestones, partners) accepts no other
+    key, as the models do not."""
+    if isinstance(schema, dict):
+        if "patternProperties" in schema and "additionalProperties" not in schema:
+            schema["additionalProperties"] = False
+        for v in schema.values():
+            _closed_keys(v)
+    elif isinstance(schema, list):
+        for v in schema:
+            _closed_keys(v)
+
+
 def _partial(schema: Any) -> Any:
     """``schema`` with no field required and every reference to a definition turned
     into one to its partial copy.  A distribution is replaced whole, never merged, so
@@ -70,6 +83,7 @@ def file_schema() -> dict:
     full = copy.deepcopy(Scenario.model_json_schema(by_alias=True, mode="validation"))
     defs = full.pop("$defs", {})
     _describe_dists([full, *defs.values()])
+    _closed_keys([full, defs])
     full["properties"]["extends"] = {
         "type": "string",
         "description": "the parent scenario file, relative to this one; this file's "
