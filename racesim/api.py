@@ -577,6 +577,45 @@ def backtest(
     return BacktestResult(result, os.fspath(outcomes))
 
 
+# -- finding your way ----------------------------------------------------------------------
+def params(
+    scenario: Scenario | str | os.PathLike, prefix: str | None = None, overrides: Overrides = None
+) -> list:
+    """Every settable field of the scenario (``racesim params``), or those under
+    ``prefix``: a list of :class:`racesim.scenario.params.Param` (``path`` as
+    overrides take it, ``value`` as data, ``text`` as shown, ``unit``)."""
+    from racesim.scenario.params import params as settable
+
+    try:
+        return settable(_scenario(scenario, overrides), prefix)
+    except ScenarioError as exc:
+        raise _api_issues(exc) from None
+
+
+def diff(
+    a: Scenario | str | os.PathLike,
+    b: Scenario | str | os.PathLike | None = None,
+    *,
+    overrides_a: Overrides = None,
+    overrides_b: Overrides = None,
+) -> list:
+    """The resolved differences of B from A (``racesim diff``), after ``extends`` and
+    the overrides: a list of :class:`racesim.scenario.params.Difference` (``path``,
+    ``a``, ``b`` as shown).  ``b`` None: A changed by ``overrides_b``."""
+    from racesim.scenario.params import differences
+
+    sa = _scenario(a, overrides_a)
+    sb = _scenario(a if b is None else b, overrides_b)
+    return differences(sa, sb)
+
+
+def schema() -> dict:
+    """The scenario file's JSON Schema (``racesim schema``), as a dict."""
+    from racesim.scenario.fileschema import file_schema
+
+    return file_schema()
+
+
 def open(folder: str | os.PathLike) -> Run:  # noqa: A001 - racesim.open(folder)
     """A results folder read back as the :class:`Run` that :func:`simulate` returned
     (see :func:`racesim.api_open.open_run`)."""

@@ -312,21 +312,26 @@ class Run:
         )
 
     # -- plots (racesim.output.plots) ------------------------------------------------------
-    def _names(self) -> dict[str, str]:
-        return {k: a.name or k for k, a in self.scenario.agencies.items()}
+    def _shown(self, milestone: str) -> dict:
+        """The plots' keywords: the agencies' names, and those that can reach
+        ``milestone`` (the others are left out, as in the printed table)."""
+        from racesim.scenario.reach import contenders
+
+        names = {k: a.name or k for k, a in self.scenario.agencies.items()}
+        return {"names": names, "agencies": (contenders(self.scenario) or {}).get(milestone)}
 
     def plot_first(self, milestone: str, ax=None):
         """Bars: each agency's chance of reaching ``milestone`` first. Returns the Axes."""
         from racesim.output import plots
 
-        return plots.plot_first(self.summary, milestone, ax=ax, names=self._names())
+        return plots.plot_first(self.summary, milestone, ax=ax, **self._shown(milestone))
 
     def plot_reached(self, milestone: str, ax=None):
         """Curves: the chance of having reached ``milestone`` by each date."""
         from racesim.output import plots
 
         return plots.plot_reached(
-            self.summary, self.dates_rows(), milestone, ax=ax, names=self._names()
+            self.summary, self.dates_rows(), milestone, ax=ax, **self._shown(milestone)
         )
 
     def plot_dates(self, milestone: str, ax=None):
@@ -334,7 +339,7 @@ class Run:
         from racesim.output import plots
 
         return plots.plot_dates(
-            self.summary, self.dates_rows(), milestone, ax=ax, names=self._names()
+            self.summary, self.dates_rows(), milestone, ax=ax, **self._shown(milestone)
         )
 
 
@@ -435,9 +440,10 @@ class SweepResult:
 
     def text(self) -> str:
         """The table ``racesim sweep`` prints: P(first) at every point."""
+        from racesim.analysis.sweep import can_reach
         from racesim.output.text_analysis import format_sweep
 
-        return format_sweep(self.rows, self.sweep.spans, self.base)
+        return format_sweep(self.rows, self.sweep.spans, self.base, can_reach(self.sweep))
 
     def save(self, folder: str | os.PathLike, force: bool = False, plots: bool = True) -> Path:
         """sweep.csv, scenario.yaml, the manifest and sweep.png/svg, as ``racesim
@@ -446,7 +452,7 @@ class SweepResult:
 
     def write(self, tmp: Path, plots: bool = True) -> None:
         """The files of :meth:`save`, into the staged folder ``tmp``."""
-        from racesim.analysis.sweep import table_columns
+        from racesim.analysis.sweep import can_reach, table_columns
         from racesim.output.writers import write_sweep
 
         extra = {"command": "sweep", "vary": list(self.vary), "points": len(self.sweep.points)}
@@ -461,7 +467,8 @@ class SweepResult:
             extra,
         )
         columns = table_columns(self.sweep.spans)
-        write_sweep(tmp, self.rows, columns, self.base, self.fields, m, plots=plots)
+        shown = can_reach(self.sweep)
+        write_sweep(tmp, self.rows, columns, self.base, self.fields, m, plots=plots, shown=shown)
 
 
 # -- sensitivity --------------------------------------------------------------------------

@@ -290,8 +290,10 @@ def test_figure_set(run, capsys):
     assert all(isinstance(f, Figure) for f in figs.values())
     names = [t.get_text() for t in figs["landing_first"].axes[0].get_yticklabels()]
     order = table_order(run["summary"]["milestones"]["landing"]["first"])
-    shown = {"alpha": "Alpha", "beta": "Beta", "gamma": "Gamma", "none": "nobody"}
-    assert names == [shown[a] for a in order]  # names from scenario.yaml
+    shown = {"alpha": "Alpha", "beta": "Beta", "none": "nobody"}
+    # names from scenario.yaml; gamma's only mission cannot succeed (success 0), so it
+    # cannot reach the milestone and is left out, as the printed table leaves it out
+    assert names == [shown[a] for a in order if a != "gamma"]
     assert figs["orbit_reached"].axes[0].get_title().startswith("First lunar orbiter")
     assert capsys.readouterr() == ("", "")
 

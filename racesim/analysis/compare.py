@@ -134,6 +134,8 @@ class Comparison:
 
     def to_dict(self) -> dict:
         from racesim.analysis.summary import summarize
+        from racesim.scenario.params import differences
+        from racesim.scenario.reach import contenders
 
         sa = summarize(self.a, self.tally_a, self.seed)
         sb = summarize(self.b, self.tally_b, self.seed)
@@ -144,8 +146,12 @@ class Comparison:
             "seed": self.seed,
             "method": METHOD,
             "unpaired_agencies": self.unpaired,
+            "differences": [
+                {"path": d.path, "a": d.a, "b": d.b} for d in differences(self.a, self.b)
+            ],
             "milestones": {},
         }
+        can_a, can_b = contenders(self.a), contenders(self.b)
         for m, key in enumerate(self.milestones):
             title = self.a.milestones[key].title or key
             first, reached = {}, {}
@@ -158,7 +164,13 @@ class Comparison:
                     for q in ("median", "p10", "p90"):
                         e[side][q] = r[q] if r else None
                 reached[who] = e
-            out["milestones"][key] = {"title": title, "first": first, "reached": reached}
+            able = set(can_a[key]) | set(can_b[key])
+            out["milestones"][key] = {
+                "title": title,
+                "can_reach": [w for w in self.agencies if w in able],
+                "first": first,
+                "reached": reached,
+            }
             if self.by:
                 out["milestones"][key]["by"] = {
                     d: {

@@ -94,6 +94,18 @@ def run_sweep(
     return Sweep(list(spans), points, scenarios, tallies, seed)
 
 
+def can_reach(sweep: Sweep) -> dict[str, list[str]]:
+    """Milestone -> the agencies that can reach it at some point of the sweep (see
+    :func:`racesim.scenario.reach.contenders`), in the base scenario's order: the
+    tables and plots leave the others out."""
+    from racesim.scenario.reach import contenders
+
+    found = [contenders(s) for s in sweep.scenarios]
+    order = list(sweep.scenarios[0].agencies) if sweep.scenarios else []
+    keys = sweep.scenarios[0].milestones if sweep.scenarios else {}
+    return {m: [a for a in order if any(a in f.get(m, ()) for f in found)] for m in keys}
+
+
 def fmt_point(v) -> str:
     """A varied value as printed and labelled."""
     return f"{v:g}" if isinstance(v, float) else str(v)

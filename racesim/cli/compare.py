@@ -72,8 +72,10 @@ def command(
     shows the effect of the change alone, and its interval is much narrower than the
     one two independent runs would give.
 
-    For each milestone and agency it prints the chance of being first and of getting
-    there at all, in A and in B, the difference B-A in percentage points with a 95%
+    It first lists the fields in which B differs from A (as `racesim diff` does).
+    Then, for each milestone and agency that can reach it in A or B (the others are
+    named on one line), the chance of being first and of getting there at all, in A
+    and in B, the difference B-A in percentage points with a 95%
     interval, and * where that interval excludes 0 (a clearly non-zero difference).
     Method: from the per-replication pairs of outcomes, Bonett & Price's adjusted Wald
     interval for a difference of paired proportions; when no replication differs, the

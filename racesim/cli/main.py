@@ -11,9 +11,12 @@ from racesim.cli import (
     calibrate,
     compare,
     crowd,
+    diff,
+    params,
     plot,
     report,
     run,
+    schema,
     sensitivity,
     sweep,
     trace,
@@ -28,8 +31,9 @@ def main() -> None:
     """racesim: who reaches each lunar milestone first, and when.
 
     Run a scenario with `racesim run scenarios/base.yaml`; check one with
-    `racesim validate FILE`; redraw a results folder's plots or report with
-    `racesim plot RESULTS` or `racesim report RESULTS`.
+    `racesim validate FILE`; list what --set can change with `racesim params FILE`;
+    see how two scenarios differ with `racesim diff A B`; redraw a results folder's
+    plots or report with `racesim plot RESULTS` or `racesim report RESULTS`.
     """
     import signal
 
@@ -41,6 +45,9 @@ def main() -> None:
 
 for _module in (
     validate,
+    params,
+    diff,
+    schema,
     run,
     trace,
     calibrate,

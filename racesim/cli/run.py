@@ -198,3 +198,7 @@ def command(
                 f"the requested precision {precision:g}: {got}. Raise --max-replications "
                 "to go on."
             )
+    if not no_report:  # the last line: where to look first
+        from racesim.output.report import REPORT_FILE
+
+        click.echo(f"report: {folder / REPORT_FILE} (open it in a browser)")

@@ -1,5 +1,6 @@
-"""Whether ``racesim report --out`` / ``racesim plot --out`` may write a file: never over
-a file of a results folder, a device or a file they did not write, without ``--force``."""
+"""Whether ``racesim report --out`` / ``racesim plot --out`` / ``racesim schema --out``
+may write a file: never over a file of a results folder, a device or a file they did
+not write, without ``--force``."""
 
 from __future__ import annotations
 
@@ -24,10 +25,24 @@ def _racesim_report(path: Path) -> bool:
     return b"racesim report</title>" in head and b"Made by racesim" in tail
 
 
+def _racesim_schema(path: Path) -> bool:
+    """Whether ``path`` is a scenario schema that ``racesim schema`` wrote."""
+    import json
+
+    try:
+        with open(path, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                return False
+            data = json.loads(fh.read(1 << 22))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get("title") == "racesim scenario"
+
+
 def overwrite_problem(path: Path, kind: str) -> tuple[str, bool] | None:
     """Why writing the file ``path`` (``kind``: ``report`` or ``plot``) would need
     ``force``: ``(reason, force_allowed)``, or None if it is new or is racesim's own
-    earlier output of that kind in its own place."""
+    earlier output of that kind in its own place (``kind`` may also be ``schema``)."""
     path = Path(path).absolute()
     if not (path.exists() or path.is_symlink()):
         return None
@@ -40,7 +55,9 @@ def overwrite_problem(path: Path, kind: str) -> tuple[str, bool] | None:
     if not regular:
         return f"{path} is not a regular file (a device, pipe or socket)", False
     folder = path.parent
-    if kind == "report":
+    if kind == "schema":
+        own = not looks_like_results(folder) and _racesim_schema(path)
+    elif kind == "report":
         own = (path.name == "report.html" and looks_like_results(folder)) or (
             not looks_like_results(folder) and _racesim_report(path)
         )

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, MultipleLocator, PercentFormatter
 
 from racesim.output.text import pct
+from racesim.scenario.reach import contenders
 from racesim.scenario.timeutil import decimal_year
 
 #: a qualitative palette (matplotlib's tab10 without its grey, then tab20's light
@@ -85,12 +86,18 @@ def _agencies(ms: dict) -> list[str]:
     return list(ms["reached"])
 
 
-def first_order(ms: dict) -> list[str]:
-    """The agencies of one milestone's summary in the order of the printed table: by
-    chance of being first, highest first (ties keep the scenario's order), then
-    ``"none"`` (nobody) last."""
-    agencies = _agencies(ms)
-    ranked = sorted(agencies, key=lambda a: -ms["first"][a]["p"])
+def _shown(ms: dict, agencies: Sequence[str] | None) -> list[str]:
+    """The agencies a plot shows: ``agencies`` (those that can reach the milestone, see
+    :func:`racesim.scenario.reach.contenders`) in the scenario's order, or every one."""
+    every = _agencies(ms)
+    return every if agencies is None else [a for a in every if a in set(agencies)]
+
+
+def first_order(ms: dict, agencies: Sequence[str] | None = None) -> list[str]:
+    """The agencies of one milestone's summary (or only ``agencies``) in the order of
+    the printed table: by chance of being first, highest first (ties keep the
+    scenario's order), then ``"none"`` (nobody) last."""
+    ranked = sorted(_shown(ms, agencies), key=lambda a: -ms["first"][a]["p"])
     return [*ranked, "none"] if "none" in ms["first"] else ranked
 
 
@@ -206,17 +213,22 @@ def _year_axis(ax: Axes, start: float, end: float, room: float = 0.0) -> None:
 
 # -- the plots ----------------------------------------------------------------------------
 def plot_first(
-    summary: dict, milestone: str, ax: Axes | None = None, *, names: Mapping[str, str] | None = None
+    summary: dict,
+    milestone: str,
+    ax: Axes | None = None,
+    *,
+    names: Mapping[str, str] | None = None,
+    agencies: Sequence[str] | None = None,
 ) -> Axes:
     """The chance that each agency (and nobody) is the first to reach ``milestone``,
     as horizontal bars with their 95% intervals, top to bottom in the order of the
     printed table (:func:`first_order`: most likely first, nobody last).  ``names`` maps
-    agency keys to the names shown (default: the keys)."""
+    agency keys to the names shown (default: the keys); ``agencies`` are the ones to
+    show (default: every one; :func:`figure_set` shows those that can reach it)."""
     ms = _milestone(summary, milestone)
-    agencies = _agencies(ms)
-    colors = agency_colors(agencies)
-    ax = _new_axes(ax, (7, 1.2 + 0.45 * (len(agencies) + 1)))
-    rows = first_order(ms)
+    colors = agency_colors(_agencies(ms))
+    rows = first_order(ms, agencies)
+    ax = _new_axes(ax, (7, 1.2 + 0.45 * len(rows)))
     for y, agency in enumerate(rows):
         f = ms["first"][agency]
         p, (lo, hi) = f["p"], f["ci95"]
@@ -260,12 +272,14 @@ def plot_reached(
     ax: Axes | None = None,
     *,
     names: Mapping[str, str] | None = None,
+    agencies: Sequence[str] | None = None,
 ) -> Axes:
     """For each agency, the chance that it has reached ``milestone`` by each date (a
-    step curve from the start to the horizon), and the chance that anybody has (black)."""
+    step curve from the start to the horizon), and the chance that anybody has (black);
+    ``agencies`` as for :func:`plot_first`."""
     ms = _milestone(summary, milestone)
-    agencies = _agencies(ms)
-    colors = agency_colors(agencies)
+    colors = agency_colors(_agencies(ms))
+    agencies = _shown(ms, agencies)
     ax = _new_axes(ax, (9, 4.6 + 0.22 * math.ceil((len(agencies) + 1) / 2)))
     start, end = _span(summary, dates)
     for agency in [*agencies, "first"]:
@@ -317,14 +331,15 @@ def plot_dates(
     ax: Axes | None = None,
     *,
     names: Mapping[str, str] | None = None,
+    agencies: Sequence[str] | None = None,
 ) -> Axes:
     """When each agency reaches ``milestone``, in the replications where it does: a dot
     at the median date, a thick bar over the middle 50% of dates and a thin line over
-    the middle 80%; the bottom row (black) is when anybody (the first) gets there."""
+    the middle 80%; the bottom row (black) is when anybody (the first) gets there;
+    ``agencies`` as for :func:`plot_first`."""
     ms = _milestone(summary, milestone)
-    agencies = _agencies(ms)
-    colors = agency_colors(agencies)
-    rows = [*agencies, "first"]
+    colors = agency_colors(_agencies(ms))
+    rows = [*_shown(ms, agencies), "first"]
     ax = _new_axes(ax, (9, 1.6 + 0.5 * len(rows)))
     start, end = _span(summary, dates)
     for y, agency in enumerate(rows):
@@ -397,7 +412,9 @@ def agency_names(scenario: Mapping | None) -> dict[str, str]:
 
 def figure_set(run: dict, kinds: tuple[str, ...] = KINDS) -> dict[str, Figure]:
     """The standard figures of a results folder (``racesim.output.results.load_run``): one per
-    milestone and kind, keyed ``"<milestone>_<kind>"`` in milestone order.
+    milestone and kind, keyed ``"<milestone>_<kind>"`` in milestone order.  Each shows
+    the agencies that can reach its milestone (as the printed table does; every agency
+    when the folder has no scenario).
 
     The figures are plain :class:`~matplotlib.figure.Figure` objects on the Agg canvas,
     outside pyplot, so making many of them in a loop leaks nothing.
@@ -408,23 +425,26 @@ def figure_set(run: dict, kinds: tuple[str, ...] = KINDS) -> dict[str, Figure]:
 
     summary, dates = run["summary"], run["dates"]
     names = agency_names(run.get("scenario"))
+    able = contenders(run.get("scenario")) or {}
     figures: dict[str, Figure] = {}
     for milestone, ms in summary["milestones"].items():
-        n = len(ms["reached"])
+        shown = able.get(milestone)  # None (every agency) without the scenario
+        n = len(_shown(ms, shown))
+        kw = {"names": names, "agencies": shown}
         for kind in kinds:
             if kind == "first":
                 fig = Figure(figsize=(7.5, 1.4 + 0.42 * (n + 1)), layout="constrained", dpi=PNG_DPI)
-                plot_first(summary, milestone, fig.add_subplot(), names=names)
+                plot_first(summary, milestone, fig.add_subplot(), **kw)
             elif kind == "reached":
                 fig = Figure(
                     figsize=(9, 4.6 + 0.22 * math.ceil((n + 1) / 2)),
                     layout="constrained",
                     dpi=PNG_DPI,
                 )
-                plot_reached(summary, dates, milestone, fig.add_subplot(), names=names)
+                plot_reached(summary, dates, milestone, fig.add_subplot(), **kw)
             elif kind == "dates":
                 fig = Figure(figsize=(9, 1.6 + 0.45 * (n + 1)), layout="constrained", dpi=PNG_DPI)
-                plot_dates(summary, dates, milestone, fig.add_subplot(), names=names)
+                plot_dates(summary, dates, milestone, fig.add_subplot(), **kw)
             else:
                 raise ValueError(f"unknown plot kind {kind!r}; use one of {KINDS}")
             FigureCanvasAgg(fig)

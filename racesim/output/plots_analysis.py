@@ -201,6 +201,7 @@ def plot_sweep(
     agencies: Sequence[str] | None = None,
     names: Mapping[str, str] | None = None,
     legend: bool = True,
+    shown: Sequence[str] | None = None,
 ) -> Axes:
     """``measure`` (``p_first``, ``p_reached`` or ``median_year``) of each agency for
     ``milestone`` against the first varied parameter ``paths[0]``: one line per agency
@@ -209,7 +210,9 @@ def plot_sweep(
     carry their 95% interval as a band; median dates show as years or months.  The
     legend (unless ``legend`` is false) is compact, outside the axes on the right: the
     agencies by colour, then the other fields' values by line style.  ``table`` is
-    :func:`racesim.analysis.sweep.rows`."""
+    :func:`racesim.analysis.sweep.rows`; ``agencies`` give the colours (by position),
+    ``shown`` the agencies drawn (default: all; the sweep's figure draws those that can
+    reach the milestone, :func:`racesim.analysis.sweep.can_reach`)."""
     ax = _new_axes(ax, (7, 4.5))
     rows = [r for r in table if r["milestone"] == milestone]
     if agencies is None:
@@ -217,7 +220,8 @@ def plot_sweep(
     colors = agency_colors(list(agencies))
     x_path, others = paths[0], list(paths[1:])
     combos = list(dict.fromkeys(tuple(r[p] for p in others) for r in rows))
-    who = [*agencies, "none"] if measure == "p_first" else list(agencies)
+    drawn = [a for a in agencies if shown is None or a in shown]
+    who = [*drawn, "none"] if measure == "p_first" else drawn
     for c, combo in enumerate(combos):
         style, marker = _style(c)
         suffix = f" ({_combo_label(others, combo, paths)})" if others else ""
@@ -266,7 +270,13 @@ def plot_sweep(
     ax.grid(alpha=0.3)
     if legend and ax.get_lines():
         ax.legend(
-            handles=legend_handles(rows, paths, measure, agencies=agencies, names=names),
+            handles=legend_handles(
+                [r for r in rows if shown is None or r["agency"] in (*shown, "none")],
+                paths,
+                measure,
+                agencies=agencies,
+                names=names,
+            ),
             fontsize=8,
             frameon=False,
             loc="upper left",
@@ -282,22 +292,28 @@ def sweep_figure(
     *,
     agencies: Sequence[str] | None = None,
     names: Mapping[str, str] | None = None,
+    shown: Mapping[str, Sequence[str]] | None = None,
 ) -> Figure:
     """One row per milestone (``milestones``: key -> title): P(first) on the left, the
     median date on the right, against the first varied parameter; one legend for the
     whole figure, outside the plots on the right (agencies by colour, the values of any
-    other varied fields by line style)."""
+    other varied fields by line style).  ``shown``: milestone -> the agencies drawn
+    (default: all)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     fig = Figure(figsize=(13, 0.6 + 3.3 * len(milestones)), layout="constrained")
     axes = fig.subplots(len(milestones), 2, squeeze=False)
     for (key, title), (left, right) in zip(milestones.items(), axes):
-        plot_sweep(table, paths, key, "p_first", left, agencies=agencies, names=names, legend=False)
-        plot_sweep(
-            table, paths, key, "median_year", right, agencies=agencies, names=names, legend=False
-        )
+        kw = {"agencies": agencies, "names": names, "legend": False}
+        if shown is not None:
+            kw["shown"] = shown.get(key, ())
+        plot_sweep(table, paths, key, "p_first", left, **kw)
+        plot_sweep(table, paths, key, "median_year", right, **kw)
         left.set_title(f"{title}\nwho gets there first", fontsize=10)
         right.set_title(f"{title}\nmedian date, when reached", fontsize=10)
+    if shown is not None:  # the legend: the agencies drawn in some row
+        drawn = {a for v in shown.values() for a in v}
+        table = [r for r in table if r["agency"] in drawn or r["agency"] == "none"]
     handles = legend_handles(table, paths, "p_first", agencies=agencies, names=names)
     if handles:
         fig.legend(

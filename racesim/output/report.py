@@ -31,6 +31,7 @@ from racesim.output.render import (  # noqa: F401 - write_plots, PLOT_FORMATS: o
 )
 from racesim.output.report_evidence import by_tables, crowd_section
 from racesim.output.text import pct
+from racesim.scenario.reach import contenders
 
 PLOTS_FOLDER = "plots"
 REPORT_FILE = "report.html"
@@ -285,14 +286,19 @@ def _glance(run: dict, names: dict[str, str]) -> str:
     return "<div class=glance><b>At a glance</b><ul>" + "".join(items) + "</ul></div>"
 
 
-def _summary_table(ms: dict, names: dict[str, str], colors: dict[str, str]) -> str:
+def _summary_table(
+    ms: dict, names: dict[str, str], colors: dict[str, str], able: list[str] | None = None
+) -> str:
+    """One milestone's table: the agencies that can reach it (``able``; every agency
+    when None), most likely first, then nobody and anybody."""
     head = (
         "<tr><th>agency</th><th>first</th><th>95% interval</th>"
         "<th>reaches it by the horizon</th><th>95% interval</th>"
         "<th>median date</th><th>10%–90% of dates</th></tr>"
     )
     rows = []
-    order = sorted(ms["reached"], key=lambda a: -ms["first"][a]["p"])
+    shown = [a for a in ms["reached"] if able is None or a in able]
+    order = sorted(shown, key=lambda a: -ms["first"][a]["p"])
     for a in order:
         f, r = ms["first"][a], ms["reached"][a]
         span = f"{_e(r['p10'])} to {_e(r['p90'])}" if r.get("median") else "–"
@@ -316,7 +322,11 @@ def _summary_table(ms: dict, names: dict[str, str], colors: dict[str, str]) -> s
             f"<td>{_e(when['median'])}</td>"
             f"<td>{_e(when['p10'])} to {_e(when['p90'])}</td></tr>"
         )
-    return f"<table>{head}{''.join(rows)}</table>"
+    table = f"<table>{head}{''.join(rows)}</table>"
+    cannot = [names.get(a, a) for a in ms["reached"] if a not in shown]
+    if cannot:
+        table += f"<p class=dim>No mission that can reach it: {_e(', '.join(cannot))}.</p>"
+    return table
 
 
 CAPTIONS = {
@@ -344,6 +354,7 @@ def _milestones(
 ) -> str:
     out = ["<h2>Results</h2>"]
     milestones = (run.get("scenario") or {}).get("milestones") or {}
+    able = contenders(run.get("scenario")) or {}
     for key, ms in run["summary"]["milestones"].items():
         out.append(
             f'<h3 id="m-{_e(key)}">{_e(ms["title"])} <span class=dim>[{_e(key)}]</span></h3>'
@@ -351,7 +362,7 @@ def _milestones(
         desc = (milestones.get(key) or {}).get("description")
         if desc:
             out.append(f"<p>{_e(desc)}</p>")
-        out.append(_summary_table(ms, names, colors))
+        out.append(_summary_table(ms, names, colors, able.get(key)))
         out.append(by_tables(ms, names))
         out.append("<div class=plots>")
         for kind in KINDS:

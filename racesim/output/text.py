@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from racesim.scenario import Scenario
+from racesim.scenario.reach import contenders
 
 
 def short_name(name: str) -> str:
@@ -24,9 +25,11 @@ def format_summary(
     summary: dict, scenario: Scenario | None = None, overrides: tuple[str, ...] | list[str] = ()
 ) -> str:
     """The run's table: per milestone, each agency that can reach it, sorted by its
-    chance of being first, then nobody; agencies that never reach it are listed on one
-    line."""
+    chance of being first, then nobody; the agencies with no mission that can reach it
+    (:func:`racesim.scenario.reach.contenders`) are named on one line.  Without the
+    scenario, the agencies that reached it in no replication are."""
     names = {k: short_name(a.name or k) for k, a in scenario.agencies.items()} if scenario else {}
+    able = contenders(scenario)
     n = summary["replications"]
     lines = [
         f"{summary['scenario']}: {n:,} replications, seed {summary['seed']}, "
@@ -47,6 +50,7 @@ def format_summary(
     for key, ms in summary["milestones"].items():
         lines += ["", f"{ms['title']}  [{key}]", head]
         never = []
+        can = able.get(key, []) if able is not None else None
         # agencies by their chance of being first, then "nobody" (as in plots and report)
         for agency, f in sorted(ms["first"].items(), key=lambda kv: (kv[0] == "none", -kv[1]["p"])):
             lo, hi = f["ci95"]
@@ -55,16 +59,18 @@ def format_summary(
                 lines.append(f"  {'(nobody)':<{width}}  {_pct(f['p']):>6}  {interval:<14}")
                 continue
             r = ms["reached"][agency]
-            if r["p"] == 0:
+            if (r["p"] == 0) if can is None else (agency not in can):
                 never.append(names.get(agency, agency))
                 continue
-            when = f"{r['median']:<10}  {r['p10']} to {r['p90']}"
+            when = f"{r['median']:<10}  {r['p10']} to {r['p90']}" if r["median"] else "-"
             lines.append(
                 f"  {names.get(agency, agency):<{width}}  {_pct(f['p']):>6}  "
                 f"{interval:<14}  {_pct(r['p']):>7}  {when}"
             )
-        if never:
+        if never and can is None:
             lines.append(f"  never reached by: {', '.join(never)}")
+        elif never:
+            lines.append(f"  no mission that can reach it: {', '.join(never)}")
     return "\n".join(line.rstrip() for line in lines)
 
 
@@ -125,3 +131,28 @@ def format_by(summary: dict, scenario: Scenario | None = None) -> str:
 
 def _ci(ci) -> str:
     return f"[{100 * ci[0]:.1f}, {100 * ci[1]:.1f}]"
+
+
+VALUE_WIDTH = 50  # the value column of `racesim params`, at most
+
+
+def format_params(params) -> str:
+    """``racesim params``: one settable field a line, its ``--set`` path, its value and
+    its unit, in aligned columns (``params`` from :func:`racesim.scenario.params.params`)."""
+    if not params:
+        return ""
+    pw = max(len(p.path) for p in params)
+    vw = min(VALUE_WIDTH, max(len(p.text) for p in params))  # a longer value pushes the unit
+    return "\n".join(f"{p.path:<{pw}}  {p.text:<{vw}}  {p.unit}".rstrip() for p in params)
+
+
+def format_differences(diffs, indent: str = "") -> str:
+    """``racesim diff`` (and the top of ``compare``): one difference a line, the path,
+    A's value and B's value, in aligned columns (``-``: that side has no such field)."""
+    if not diffs:
+        return f"{indent}no differences: A and B are the same scenario"
+    pw = max(len("field"), *(len(d.path) for d in diffs))
+    aw = max(len("A"), *(len(d.a) for d in diffs))
+    lines = [f"{indent}{'field':<{pw}}  {'A':<{aw}}  B"]
+    lines += [f"{indent}{d.path:<{pw}}  {d.a:<{aw}}  {d.b}".rstrip() for d in diffs]
+    return "\n".join(lines)

@@ -9,8 +9,9 @@ from racesim.analysis.backtest import CLIP, FORECASTERS, Backtest
 from racesim.analysis.sensitivity import OATResult, SobolResult
 from racesim.analysis.sweep import fmt_point, short_paths
 from racesim.analysis.variants import Span
-from racesim.output.text import pct
+from racesim.output.text import format_differences, pct
 from racesim.scenario import Scenario
+from racesim.scenario.params import Difference
 
 
 # -- compare ------------------------------------------------------------------------------
@@ -45,6 +46,10 @@ def format_comparison(result: dict, names: dict[str, str] | None = None) -> str:
             f"{at}, paired (common random numbers) except for "
             f"{', '.join(unpaired)} (missions, shocks or horizon differ)"
         )
+    if "differences" in result:
+        diffs = [Difference(d["path"], d["a"], d["b"]) for d in result["differences"]]
+        lines += ["", "B differs from A in:"] if diffs else [""]
+        lines.append(format_differences(diffs, "  "))
     labels = {
         who: "(nobody)" if who == "none" else names.get(who, who)
         for ms in result["milestones"].values()
@@ -56,6 +61,7 @@ def format_comparison(result: dict, names: dict[str, str] | None = None) -> str:
     for key, ms in result["milestones"].items():
         lines.append("")
         lines.append(f"{ms['title']}  [{key}]")
+        able = {*ms.get("can_reach", ms["reached"]), "none"}
         for measure in ("first", "reached"):
             extra = "  median date A -> B" if measure == "reached" else ""
             lines.append(
@@ -63,6 +69,8 @@ def format_comparison(result: dict, names: dict[str, str] | None = None) -> str:
                 f"{extra}".rstrip()
             )
             for who, e in ms[measure].items():
+                if who not in able:
+                    continue
                 lo, hi = e["ci95"]
                 if e["changed"]:
                     interval = f"[{_pts(lo)}, {_pts(hi)}]" + (" *" if e["clear"] else "")
@@ -94,6 +102,9 @@ def format_comparison(result: dict, names: dict[str, str] | None = None) -> str:
                         f"{_pts(e['diff']):>8}  {interval}"
                     )
                     lines.append(line.rstrip())
+        cannot = [labels[w] for w in ms["reached"] if w not in able]
+        if cannot:
+            lines.append(f"  no mission that can reach it, in A or B: {', '.join(cannot)}")
     lines.append("")
     lines.append(
         "B-A and its interval are in percentage points; * marks a difference whose "
@@ -104,14 +115,22 @@ def format_comparison(result: dict, names: dict[str, str] | None = None) -> str:
 
 
 # -- sweep --------------------------------------------------------------------------------
-def format_sweep(table: Sequence[dict], spans: Sequence[Span], scenario: Scenario) -> str:
-    """P(first) of each agency (by key) at every point, one block per milestone."""
-    who = [*scenario.agencies, "none"]
+def format_sweep(
+    table: Sequence[dict],
+    spans: Sequence[Span],
+    scenario: Scenario,
+    shown: Mapping[str, Sequence[str]] | None = None,
+) -> str:
+    """P(first) of each agency (by key) at every point, one block per milestone;
+    ``shown``: milestone -> the agencies with a column (the others, which cannot reach
+    it at any point, are named under the block; default: every agency)."""
     heads = short_paths([s.path for s in spans])
     width = [max(10, len(h) + 2) for h in heads]
-    cols = [max(8, len("(nobody)" if a == "none" else a) + 2) for a in who]
     lines = []
     for key, ms in scenario.milestones.items():
+        able = list(scenario.agencies) if shown is None else list(shown.get(key, ()))
+        who = [*able, "none"]
+        cols = [max(8, len("(nobody)" if a == "none" else a) + 2) for a in who]
         lines.append(f"{ms.title or key}  [{key}]: P(first)")
         lines.append(
             "  "
@@ -129,6 +148,9 @@ def format_sweep(table: Sequence[dict], spans: Sequence[Span], scenario: Scenari
                 + "".join(f"{fmt_point(v):>{w}}" for v, w in zip(pt, width))
                 + "".join(f"{100 * ps[a]:{c - 1}.1f}%" for a, c in zip(who, cols))
             )
+        cannot = [a for a in scenario.agencies if a not in able]
+        if cannot:
+            lines.append(f"  no mission that can reach it: {', '.join(cannot)}")
         lines.append("")
     return "\n".join(lines).rstrip()
 

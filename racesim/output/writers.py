@@ -159,9 +159,11 @@ def write_sweep(
     manifest_data: dict,
     *,
     plots: bool = True,
+    shown: Mapping[str, Sequence[str]] | None = None,
 ) -> None:
     """sweep.csv (empty cells for missing values), scenario.yaml, the manifest and
-    sweep.png/svg (P(first) and the median date against the first field)."""
+    sweep.png/svg (P(first) and the median date against the first field; ``shown``:
+    milestone -> the agencies drawn)."""
     write_csv(
         tmp / "sweep.csv",
         columns,
@@ -178,6 +180,7 @@ def write_sweep(
             {k: m.title or k for k, m in base.milestones.items()},
             agencies=list(base.agencies),
             names={k: a.name or k for k, a in base.agencies.items()},
+            shown=shown,
         )
         write_figure(fig, tmp, "sweep")
 

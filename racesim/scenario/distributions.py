@@ -229,3 +229,49 @@ def _check_range(v: float, low: float, high: float, what: str) -> None:
         if high == math.inf:
             raise ValueError(f"{what} must be >= {low:g}, got {v:g}")
         raise ValueError(f"{what} must be between {low:g} and {high:g}, got {v:g}")
+
+
+def json_schema(low: float = -math.inf, high: float = math.inf) -> dict:
+    """The JSON Schema of a field that takes a number or a distribution (for editors;
+    ``racesim schema``): a number in ``[low, high]``, or a one-key mapping naming a
+    family of :data:`FAMILIES` with its parameters.  A chance (``high`` 1) may also be
+    ``{record: CLASS}`` (or a list of classes), fitted to the landing record."""
+    number: dict = {"type": "number"}
+    if math.isfinite(low):
+        number["minimum"] = low
+    if math.isfinite(high):
+        number["maximum"] = high
+    forms = [number]
+    for family, names in FAMILIES.items():
+        forms.append(
+            {
+                "type": "object",
+                "title": family,
+                "properties": {
+                    family: {
+                        "type": "object",
+                        "properties": {k: {"type": "number"} for k in names},
+                        "required": list(names),
+                        "additionalProperties": False,
+                    }
+                },
+                "required": [family],
+                "additionalProperties": False,
+            }
+        )
+    if low == 0 and high == 1:
+        classes = {"type": "string", "description": "a class of `racesim calibrate`"}
+        forms.append(
+            {
+                "type": "object",
+                "title": "record",
+                "properties": {"record": {"anyOf": [classes, {"type": "array", "items": classes}]}},
+                "required": ["record"],
+                "additionalProperties": False,
+            }
+        )
+    families = ", ".join(f"{{{f}: {{{', '.join(n)}}}}}" for f, n in FAMILIES.items())
+    return {
+        "description": f"a number, or a distribution: {families}",
+        "anyOf": forms,
+    }

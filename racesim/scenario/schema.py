@@ -16,7 +16,14 @@ import os
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+)
 
 from racesim.scenario import distributions
 from racesim.scenario.distributions import Dist
@@ -46,6 +53,7 @@ def _dist_field(low: float, high: float = math.inf):
         Dist,
         BeforeValidator(check),
         PlainSerializer(lambda d: d.to_data(), return_type=Any),
+        WithJsonSchema(distributions.json_schema(low, high)),
     ]
 
 
@@ -88,73 +96,105 @@ class _Strict(BaseModel):
 class RecordSource(_Strict):
     """Where `success: {record: CLASS}` finds the landing record, and up to when."""
 
-    file: str = Field("../seeds/landings.csv", description="relative to the scenario file")
-    until: Date | None = Field(None, description="last attempt date used (default: start)")
+    file: str = Field(
+        "../seeds/landings.csv", description="the landing record, relative to the scenario (path)"
+    )
+    until: Date | None = Field(None, description="last attempt date used; default start (date)")
 
 
 class Milestone(_Strict):
     title: str = Field("", description="one line shown in tables and plots")
-    description: str = ""
+    description: str = Field("", description="shown in reports")
 
 
 class Shock(_Strict):
-    name: str
-    factor: Factor = Field(description="multiplies the year's budget; drawn each year")
-    from_: Date | None = Field(None, alias="from", description="first date a year may begin")
-    until: Date | None = Field(None, description="last date a year may begin")
-    probability: Probability = Field(1.0, description="chance per year that it applies")
+    name: str = Field(description="shown in traces")
+    factor: Factor = Field(description="multiplies the year's budget; drawn each year (factor)")
+    from_: Date | None = Field(
+        None, alias="from", description="first date a budget year may begin (date)"
+    )
+    until: Date | None = Field(None, description="last date a budget year may begin (date)")
+    probability: Probability = Field(
+        1.0, description="chance per year that it applies (probability)"
+    )
 
 
 class Budget(_Strict):
-    annual: Money = Field(description="lunar funding, USD millions per year")
-    growth: float = Field(0.0, gt=-1, le=10, description="real growth per year, fraction")
-    volatility: float = Field(
-        0.0, ge=0, le=MAX_VOLATILITY, description="log-sd of the yearly noise factor"
+    annual: Money = Field(
+        description="funding in the first budget year; drawn once per replication "
+        "(USD millions per year)"
     )
-    shocks: tuple[Shock, ...] = ()
+    growth: float = Field(0.0, gt=-1, le=10, description="real growth per year (fraction)")
+    volatility: float = Field(
+        0.0,
+        ge=0,
+        le=MAX_VOLATILITY,
+        description="sd of the log of the yearly noise factor (fraction)",
+    )
+    shocks: tuple[Shock, ...] = Field((), description="multiplicative budget factors")
 
 
 class Refly(_Strict):
-    cost: float = Field(0.5, ge=0, description="fraction of the first attempt's cost")
-    duration: float = Field(0.5, ge=0, description="fraction of the first attempt's duration")
+    cost: float = Field(
+        0.5, ge=0, description="each re-attempt's cost per first attempt's (fraction)"
+    )
+    duration: float = Field(
+        0.5, ge=0, description="each re-attempt's duration per first attempt's (fraction)"
+    )
 
 
 class Mission(_Strict):
-    id: Slug
-    name: str = ""
-    cost: Money = Field(Dist.fixed(0.0), description="development cost, USD millions")
-    duration: Years | None = Field(None, description="development years at full funding")
-    not_before: Date | None = None
-    succeeded: Date | None = None
-    requires: tuple[str, ...] = ()
-    success: Chance | None = Field(None, description="probability an attempt succeeds")
-    attempts: int = Field(
-        1, ge=1, le=MAX_ATTEMPTS, strict=True, description="attempts allowed in all"
+    id: Slug = Field(description="unique within the agency; agency.id from elsewhere")
+    name: str = Field("", description="display name; default the id")
+    cost: Money = Field(
+        Dist.fixed(0.0), description="development cost still to spend from start (USD millions)"
     )
-    refly: Refly = Refly()
-    partners: dict[Slug, Annotated[float, Field(gt=0, le=1)]] = {}
-    achieves: tuple[str, ...] = ()
+    duration: Years | None = Field(
+        None, description="development time still needed at full funding (years)"
+    )
+    not_before: Date | None = Field(None, description="no attempt before this date (date)")
+    succeeded: Date | None = Field(
+        None, description="the mission already succeeded on this date, before start (date)"
+    )
+    requires: tuple[str, ...] = Field(
+        (), description="missions that must succeed before development starts (mission ids)"
+    )
+    success: Chance | None = Field(
+        None, description="chance that one attempt succeeds (probability)"
+    )
+    attempts: int = Field(
+        1, ge=1, le=MAX_ATTEMPTS, strict=True, description="attempts allowed in all (count)"
+    )
+    refly: Refly = Field(Refly(), description="the cost and duration of each re-attempt")
+    partners: dict[Slug, Annotated[float, Field(gt=0, le=1)]] = Field(
+        {}, description="other agencies paying this share of the cost (fraction)"
+    )
+    achieves: tuple[str, ...] = Field(
+        (), description="milestones reached when it succeeds (milestone keys)"
+    )
 
 
 class Agency(_Strict):
-    name: str = ""
-    budget: Budget | None = None
-    missions: tuple[Mission, ...] = ()
+    name: str = Field("", description="display name; default the key")
+    budget: Budget | None = Field(None, description="the agency's lunar funding")
+    missions: tuple[Mission, ...] = Field((), description="in priority order (missions)")
 
 
 class Scenario(_Strict):
-    name: Slug
-    title: str = ""
-    description: str = ""
-    start: Date
-    horizon: Date
-    seed: int = Field(0, ge=0, strict=True)
-    replications: int = Field(1000, ge=1, strict=True)
+    name: Slug = Field(description="identifier; results go to results/<name>/")
+    title: str = Field("", description="shown in reports")
+    description: str = Field("", description="shown in reports")
+    start: Date = Field(description="clock zero (date)")
+    horizon: Date = Field(description="the run stops here (date)")
+    seed: int = Field(0, ge=0, strict=True, description="root seed; --seed overrides (integer)")
+    replications: int = Field(
+        1000, ge=1, strict=True, description="default number of replications (count)"
+    )
     record: RecordSource | None = Field(
         None, description="the landing record for success: {record: CLASS}"
     )
-    milestones: dict[Slug, Milestone]
-    agencies: dict[Slug, Agency]
+    milestones: dict[Slug, Milestone] = Field(description="what the race is about")
+    agencies: dict[Slug, Agency] = Field(description="the agencies, by key")
 
     # -- convenience ------------------------------------------------------------------
     def to_data(self) -> dict:
