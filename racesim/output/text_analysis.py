@@ -84,6 +84,9 @@ def format_comparison(result: dict, names: dict[str, str] | None = None) -> str:
                     f"{_pts(e['diff']):>8}  {interval:<{iw}}  {when}"
                 )
                 lines.append(line.rstrip())
+        cannot = [labels[w] for w in ms["reached"] if w not in able]
+        if cannot:
+            lines.append(f"  no mission that can reach it, in A or B: {', '.join(cannot)}")
         for d, at in ms.get("by", {}).items():
             for measure in ("first", "reached"):
                 lines.append(
@@ -102,9 +105,6 @@ def format_comparison(result: dict, names: dict[str, str] | None = None) -> str:
                         f"{_pts(e['diff']):>8}  {interval}"
                     )
                     lines.append(line.rstrip())
-        cannot = [labels[w] for w in ms["reached"] if w not in able]
-        if cannot:
-            lines.append(f"  no mission that can reach it, in A or B: {', '.join(cannot)}")
     lines.append("")
     lines.append(
         "B-A and its interval are in percentage points; * marks a difference whose "
