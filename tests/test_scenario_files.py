@@ -37,7 +37,8 @@ def test_variants_extend_a_parent_and_state_their_effect(path):
 def test_2026_fits_the_record_up_to_its_own_start():
     base = load_scenario(SCENARIOS[0].parent / "base.yaml")
     now = load_scenario(SCENARIOS[0].parent / "2026.yaml")
-    assert str(now.start) == "2026-04-13"
+    assert str(now.start) == "2026-06-30"
+    assert str(now.record.until) == "2026-06-29"
     # Chandrayaan-3 and Chang'e-6 (later government attempts) are in the 2026 record
     old = base.mission("cnsa.change7")[1].success.to_data()["beta"]
     new = now.mission("cnsa.change7")[1].success.to_data()["beta"]
