@@ -20,7 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize(
-    "path", [ROOT / "scenarios" / "base.yaml", ROOT / "benchmarks" / "workload.yaml"]
+    # format-1 scenarios: the frozen version-1 base (scenarios/base.yaml uses format 2)
+    "path",
+    [ROOT / "tests" / "golden" / "v1" / "base.yaml", ROOT / "benchmarks" / "workload.yaml"],
 )
 def test_mechanism_race_without_mechanisms_is_the_plain_race(path):
     s = racesim.load(path)

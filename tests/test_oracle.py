@@ -21,7 +21,6 @@ quarter, a re-flight: far larger).  Which pairs are reached must agree exactly.
 from __future__ import annotations
 
 import json
-
 from pathlib import Path
 
 import numpy as np
