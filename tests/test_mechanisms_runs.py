@@ -123,3 +123,26 @@ def test_a_traced_v2_mission_left_undone_says_so(field):
     assert "cancelled by hazard 'axe'" in text
     undone = text.split("Left undone")[1].split("Milestones")[0]
     assert " y " not in undone and " x " in undone
+
+
+def test_run_and_sensitivity_take_a_v2_scenario(tmp_path):
+    """The results folder, its report and sensitivity's default parameters accept
+    every v2 field (a factor reference moves with its factor, so it is not varied on
+    its own)."""
+    import yaml
+
+    from racesim.analysis.sensitivity import default_parameters
+    from tests.helpers import invoke
+
+    def rich(x) -> bool:
+        text = repr(x.to_data())
+        return "'factor':" in text and "'shortfall':" in text and "unlimited" in text
+
+    s = next(x for x in SCENARIOS if rich(x))
+    path = tmp_path / "v2.yaml"
+    path.write_text(yaml.safe_dump(s.to_data(), sort_keys=False), encoding="utf-8")
+    res = invoke("run", path, "-n", 50, "--out", tmp_path / "out")
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "out" / "report.html").stat().st_size > 1000
+    for p in default_parameters(s):
+        assert "factor" not in str(p.base)
