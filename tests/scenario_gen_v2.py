@@ -63,3 +63,42 @@ def random_v2_scenario(k: int) -> dict:
     if used:
         data["factors"] = {name: factors[name] for name in factors if name in used}
     return data
+
+
+def random_v2_full(k: int) -> dict:
+    """:func:`random_v2_scenario` with hazards (cancel and pause) and partner terms
+    (``owner_covers``, ``leave_rate``) too: for the checks that need no oracle."""
+    data = random_v2_scenario(k)
+    rng = np.random.default_rng([20261202, k, 2])
+    start = data["start"]
+    for ag in data["agencies"].values():
+        ids = [m["id"] for m in ag["missions"]]
+        hazards = []
+        if rng.random() < 0.6:
+            h = {"name": "axe", "rate": _r(rng.uniform(0.02, 0.3))}
+            if rng.random() < 0.5:
+                h["missions"] = sorted(
+                    set(rng.choice(ids, size=int(rng.integers(1, len(ids) + 1))))
+                )
+            hazards.append(h)
+        if rng.random() < 0.6:
+            hazards.append(
+                {
+                    "name": "hold",
+                    "rate": {"uniform": {"low": 0.0, "high": _r(rng.uniform(0.1, 0.8))}},
+                    "effect": "pause",
+                    "pause": {"uniform": {"low": 0.1, "high": _r(rng.uniform(0.2, 2.0))}},
+                    "from": start,
+                }
+            )
+        if hazards:
+            ag["hazards"] = hazards
+        for m in ag["missions"]:
+            for p, share in list(m.get("partners", {}).items()):
+                terms: dict = {"share": share}
+                if rng.random() < 0.6:
+                    terms["shortfall"] = "owner_covers"
+                if rng.random() < 0.5:
+                    terms["leave_rate"] = _r(rng.uniform(0.02, 0.4))
+                m["partners"][p] = terms
+    return data
