@@ -1,6 +1,7 @@
 """Golden outputs: racesim's results on fixed scenarios, seeds and N, compared bit for bit.
 
-The scenarios are scenarios/base.yaml, scenarios/2026.yaml, benchmarks/workload.yaml and
+The scenarios are tests/golden/v1/base.yaml and 2026.yaml (frozen copies of the version-1
+scenarios/base.yaml and 2026.yaml), benchmarks/workload.yaml and
 50 generated scenarios stored in tests/golden/scenarios/ (together they use every field
 of the scenario format: see test_generated_scenarios_cover_every_field).  For each,
 tests/golden/expected/ holds summary.json as ``racesim run`` writes it and every reach

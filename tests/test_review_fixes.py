@@ -124,9 +124,9 @@ def test_f3_a_pipe_as_record_file_is_refused(tmp_path):
 
     os.mkfifo(tmp_path / "landings.csv")
     (tmp_path / "s.yaml").write_text(
-        (Path(__file__).parents[1] / "scenarios" / "base.yaml")
+        (Path(__file__).parent / "golden" / "v1" / "base.yaml")  # fits success to its record
         .read_text()
-        .replace("../seeds/landings.csv", "landings.csv")
+        .replace("../../../seeds/landings.csv", "landings.csv")
     )
     p = cli("validate", tmp_path / "s.yaml")
     assert p.returncode == 2, (p.stdout, p.stderr)

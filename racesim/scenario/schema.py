@@ -13,21 +13,23 @@ import datetime as dt
 import hashlib
 import math
 import os
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     PlainSerializer,
+    Tag,
     WithJsonSchema,
 )
 
 from racesim.scenario import distributions
 from racesim.scenario.distributions import Dist
-from racesim.scenario.errors import ScenarioError
+from racesim.scenario.errors import TAG, ScenarioError
 from racesim.scenario.errors import brief as _q
 from racesim.scenario.yamlio import Dumper
 
@@ -45,9 +47,9 @@ MAX_TALLY_BYTES = 1 << 30  # the date tallies: milestones x agencies x days
 RESERVED_AGENCY_KEYS = ("none", "first", "any", "anybody", "nobody", "all", "na", "nan", "null")
 
 
-def _dist_field(low: float, high: float = math.inf):
+def _dist_field(low: float, high: float = math.inf, factor_ok: bool = True):
     def check(v: Any) -> Dist:
-        return distributions.parse(v, low, high)
+        return distributions.parse(v, low, high, factor_ok)
 
     return Annotated[
         Dist,
@@ -81,6 +83,10 @@ Money = _dist_field(0.0)
 Years = _dist_field(0.0)
 Chance = _dist_field(0.0, 1.0)
 Factor = _dist_field(0.0)
+Rate = _dist_field(0.0)  # events per year
+FactorSpec = _dist_field(-math.inf, math.inf, factor_ok=False)  # a top-level factor
+#: ``attempts: unlimited`` in the plan: more than any run can make
+UNLIMITED_ATTEMPTS = 1 << 62
 
 
 class _Strict(BaseModel):
@@ -105,6 +111,9 @@ class RecordSource(_Strict):
 class Milestone(_Strict):
     title: str = Field("", description="one line shown in tables and plots")
     description: str = Field("", description="shown in reports")
+    partial_counts: bool = Field(
+        False, strict=True, description="a partial landing reaches it (true or false)"
+    )
 
 
 class Shock(_Strict):
@@ -116,6 +125,26 @@ class Shock(_Strict):
     until: Date | None = Field(None, description="last date a budget year may begin (date)")
     probability: Probability = Field(
         1.0, description="chance per year that it applies (probability)"
+    )
+
+
+class Hazard(_Strict):
+    """Events that end or pause an agency's programmes (format v2, README)."""
+
+    name: str = Field(description="shown in traces")
+    rate: Rate = Field(description="events per year while the window is open (per year)")
+    from_: Date | None = Field(
+        None, alias="from", description="window start, default the start (date)"
+    )
+    until: Date | None = Field(None, description="window end, default the horizon (date)")
+    missions: tuple[str, ...] | None = Field(
+        None, description="this agency's missions it strikes, default all (mission ids)"
+    )
+    effect: Literal["cancel", "pause"] = Field(
+        "cancel", description="what an event does (cancel or pause)"
+    )
+    pause: Years | None = Field(
+        None, description="how long a pause lasts, drawn per event; for effect: pause (years)"
     )
 
 
@@ -141,6 +170,36 @@ class Refly(_Strict):
     duration: float = Field(
         0.5, ge=0, description="each re-attempt's duration per first attempt's (fraction)"
     )
+    stand_down: Years = Field(
+        Dist.fixed(0.0),
+        description="time from a failure to its re-development; drawn per failure (years)",
+    )
+
+
+class Partner(_Strict):
+    """A partner's terms (format v2); a plain number is ``{share: N}``."""
+
+    share: float = Field(gt=0, le=1, description="share of the mission's cost it pays (fraction)")
+    shortfall: Literal["stall", "owner_covers"] = Field(
+        "stall", description="what happens when it cannot pay (stall or owner_covers)"
+    )
+    leave_rate: Rate = Field(
+        Dist.fixed(0.0), description="chance per year that it leaves, from start (per year)"
+    )
+
+
+Share = Annotated[float, Field(gt=0, le=1)]
+#: a partner: a plain share (format 1) or its terms (format v2)
+PartnerEntry = Annotated[
+    Annotated[Share, Tag(TAG + "share")] | Annotated[Partner, Tag(TAG + "terms")],
+    Discriminator(lambda v: TAG + ("terms" if isinstance(v, (dict, Partner)) else "share")),
+]
+#: attempts: a whole number (format 1) or "unlimited" (format v2)
+Attempts = Annotated[
+    Annotated[int, Field(ge=1, le=MAX_ATTEMPTS, strict=True), Tag(TAG + "count")]
+    | Annotated[Literal["unlimited"], Tag(TAG + "word")],
+    Discriminator(lambda v: TAG + ("word" if isinstance(v, str) else "count")),
+]
 
 
 class Mission(_Strict):
@@ -152,7 +211,7 @@ class Mission(_Strict):
     duration: Years | None = Field(
         None, description="development time still needed at full funding (years)"
     )
-    not_before: Date | None = Field(None, description="no attempt before this date (date)")
+    not_before: Date | None = Field(None, description="no launch before this date (date)")
     succeeded: Date | None = Field(
         None, description="the mission already succeeded on this date, before start (date)"
     )
@@ -162,22 +221,44 @@ class Mission(_Strict):
     success: Chance | None = Field(
         None, description="chance that one attempt succeeds (probability)"
     )
-    attempts: int = Field(
-        1, ge=1, le=MAX_ATTEMPTS, strict=True, description="attempts allowed in all (count)"
+    attempts: Attempts = Field(
+        1, description="attempts allowed in all, or unlimited until the horizon (count)"
     )
     refly: Refly = Field(Refly(), description="the cost and duration of each re-attempt")
-    partners: dict[Slug, Annotated[float, Field(gt=0, le=1)]] = Field(
+    partners: dict[Slug, PartnerEntry] = Field(
         {}, description="other agencies paying this share of the cost (fraction)"
     )
     achieves: tuple[str, ...] = Field(
         (), description="milestones reached when it succeeds (milestone keys)"
     )
+    # format v2 (README, "Mechanisms"): every one optional, today's behaviour by default
+    slip: Slug | None = Field(
+        None, description="multiplies its development times; overrides the agency's (factor)"
+    )
+    partial: Chance | None = Field(
+        None, description="chance that one attempt ends in a partial landing (probability)"
+    )
+    transit: Years = Field(
+        Dist.fixed(0.0), description="time from launch to the attempt's outcome (years)"
+    )
+
+    def partner_terms(self) -> dict[str, Partner]:
+        """Every partner as :class:`Partner` (a plain share is ``{share: N}``)."""
+        return {
+            k: v if isinstance(v, Partner) else Partner(share=v) for k, v in self.partners.items()
+        }
 
 
 class Agency(_Strict):
     name: str = Field("", description="display name; default the key")
     budget: Budget | None = Field(None, description="the agency's lunar funding")
     missions: tuple[Mission, ...] = Field((), description="in priority order (missions)")
+    slip: Slug | None = Field(
+        None, description="multiplies its missions' development times (factor)"
+    )
+    hazards: tuple[Hazard, ...] = Field(
+        (), description="events that cancel or pause its programmes (hazards)"
+    )
 
 
 class Scenario(_Strict):
@@ -193,13 +274,20 @@ class Scenario(_Strict):
     record: RecordSource | None = Field(
         None, description="the landing record for success: {record: CLASS}"
     )
+    factors: dict[Slug, FactorSpec] = Field(
+        {}, description="named quantities drawn once per replication (distributions)"
+    )
     milestones: dict[Slug, Milestone] = Field(description="what the race is about")
     agencies: dict[Slug, Agency] = Field(description="the agencies, by key")
 
     # -- convenience ------------------------------------------------------------------
     def to_data(self) -> dict:
-        """Plain data (YAML/JSON-ready) that loads back into an equal scenario."""
-        return self.model_dump(mode="json", by_alias=True, exclude_defaults=False)
+        """Plain data (YAML/JSON-ready) that loads back into an equal scenario.  The
+        format-v2 fields are left out where they hold their defaults, so a scenario
+        that uses none of them is written exactly as before."""
+        return _drop_v2_defaults(
+            self.model_dump(mode="json", by_alias=True, exclude_defaults=False)
+        )
 
     def to_yaml(self, relative_to: str | os.PathLike | None = None) -> str:
         """The scenario as YAML.  ``relative_to`` (the folder the YAML is written to):
@@ -246,6 +334,34 @@ class Scenario(_Strict):
             if mission.id == m:
                 return a, mission
         raise KeyError(ref)
+
+
+#: format-v2 fields and their defaults (as plain data), left out of ``to_data`` when
+#: they hold them (contract 5: a file without them keeps its meaning and its output)
+_V2_DEFAULTS = {
+    "scenario": {"factors": {}},
+    "milestone": {"partial_counts": False},
+    "agency": {"slip": None, "hazards": []},
+    "mission": {"slip": None, "partial": None, "transit": 0.0},
+    "refly": {"stand_down": 0.0},
+}
+
+
+def _drop_v2_defaults(data: dict) -> dict:
+    def prune(d: dict, kind: str) -> None:
+        for k, v in _V2_DEFAULTS[kind].items():
+            if k in d and d[k] == v:
+                del d[k]
+
+    prune(data, "scenario")
+    for ms in data.get("milestones", {}).values():
+        prune(ms, "milestone")
+    for ag in data.get("agencies", {}).values():
+        prune(ag, "agency")
+        for m in ag.get("missions", []):
+            prune(m, "mission")
+            prune(m["refly"], "refly")
+    return data
 
 
 #: names kept importable from here for older import paths (the loading functions live
