@@ -50,7 +50,8 @@ from racesim.api_results import (  # noqa: F401 - the result types, importable f
 )
 from racesim.scenario.errors import ScenarioError
 from racesim.scenario.extends import read_yaml
-from racesim.scenario.loading import from_data
+from racesim.scenario.loading import MIXTURE_REFUSED, from_data
+from racesim.scenario.mixture import Mixture, is_mixture, load_mixture
 from racesim.scenario.overrides import apply_overrides, parse_override, set_path
 from racesim.scenario.schema import Scenario
 
@@ -147,6 +148,9 @@ def _load(path: str | os.PathLike, overrides: Overrides = None) -> Scenario:
     given, path = path, Path(path)
     origins: dict = {}
     data = read_yaml(path, origins)
+    if is_mixture(data):  # --set applies to every component, each checking it
+        texts = _texts(overrides)
+        return remember(load_mixture(data, path, texts), given, texts)
     applied: list[str] = []
     texts: list[str] = []
     if overrides is None:
@@ -170,8 +174,20 @@ def _load(path: str | os.PathLike, overrides: Overrides = None) -> Scenario:
     return remember(s, given, texts)
 
 
-def _scenario(scenario: Scenario | str | os.PathLike, overrides: Overrides) -> Scenario:
-    if isinstance(scenario, Scenario):
+def _scenario(
+    scenario: Scenario | Mixture | str | os.PathLike, overrides: Overrides, mixtures: bool = False
+) -> Scenario:
+    """The scenario to run; a mixture only where ``mixtures`` (run, trace), else
+    :class:`ScenarioError` saying the command takes one scenario."""
+    s = _any_scenario(scenario, overrides)
+    if isinstance(s, Mixture) and not mixtures:
+        source, _ = _origin(s)
+        raise ScenarioError([("", MIXTURE_REFUSED)], source or f"(mixture {s.name})")
+    return s
+
+
+def _any_scenario(scenario, overrides: Overrides):
+    if isinstance(scenario, Scenario | Mixture):
         if overrides:
             raise ValueError(
                 "overrides apply when loading a scenario file: pass the path "
@@ -217,7 +233,7 @@ def simulate(
     from racesim.analysis.summary import summarize
     from racesim.run import montecarlo
 
-    s = _scenario(scenario, overrides)
+    s = _scenario(scenario, overrides, mixtures=True)
     executor = montecarlo.resolve_executor(executor, scheduler)
     n, max_replications = precision_batches(s, n, precision, max_replications)
     if n < 1:
@@ -261,7 +277,7 @@ def simulate(
         s,
         out.seed,
         out.n,
-        summarize(s, out.tally, out.seed),
+        summarize(s, out.tally, out.seed, out.parts),
         out.tally,
         reached,
         out.seconds,
@@ -307,7 +323,7 @@ def trace(
     :class:`racesim.output.story.Story`); the same as ``Run.story`` of any run with that seed."""
     from racesim.output.story import tell
 
-    return tell(_scenario(scenario, overrides), replication, seed)
+    return tell(_scenario(scenario, overrides, mixtures=True), replication, seed)
 
 
 # -- the analyses -------------------------------------------------------------------------
@@ -405,7 +421,10 @@ def sweep(
         spans = parse_spans(vary, "--vary", True, data, source)
     else:
         source, texts = os.fspath(scenario), _texts(overrides)
-        data = apply_overrides(read_yaml(Path(source)), texts, source=source)
+        raw = read_yaml(Path(source))
+        if is_mixture(raw):
+            raise ScenarioError([("", MIXTURE_REFUSED)], source)
+        data = apply_overrides(raw, texts, source=source)
         spans = parse_spans(vary, "--vary", True, data, source)
         base = _load(source, texts)
         base_dir = Path(source).parent

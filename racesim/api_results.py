@@ -189,9 +189,10 @@ class Run:
     def table(self):
         """The per-replication table (``replications.csv``) as a DataFrame: one row per
         replication x milestone x agency that reached it, with columns replication,
-        milestone, agency, date, year, first (1 for the winner)."""
+        milestone, agency, date, year, first (1 for the winner); for a mixture also
+        component (the name of the component the replication ran)."""
         pd = _pandas()
-        from racesim.output.results import TABLE_COLUMNS, table_entries
+        from racesim.output.results import table_entries
         from racesim.scenario.timeutil import decimal_year
 
         r, m, a, day, win = table_entries(self._need_table())
@@ -202,17 +203,21 @@ class Run:
         when = pd.to_datetime(pd.Series([d.isoformat() for d in on], dtype=object))
         milestones = np.array(list(self.scenario.milestones), dtype=object)
         agencies = np.array(list(self.scenario.agencies), dtype=object)
-        return pd.DataFrame(
-            {
-                "replication": r.astype(np.int64),
-                "milestone": milestones[m],
-                "agency": agencies[a],
-                "date": when.to_numpy()[inv],
-                "year": years[inv],
-                "first": win.astype(np.int64),
-            },
-            columns=list(TABLE_COLUMNS),
-        )
+        columns = {
+            "replication": r.astype(np.int64),
+            "milestone": milestones[m],
+            "agency": agencies[a],
+            "date": when.to_numpy()[inv],
+            "year": years[inv],
+            "first": win.astype(np.int64),
+        }
+        if hasattr(self.scenario, "components"):  # a mixture: which component ran it
+            from racesim.run.mixture import choose
+
+            names = np.array([c.name for c in self.scenario.components], dtype=object)
+            comp = choose(np.cumsum(self.scenario.weights).tolist(), self.seed, 0, self.n)
+            columns["component"] = names[comp[r]]
+        return pd.DataFrame(columns, columns=list(columns))
 
     def _need_table(self) -> np.ndarray:
         if self.reached is None:

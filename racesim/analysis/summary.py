@@ -17,9 +17,14 @@ def _date(scenario: Scenario, day: int | None) -> str | None:
     return (scenario.start + dt.timedelta(days=day)).isoformat()
 
 
-def summarize(scenario: Scenario, tally: Tally, seed: int) -> dict:
+def summarize(
+    scenario: Scenario, tally: Tally, seed: int, parts: list[Tally] | None = None
+) -> dict:
     """``summary.json`` (the README's "The results folder"), plus ``first_date``: when
-    anyone first reaches it."""
+    anyone first reaches it.  For a mixture (``parts``: each component's tally),
+    ``mixture`` lists the components (name, file, weight, replications run) and each
+    milestone has ``components``: per component, P(first) and P(reached) of every
+    agency among that component's replications."""
     agencies = list(scenario.agencies)
     n = tally.n
     out = {
@@ -56,4 +61,39 @@ def summarize(scenario: Scenario, tally: Tally, seed: int) -> dict:
             "reached": reached,
             "first_date": first_date,
         }
+    if parts is not None:
+        _mixture_parts(out, scenario, parts)
     return out
+
+
+def _mixture_parts(out: dict, mixture, parts: list[Tally]) -> None:
+    agencies = list(mixture.agencies)
+    out["mixture"] = [
+        {
+            "name": c.name,
+            "title": c.scenario.title,
+            "file": c.file,
+            "weight": c.weight,
+            "replications": t.n,
+        }
+        for c, t in zip(mixture.components, parts)
+    ]
+    for m, key in enumerate(mixture.milestones):
+        by = {}
+        for c, t in zip(mixture.components, parts):
+            own = c.scenario.agencies
+            by[c.name] = {
+                "first": {
+                    a: _p(int(t.first[m, i]), t.n)
+                    for i, a in enumerate([*agencies, "none"])
+                    if a == "none" or a in own
+                },
+                "reached": {
+                    a: _p(int(t.reached[m, i]), t.n) for i, a in enumerate(agencies) if a in own
+                },
+            }
+        out["milestones"][key]["components"] = by
+
+
+def _p(c: int, n: int) -> dict:
+    return {"p": c / n if n else None, "ci95": list(wilson(c, n))}

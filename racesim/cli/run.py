@@ -117,7 +117,7 @@ def command(
     from racesim.run.montecarlo import ExecutorError, resolve_executor
 
     started = dt.datetime.now(dt.UTC)
-    s = load(scenario, overrides)
+    s = load(scenario, overrides, mixtures=True)
     try:
         resolve_executor(executor, scheduler)
     except ExecutorError as exc:
@@ -134,7 +134,7 @@ def command(
     folder = Path(out) if out else Path("results") / s.name
     progress = Progress(n, f"{s.name}")
     with failures():
-        with streamed_run(folder, s, table, force) as (tmp, writer):
+        with streamed_run(folder, s, table, force, seed) as (tmp, writer):
             try:
                 result = api.simulate(
                     s,

@@ -37,7 +37,7 @@ def command(
     """
     from racesim import api
 
-    s = load(scenario, overrides)
+    s = load(scenario, overrides, mixtures=True)
     story = api.trace(s, k, seed)
     if only is not None:
         try:

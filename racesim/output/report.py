@@ -351,6 +351,8 @@ def _milestones(
         if desc:
             out.append(f"<p>{_e(desc)}</p>")
         out.append(_summary_table(ms, names, colors))
+        if ms.get("components"):
+            out.append(_components_table(ms, names, colors))
         out.append("<div class=plots>")
         for kind in KINDS:
             png = pngs.get(f"{key}_{kind}")
@@ -362,6 +364,50 @@ def _milestones(
                 )
         out.append("</div>")
     return "\n".join(out)
+
+
+def _mixture(run: dict) -> str:
+    """A mixture's components: name, file, weight and the replications each ran."""
+    comps = run["summary"].get("mixture")
+    if not comps:
+        return ""
+    rows = "".join(
+        f"<tr><td><code>{_e(c['name'])}</code></td><td>{_e(c.get('title'))}</td>"
+        f"<td><code>{_e(c['file'])}</code></td><td class=n>{_pct(c['weight'])}</td>"
+        f"<td class=n>{c['replications']:,}</td></tr>"
+        for c in comps
+    )
+    return (
+        "<h2>A mixture of scenarios</h2><p>Each replication runs one of these scenarios, "
+        "drawn with its weight, so the results carry the uncertainty about which of "
+        "them holds. Under each milestone, the second table gives each component's own "
+        "chances (among the replications it ran); the first table is their mixture."
+        "</p><table><tr><th>component</th><th>title</th><th>file</th><th>weight</th>"
+        f"<th>replications run</th></tr>{rows}</table>"
+    )
+
+
+def _components_table(ms: dict, names: dict[str, str], colors: dict[str, str]) -> str:
+    """Per agency, its chance of being first in each component's replications."""
+    comps = ms["components"]
+    head = (
+        "<tr><th>first, in each component</th>"
+        + "".join(f"<th>{_e(c)}</th>" for c in comps)
+        + "<th>the mixture</th></tr>"
+    )
+    order = [a for a in sorted(ms["reached"], key=lambda a: -ms["first"][a]["p"])]
+    rows = []
+    for a in [*order, "none"]:
+        label = "nobody by the horizon" if a == "none" else names.get(a, a)
+        cells = "".join(
+            f"<td class=n>{_pct((part['first'].get(a) or {}).get('p'))}</td>"
+            for part in comps.values()
+        )
+        rows.append(
+            f"<tr><td class=nw>{_swatch(colors[a])}{_e(label)}</td>{cells}"
+            f"<td class=n>{_pct(ms['first'][a]['p'])}</td></tr>"
+        )
+    return f"<table>{head}{''.join(rows)}</table>"
 
 
 def _budget(b: Mapping | None) -> tuple[str, str, str, str]:
@@ -489,8 +535,20 @@ def build_report(
         [
             _header(run),
             _glance(run, names),
+            _mixture(run),
             _milestones(run, names, colors, pngs),
-            _assumptions(scen, names, colors),
+            *(
+                [
+                    f"<h2>Component {i + 1}: <code>{_e(c.get('name'))}</code> "
+                    f"(weight {_pct(run['summary']['mixture'][i]['weight'])})</h2>"
+                    + _assumptions(c, names, colors)
+                    .replace("<h2>", "<h3>", 1)
+                    .replace("</h2>", "</h3>", 1)
+                    for i, c in enumerate(run["components"])
+                ]
+                if run.get("components")
+                else [_assumptions(scen, names, colors)]
+            ),
             _manifest(run.get("manifest") or {}),
         ]
     )

@@ -33,8 +33,10 @@ from racesim.output.folders import (  # noqa: F401  (the results folder's API li
     recover,
     staged_folder,
 )
+from racesim.run.mixture import choose
 from racesim.run.stats import Tally, days, first_index
 from racesim.scenario import Scenario
+from racesim.scenario.mixture import COMPONENTS_FOLDER, Mixture, is_mixture
 from racesim.scenario.timeutil import decimal_year
 
 TABLE_FORMATS = ("csv", "csv.gz", "none")
@@ -86,7 +88,9 @@ class TableWriter:
     """Streams the tidy per-replication table: one row per replication x milestone x
     agency that reached it (``first`` marks the winner)."""
 
-    def __init__(self, folder: Path, scenario: Scenario, fmt: str = "csv"):
+    def __init__(self, folder: Path, scenario: Scenario, fmt: str = "csv", seed: int | None = None):
+        """A mixture's table (``seed``: the run's root seed, default the mixture's) has
+        a last column, ``component``: the name of the component the replication ran."""
         if fmt not in TABLE_FORMATS:
             raise ValueError(f"unknown table format {fmt!r}; use one of {TABLE_FORMATS}")
         self.fmt = fmt
@@ -95,6 +99,13 @@ class TableWriter:
         self.agencies = list(scenario.agencies)
         self.path: Path | None = None
         self._fh: IO[str] | None = None
+        self._components = None
+        if isinstance(scenario, Mixture):
+            self._components = (
+                [c.name for c in scenario.components],
+                np.cumsum(scenario.weights).tolist(),
+                scenario.seed if seed is None else seed,
+            )
         if fmt == "none":
             return
         self.path = folder / f"replications.{fmt}"
@@ -105,7 +116,7 @@ class TableWriter:
         else:
             self._fh = open(self.path, "w", encoding="utf-8", newline="")
         self._csv = csv.writer(self._fh, lineterminator="\n")
-        self._csv.writerow(TABLE_COLUMNS)
+        self._csv.writerow(TABLE_COLUMNS + (("component",) if self._components else ()))
         self._dates: dict[int, tuple[str, str]] = {}
 
     def _day(self, day: int) -> tuple[str, str]:
@@ -125,6 +136,10 @@ class TableWriter:
             rows.append(
                 (first + int(r), self.milestones[m], self.agencies[a], date, year, int(win))
             )
+        if self._components:
+            names, cumulative, seed = self._components
+            comp = choose(cumulative, seed, first, reached.shape[0])
+            rows = [(*row, names[comp[row[0] - first]]) for row in rows]
         self._csv.writerows(rows)
 
     def close(self) -> None:
@@ -188,6 +203,10 @@ def write_results(
     write_json(folder / "summary.json", summary)
     write_dates(folder / "dates.csv", scenario, tally)
     (folder / "scenario.yaml").write_text(scenario.to_yaml(folder), encoding="utf-8")
+    if isinstance(scenario, Mixture):  # scenario.yaml names them: components/N-NAME.yaml
+        (folder / COMPONENTS_FOLDER).mkdir(exist_ok=True)
+        for rel, text in scenario.component_files(folder).items():
+            (folder / rel).write_text(text, encoding="utf-8")
     write_json(folder / "manifest.json", manifest_data)
 
 
@@ -303,6 +322,40 @@ class NotAResultsFolder(Exception):
     pass
 
 
+def _mixture_view(folder: Path, scen: dict, hint: str) -> tuple[dict, list[dict]]:
+    """A mixture's scenario.yaml as one scenario's plain data for tables and pictures
+    (the first component's milestones, start and horizon; every component's agencies),
+    and each component's data (its file under components/)."""
+    import yaml
+
+    comps = []
+    for i, entry in enumerate(scen.get("mixture") or []):
+        file = folder / str((entry or {}).get("file", ""))
+        try:
+            comp = yaml.safe_load(file.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError, UnicodeDecodeError):
+            comp = None
+        if not isinstance(comp, dict):
+            raise NotAResultsFolder(
+                f"{folder / 'scenario.yaml'} names component {i + 1} as {file.name}, which "
+                f"is missing or damaged{hint}"
+            )
+        comps.append({**comp, "weight": entry.get("weight"), "file": entry.get("file")})
+    agencies: dict = {}
+    for c in comps:
+        for k, a in (c.get("agencies") or {}).items():
+            agencies.setdefault(k, a)
+    first = comps[0] if comps else {}
+    view = {
+        **{k: v for k, v in scen.items() if k != "mixture"},
+        "start": first.get("start"),
+        "horizon": first.get("horizon"),
+        "milestones": first.get("milestones") or {},
+        "agencies": agencies,
+    }
+    return view, comps
+
+
 def load_run(folder: str | Path) -> dict:
     """A results folder's contents: summary, manifest, scenario (data) and dates rows.
 
@@ -345,6 +398,8 @@ def load_run(folder: str | Path) -> dict:
         ) from None
     if not isinstance(scen, dict):
         raise NotAResultsFolder(f"{path} is damaged: it is not a mapping{hint}")
+    if is_mixture(scen):
+        scen, data["components"] = _mixture_view(folder, scen, hint)
     data["scenario"] = scen
     try:
         data["dates"] = read_dates(folder / "dates.csv")

@@ -8,6 +8,7 @@ replication *k* of every ``racesim run`` with that seed, whatever its ``-n`` or
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import re
@@ -19,6 +20,7 @@ import numpy as np
 from racesim.engine.events import StoryEvent
 from racesim.engine.plan import Plan
 from racesim.run.replication import run_replication
+from racesim.scenario.mixture import Mixture
 from racesim.scenario.schema import Scenario, load_scenario
 from racesim.scenario.timeutil import to_date
 
@@ -72,6 +74,8 @@ class Story:
     events: tuple[StoryEvent, ...]
     received: tuple[float, ...]
     spent: tuple[float, ...]
+    #: for a mixture's replication: which component ran it (a line under the heading)
+    mixture: str | None = None
 
     # -- structure ------------------------------------------------------------------
     def date(self, years: float) -> dt.date:
@@ -160,6 +164,8 @@ class Story:
             f"seed {self.seed}; {s.start} to {s.horizon}; amounts in USD millions"
             + (f"; only {names[key]}" if key else ""),
         ]
+        if self.mixture:
+            out.append(self.mixture)
 
         group = None
         for e in events:
@@ -301,6 +307,10 @@ def tell(
     """The story of replication ``replication`` of ``scenario`` (a Scenario or a file,
     with ``overrides`` as ``PATH=VALUE`` strings) at root ``seed`` (default: the
     scenario's)."""
+    if isinstance(scenario, Mixture):
+        if overrides:
+            raise ValueError("overrides apply to a scenario file; load the scenario with them")
+        return _tell_mixture(scenario, replication, seed)
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario, overrides)
     elif overrides:
@@ -325,3 +335,23 @@ def tell(
         tuple(np.asarray(record.received, dtype=float).tolist()),
         tuple(np.asarray(record.spent, dtype=float).tolist()),
     )
+
+
+def _tell_mixture(mixture: Mixture, replication: int, seed: int | None) -> Story:
+    """A mixture's replication: the story of the component drawn for it (its
+    replication ``replication`` at the mixture's seed), with a line saying which."""
+    from racesim.run.mixture import choose
+
+    if replication < 0:
+        raise ValueError(f"replication must be >= 0, not {replication}")
+    seed = mixture.seed if seed is None else seed
+    cumulative = np.cumsum(mixture.weights).tolist()
+    c = int(choose(cumulative, seed, replication, 1)[0])
+    comp = mixture.components[c]
+    story = tell(comp.scenario, replication, seed)
+    note = (
+        f"mixture {mixture.name!r}: this replication runs component {c + 1} of "
+        f"{len(mixture.components)}, {comp.name!r} ({comp.file}, weight "
+        f"{100 * comp.weight:.1f}%)"
+    )
+    return dataclasses.replace(story, mixture=note)

@@ -34,6 +34,16 @@ def format_summary(
     ]
     if overrides:
         lines.append("changed with --set: " + "; ".join(overrides))
+    mixture = summary.get("mixture")
+    if mixture:
+        lines.append(
+            f"a mixture of {len(mixture)} scenarios; each replication runs one, drawn by weight:"
+        )
+        lines += [
+            f"  {c['name']}  weight {pct(c['weight'])}, ran {c['replications']:,} replications"
+            f"  ({c['file']})"
+            for c in mixture
+        ]
     width = max(
         [
             len("(nobody)"),
@@ -65,7 +75,24 @@ def format_summary(
             )
         if never:
             lines.append(f"  never reached by: {', '.join(never)}")
+        if mixture:
+            lines += _by_component(ms, names)
     return "\n".join(line.rstrip() for line in lines)
+
+
+def _by_component(ms: dict, names: dict) -> list[str]:
+    """Under a mixture's milestone: each component's P(first), agencies as above."""
+    out = ["  first, in each component's own replications:"]
+    for comp, part in (ms.get("components") or {}).items():
+        items = [
+            f"{'nobody' if a == 'none' else names.get(a, a)} {pct(v['p'])}"
+            for a, v in sorted(
+                part["first"].items(), key=lambda kv: (kv[0] == "none", -(kv[1]["p"] or 0))
+            )
+            if v["p"] is not None and (v["p"] > 0 or a == "none")
+        ]
+        out.append(f"    {comp}: {', '.join(items) or 'no replications'}")
+    return out
 
 
 def format_calibration(fits, record: str, until=None) -> str:

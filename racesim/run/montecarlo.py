@@ -23,7 +23,9 @@ from racesim.run.executors import (  # noqa: F401 - also imported from here by c
     make_executor,
     resolve_executor,
 )
+from racesim.run.mixture import MixturePlan
 from racesim.run.stats import Tally, days
+from racesim.scenario.mixture import Mixture
 from racesim.scenario.schema import Scenario
 
 ChunkSink = Callable[[int, np.ndarray], None]
@@ -85,13 +87,21 @@ class RunOutput:
     n: int
     seconds: float
     started: dt.datetime | None = None  # when the run began (UTC)
+    #: a mixture's tally of each component's replications (None for a plain scenario)
+    parts: list[Tally] | None = None
 
 
-def new_tally(plan: Plan, scenario: Scenario) -> Tally:
+def plan_for(scenario: Scenario | Mixture) -> Plan | MixturePlan:
+    if isinstance(scenario, Mixture):
+        return MixturePlan.from_mixture(scenario)
+    return Plan.from_scenario(scenario)
+
+
+def new_tally(plan: Plan | MixturePlan, scenario: Scenario | Mixture) -> Tally:
     pre = [m.succeeded for m in plan.missions if m.succeeded is not None]
     day0 = min([0, *[int(d) for d in days(np.array(pre))]]) if pre else 0
     day1 = int(days(np.array([plan.horizon]))[0]) + 1
-    return Tally.empty(len(plan.milestones), len(plan.agencies), day0, day1)
+    return Tally.empty(len(scenario.milestones), len(scenario.agencies), day0, day1)
 
 
 def run_many(
@@ -114,10 +124,12 @@ def run_many(
     ``precision``, batches of ``n`` replications are added until every P(first) has a
     95% half-width at most ``precision`` or ``max_replications`` is reached.
     """
-    plan = Plan.from_scenario(scenario)
+    plan = plan_for(scenario)
     seed = scenario.seed if seed is None else seed
     n = scenario.replications if n is None else n
     tally = new_tally(plan, scenario)
+    mixed = isinstance(plan, MixturePlan)
+    parts = [new_tally(plan, scenario) for _ in plan.plans] if mixed else None
     t0 = time.perf_counter()
     started = dt.datetime.now(dt.UTC)
     limit = n if precision is None else max(n, max_replications or n * 100)
@@ -126,6 +138,10 @@ def run_many(
     while True:
         for first, reached in execute(plan, seed, done, batch, jobs, executor, scheduler):
             tally.add(reached)
+            if mixed:
+                comp = plan.components_of(seed, first, reached.shape[0])
+                for c, part in enumerate(parts):
+                    part.add(reached[comp == c])
             if sink is not None:
                 sink(first, reached)
             if progress is not None:
@@ -134,7 +150,7 @@ def run_many(
         if precision is None or done >= limit or tally.max_half_width() <= precision:
             break
         batch = min(_batch_needed(tally, precision, done), limit - done)
-    return RunOutput(tally, seed, done, time.perf_counter() - t0, started)
+    return RunOutput(tally, seed, done, time.perf_counter() - t0, started, parts)
 
 
 def _batch_needed(tally: Tally, precision: float, done: int) -> int:

@@ -15,6 +15,7 @@ import numpy as np
 from racesim.engine.events import StoryEvent
 from racesim.engine.missions import Race
 from racesim.engine.plan import Plan
+from racesim.run.mixture import MixturePlan, run_mixture_chunk
 from racesim.run.streams import Draws, draw_chunk
 from racesim.scenario.schema import Scenario
 
@@ -63,12 +64,23 @@ def run_replication(
     return replicate(plan, draw_chunk(plan, seed, i, 1), 0, seed, log)
 
 
-def run_chunk(plan: Plan, seed: int, first: int, count: int) -> np.ndarray:
+def run_chunk(plan: Plan | MixturePlan, seed: int, first: int, count: int) -> np.ndarray:
     """Replications ``first .. first+count-1``: reached times, shape (count, M, A)."""
+    if isinstance(plan, MixturePlan):
+        return run_mixture_chunk(plan, seed, first, count, _run_rows)
     draws = draw_chunk(plan, seed, first, count)
     out = np.empty((count, len(plan.milestones), len(plan.agencies)))
     for row in range(count):
         out[row] = Race(plan, draws, row, seed, first + row).run(books=False).reached
+    return out
+
+
+def _run_rows(plan: Plan, seed: int, first: int, count: int, rows: np.ndarray) -> np.ndarray:
+    """Rows ``rows`` of the chunk ``first .. first+count-1`` (a mixture's component)."""
+    draws = draw_chunk(plan, seed, first, count)
+    out = np.empty((len(rows), len(plan.milestones), len(plan.agencies)))
+    for j, row in enumerate(rows.tolist()):
+        out[j] = Race(plan, draws, row, seed, first + row).run(books=False).reached
     return out
 
 

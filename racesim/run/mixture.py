@@ -1,0 +1,96 @@
+"""A mixture's replications: which component each runs, and its results in one array.
+
+Replication *i* of a mixture runs one component, chosen from a stream of its own (a
+Philox stream keyed by ``SeedSequence([seed, "mixture:component"])``, one uniform per
+replication at counter *i*) by the normalised weights.  The choice depends on (seed,
+i, weights) alone, so it is the same in any chunk, process or executor; and the
+component then runs its replication *i* at the same root seed, exactly as the
+component run alone would (so a mixture's replication is one of its component's).
+
+The reach times of every component are put into one array over the mixture's agencies
+(:attr:`racesim.scenario.mixture.Mixture.agencies`, every component's in order of first
+appearance; NaN for an agency a component does not have) and milestones (the first
+component's order).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from racesim.engine.plan import Plan
+from racesim.run.streams import philox_key
+
+#: the stream of the component choice (":" cannot be in an agency key, so no agency's
+#: stream can share its key)
+STREAM = "mixture:component"
+
+
+@dataclass(frozen=True)
+class MixturePlan:
+    """The compiled components of a mixture, for the executors (picklable)."""
+
+    plans: tuple[Plan, ...]
+    cumulative: tuple[float, ...]  # cumulative normalised weights
+    milestones: tuple[str, ...]
+    agency_keys: tuple[str, ...]
+    #: per component: the mixture's index of each of its milestones and agencies
+    milestone_index: tuple[tuple[int, ...], ...]
+    agency_index: tuple[tuple[int, ...], ...]
+
+    @classmethod
+    def from_mixture(cls, mixture) -> MixturePlan:
+        plans = tuple(Plan.from_scenario(c.scenario) for c in mixture.components)
+        milestones = tuple(mixture.milestones)
+        keys = tuple(mixture.agencies)
+        return cls(
+            plans,
+            tuple(np.cumsum(mixture.weights).tolist()),
+            milestones,
+            keys,
+            tuple(tuple(milestones.index(m) for m in p.milestones) for p in plans),
+            tuple(tuple(keys.index(a.key) for a in p.agencies) for p in plans),
+        )
+
+    @property
+    def horizon(self) -> float:
+        return self.plans[0].horizon
+
+    @property
+    def missions(self) -> tuple:
+        """Every component's missions (for the earliest date a tally must hold)."""
+        return tuple(m for p in self.plans for m in p.missions)
+
+    def components_of(self, seed: int, first: int, count: int) -> np.ndarray:
+        """The component (index) of replications ``first .. first+count-1``."""
+        return choose(self.cumulative, seed, first, count)
+
+
+def choose(cumulative, seed: int, first: int, count: int) -> np.ndarray:
+    """Indices into ``cumulative`` (cumulative weights, last about 1) drawn for
+    replications ``first .. first+count-1``: replication *i* takes the first component
+    whose cumulative weight exceeds its uniform."""
+    gen = np.random.Generator(
+        np.random.Philox(key=philox_key(seed, STREAM), counter=[first, 0, 0, 0])
+    )
+    u = gen.random(4 * count).reshape(count, 4)[:, 0]  # one Philox step per replication
+    k = np.searchsorted(np.asarray(cumulative), u, side="right")
+    return np.minimum(k, len(cumulative) - 1)
+
+
+def run_mixture_chunk(mix: MixturePlan, seed: int, first: int, count: int, run_rows) -> np.ndarray:
+    """Replications ``first .. first+count-1`` of a mixture: reach times, shape
+    (count, milestones, agencies); ``run_rows(plan, seed, first, count, rows)`` runs the
+    given rows of one plan's chunk (shape (len(rows), M, A) of that plan)."""
+    comp = mix.components_of(seed, first, count)
+    out = np.full((count, len(mix.milestones), len(mix.agency_keys)), np.nan)
+    for c, plan in enumerate(mix.plans):
+        rows = np.flatnonzero(comp == c)
+        if rows.size == 0:
+            continue
+        got = run_rows(plan, seed, first, count, rows)
+        mi = np.asarray(mix.milestone_index[c])
+        ai = np.asarray(mix.agency_index[c])
+        out[np.ix_(rows, mi, ai)] = got
+    return out
