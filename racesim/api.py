@@ -216,6 +216,7 @@ def simulate(
     scheduler: str | None = None,
     progress: Callable[[int], None] | None = None,
     sink: Callable[[int, np.ndarray], None] | None = None,
+    worlds: int | None = None,
 ) -> Run:
     """Run ``n`` replications (default: the scenario's ``replications``) at root
     ``seed`` (default: the scenario's), on ``jobs`` processes (0: one per core).
@@ -229,7 +230,10 @@ def simulate(
     ``progress(k)`` is told how many replications just finished; ``sink(first,
     reached)`` is given each chunk of reach times as it is made (replications
     ``first`` on; shape (count, milestones, agencies), years, NaN where not reached),
-    e.g. to stream the table to a file."""
+    e.g. to stream the table to a file.  ``worlds``: split the replications into that
+    many worlds, each drawing every factor once (``racesim run --worlds``; between 1
+    and ``n``, not with ``precision``): each ``p`` of the summary then has a
+    ``worlds: {p10, p50, p90}`` spread beside it."""
     from racesim.analysis.summary import summarize
     from racesim.run import montecarlo
 
@@ -238,6 +242,7 @@ def simulate(
     n, max_replications = precision_batches(s, n, precision, max_replications)
     if n < 1:
         raise ValueError(f"n must be at least 1, not {n}")
+    check_worlds(worlds, n, precision)
     seed = s.seed if seed is None else seed
     if seed < 0:
         raise ValueError(f"seed must be >= 0, not {seed}")
@@ -265,10 +270,13 @@ def simulate(
             max_replications=max_replications,
             executor=executor,
             scheduler=scheduler,
+            worlds=worlds,
         )
     reached = np.concatenate(chunks) if keep_table else None
     source, texts = _origin(s)
     settings: dict[str, Any] = {"precision": precision, "executor": executor}
+    if worlds is not None:
+        settings["worlds"] = worlds
     if precision is not None:
         half = out.tally.max_half_width()
         settings["precision_reached"] = bool(half <= precision)
@@ -277,7 +285,7 @@ def simulate(
         s,
         out.seed,
         out.n,
-        summarize(s, out.tally, out.seed, out.parts),
+        summarize(s, out.tally, out.seed, out.parts, out.worlds),
         out.tally,
         reached,
         out.seconds,
@@ -287,6 +295,27 @@ def simulate(
         settings,
         out.started,
     )
+
+
+def check_worlds(worlds: int | None, n: int, precision: float | None) -> None:
+    """``ValueError`` unless ``worlds`` (if given) is a whole number from 1 to ``n``
+    and ``precision`` is not asked for too."""
+    if worlds is None:
+        return
+    if isinstance(worlds, bool) or not isinstance(worlds, int | np.integer):
+        raise ValueError(f"worlds must be a whole number, not {worlds!r}")
+    if worlds < 1:
+        raise ValueError(f"worlds must be at least 1, not {worlds}")
+    if worlds > n:
+        raise ValueError(
+            f"worlds ({worlds:,}) is more than the replications ({n:,}): every world "
+            "needs at least one replication (a few hundred for a useful spread)"
+        )
+    if precision is not None:
+        raise ValueError(
+            "worlds split a fixed number of replications; precision adds replications "
+            "as it goes: use one or the other"
+        )
 
 
 def precision_batches(

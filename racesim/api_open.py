@@ -62,7 +62,7 @@ def open_run(folder: str | os.PathLike) -> Run:
             reached = _read_reached(folder / name, s, n, DAYS_PER_YEAR)
             break
     settings = {k: man.get(k) for k in ("precision", "executor")}
-    settings.update({k: man[k] for k in ("precision_reached", "half_width") if k in man})
+    settings.update({k: man[k] for k in ("precision_reached", "half_width", "worlds") if k in man})
     started = man.get("started")
     return Run(
         s,

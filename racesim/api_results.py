@@ -131,6 +131,11 @@ class Run:
         return self._settings.get("precision_reached")
 
     @property
+    def worlds(self) -> int | None:
+        """With ``worlds``: how many (None without)."""
+        return self._settings.get("worlds")
+
+    @property
     def half_width(self) -> float:
         """The widest 95% half-width among the P(first) estimates: the precision got."""
         return self.tally.max_half_width()
@@ -215,7 +220,13 @@ class Run:
             from racesim.run.mixture import choose
 
             names = np.array([c.name for c in self.scenario.components], dtype=object)
-            comp = choose(np.cumsum(self.scenario.weights).tolist(), self.seed, 0, self.n)
+            keys = None
+            if self._settings.get("worlds"):
+                from racesim.run.worlds import world_of
+
+                keys = world_of(np.arange(self.n), self._settings["worlds"], self.n)
+            cumulative = np.cumsum(self.scenario.weights).tolist()
+            comp = choose(cumulative, self.seed, 0, self.n, keys)
             columns["component"] = names[comp[r]]
         return pd.DataFrame(columns, columns=list(columns))
 

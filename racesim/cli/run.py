@@ -23,6 +23,25 @@ from racesim.cli.common import (
 )
 
 
+def check_worlds(worlds: int, n: int, precision: float | None) -> None:
+    """--worlds K: at least 1, at most the replications, not with --precision."""
+    if worlds < 1:
+        fail(
+            f"--worlds {worlds}: give at least 1 world (e.g. -n 10000 --worlds 50: 50 "
+            "worlds of 200 replications)."
+        )
+    if worlds > n:
+        fail(
+            f"--worlds {worlds:,} is more than the {n:,} replications: every world needs at "
+            f"least one (a few hundred for a useful spread). Lower --worlds or raise -n."
+        )
+    if precision is not None:
+        fail(
+            "--worlds splits a fixed number of replications and --precision adds "
+            "replications as it goes: give -n with --worlds, or --precision alone."
+        )
+
+
 @click.command("run", context_settings=CONTEXT)
 @SCENARIO
 @replications_option("Number of replications [default: the scenario's `replications`].")
@@ -76,6 +95,15 @@ from racesim.cli.common import (
     help="Also save each plot as SVG (plots/*.svg, for papers); PNG only without it.",
 )
 @click.option("--no-report", is_flag=True, help="Do not write report.html.")
+@click.option(
+    "--worlds",
+    type=int,
+    metavar="K",
+    help="Split the replications into K worlds; in each, every factor of the scenario "
+    "(what we don't know: slips, shared chances) is drawn once. Each P then gets the "
+    "10%-90% spread across worlds beside its Monte Carlo interval. Use a few hundred "
+    "replications per world, e.g. -n 10000 --worlds 50.",
+)
 def command(
     scenario: str,
     n: int | None,
@@ -92,6 +120,7 @@ def command(
     no_plots: bool = False,
     no_report: bool = False,
     svg: bool = False,
+    worlds: int | None = None,
 ) -> None:
     """Run SCENARIO and write its results folder.
 
@@ -104,6 +133,7 @@ def command(
       racesim run scenarios/base.yaml --out results/luna27 \\
           --set agencies.roscosmos.missions.luna27.success=0.5
       racesim run scenarios/base.yaml --precision 0.005 -j 0
+      racesim run scenarios/base.yaml -n 10000 --worlds 50 --out results/base-worlds
 
     Prints, for each milestone, each agency's chance of getting there first (with a
     95% interval), its chance of getting there at all by the horizon, and the median
@@ -131,10 +161,13 @@ def command(
             "--max-replications or lower -n."
         )
     n, max_replications = api.precision_batches(s, n, precision, max_replications)
+    if worlds is not None:
+        check_worlds(worlds, n, precision)
     folder = Path(out) if out else Path("results") / s.name
     progress = Progress(n, f"{s.name}")
     with failures():
-        with streamed_run(folder, s, table, force, seed) as (tmp, writer):
+        in_worlds = None if worlds is None else (worlds, n)
+        with streamed_run(folder, s, table, force, seed, in_worlds) as (tmp, writer):
             try:
                 result = api.simulate(
                     s,
@@ -148,6 +181,7 @@ def command(
                     max_replications=max_replications,
                     executor=executor,
                     scheduler=scheduler,
+                    worlds=worlds,
                 )
             finally:
                 writer.close()

@@ -284,10 +284,19 @@ def _glance(run: dict, names: dict[str, str]) -> str:
     return "<div class=glance><b>At a glance</b><ul>" + "".join(items) + "</ul></div>"
 
 
+def _spread(e: dict) -> str:
+    """A worlds cell: the 10%–90% spread of P across worlds."""
+    w = e.get("worlds") or {}
+    return f"<td class=n>{_interval([w['p10'], w['p90']])}</td>" if w else ""
+
+
 def _summary_table(ms: dict, names: dict[str, str], colors: dict[str, str]) -> str:
+    worlds = bool(ms["first"]["none"].get("worlds"))
+    mc = "Monte Carlo error (95% interval)" if worlds else "95% interval"
+    dk = "<th>what we don't know (10%–90% of worlds)</th>" if worlds else ""
     head = (
-        "<tr><th>agency</th><th>first</th><th>95% interval</th>"
-        "<th>reaches it by the horizon</th><th>95% interval</th>"
+        f"<tr><th>agency</th><th>first</th><th>{mc}</th>{dk}"
+        f"<th>reaches it by the horizon</th><th>{mc}</th>{dk}"
         "<th>median date</th><th>10%–90% of dates</th></tr>"
     )
     rows = []
@@ -298,20 +307,24 @@ def _summary_table(ms: dict, names: dict[str, str], colors: dict[str, str]) -> s
         rows.append(
             f"<tr><td class=nw>{_swatch(colors[a])}{_e(names.get(a, a))}</td>"
             f"<td class=n>{_pct(f['p'])}</td><td class=n>{_interval(f['ci95'])}</td>"
+            f"{_spread(f)}"
             f"<td class=n>{_pct(r['p'])}</td><td class=n>{_interval(r['ci95'])}</td>"
+            f"{_spread(r)}"
             f"<td>{_e(r.get('median') or '–')}</td><td>{span}</td></tr>"
         )
     none = ms["first"]["none"]
+    blank = "<td></td>" * (6 if worlds else 4)
     rows.append(
         f"<tr class=total><td>{_swatch(colors['none'])}nobody by the horizon</td>"
         f"<td class=n>{_pct(none['p'])}</td><td class=n>{_interval(none['ci95'])}"
-        "</td><td></td><td></td><td></td><td></td></tr>"
+        f"</td>{_spread(none)}{blank}</tr>"
     )
     when = ms.get("first_date") or {}
     if when.get("median"):
         rows.append(
             f"<tr><td>{_swatch(colors['first'])}anybody (the first)</td><td></td>"
-            f"<td></td><td class=n>{_pct(1 - none['p'])}</td><td></td>"
+            f"<td></td>{'<td></td>' if worlds else ''}<td class=n>{_pct(1 - none['p'])}</td>"
+            f"<td></td>{'<td></td>' if worlds else ''}"
             f"<td>{_e(when['median'])}</td>"
             f"<td>{_e(when['p10'])} to {_e(when['p90'])}</td></tr>"
         )
@@ -364,6 +377,32 @@ def _milestones(
                 )
         out.append("</div>")
     return "\n".join(out)
+
+
+def _worlds(run: dict) -> str:
+    """What the two intervals of a run with worlds mean."""
+    w = run["summary"].get("worlds")
+    if not w:
+        return ""
+    lo, hi = w["replications_per_world"]
+    per = f"{lo:,}" if lo == hi else f"{lo:,}–{hi:,}"
+    factors = ", ".join(f"<code>{_e(f)}</code>" for f in w.get("factors") or [])
+    note = (
+        f"The factors drawn once per world: {factors}."
+        if factors
+        else "<b>This scenario declares no factors</b>: the worlds differ by chance "
+        "alone, so their spread is Monte Carlo noise, not uncertainty."
+    )
+    return (
+        f"<h2>Two kinds of uncertainty</h2><p>The replications were split into "
+        f"{w['count']:,} worlds of {per} replications; in each world every factor was "
+        f"drawn once and shared. {note}</p><ul><li><b>Monte Carlo error</b> (95% "
+        "interval): how far chance may have moved the estimate of each chance; more "
+        "worlds shrink it.</li><li><b>What we don't know</b> (10%–90% of worlds): how "
+        "the chance varies from world to world with the factors; more replications do "
+        f"not shrink it. In the charts, the black line under a bar.</li></ul>"
+        f"<p class=dim>{_e(w.get('quantiles'))}.</p>"
+    )
 
 
 def _mixture(run: dict) -> str:
@@ -535,6 +574,7 @@ def build_report(
         [
             _header(run),
             _glance(run, names),
+            _worlds(run),
             _mixture(run),
             _milestones(run, names, colors, pngs),
             *(

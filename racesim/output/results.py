@@ -35,6 +35,7 @@ from racesim.output.folders import (  # noqa: F401  (the results folder's API li
 )
 from racesim.run.mixture import choose
 from racesim.run.stats import Tally, days, first_index
+from racesim.run.worlds import world_of
 from racesim.scenario import Scenario
 from racesim.scenario.mixture import COMPONENTS_FOLDER, Mixture, is_mixture
 from racesim.scenario.timeutil import decimal_year
@@ -88,9 +89,17 @@ class TableWriter:
     """Streams the tidy per-replication table: one row per replication x milestone x
     agency that reached it (``first`` marks the winner)."""
 
-    def __init__(self, folder: Path, scenario: Scenario, fmt: str = "csv", seed: int | None = None):
-        """A mixture's table (``seed``: the run's root seed, default the mixture's) has
-        a last column, ``component``: the name of the component the replication ran."""
+    def __init__(
+        self,
+        folder: Path,
+        scenario: Scenario,
+        fmt: str = "csv",
+        seed: int | None = None,
+        worlds: tuple[int, int] | None = None,
+    ):
+        """A mixture's table (``seed``: the run's root seed, default the mixture's;
+        ``worlds``: (K, N) of a run with K worlds over N replications) has a last
+        column, ``component``: the name of the component the replication ran."""
         if fmt not in TABLE_FORMATS:
             raise ValueError(f"unknown table format {fmt!r}; use one of {TABLE_FORMATS}")
         self.fmt = fmt
@@ -105,6 +114,7 @@ class TableWriter:
                 [c.name for c in scenario.components],
                 np.cumsum(scenario.weights).tolist(),
                 scenario.seed if seed is None else seed,
+                worlds,
             )
         if fmt == "none":
             return
@@ -137,8 +147,10 @@ class TableWriter:
                 (first + int(r), self.milestones[m], self.agencies[a], date, year, int(win))
             )
         if self._components:
-            names, cumulative, seed = self._components
-            comp = choose(cumulative, seed, first, reached.shape[0])
+            names, cumulative, seed, worlds = self._components
+            count = reached.shape[0]
+            keys = None if worlds is None else world_of(np.arange(first, first + count), *worlds)
+            comp = choose(cumulative, seed, first, count, keys)
             rows = [(*row, names[comp[row[0] - first]]) for row in rows]
         self._csv.writerows(rows)
 

@@ -50,10 +50,20 @@ def format_summary(
             *(len(names.get(a, a)) for a in next(iter(summary["milestones"].values()))["reached"]),
         ]
     )
+    worlds = summary.get("worlds")
     head = (
         f"  {'agency':<{width}}  {'first':>6}  {'95% interval':<14}  {'reached':>7}  "
         f"{'median':<10}  10%-90% of dates"
     )
+    if worlds:
+        lines += _worlds_legend(worlds)
+        pad = " " * (width + 10)
+        head = (
+            f"  {pad}{'Monte Carlo':<14}  what we\n"
+            f"  {pad}{'error (95%)':<14}  " + "don't know\n"
+            f"  {'agency':<{width}}  {'first':>6}  {'interval':<14}  {'10%-90%':<14}  "
+            f"{'reached':>7}  {'median':<10}  10%-90% of dates"
+        )
     for key, ms in summary["milestones"].items():
         lines += ["", f"{ms['title']}  [{key}]", head]
         never = []
@@ -61,6 +71,10 @@ def format_summary(
         for agency, f in sorted(ms["first"].items(), key=lambda kv: (kv[0] == "none", -kv[1]["p"])):
             lo, hi = f["ci95"]
             interval = f"[{100 * lo:.1f}, {100 * hi:.1f}]"
+            if worlds:
+                w = f["worlds"]
+                spread = f"[{100 * w['p10']:.1f}, {100 * w['p90']:.1f}]"
+                interval = f"{interval:<14}  {spread:<14}"
             if agency == "none":
                 lines.append(f"  {'(nobody)':<{width}}  {_pct(f['p']):>6}  {interval:<14}")
                 continue
@@ -78,6 +92,28 @@ def format_summary(
         if mixture:
             lines += _by_component(ms, names)
     return "\n".join(line.rstrip() for line in lines)
+
+
+def _worlds_legend(worlds: dict) -> list[str]:
+    """What the two intervals of a run with worlds mean, and a note if nothing varies
+    between the worlds (no factors)."""
+    lo, hi = worlds["replications_per_world"]
+    per = f"{lo:,}" if lo == hi else f"{lo:,}-{hi:,}"
+    out = [
+        f"{worlds['count']:,} worlds of {per} replications; in each, every factor is drawn "
+        "once and shared.",
+        "  Monte Carlo error (95%): how far chance may have moved our estimate of P "
+        "(replications of a world count together); more worlds shrink it.",
+        "  what we don't know (10%-90%): how P varies from world to world with the "
+        "factors; more replications do not shrink it.",
+    ]
+    if not worlds.get("factors"):
+        out.append(
+            "  note: this scenario declares no factors, so the worlds differ by chance "
+            f"alone: the spread is Monte Carlo noise of {per} replications per world, "
+            "not uncertainty."
+        )
+    return out
 
 
 def _by_component(ms: dict, names: dict) -> list[str]:

@@ -62,34 +62,50 @@ class MixturePlan:
         """Every component's missions (for the earliest date a tally must hold)."""
         return tuple(m for p in self.plans for m in p.missions)
 
-    def components_of(self, seed: int, first: int, count: int) -> np.ndarray:
-        """The component (index) of replications ``first .. first+count-1``."""
-        return choose(self.cumulative, seed, first, count)
+    def components_of(
+        self, seed: int, first: int, count: int, keys: np.ndarray | None = None
+    ) -> np.ndarray:
+        """The component (index) of replications ``first .. first+count-1`` (drawn at
+        ``keys``, e.g. their worlds, if given)."""
+        return choose(self.cumulative, seed, first, count, keys)
 
 
-def choose(cumulative, seed: int, first: int, count: int) -> np.ndarray:
+def choose(
+    cumulative, seed: int, first: int, count: int, keys: np.ndarray | None = None
+) -> np.ndarray:
     """Indices into ``cumulative`` (cumulative weights, last about 1) drawn for
     replications ``first .. first+count-1``: replication *i* takes the first component
-    whose cumulative weight exceeds its uniform."""
-    gen = np.random.Generator(
-        np.random.Philox(key=philox_key(seed, STREAM), counter=[first, 0, 0, 0])
-    )
-    u = gen.random(4 * count).reshape(count, 4)[:, 0]  # one Philox step per replication
+    whose cumulative weight exceeds the uniform at counter *i* of the stream (at
+    counter ``keys[j]`` instead, with ``keys``: a world's replications share one)."""
+    key = philox_key(seed, STREAM)
+    if keys is None:
+        lo, idx = first, np.arange(count)
+        span = count
+    else:
+        keys = np.asarray(keys, dtype=np.int64)
+        lo = int(keys.min()) if count else 0
+        idx = keys - lo
+        span = int(keys.max()) - lo + 1 if count else 0
+    gen = np.random.Generator(np.random.Philox(key=key, counter=[lo, 0, 0, 0]))
+    u = gen.random(4 * span).reshape(span, 4)[:, 0][idx]  # one Philox step per key
     k = np.searchsorted(np.asarray(cumulative), u, side="right")
     return np.minimum(k, len(cumulative) - 1)
 
 
-def run_mixture_chunk(mix: MixturePlan, seed: int, first: int, count: int, run_rows) -> np.ndarray:
+def run_mixture_chunk(
+    mix: MixturePlan, seed: int, first: int, count: int, run_rows, keys=None
+) -> np.ndarray:
     """Replications ``first .. first+count-1`` of a mixture: reach times, shape
-    (count, milestones, agencies); ``run_rows(plan, seed, first, count, rows)`` runs the
-    given rows of one plan's chunk (shape (len(rows), M, A) of that plan)."""
-    comp = mix.components_of(seed, first, count)
+    (count, milestones, agencies); ``run_rows(plan, seed, first, count, rows, keys)``
+    runs the given rows of one plan's chunk (shape (len(rows), M, A) of that plan);
+    ``keys``: the replications' worlds, if the run has worlds."""
+    comp = mix.components_of(seed, first, count, keys)
     out = np.full((count, len(mix.milestones), len(mix.agency_keys)), np.nan)
     for c, plan in enumerate(mix.plans):
         rows = np.flatnonzero(comp == c)
         if rows.size == 0:
             continue
-        got = run_rows(plan, seed, first, count, rows)
+        got = run_rows(plan, seed, first, count, rows, keys)
         mi = np.asarray(mix.milestone_index[c])
         ai = np.asarray(mix.agency_index[c])
         out[np.ix_(rows, mi, ai)] = got

@@ -25,6 +25,7 @@ from racesim.run.executors import (  # noqa: F401 - also imported from here by c
 )
 from racesim.run.mixture import MixturePlan
 from racesim.run.stats import Tally, days
+from racesim.run.worlds import InWorlds, WorldTally
 from racesim.scenario.mixture import Mixture
 from racesim.scenario.schema import Scenario
 
@@ -89,6 +90,8 @@ class RunOutput:
     started: dt.datetime | None = None  # when the run began (UTC)
     #: a mixture's tally of each component's replications (None for a plain scenario)
     parts: list[Tally] | None = None
+    #: with worlds: the per-world counts (None without)
+    worlds: WorldTally | None = None
 
 
 def plan_for(scenario: Scenario | Mixture) -> Plan | MixturePlan:
@@ -115,9 +118,12 @@ def run_many(
     max_replications: int | None = None,
     executor: str | None = None,
     scheduler: str | None = None,
+    worlds: int | None = None,
 ) -> RunOutput:
     """Run replications of ``scenario`` and tally them (see :func:`execute` for
-    ``jobs``, ``executor`` and ``scheduler``).
+    ``jobs``, ``executor`` and ``scheduler``).  ``worlds``: split the ``n``
+    replications into that many worlds (:mod:`racesim.run.worlds`; not with
+    ``precision``).
 
     ``sink(first, reached)`` receives every chunk in order (for the per-replication
     table); ``progress(k)`` is told how many replications just finished.  With
@@ -130,16 +136,29 @@ def run_many(
     tally = new_tally(plan, scenario)
     mixed = isinstance(plan, MixturePlan)
     parts = [new_tally(plan, scenario) for _ in plan.plans] if mixed else None
+    in_worlds = world_tally = None
+    if worlds is not None:
+        if precision is not None:
+            raise ValueError("worlds split a fixed number of replications: not with precision")
+        if not 1 <= worlds <= n:
+            raise ValueError(f"worlds must be between 1 and n ({n:,}), not {worlds:,}")
+        in_worlds = InWorlds(plan, worlds, n)
+        world_tally = WorldTally.empty(worlds, len(scenario.milestones), len(scenario.agencies))
     t0 = time.perf_counter()
     started = dt.datetime.now(dt.UTC)
     limit = n if precision is None else max(n, max_replications or n * 100)
     done = 0
     batch = n
     while True:
-        for first, reached in execute(plan, seed, done, batch, jobs, executor, scheduler):
+        run = plan if in_worlds is None else in_worlds
+        for first, reached in execute(run, seed, done, batch, jobs, executor, scheduler):
+            count = reached.shape[0]
+            keys = None if in_worlds is None else in_worlds.keys(first, count)
             tally.add(reached)
+            if world_tally is not None:
+                world_tally.add(reached, keys)
             if mixed:
-                comp = plan.components_of(seed, first, reached.shape[0])
+                comp = plan.components_of(seed, first, count, keys)
                 for c, part in enumerate(parts):
                     part.add(reached[comp == c])
             if sink is not None:
@@ -150,7 +169,7 @@ def run_many(
         if precision is None or done >= limit or tally.max_half_width() <= precision:
             break
         batch = min(_batch_needed(tally, precision, done), limit - done)
-    return RunOutput(tally, seed, done, time.perf_counter() - t0, started, parts)
+    return RunOutput(tally, seed, done, time.perf_counter() - t0, started, parts, world_tally)
 
 
 def _batch_needed(tally: Tally, precision: float, done: int) -> int:

@@ -17,6 +17,7 @@ from racesim.engine.missions import Race
 from racesim.engine.plan import Plan
 from racesim.run.mixture import MixturePlan, run_mixture_chunk
 from racesim.run.streams import Draws, draw_chunk
+from racesim.run.worlds import InWorlds
 from racesim.scenario.schema import Scenario
 
 
@@ -64,22 +65,32 @@ def run_replication(
     return replicate(plan, draw_chunk(plan, seed, i, 1), 0, seed, log)
 
 
-def run_chunk(plan: Plan | MixturePlan, seed: int, first: int, count: int) -> np.ndarray:
-    """Replications ``first .. first+count-1``: reached times, shape (count, M, A)."""
+def run_chunk(plan: Plan | MixturePlan | InWorlds, seed: int, first: int, count: int) -> np.ndarray:
+    """Replications ``first .. first+count-1``: reached times, shape (count, M, A).
+    ``plan`` in worlds (:class:`racesim.run.worlds.InWorlds`): the factors (and a
+    mixture's component) are drawn per world."""
+    keys = None
+    if isinstance(plan, InWorlds):
+        plan, keys = plan.plan, plan.keys(first, count)
     if isinstance(plan, MixturePlan):
-        return run_mixture_chunk(plan, seed, first, count, _run_rows)
-    draws = draw_chunk(plan, seed, first, count)
-    out = np.empty((count, len(plan.milestones), len(plan.agencies)))
-    for row in range(count):
-        out[row] = Race(plan, draws, row, seed, first + row).run(books=False).reached
-    return out
+        return run_mixture_chunk(plan, seed, first, count, _run_rows, keys)
+    return _run_rows(plan, seed, first, count, None, keys)
 
 
-def _run_rows(plan: Plan, seed: int, first: int, count: int, rows: np.ndarray) -> np.ndarray:
-    """Rows ``rows`` of the chunk ``first .. first+count-1`` (a mixture's component)."""
-    draws = draw_chunk(plan, seed, first, count)
+def _run_rows(
+    plan: Plan,
+    seed: int,
+    first: int,
+    count: int,
+    rows: np.ndarray | None = None,
+    keys: np.ndarray | None = None,
+) -> np.ndarray:
+    """Rows ``rows`` (default all) of the chunk ``first .. first+count-1`` (``keys``:
+    the factor keys, default the replication indices)."""
+    draws = draw_chunk(plan, seed, first, count, keys)
+    rows = range(count) if rows is None else rows.tolist()
     out = np.empty((len(rows), len(plan.milestones), len(plan.agencies)))
-    for j, row in enumerate(rows.tolist()):
+    for j, row in enumerate(rows):
         out[j] = Race(plan, draws, row, seed, first + row).run(books=False).reached
     return out
 
