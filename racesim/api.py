@@ -347,12 +347,20 @@ def trace(
     replication: int,
     seed: int | None = None,
     overrides: Overrides = None,
+    worlds: tuple[int, int] | None = None,
 ):
     """Replication ``replication`` of ``scenario`` told in date order (a
-    :class:`racesim.output.story.Story`); the same as ``Run.story`` of any run with that seed."""
+    :class:`racesim.output.story.Story`); the same as ``Run.story`` of any run with that
+    seed.  ``worlds``: ``(K, N)`` for that replication of a run of N replications with
+    K worlds (its factors are its world's)."""
     from racesim.output.story import tell
 
-    return tell(_scenario(scenario, overrides, mixtures=True), replication, seed)
+    if worlds is not None:
+        k, n = worlds
+        check_worlds(k, n, None)
+        if not 0 <= replication < n:
+            raise ValueError(f"a run of {n:,} replications has replications 0 to {n - 1:,}")
+    return tell(_scenario(scenario, overrides, mixtures=True), replication, seed, worlds=worlds)
 
 
 # -- the analyses -------------------------------------------------------------------------

@@ -247,7 +247,10 @@ class Run:
 
         if not 0 <= k < self.n:
             raise IndexError(f"this run has replications 0 to {self.n - 1}, not {k}")
-        return tell(self.scenario, k, self.seed)
+        worlds = self._settings.get("worlds")
+        return tell(
+            self.scenario, k, self.seed, worlds=None if worlds is None else (worlds, self.n)
+        )
 
     # -- files ----------------------------------------------------------------------
     def save(

@@ -255,3 +255,21 @@ def test_no_factor_note_is_printed(tmp_path):
 def test_run_many_checks_worlds_too():
     with pytest.raises(ValueError, match="between 1 and n"):
         montecarlo.run_many(one_factor(), 10, 1, worlds=20)
+
+
+def test_trace_tells_a_replication_of_the_worlds_run(tmp_path):
+    s = one_factor()
+    run = racesim.simulate(s, n=400, seed=3, worlds=8, keep_table=True)
+    plain = racesim.simulate(s, n=400, seed=3, keep_table=True)
+    assert (np.isnan(run.reached) != np.isnan(plain.reached)).any()  # worlds matter
+    for k in range(0, 400, 37):
+        told = racesim.trace(s, k, 3, worlds=(8, 400))
+        assert [r.years for r in told.reaches()] == list(run.reached[k][~np.isnan(run.reached[k])])
+        assert run.story(k).events == told.events
+        assert f"world {k * 8 // 400} of 8" in told.text()
+    path = tmp_path / "f.yaml"
+    path.write_text(json.dumps(s.to_data()), encoding="utf-8")
+    r = invoke("trace", path, "-r", 5, "--worlds", 8, "-n", 400)
+    assert r.exit_code == 0 and "world 0 of 8 (a run of 400 replications" in r.output
+    r = invoke("trace", path, "-r", 400, "--worlds", 8, "-n", 400)
+    assert r.exit_code == 2 and "replications 0 to 399" in r.output

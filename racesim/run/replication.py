@@ -17,7 +17,7 @@ from racesim.engine.missions import Race
 from racesim.engine.plan import Plan
 from racesim.run.mixture import MixturePlan, run_mixture_chunk
 from racesim.run.streams import Draws, draw_chunk
-from racesim.run.worlds import InWorlds
+from racesim.run.worlds import InWorlds, world_of
 from racesim.scenario.schema import Scenario
 
 
@@ -58,11 +58,17 @@ def replicate(
 
 
 def run_replication(
-    scenario: Scenario | Plan, seed: int, i: int, log: list[StoryEvent] | None = None
+    scenario: Scenario | Plan,
+    seed: int,
+    i: int,
+    log: list[StoryEvent] | None = None,
+    worlds: tuple[int, int] | None = None,
 ) -> ReplicationResult:
-    """Replication ``i`` of ``scenario`` at root ``seed``; pass ``log=[]`` for its story."""
+    """Replication ``i`` of ``scenario`` at root ``seed``; pass ``log=[]`` for its story.
+    ``worlds``: (K, N), replication ``i`` of a run of N replications in K worlds."""
     plan = plan_of(scenario)
-    return replicate(plan, draw_chunk(plan, seed, i, 1), 0, seed, log)
+    keys = None if worlds is None else world_of(np.array([i]), *worlds)
+    return replicate(plan, draw_chunk(plan, seed, i, 1, keys), 0, seed, log)
 
 
 def run_chunk(plan: Plan | MixturePlan | InWorlds, seed: int, first: int, count: int) -> np.ndarray:
