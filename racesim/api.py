@@ -48,6 +48,7 @@ from racesim.api_results import (  # noqa: F401 - the result types, importable f
     SweepResult,
     in_api_words,
 )
+from racesim.run.worlds import check_worlds
 from racesim.scenario.errors import ScenarioError
 from racesim.scenario.extends import read_yaml
 from racesim.scenario.loading import MIXTURE_REFUSED, from_data
@@ -295,27 +296,6 @@ def simulate(
         settings,
         out.started,
     )
-
-
-def check_worlds(worlds: int | None, n: int, precision: float | None) -> None:
-    """``ValueError`` unless ``worlds`` (if given) is a whole number from 1 to ``n``
-    and ``precision`` is not asked for too."""
-    if worlds is None:
-        return
-    if isinstance(worlds, bool) or not isinstance(worlds, int | np.integer):
-        raise ValueError(f"worlds must be a whole number, not {worlds!r}")
-    if worlds < 1:
-        raise ValueError(f"worlds must be at least 1, not {worlds}")
-    if worlds > n:
-        raise ValueError(
-            f"worlds ({worlds:,}) is more than the replications ({n:,}): every world "
-            "needs at least one replication (a few hundred for a useful spread)"
-        )
-    if precision is not None:
-        raise ValueError(
-            "worlds split a fixed number of replications; precision adds replications "
-            "as it goes: use one or the other"
-        )
 
 
 def precision_batches(

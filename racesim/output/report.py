@@ -313,7 +313,7 @@ def _summary_table(ms: dict, names: dict[str, str], colors: dict[str, str]) -> s
             f"<td>{_e(r.get('median') or '–')}</td><td>{span}</td></tr>"
         )
     none = ms["first"]["none"]
-    blank = "<td></td>" * (6 if worlds else 4)
+    blank = "<td></td>" * (5 if worlds else 4)
     rows.append(
         f"<tr class=total><td>{_swatch(colors['none'])}nobody by the horizon</td>"
         f"<td class=n>{_pct(none['p'])}</td><td class=n>{_interval(none['ci95'])}"
@@ -365,7 +365,9 @@ def _milestones(
             out.append(f"<p>{_e(desc)}</p>")
         out.append(_summary_table(ms, names, colors))
         if ms.get("components"):
-            out.append(_components_table(ms, names, colors))
+            from racesim.output.report_uncertainty import components_table
+
+            out.append(components_table(ms, names, colors))
         out.append("<div class=plots>")
         for kind in KINDS:
             png = pngs.get(f"{key}_{kind}")
@@ -377,76 +379,6 @@ def _milestones(
                 )
         out.append("</div>")
     return "\n".join(out)
-
-
-def _worlds(run: dict) -> str:
-    """What the two intervals of a run with worlds mean."""
-    w = run["summary"].get("worlds")
-    if not w:
-        return ""
-    lo, hi = w["replications_per_world"]
-    per = f"{lo:,}" if lo == hi else f"{lo:,}–{hi:,}"
-    factors = ", ".join(f"<code>{_e(f)}</code>" for f in w.get("factors") or [])
-    note = (
-        f"The factors drawn once per world: {factors}."
-        if factors
-        else "<b>This scenario declares no factors</b>: the worlds differ by chance "
-        "alone, so their spread is Monte Carlo noise, not uncertainty."
-    )
-    return (
-        f"<h2>Two kinds of uncertainty</h2><p>The replications were split into "
-        f"{w['count']:,} worlds of {per} replications; in each world every factor was "
-        f"drawn once and shared. {note}</p><ul><li><b>Monte Carlo error</b> (95% "
-        "interval): how far chance may have moved the estimate of each chance; more "
-        "worlds shrink it.</li><li><b>What we don't know</b> (10%–90% of worlds): how "
-        "the chance varies from world to world with the factors; more replications do "
-        f"not shrink it. In the charts, the black line under a bar.</li></ul>"
-        f"<p class=dim>{_e(w.get('quantiles'))}.</p>"
-    )
-
-
-def _mixture(run: dict) -> str:
-    """A mixture's components: name, file, weight and the replications each ran."""
-    comps = run["summary"].get("mixture")
-    if not comps:
-        return ""
-    rows = "".join(
-        f"<tr><td><code>{_e(c['name'])}</code></td><td>{_e(c.get('title'))}</td>"
-        f"<td><code>{_e(c['file'])}</code></td><td class=n>{_pct(c['weight'])}</td>"
-        f"<td class=n>{c['replications']:,}</td></tr>"
-        for c in comps
-    )
-    return (
-        "<h2>A mixture of scenarios</h2><p>Each replication runs one of these scenarios, "
-        "drawn with its weight, so the results carry the uncertainty about which of "
-        "them holds. Under each milestone, the second table gives each component's own "
-        "chances (among the replications it ran); the first table is their mixture."
-        "</p><table><tr><th>component</th><th>title</th><th>file</th><th>weight</th>"
-        f"<th>replications run</th></tr>{rows}</table>"
-    )
-
-
-def _components_table(ms: dict, names: dict[str, str], colors: dict[str, str]) -> str:
-    """Per agency, its chance of being first in each component's replications."""
-    comps = ms["components"]
-    head = (
-        "<tr><th>first, in each component</th>"
-        + "".join(f"<th>{_e(c)}</th>" for c in comps)
-        + "<th>the mixture</th></tr>"
-    )
-    order = [a for a in sorted(ms["reached"], key=lambda a: -ms["first"][a]["p"])]
-    rows = []
-    for a in [*order, "none"]:
-        label = "nobody by the horizon" if a == "none" else names.get(a, a)
-        cells = "".join(
-            f"<td class=n>{_pct((part['first'].get(a) or {}).get('p'))}</td>"
-            for part in comps.values()
-        )
-        rows.append(
-            f"<tr><td class=nw>{_swatch(colors[a])}{_e(label)}</td>{cells}"
-            f"<td class=n>{_pct(ms['first'][a]['p'])}</td></tr>"
-        )
-    return f"<table>{head}{''.join(rows)}</table>"
 
 
 def _budget(b: Mapping | None) -> tuple[str, str, str, str]:
@@ -570,12 +502,14 @@ def build_report(
     agencies = list(first_ms["reached"]) if first_ms else list(scen.get("agencies") or {})
     colors = agency_colors(agencies)
     title = scen.get("title") or summary["scenario"]
+    from racesim.output.report_uncertainty import mixture_section, worlds_section
+
     body = "\n".join(
         [
             _header(run),
             _glance(run, names),
-            _worlds(run),
-            _mixture(run),
+            worlds_section(run),
+            mixture_section(run),
             _milestones(run, names, colors, pngs),
             *(
                 [

@@ -31,6 +31,27 @@ def world_of(replications: np.ndarray, k: int, n: int) -> np.ndarray:
     return (np.asarray(replications, dtype=np.int64) * k) // n
 
 
+def check_worlds(worlds: int | None, n: int, precision: float | None) -> None:
+    """``ValueError`` unless ``worlds`` (if given) is a whole number from 1 to ``n``
+    and ``precision`` is not asked for too."""
+    if worlds is None:
+        return
+    if isinstance(worlds, bool) or not isinstance(worlds, int | np.integer):
+        raise ValueError(f"worlds must be a whole number, not {worlds!r}")
+    if worlds < 1:
+        raise ValueError(f"worlds must be at least 1, not {worlds}")
+    if worlds > n:
+        raise ValueError(
+            f"worlds ({worlds:,}) is more than the replications ({n:,}): every world "
+            "needs at least one replication (a few hundred for a useful spread)"
+        )
+    if precision is not None:
+        raise ValueError(
+            "worlds split a fixed number of replications; precision adds replications "
+            "as it goes: use one or the other"
+        )
+
+
 @dataclass(frozen=True)
 class InWorlds:
     """A plan (or a mixture's plan) run in ``k`` worlds over ``n`` replications: what
