@@ -150,14 +150,17 @@ class Run:
     # -- estimates ------------------------------------------------------------------
     def first(self):
         """P(first) per milestone and agency (and ``none``), with the 95% interval:
-        a DataFrame with columns milestone, agency, p, lo, hi."""
+        a DataFrame with columns milestone, agency, p, lo, hi (with ``worlds``, also
+        the spread across worlds: worlds_p10, worlds_p50, worlds_p90)."""
         pd = _pandas()
+        spread = ("p10", "p50", "p90") if self.worlds else ()
         rows = [
-            (m, a, f["p"], *f["ci95"])
+            (m, a, f["p"], *f["ci95"], *(f["worlds"][q] for q in spread))
             for m, ms in self.summary["milestones"].items()
             for a, f in ms["first"].items()
         ]
-        return pd.DataFrame(rows, columns=["milestone", "agency", "p", "lo", "hi"])
+        columns = ["milestone", "agency", "p", "lo", "hi", *(f"worlds_{q}" for q in spread)]
+        return pd.DataFrame(rows, columns=columns)
 
     def reached_by_horizon(self):
         """P(reached by the horizon) per milestone and agency, its 95% interval and the

@@ -273,3 +273,14 @@ def test_trace_tells_a_replication_of_the_worlds_run(tmp_path):
     assert r.exit_code == 0 and "world 0 of 8 (a run of 400 replications" in r.output
     r = invoke("trace", path, "-r", 400, "--worlds", 8, "-n", 400)
     assert r.exit_code == 2 and "replications 0 to 399" in r.output
+
+
+def test_api_first_has_the_spread(factor_run):
+    df = factor_run.first()
+    row = df[df["agency"] == "a"].iloc[0]
+    w = factor_run.summary["milestones"]["m"]["first"]["a"]["worlds"]
+    assert (row["worlds_p10"], row["worlds_p50"], row["worlds_p90"]) == (
+        w["p10"],
+        w["p50"],
+        w["p90"],
+    )
