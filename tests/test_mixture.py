@@ -312,3 +312,22 @@ def test_set_error_names_the_component(sure_and_impossible, tmp_path):
     r = invoke("run", sure_and_impossible, "--set", "agencies.a.missions.x.success=7", "--out", out)
     assert r.exit_code == 2 and not out.exists()
     assert "component sure.yaml is not a valid scenario" in r.output
+
+
+def test_report_refuses_a_damaged_mixture_summary(sure_and_impossible, tmp_path):
+    out = tmp_path / "res"
+    assert invoke("run", sure_and_impossible, "-n", 40, "--out", out, "--no-plots").exit_code == 0
+    summary = json.loads((out / "summary.json").read_text())
+    for damage, words in (
+        (lambda s: s["mixture"][0].update(weight="most"), "mixture[0].weight"),
+        (
+            lambda s: s["milestones"]["m"]["components"]["sure"]["first"]["a"].update(p=7),
+            "milestones.m.components",
+        ),
+    ):
+        bad = json.loads(json.dumps(summary))
+        damage(bad)
+        (out / "summary.json").write_text(json.dumps(bad))
+        r = invoke("report", out, "--out", tmp_path / "r.html", "--force")
+        assert r.exit_code != 0 and "Traceback" not in r.output
+        assert words in r.output, r.output

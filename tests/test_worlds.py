@@ -284,3 +284,16 @@ def test_api_first_has_the_spread(factor_run):
         w["p50"],
         w["p90"],
     )
+
+
+def test_plot_refuses_a_damaged_spread(tmp_path):
+    path = tmp_path / "f.yaml"
+    path.write_text(json.dumps(one_factor().to_data()), encoding="utf-8")
+    out = tmp_path / "o"
+    assert invoke("run", path, "-n", 40, "--worlds", 4, "--out", out, "--no-plots").exit_code == 0
+    summary = json.loads((out / "summary.json").read_text())
+    summary["milestones"]["m"]["first"]["a"]["worlds"]["p90"] = "high"
+    (out / "summary.json").write_text(json.dumps(summary))
+    r = invoke("plot", out, "--out", tmp_path / "plots")
+    assert r.exit_code != 0 and "Traceback" not in r.output
+    assert "milestones.m.first.a.worlds.p90" in r.output

@@ -269,6 +269,14 @@ def _short(x: object, size: int = 120) -> str:
     return text if len(text) <= size else text[:size] + "..."
 
 
+def _is_p(value: object) -> bool:
+    try:
+        _check_p(value, "")
+    except ValueError:
+        return False
+    return True
+
+
 def _check_p(value: object, where: str) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"{where} is {_short(json.dumps(value))}, not a number")
@@ -293,6 +301,19 @@ def check_summary(summary: object) -> None:
                 dt.date.fromisoformat(summary[key])
             except (TypeError, ValueError):
                 raise ValueError(f"field {key!r} is not an ISO date") from None
+    mixture = summary.get("mixture")
+    if mixture is not None:  # a mixture's components
+        if not isinstance(mixture, list) or not mixture:
+            raise ValueError("field 'mixture' is not a list of components")
+        for i, c in enumerate(mixture):
+            at = f"mixture[{i}]"
+            if not isinstance(c, dict) or not isinstance(c.get("name"), str):
+                raise ValueError(f"{at} is not a component with a name")
+            _check_p(c.get("weight"), f"{at}.weight")
+            if isinstance(c.get("replications"), bool) or not isinstance(
+                c.get("replications"), int
+            ):
+                raise ValueError(f"{at}.replications is not a whole number")
     milestones = summary.get("milestones")
     if not isinstance(milestones, dict) or not milestones:
         raise ValueError("field 'milestones' is missing, empty or not a mapping")
@@ -307,6 +328,23 @@ def check_summary(summary: object) -> None:
             raise ValueError(f"{where}.first is missing, not a mapping, or has no 'none'")
         if not isinstance(reached, dict):
             raise ValueError(f"{where}.reached is missing or not a mapping")
+        parts = ms.get("components")
+        if parts is not None and not (
+            isinstance(parts, dict)
+            and all(
+                isinstance(v, dict)
+                and all(
+                    isinstance(v.get(k), dict)
+                    and all(
+                        isinstance(e, dict) and (e.get("p") is None or _is_p(e.get("p")))
+                        for e in v[k].values()
+                    )
+                    for k in ("first", "reached")
+                )
+                for v in parts.values()
+            )
+        ):
+            raise ValueError(f"{where}.components is not each component's first and reached")
         for part, entries in (("first", first), ("reached", reached)):
             for a, e in entries.items():
                 at = f"{where}.{part}.{a}"
@@ -318,6 +356,12 @@ def check_summary(summary: object) -> None:
                     raise ValueError(f"{at}.ci95 is not a pair of numbers")
                 for i, v in enumerate(ci):
                     _check_p(v, f"{at}.ci95[{i}]")
+                if "worlds" in e:  # the spread across worlds (run --worlds)
+                    w = e["worlds"]
+                    if not isinstance(w, dict):
+                        raise ValueError(f"{at}.worlds is not a mapping")
+                    for q in ("p10", "p50", "p90"):
+                        _check_p(w.get(q), f"{at}.worlds.{q}")
                 if part == "reached":
                     if a not in first:
                         raise ValueError(f"{at} has no matching {where}.first.{a}")
