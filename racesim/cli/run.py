@@ -133,7 +133,7 @@ def command(
       racesim run scenarios/base.yaml --out results/luna27 \\
           --set agencies.roscosmos.missions.luna27.success=0.5
       racesim run scenarios/base.yaml --precision 0.005 -j 0
-      racesim run scenarios/base.yaml -n 10000 --worlds 50 --out results/base-worlds
+      racesim run scenarios/base.yaml -n 10000 --worlds 50 --out results/worlds
 
     Prints, for each milestone, each agency's chance of getting there first (with a
     95% interval), its chance of getting there at all by the horizon, and the median
