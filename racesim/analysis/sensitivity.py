@@ -108,6 +108,8 @@ def _clip_dist(d: Dist, lo: float, hi: float) -> Dist:
 def _dist_param(
     path: str, label: str, d: Dist, rel: float, lo: float = 0.0, hi: float = math.inf
 ) -> Parameter | None:
+    if d.is_factor:  # format v2: {factor: NAME} moves with the factor itself
+        return None
     low = _clip_dist(d.scaled(1 - rel), lo, hi)
     high = _clip_dist(d.scaled(1 + rel), lo, hi)
     if low == d and high == d:
@@ -164,7 +166,7 @@ def default_parameters(scenario: Scenario, rel: float = DEFAULT_REL) -> list[Par
             if m.duration is not None:
                 out.append(_dist_param(f"{p}.duration", f"{name} duration", m.duration, rel))
             out.append(_dist_param(f"{p}.cost", f"{name} cost", m.cost, rel))
-            if m.attempts > 1:
+            if m.attempts == "unlimited" or m.attempts > 1:
                 out.append(
                     _num_param(f"{p}.refly.cost", f"{name} re-flight cost", m.refly.cost, rel, 0.0)
                 )

@@ -186,6 +186,8 @@ def _dist(value, unit: str = "", percent: bool = False) -> str:
         d = parse(value)
     except (ValueError, TypeError):
         return _e(json.dumps(value))
+    if d.is_factor:  # format v2: the factor's own spec is in the factors
+        return _e(f"factor {d.ref}")
     if d.is_fixed:
         x = d.params[0]
         return _e(f"{100 * x:.0f}%" if percent else f"{_num(x)}{unit}")
@@ -449,8 +451,9 @@ def _assumptions(scen: Mapping, names: dict[str, str], colors: dict[str, str]) -
                 dates.append(f"succeeded {m['succeeded']}")
             if m.get("not_before"):
                 dates.append(f"not before {m['not_before']}")
-            partners = ", ".join(
-                f"{names.get(p, p)} {_pct(s, 0)}" for p, s in (m.get("partners") or {}).items()
+            partners = ", ".join(  # a share, or (format v2) {share, ...}
+                f"{names.get(p, p)} {_pct(s['share'] if isinstance(s, dict) else s, 0)}"
+                for p, s in (m.get("partners") or {}).items()
             )
             done = bool(m.get("succeeded"))
             out.append(

@@ -1,7 +1,8 @@
 """One replication: a pure function of (plan, seed, replication number).
 
 Replication *i* draws its random numbers from its own streams (:mod:`racesim.run.streams`),
-builds its own SimPy environment (:class:`racesim.engine.missions.Race`), runs it and
+builds its own SimPy environment (:class:`racesim.engine.missions.Race`, or
+:class:`racesim.engine.mechanisms.MechanismRace` for a plan with v2 mechanisms), runs it and
 returns a small result; nothing else is shared, so replications may run anywhere, in
 any order (:mod:`racesim.run.executors`).
 """
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from racesim.engine.events import StoryEvent
-from racesim.engine.missions import Race
+from racesim.engine.mechanisms import race_class
 from racesim.engine.plan import Plan
 from racesim.run.mixture import MixturePlan, run_mixture_chunk
 from racesim.run.streams import Draws, draw_chunk
@@ -46,7 +47,7 @@ def replicate(
 ) -> ReplicationResult:
     """Replication ``draws.first + row`` from its drawn random numbers, books kept."""
     i = draws.first + row
-    race = Race(plan, draws, row, seed, i, log).run()
+    race = race_class(plan)(plan, draws, row, seed, i, log).run()
     tr = race.treasuries
     return ReplicationResult(
         i,
@@ -96,8 +97,9 @@ def _run_rows(
     draws = draw_chunk(plan, seed, first, count, keys)
     rows = range(count) if rows is None else rows.tolist()
     out = np.empty((len(rows), len(plan.milestones), len(plan.agencies)))
+    race = race_class(plan)
     for j, row in enumerate(rows):
-        out[j] = Race(plan, draws, row, seed, first + row).run(books=False).reached
+        out[j] = race(plan, draws, row, seed, first + row).run(books=False).reached
     return out
 
 
