@@ -297,3 +297,27 @@ def test_plot_refuses_a_damaged_spread(tmp_path):
     r = invoke("plot", out, "--out", tmp_path / "plots")
     assert r.exit_code != 0 and "Traceback" not in r.output
     assert "milestones.m.first.a.worlds.p90" in r.output
+
+
+def test_a_world_shares_its_slip():
+    # slip multiplies development time (contract 5): with success certain and a fixed
+    # duration, the only randomness is the slip factor, so within a world every
+    # replication lands on the same day, and worlds differ
+    s = scenario(
+        {
+            "a": {
+                "slip": "late",
+                "missions": [{"id": "x", "duration": 1.0, "success": 1.0, "achieves": ["m"]}],
+            }
+        },
+        factors={"late": {"lognormal": {"median": 1.5, "sigma": 0.3}}},
+    )
+    run = racesim.simulate(s, n=200, seed=2, worlds=10, keep_table=True)
+    t = run.reached[:, 0, 0]
+    w = world_of(np.arange(200), 10, 200)
+    for k in range(10):
+        assert np.unique(t[w == k]).size == 1
+    assert np.unique(t).size == 10
+    # the per-world reach years are the factor's draws (duration 1 year x slip)
+    median = float(np.median([t[w == k][0] for k in range(10)]))
+    assert 1.0 < median < 2.5
