@@ -321,3 +321,23 @@ def test_a_world_shares_its_slip():
     # the per-world reach years are the factor's draws (duration 1 year x slip)
     median = float(np.median([t[w == k][0] for k in range(10)]))
     assert 1.0 < median < 2.5
+
+
+def test_a_mixture_without_factors_gets_no_noise_note(tmp_path):
+    for name, p in (("lo", 0.1), ("hi", 0.9)):
+        data = scenario(
+            {"a": {"missions": [{"id": "x", "duration": 1.0, "success": p, "achieves": ["m"]}]}},
+            name=name,
+        ).to_data()
+        (tmp_path / f"{name}.yaml").write_text(json.dumps(data), encoding="utf-8")
+    mix = tmp_path / "mix.yaml"
+    mix.write_text(
+        "name: mix\nmixture:\n  - {file: lo.yaml, weight: 1}\n  - {file: hi.yaml, weight: 1}\n",
+        encoding="utf-8",
+    )
+    r = invoke("run", mix, "-n", 100, "--worlds", 10, "--out", tmp_path / "o", "--no-plots")
+    assert r.exit_code == 0, r.output
+    assert "the component and every factor are drawn once" in r.output
+    assert "declares no factors" not in r.output
+    html = (tmp_path / "o" / "report.html").read_text(encoding="utf-8")
+    assert "component is drawn once per world" in html and "declares no factors" not in html

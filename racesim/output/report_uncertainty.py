@@ -15,12 +15,15 @@ def worlds_section(run: dict) -> str:
     lo, hi = w["replications_per_world"]
     per = f"{lo:,}" if lo == hi else f"{lo:,}–{hi:,}"
     factors = ", ".join(f"<code>{r._e(f)}</code>" for f in w.get("factors") or [])
-    note = (
-        f"The factors drawn once per world: {factors}."
-        if factors
-        else "<b>This scenario declares no factors</b>: the worlds differ by chance "
-        "alone, so their spread is Monte Carlo noise, not uncertainty."
-    )
+    mixture = bool(run["summary"].get("mixture"))
+    note = f"The factors drawn once per world: {factors}." if factors else "It has no factors."
+    if mixture:
+        note += " A mixture's component is drawn once per world too."
+    elif not factors:
+        note = (
+            "<b>This scenario declares no factors</b>: the worlds differ by chance "
+            "alone, so their spread is Monte Carlo noise, not uncertainty."
+        )
     return (
         f"<h2>Two kinds of uncertainty</h2><p>The replications were split into "
         f"{w['count']:,} worlds of {per} replications; in each world every factor was "

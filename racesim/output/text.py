@@ -56,7 +56,7 @@ def format_summary(
         f"{'median':<10}  10%-90% of dates"
     )
     if worlds:
-        lines += _worlds_legend(worlds)
+        lines += _worlds_legend(worlds, bool(mixture))
         pad = " " * (width + 10)
         head = (
             f"  {pad}{'Monte Carlo':<14}  what we\n"
@@ -94,20 +94,23 @@ def format_summary(
     return "\n".join(line.rstrip() for line in lines)
 
 
-def _worlds_legend(worlds: dict) -> list[str]:
+def _worlds_legend(worlds: dict, mixture: bool = False) -> list[str]:
     """What the two intervals of a run with worlds mean, and a note if nothing varies
-    between the worlds (no factors)."""
+    between the worlds (no factors, and not a mixture)."""
     lo, hi = worlds["replications_per_world"]
     per = f"{lo:,}" if lo == hi else f"{lo:,}-{hi:,}"
+    shared = "every factor is drawn once and shared"
+    if mixture:
+        shared = "the component and every factor are drawn once and shared"
     out = [
-        f"{worlds['count']:,} worlds of {per} replications; in each, every factor is drawn "
-        "once and shared.",
+        f"{worlds['count']:,} worlds of {per} replications; in each, {shared}.",
         "  Monte Carlo error (95%): how far chance may have moved our estimate of P "
         "(replications of a world count together); more worlds shrink it.",
         "  what we don't know (10%-90%): how P varies from world to world with the "
-        "factors; more replications do not shrink it.",
+        f"{'component and the ' if mixture else ''}factors; more replications do not "
+        "shrink it.",
     ]
-    if not worlds.get("factors"):
+    if not worlds.get("factors") and not mixture:
         out.append(
             "  note: this scenario declares no factors, so the worlds differ by chance "
             f"alone: the spread is Monte Carlo noise of {per} replications per world, "
