@@ -302,7 +302,7 @@ def test_bad_component_and_unknown_key(tmp_path):
     text = refuses(
         tmp_path,
         {"mixture": [{"file": "broken.yaml", "weight": 1}]},
-        "component broken.yaml is not a valid scenario",
+        "in broken.yaml: agencies.a.missions[0].success",
         "success",
     )
 
@@ -311,7 +311,8 @@ def test_set_error_names_the_component(sure_and_impossible, tmp_path):
     out = tmp_path / "out"
     r = invoke("run", sure_and_impossible, "--set", "agencies.a.missions.x.success=7", "--out", out)
     assert r.exit_code == 2 and not out.exists()
-    assert "component sure.yaml is not a valid scenario" in r.output
+    assert "in sure.yaml: agencies.a.missions[0].success (mission x)" in r.output, r.output
+    assert "in never.yaml: agencies.a.missions[0].success" in r.output
 
 
 def test_report_refuses_a_damaged_mixture_summary(sure_and_impossible, tmp_path):

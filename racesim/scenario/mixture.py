@@ -196,9 +196,9 @@ def load_mixture(
                 )
                 continue
             loaded.append((i, cf, load_component(file, overrides)))
-        except ScenarioError as exc:
-            head = exc.describe()
-            issues.append((where, f"component {cf.file} is not a valid scenario: {head}"))
+        except ScenarioError as exc:  # in the component's words, as 'in FILE: PATH'
+            for at, msg in exc.issues:
+                issues.append((f"in {cf.file}: {at}" if at else f"in {cf.file}", msg))
     issues.extend(_cross_issues(loaded))
     if issues:
         raise ScenarioError(issues, source)
