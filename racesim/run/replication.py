@@ -72,11 +72,19 @@ def run_replication(
     return replicate(plan, draw_chunk(plan, seed, i, 1, keys), 0, seed, log)
 
 
-def run_chunk(plan: Plan | MixturePlan | InWorlds, seed: int, first: int, count: int) -> np.ndarray:
+def run_chunk(
+    plan: Plan | MixturePlan | InWorlds,
+    seed: int,
+    first: int,
+    count: int,
+    factor_keys: np.ndarray | None = None,
+) -> np.ndarray:
     """Replications ``first .. first+count-1``: reached times, shape (count, M, A).
-    ``plan`` in worlds (:class:`racesim.run.worlds.InWorlds`): the factors (and a
+    ``factor_keys``: which draw of the factors each replication gets (default its own
+    index: :func:`racesim.run.streams.draw_factors`); ``plan`` in worlds
+    (:class:`racesim.run.worlds.InWorlds`): the world indices, so the factors (and a
     mixture's component) are drawn per world."""
-    keys = None
+    keys = factor_keys
     if isinstance(plan, InWorlds):
         plan, keys = plan.plan, plan.keys(first, count)
     if isinstance(plan, MixturePlan):
