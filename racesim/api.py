@@ -54,9 +54,11 @@ from racesim.api_results import (  # noqa: F401 - the result types, importable f
     SweepResult,
     in_api_words,
 )
+from racesim.run.worlds import check_worlds
 from racesim.scenario.errors import ScenarioError
 from racesim.scenario.extends import read_yaml
-from racesim.scenario.loading import from_data
+from racesim.scenario.loading import MIXTURE_REFUSED, from_data
+from racesim.scenario.mixture import Mixture, is_mixture, load_mixture
 from racesim.scenario.overrides import apply_overrides, parse_override, set_path
 from racesim.scenario.schema import Scenario
 
@@ -153,6 +155,9 @@ def _load(path: str | os.PathLike, overrides: Overrides = None) -> Scenario:
     given, path = path, Path(path)
     origins: dict = {}
     data = read_yaml(path, origins)
+    if is_mixture(data):  # --set applies to every component, each checking it
+        texts = _texts(overrides)
+        return remember(load_mixture(data, path, texts), given, texts)
     applied: list[str] = []
     texts: list[str] = []
     if overrides is None:
@@ -176,8 +181,20 @@ def _load(path: str | os.PathLike, overrides: Overrides = None) -> Scenario:
     return remember(s, given, texts)
 
 
-def _scenario(scenario: Scenario | str | os.PathLike, overrides: Overrides) -> Scenario:
-    if isinstance(scenario, Scenario):
+def _scenario(
+    scenario: Scenario | Mixture | str | os.PathLike, overrides: Overrides, mixtures: bool = False
+) -> Scenario:
+    """The scenario to run; a mixture only where ``mixtures`` (run, trace), else
+    :class:`ScenarioError` saying the command takes one scenario."""
+    s = _any_scenario(scenario, overrides)
+    if isinstance(s, Mixture) and not mixtures:
+        source, _ = _origin(s)
+        raise ScenarioError([("", MIXTURE_REFUSED)], source or f"(mixture {s.name})")
+    return s
+
+
+def _any_scenario(scenario, overrides: Overrides):
+    if isinstance(scenario, Scenario | Mixture):
         if overrides:
             raise ValueError(
                 "overrides apply when loading a scenario file: pass the path "
@@ -208,6 +225,7 @@ def simulate(
     sink: Callable[[int, np.ndarray], None] | None = None,
     by: Iterable[str | dt.date] = (),
     questions: str | os.PathLike | None = "auto",
+    worlds: int | None = None,
 ) -> Run:
     """Run ``n`` replications (default: the scenario's ``replications``) at root
     ``seed`` (default: the scenario's), on ``jobs`` processes (0: one per core).
@@ -227,12 +245,15 @@ def simulate(
     ``questions``: a crowd file (``seeds/crowd.csv``'s columns) whose questions the run
     answers too (:attr:`Run.crowd`; ``crowd.csv`` of the saved folder and a table in
     its report); ``"auto"``: the scenario file's ``../seeds/crowd.csv`` if there is
-    one; None: none."""
+    one; None: none. ``worlds``: split the replications into that
+    many worlds, each drawing every factor once (``racesim run --worlds``; between 1
+    and ``n``, not with ``precision``): each ``p`` of the summary then has a
+    ``worlds: {p10, p50, p90}`` spread beside it."""
     from racesim.analysis import crowd as cr
     from racesim.analysis.summary import by_dates, by_summary, date_tally, summarize
     from racesim.run import montecarlo
 
-    s = _scenario(scenario, overrides)
+    s = _scenario(scenario, overrides, mixtures=True)
     executor = montecarlo.resolve_executor(executor, scheduler)
     dates = by_dates(s, [by] if isinstance(by, str | dt.date) else by)
     if questions == "auto":
@@ -244,6 +265,7 @@ def simulate(
     n, max_replications = precision_batches(s, n, precision, max_replications)
     if n < 1:
         raise ValueError(f"n must be at least 1, not {n}")
+    check_worlds(worlds, n, precision)
     seed = s.seed if seed is None else seed
     if seed < 0:
         raise ValueError(f"seed must be >= 0, not {seed}")
@@ -274,10 +296,13 @@ def simulate(
             max_replications=max_replications,
             executor=executor,
             scheduler=scheduler,
+            worlds=worlds,
         )
     reached = np.concatenate(chunks) if keep_table else None
     source, texts = _origin(s)
     settings: dict[str, Any] = {"precision": precision, "executor": executor}
+    if worlds is not None:
+        settings["worlds"] = worlds
     if precision is not None:
         half = out.tally.max_half_width()
         settings["precision_reached"] = bool(half <= precision)
@@ -296,7 +321,7 @@ def simulate(
         s,
         out.seed,
         out.n,
-        summary,
+        summarize(s, out.tally, out.seed, out.parts, out.worlds),
         out.tally,
         reached,
         out.seconds,
@@ -339,12 +364,20 @@ def trace(
     replication: int,
     seed: int | None = None,
     overrides: Overrides = None,
+    worlds: tuple[int, int] | None = None,
 ):
     """Replication ``replication`` of ``scenario`` told in date order (a
-    :class:`racesim.output.story.Story`); the same as ``Run.story`` of any run with that seed."""
+    :class:`racesim.output.story.Story`); the same as ``Run.story`` of any run with that
+    seed.  ``worlds``: ``(K, N)`` for that replication of a run of N replications with
+    K worlds (its factors are its world's)."""
     from racesim.output.story import tell
 
-    return tell(_scenario(scenario, overrides), replication, seed)
+    if worlds is not None:
+        k, n = worlds
+        check_worlds(k, n, None)
+        if not 0 <= replication < n:
+            raise ValueError(f"a run of {n:,} replications has replications 0 to {n - 1:,}")
+    return tell(_scenario(scenario, overrides, mixtures=True), replication, seed, worlds=worlds)
 
 
 # -- the analyses -------------------------------------------------------------------------
@@ -448,7 +481,10 @@ def sweep(
         spans = parse_spans(vary, "--vary", True, data, source)
     else:
         source, texts = os.fspath(scenario), _texts(overrides)
-        data = apply_overrides(read_yaml(Path(source)), texts, source=source)
+        raw = read_yaml(Path(source))
+        if is_mixture(raw):
+            raise ScenarioError([("", MIXTURE_REFUSED)], source)
+        data = apply_overrides(raw, texts, source=source)
         spans = parse_spans(vary, "--vary", True, data, source)
         base = _load(source, texts)
         base_dir = Path(source).parent

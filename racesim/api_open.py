@@ -20,22 +20,28 @@ def open_run(folder: str | os.PathLike) -> Run:
     ``summary.json`` and ``dates.csv``: the same integers) and, if the folder has its
     per-replication table, the table.  Raises
     :class:`racesim.output.results.NotAResultsFolder` for a damaged folder."""
-    from racesim.engine.plan import Plan
     from racesim.output.results import NotAResultsFolder, load_run
-    from racesim.run.montecarlo import new_tally
+    from racesim.run.montecarlo import new_tally, plan_for
     from racesim.scenario import ScenarioError, from_data
     from racesim.scenario.timeutil import DAYS_PER_YEAR
 
     folder = Path(folder)
     data = load_run(folder)
     try:
-        s = from_data(data["scenario"], source=str(folder / "scenario.yaml"), base_dir=folder)
+        if "components" in data:  # a mixture, its components in components/
+            from racesim.scenario.extends import read_yaml
+            from racesim.scenario.mixture import load_mixture
+
+            path = folder / "scenario.yaml"
+            s = load_mixture(read_yaml(path), path)
+        else:
+            s = from_data(data["scenario"], source=str(folder / "scenario.yaml"), base_dir=folder)
     except ScenarioError as exc:
         raise NotAResultsFolder(f"{folder / 'scenario.yaml'} is damaged: {exc}") from None
     summary, man = data["summary"], data["manifest"]
     n = int(summary["replications"])
     milestones, agencies = list(s.milestones), list(s.agencies)
-    tally = new_tally(Plan.from_scenario(s), s)
+    tally = new_tally(plan_for(s), s)
     tally.n = n
     for m, key in enumerate(milestones):
         ms = summary["milestones"][key]
@@ -56,7 +62,7 @@ def open_run(folder: str | os.PathLike) -> Run:
             reached = _read_reached(folder / name, s, n, DAYS_PER_YEAR)
             break
     settings = {k: man.get(k) for k in ("precision", "executor")}
-    settings.update({k: man[k] for k in ("precision_reached", "half_width") if k in man})
+    settings.update({k: man[k] for k in ("precision_reached", "half_width", "worlds") if k in man})
     started = man.get("started")
     run = Run(
         s,

@@ -135,6 +135,11 @@ class Run:
         return self._settings.get("precision_reached")
 
     @property
+    def worlds(self) -> int | None:
+        """With ``worlds``: how many (None without)."""
+        return self._settings.get("worlds")
+
+    @property
     def half_width(self) -> float:
         """The widest 95% half-width among the P(first) estimates: the precision got."""
         return self.tally.max_half_width()
@@ -149,14 +154,17 @@ class Run:
     # -- estimates ------------------------------------------------------------------
     def first(self):
         """P(first) per milestone and agency (and ``none``), with the 95% interval:
-        a DataFrame with columns milestone, agency, p, lo, hi."""
+        a DataFrame with columns milestone, agency, p, lo, hi (with ``worlds``, also
+        the spread across worlds: worlds_p10, worlds_p50, worlds_p90)."""
         pd = _pandas()
+        spread = ("p10", "p50", "p90") if self.worlds else ()
         rows = [
-            (m, a, f["p"], *f["ci95"])
+            (m, a, f["p"], *f["ci95"], *(f["worlds"][q] for q in spread))
             for m, ms in self.summary["milestones"].items()
             for a, f in ms["first"].items()
         ]
-        return pd.DataFrame(rows, columns=["milestone", "agency", "p", "lo", "hi"])
+        columns = ["milestone", "agency", "p", "lo", "hi", *(f"worlds_{q}" for q in spread)]
+        return pd.DataFrame(rows, columns=columns)
 
     def reached_by_horizon(self):
         """P(reached by the horizon) per milestone and agency, its 95% interval and the
@@ -207,9 +215,10 @@ class Run:
     def table(self):
         """The per-replication table (``replications.csv``) as a DataFrame: one row per
         replication x milestone x agency that reached it, with columns replication,
-        milestone, agency, date, year, first (1 for the winner)."""
+        milestone, agency, date, year, first (1 for the winner); for a mixture also
+        component (the name of the component the replication ran)."""
         pd = _pandas()
-        from racesim.output.results import TABLE_COLUMNS, table_entries
+        from racesim.output.results import table_entries
         from racesim.scenario.timeutil import decimal_year
 
         r, m, a, day, win = table_entries(self._need_table())
@@ -220,17 +229,27 @@ class Run:
         when = pd.to_datetime(pd.Series([d.isoformat() for d in on], dtype=object))
         milestones = np.array(list(self.scenario.milestones), dtype=object)
         agencies = np.array(list(self.scenario.agencies), dtype=object)
-        return pd.DataFrame(
-            {
-                "replication": r.astype(np.int64),
-                "milestone": milestones[m],
-                "agency": agencies[a],
-                "date": when.to_numpy()[inv],
-                "year": years[inv],
-                "first": win.astype(np.int64),
-            },
-            columns=list(TABLE_COLUMNS),
-        )
+        columns = {
+            "replication": r.astype(np.int64),
+            "milestone": milestones[m],
+            "agency": agencies[a],
+            "date": when.to_numpy()[inv],
+            "year": years[inv],
+            "first": win.astype(np.int64),
+        }
+        if hasattr(self.scenario, "components"):  # a mixture: which component ran it
+            from racesim.run.mixture import choose
+
+            names = np.array([c.name for c in self.scenario.components], dtype=object)
+            keys = None
+            if self._settings.get("worlds"):
+                from racesim.run.worlds import world_of
+
+                keys = world_of(np.arange(self.n), self._settings["worlds"], self.n)
+            cumulative = np.cumsum(self.scenario.weights).tolist()
+            comp = choose(cumulative, self.seed, 0, self.n, keys)
+            columns["component"] = names[comp[r]]
+        return pd.DataFrame(columns, columns=list(columns))
 
     def _need_table(self) -> np.ndarray:
         if self.reached is None:
@@ -249,7 +268,10 @@ class Run:
 
         if not 0 <= k < self.n:
             raise IndexError(f"this run has replications 0 to {self.n - 1}, not {k}")
-        return tell(self.scenario, k, self.seed)
+        worlds = self._settings.get("worlds")
+        return tell(
+            self.scenario, k, self.seed, worlds=None if worlds is None else (worlds, self.n)
+        )
 
     # -- files ----------------------------------------------------------------------
     def save(

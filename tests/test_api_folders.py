@@ -149,3 +149,16 @@ def test_backtests_save_writes_the_folder_backtest_writes(tmp_path):
     _same(tmp_path / "cli", tmp_path / "api", {"scores.csv", "calibration.png"})
     assert printed.startswith(result.text())
     assert len(result.scores()) == 2 * len(result.origins[0].events)
+
+
+def test_mixture_with_worlds_save_writes_the_folder_run_writes(tmp_path, mini_scenario_path):
+    from tests.test_determinism import _mini_mixture
+
+    mix = _mini_mixture(tmp_path, mini_scenario_path)
+    _cli("run", mix, "-n", 60, "--worlds", 6, "--out", tmp_path / "cli")
+    run = racesim.simulate(mix, n=60, worlds=6)
+    run.save(tmp_path / "api")
+    _same(tmp_path / "cli", tmp_path / "api", {"summary.json", "replications.csv", "scenario.yaml"})
+    back = racesim.open(tmp_path / "api")
+    assert back.summary == run.summary and back.worlds == 6
+    assert back.table().equals(run.table())

@@ -132,3 +132,38 @@ def test_backtest_folder_is_byte_identical(tmp_path):
     facts = outcomes(tmp_path, ALPHA_WINS)
     a, b = _twice(tmp_path, "backtest", one, one, "--outcomes", facts, "-n", 40)
     _assert_identical(a, b, {"scores.csv", "calibration.csv", "calibration.png", "calibration.svg"})
+
+
+def _mini_mixture(tmp_path: Path, mini_scenario_path: Path) -> Path:
+    """A mixture of mini (weight 2) and a variant of it (weight 1)."""
+    if mini_scenario_path != tmp_path / "mini.yaml":
+        (tmp_path / "mini.yaml").write_bytes(mini_scenario_path.read_bytes())
+    (tmp_path / "variant.yaml").write_text(
+        "extends: mini.yaml\nname: mini-variant\nagencies:\n  beta:\n    missions:\n"
+        "      - {id: lander, success: 0.95}\n",
+        encoding="utf-8",
+    )
+    path = tmp_path / "mix.yaml"
+    path.write_text(
+        "name: mix\nmixture:\n  - {file: mini.yaml, weight: 2}\n"
+        "  - {file: variant.yaml, weight: 1}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_mixture_with_worlds_folder_is_byte_identical(tmp_path, mini_scenario_path):
+    mix = _mini_mixture(tmp_path, mini_scenario_path)
+    a, b = _twice(tmp_path, "run", mix, "-n", 60, "--worlds", 6)
+    _assert_identical(
+        a,
+        b,
+        {
+            "summary.json",
+            "scenario.yaml",
+            "components/1-mini.yaml",
+            "components/2-mini-variant.yaml",
+            "replications.csv",
+            "plots/landing_first.png",
+        },
+    )

@@ -25,7 +25,20 @@ def test_every_scenario_validates(path):
     assert ": ok" in res.output
 
 
-VARIANTS = [p for p in SCENARIOS if p.name != "base.yaml" and not p.name.startswith("hindcast-")]
+MIXTURES = [p for p in SCENARIOS if "\nmixture:" in p.read_text(encoding="utf-8")]
+VARIANTS = [
+    p
+    for p in SCENARIOS
+    if p.name != "base.yaml" and not p.name.startswith("hindcast-") and p not in MIXTURES
+]
+
+
+@pytest.mark.parametrize("path", MIXTURES, ids=lambda p: p.name)
+def test_mixtures_argue_their_weights_and_state_their_effect(path):
+    text = path.read_text(encoding="utf-8")
+    header = text.split("\nname: ")[0]
+    assert "HEADLINE" in header and "judgement" in header
+    assert "\nextends: " not in text
 
 
 @pytest.mark.parametrize("path", VARIANTS, ids=lambda p: p.name)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from racesim.run.stats import DateTally, Tally, day_quantile, wilson
+from racesim.run.worlds import WorldTally
 from racesim.scenario import Scenario
 
 
@@ -17,9 +18,22 @@ def _date(scenario: Scenario, day: int | None) -> str | None:
     return (scenario.start + dt.timedelta(days=day)).isoformat()
 
 
-def summarize(scenario: Scenario, tally: Tally, seed: int) -> dict:
+def summarize(
+    scenario: Scenario,
+    tally: Tally,
+    seed: int,
+    parts: list[Tally] | None = None,
+    worlds: WorldTally | None = None,
+) -> dict:
     """``summary.json`` (the README's "The results folder"), plus ``first_date``: when
-    anyone first reaches it."""
+    anyone first reaches it.  For a mixture (``parts``: each component's tally),
+    ``mixture`` lists the components (name, file, weight, replications run) and each
+    milestone has ``components``: per component, P(first) and P(reached) of every
+    agency among that component's replications.  With ``worlds`` (the per-world
+    counts of ``--worlds K``), every ``p`` of ``first`` and ``reached`` gets a
+    ``worlds: {p10, p50, p90}`` beside it (the spread across worlds: what we don't
+    know; :func:`racesim.run.worlds.spread`), and the top level a ``worlds`` entry
+    (how many, the replications per world, and how the quantiles are computed)."""
     agencies = list(scenario.agencies)
     n = tally.n
     out = {
@@ -56,6 +70,10 @@ def summarize(scenario: Scenario, tally: Tally, seed: int) -> dict:
             "reached": reached,
             "first_date": first_date,
         }
+    if parts is not None:
+        _mixture_parts(out, scenario, parts)
+    if worlds is not None:
+        _world_spread(out, scenario, worlds)
     return out
 
 
@@ -124,3 +142,86 @@ def by_summary(scenario: Scenario, dates, tally: DateTally) -> dict[str, dict]:
             per[d.isoformat()] = {"first": first, "reached": reached}
         out[key] = per
     return out
+
+
+#: how summary.json's worlds quantiles are computed (written into it)
+WORLDS_METHOD = (
+    "p10, p50, p90 of the per-world proportions, each world counting once (linear "
+    "interpolation); a world of m replications adds binomial noise of sd "
+    "sqrt(p(1-p)/m), which widens the spread when m is small. ci95 is Wilson's "
+    "interval at the effective number of replications (cluster-robust: the "
+    "replications of a world share its factors)"
+)
+
+
+def factor_names(scenario) -> list[str]:
+    """The factors drawn once per world: the scenario's (a mixture's: every
+    component's, in order of first appearance)."""
+    scenarios = (
+        [c.scenario for c in scenario.components] if hasattr(scenario, "components") else [scenario]
+    )
+    out: list[str] = []
+    for s in scenarios:
+        out += [f for f in getattr(s, "factors", {}) if f not in out]
+    return out
+
+
+def _world_spread(out: dict, scenario, worlds: WorldTally) -> None:
+    first, reached = worlds.spread()
+    n_first, n_reached = worlds.effective_n()
+    agencies = list(scenario.agencies)
+    out["worlds"] = {
+        "count": int(worlds.n.size),
+        "replications_per_world": [int(worlds.n.min()), int(worlds.n.max())],
+        "factors": factor_names(scenario),
+        "quantiles": WORLDS_METHOD,
+    }
+    for m, key in enumerate(scenario.milestones):
+        ms = out["milestones"][key]
+        for a, name in enumerate([*agencies, "none"]):
+            e = ms["first"][name]
+            e["ci95"] = _clustered(e["p"], float(n_first[m, a]))
+            e["worlds"] = first[(m, a)]
+        for a, name in enumerate(agencies):
+            e = ms["reached"][name]
+            e["ci95"] = _clustered(e["p"], float(n_reached[m, a]))
+            e["worlds"] = reached[(m, a)]
+
+
+def _clustered(p: float, n_eff: float) -> list[float]:
+    """Wilson's interval at the effective number of replications (the replications of
+    a world share its factors: :func:`racesim.run.worlds.effective_n`)."""
+    return list(wilson(p * n_eff, n_eff))
+
+
+def _mixture_parts(out: dict, mixture, parts: list[Tally]) -> None:
+    agencies = list(mixture.agencies)
+    out["mixture"] = [
+        {
+            "name": c.name,
+            "title": c.scenario.title,
+            "file": c.file,
+            "weight": c.weight,
+            "replications": t.n,
+        }
+        for c, t in zip(mixture.components, parts)
+    ]
+    for m, key in enumerate(mixture.milestones):
+        by = {}
+        for c, t in zip(mixture.components, parts):
+            own = c.scenario.agencies
+            by[c.name] = {
+                "first": {
+                    a: _p(int(t.first[m, i]), t.n)
+                    for i, a in enumerate([*agencies, "none"])
+                    if a == "none" or a in own
+                },
+                "reached": {
+                    a: _p(int(t.reached[m, i]), t.n) for i, a in enumerate(agencies) if a in own
+                },
+            }
+        out["milestones"][key]["components"] = by
+
+
+def _p(c: int, n: int) -> dict:
+    return {"p": c / n if n else None, "ci95": list(wilson(c, n))}

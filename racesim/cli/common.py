@@ -106,13 +106,16 @@ def fail(message: str, code: int = 2) -> None:
     sys.exit(code)
 
 
-def load(path: str, overrides: tuple[str, ...]):
-    """The scenario at ``path`` with ``--set`` applied, or exit with its message."""
+def load(path: str, overrides: tuple[str, ...], mixtures: bool = False):
+    """The scenario at ``path`` with ``--set`` applied, or exit with its message;
+    with ``mixtures``, a mixture too (``--set`` applies to each component)."""
     from racesim.api import remember
     from racesim.scenario import ScenarioError, load_scenario
+    from racesim.scenario.loading import load_file
 
     try:
-        return remember(load_scenario(path, overrides), path, overrides)
+        read = load_file if mixtures else load_scenario
+        return remember(read(path, overrides), path, overrides)
     except ScenarioError as exc:
         fail(exc.describe())
 

@@ -25,6 +25,25 @@ from racesim.cli.common import (
 )
 
 
+def check_worlds(worlds: int, n: int, precision: float | None) -> None:
+    """--worlds K: at least 1, at most the replications, not with --precision."""
+    if worlds < 1:
+        fail(
+            f"--worlds {worlds}: give at least 1 world (e.g. -n 10000 --worlds 50: 50 "
+            "worlds of 200 replications)."
+        )
+    if worlds > n:
+        fail(
+            f"--worlds {worlds:,} is more than the {n:,} replications: every world needs at "
+            f"least one (a few hundred for a useful spread). Lower --worlds or raise -n."
+        )
+    if precision is not None:
+        fail(
+            "--worlds splits a fixed number of replications and --precision adds "
+            "replications as it goes: give -n with --worlds, or --precision alone."
+        )
+
+
 @click.command("run", context_settings=CONTEXT)
 @SCENARIO
 @replications_option("Number of replications [default: the scenario's `replications`].")
@@ -83,6 +102,15 @@ from racesim.cli.common import (
     "before DATE (repeatable), e.g. --by 2028-12-31: in the table, summary.json and "
     "the report."
 )
+@click.option(
+    "--worlds",
+    type=int,
+    metavar="K",
+    help="Split the replications into K worlds; in each, every factor of the scenario "
+    "(what we don't know: slips, shared chances) is drawn once. Each P then gets the "
+    "10%-90% spread across worlds beside its Monte Carlo interval. Use a few hundred "
+    "replications per world, e.g. -n 10000 --worlds 50.",
+)
 def command(
     scenario: str,
     n: int | None,
@@ -100,6 +128,7 @@ def command(
     no_report: bool = False,
     svg: bool = False,
     by: tuple = (),
+    worlds: int | None = None,
 ) -> None:
     """Run SCENARIO and write its results folder.
 
@@ -113,6 +142,7 @@ def command(
           --set agencies.roscosmos.missions.luna27.success=0.5
       racesim run scenarios/base.yaml --precision 0.005 -j 0
       racesim run scenarios/2026.yaml --by 2028-12-31 --by 2030-12-31
+      racesim run scenarios/base.yaml -n 10000 --worlds 50 --out results/worlds
 
     Prints, for each milestone, each agency's chance of getting there first (with a
     95% interval), its chance of getting there at all by the horizon, and the median
@@ -126,7 +156,7 @@ def command(
     from racesim.run.montecarlo import ExecutorError, resolve_executor
 
     started = dt.datetime.now(dt.UTC)
-    s = load(scenario, overrides)
+    s = load(scenario, overrides, mixtures=True)
     by_dates_or_fail([s], by)
     try:
         resolve_executor(executor, scheduler)
@@ -141,10 +171,13 @@ def command(
             "--max-replications or lower -n."
         )
     n, max_replications = api.precision_batches(s, n, precision, max_replications)
+    if worlds is not None:
+        check_worlds(worlds, n, precision)
     folder = Path(out) if out else Path("results") / s.name
     progress = Progress(n, f"{s.name}")
     with failures():
-        with streamed_run(folder, s, table, force) as (tmp, writer):
+        in_worlds = None if worlds is None else (worlds, n)
+        with streamed_run(folder, s, table, force, seed, in_worlds) as (tmp, writer):
             try:
                 result = api.simulate(
                     s,
@@ -159,6 +192,7 @@ def command(
                     executor=executor,
                     scheduler=scheduler,
                     by=by,
+                    worlds=worlds,
                 )
             finally:
                 writer.close()

@@ -21,12 +21,32 @@ from racesim.cli.common import CONTEXT, SCENARIO, SEED, load, set_option
 @SEED
 @set_option("Override one field, as for `racesim run`. Repeatable.")
 @click.option(
+    "--worlds",
+    type=int,
+    metavar="K",
+    help="Tell replication K of a run with --worlds (give its -n too): the factors are "
+    "then those of the replication's world.",
+)
+@click.option(
+    "-n",
+    "n",
+    type=int,
+    metavar="N",
+    help="With --worlds: the replications of that run [default: the scenario's].",
+)
+@click.option(
     "--only",
     metavar="AGENCY",
     help="Show only this agency's events (key or name) and those of the missions it helps pay for.",
 )
 def command(
-    scenario: str, k: int, seed: int | None, overrides: tuple[str, ...], only: str | None
+    scenario: str,
+    k: int,
+    seed: int | None,
+    overrides: tuple[str, ...],
+    only: str | None,
+    worlds: int | None = None,
+    n: int | None = None,
 ) -> None:
     """Tell the story of one replication of SCENARIO, in date order.
 
@@ -37,8 +57,22 @@ def command(
     """
     from racesim import api
 
-    s = load(scenario, overrides)
-    story = api.trace(s, k, seed)
+    s = load(scenario, overrides, mixtures=True)
+    in_worlds = None
+    if worlds is not None:
+        n = s.replications if n is None else n
+        try:
+            in_worlds = (worlds, n)
+            api.check_worlds(worlds, n, None)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--worlds") from None
+        if k >= n:
+            raise click.BadParameter(
+                f"a run of {n:,} replications has replications 0 to {n - 1:,}", param_hint="-r"
+            )
+    elif n is not None:
+        raise click.BadParameter("-n is the run's replications with --worlds; give --worlds too")
+    story = api.trace(s, k, seed, worlds=in_worlds)
     if only is not None:
         try:
             story.agency_key(only)

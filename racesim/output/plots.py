@@ -244,9 +244,24 @@ def plot_first(
             p, y, xerr=[[p - lo], [hi - p]], fmt="none", ecolor="#333333", elinewidth=1.2, capsize=4
         )
         bars.lines[2][0].set_gid(artist_gid("ci", milestone, agency))
+        w = f.get("worlds")
+        if w:  # the spread across worlds, apart from the Monte Carlo whiskers
+            ax.plot(
+                [w["p10"], w["p90"]],
+                [y + 0.42, y + 0.42],
+                color="#222222",
+                linewidth=3,
+                solid_capstyle="butt",
+                gid=artist_gid("worlds", milestone, agency),
+            )
         ax.annotate(
-            f"{_pct(p)}  ({_pct(lo)}–{_pct(hi)})",
-            (hi, y),
+            (
+                f"{_pct(p)}  MC error {_pct(lo)}–{_pct(hi)}, don't know "
+                f"{_pct(w['p10'])}–{_pct(w['p90'])}"
+                if w
+                else f"{_pct(p)}  ({_pct(lo)}–{_pct(hi)})"
+            ),
+            (max(hi, w["p90"]) if w else hi, y),
             xytext=(6, 0),
             textcoords="offset points",
             va="center",
@@ -254,10 +269,17 @@ def plot_first(
         )
     ax.set_yticks(range(len(rows)), [_label(a, names) for a in rows])
     ax.invert_yaxis()
-    ax.set_xlim(0, 1.18)
+    worlds = any(ms["first"][a].get("worlds") for a in rows)
+    ax.set_xlim(0, 1.6 if worlds else 1.18)
     ax.set_xticks([0, 0.25, 0.5, 0.75, 1])
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_xlabel("chance of being first (bar), with its 95% interval (whiskers)")
+    if worlds:
+        ax.set_xlabel(
+            "chance of being first (bar); whiskers: Monte Carlo error (95% interval);\n"
+            "black line under the bar: what we don't know (10%–90% across worlds)"
+        )
+    else:
+        ax.set_xlabel("chance of being first (bar), with its 95% interval (whiskers)")
     ax.set_title(f"{ms['title']}\nWho gets there first?", fontsize=11)
     ax.grid(axis="x", alpha=0.3)
     ax.set_axisbelow(True)

@@ -288,14 +288,23 @@ def _glance(run: dict, names: dict[str, str]) -> str:
     return "<div class=glance><b>At a glance</b><ul>" + "".join(items) + "</ul></div>"
 
 
+def _spread(e: dict) -> str:
+    """A worlds cell: the 10%–90% spread of P across worlds."""
+    w = e.get("worlds") or {}
+    return f"<td class=n>{_interval([w['p10'], w['p90']])}</td>" if w else ""
+
+
 def _summary_table(
     ms: dict, names: dict[str, str], colors: dict[str, str], able: list[str] | None = None
 ) -> str:
     """One milestone's table: the agencies that can reach it (``able``; every agency
     when None), most likely first, then nobody and anybody."""
+    worlds = bool(ms["first"]["none"].get("worlds"))
+    mc = "Monte Carlo error (95% interval)" if worlds else "95% interval"
+    dk = "<th>what we don't know (10%–90% of worlds)</th>" if worlds else ""
     head = (
-        "<tr><th>agency</th><th>first</th><th>95% interval</th>"
-        "<th>reaches it by the horizon</th><th>95% interval</th>"
+        f"<tr><th>agency</th><th>first</th><th>{mc}</th>{dk}"
+        f"<th>reaches it by the horizon</th><th>{mc}</th>{dk}"
         "<th>median date</th><th>10%–90% of dates</th></tr>"
     )
     rows = []
@@ -307,20 +316,24 @@ def _summary_table(
         rows.append(
             f"<tr><td class=nw>{_swatch(colors[a])}{_e(names.get(a, a))}</td>"
             f"<td class=n>{_pct(f['p'])}</td><td class=n>{_interval(f['ci95'])}</td>"
+            f"{_spread(f)}"
             f"<td class=n>{_pct(r['p'])}</td><td class=n>{_interval(r['ci95'])}</td>"
+            f"{_spread(r)}"
             f"<td>{_e(r.get('median') or '–')}</td><td>{span}</td></tr>"
         )
     none = ms["first"]["none"]
+    blank = "<td></td>" * (5 if worlds else 4)
     rows.append(
         f"<tr class=total><td>{_swatch(colors['none'])}nobody by the horizon</td>"
         f"<td class=n>{_pct(none['p'])}</td><td class=n>{_interval(none['ci95'])}"
-        "</td><td></td><td></td><td></td><td></td></tr>"
+        f"</td>{_spread(none)}{blank}</tr>"
     )
     when = ms.get("first_date") or {}
     if when.get("median"):
         rows.append(
             f"<tr><td>{_swatch(colors['first'])}anybody (the first)</td><td></td>"
-            f"<td></td><td class=n>{_pct(1 - none['p'])}</td><td></td>"
+            f"<td></td>{'<td></td>' if worlds else ''}<td class=n>{_pct(1 - none['p'])}</td>"
+            f"<td></td>{'<td></td>' if worlds else ''}"
             f"<td>{_e(when['median'])}</td>"
             f"<td>{_e(when['p10'])} to {_e(when['p90'])}</td></tr>"
         )
@@ -366,6 +379,10 @@ def _milestones(
             out.append(f"<p>{_e(desc)}</p>")
         out.append(_summary_table(ms, names, colors, able.get(key)))
         out.append(by_tables(ms, names))
+        if ms.get("components"):
+            from racesim.output.report_uncertainty import components_table
+
+            out.append(components_table(ms, names, colors))
         out.append("<div class=plots>")
         for kind in KINDS:
             png = pngs.get(f"{key}_{kind}")
@@ -501,13 +518,28 @@ def build_report(
     agencies = list(first_ms["reached"]) if first_ms else list(scen.get("agencies") or {})
     colors = agency_colors(agencies)
     title = scen.get("title") or summary["scenario"]
+    from racesim.output.report_uncertainty import mixture_section, worlds_section
+
     body = "\n".join(
         [
             _header(run),
             _glance(run, names),
+            worlds_section(run),
+            mixture_section(run),
             _milestones(run, names, colors, pngs),
             crowd_section(run),
-            _assumptions(scen, names, colors),
+            *(
+                [
+                    f"<h2>Component {i + 1}: <code>{_e(c.get('name'))}</code> "
+                    f"(weight {_pct(run['summary']['mixture'][i]['weight'])})</h2>"
+                    + _assumptions(c, names, colors)
+                    .replace("<h2>", "<h3>", 1)
+                    .replace("</h2>", "</h3>", 1)
+                    for i, c in enumerate(run["components"])
+                ]
+                if run.get("components")
+                else [_assumptions(scen, names, colors)]
+            ),
             _manifest(run.get("manifest") or {}),
         ]
     )

@@ -33,8 +33,11 @@ from racesim.output.folders import (  # noqa: F401  (the results folder's API li
     recover,
     staged_folder,
 )
+from racesim.run.mixture import choose
 from racesim.run.stats import Tally, days, first_index
+from racesim.run.worlds import world_of
 from racesim.scenario import Scenario
+from racesim.scenario.mixture import COMPONENTS_FOLDER, Mixture, is_mixture
 from racesim.scenario.timeutil import decimal_year
 
 TABLE_FORMATS = ("csv", "csv.gz", "none")
@@ -86,7 +89,17 @@ class TableWriter:
     """Streams the tidy per-replication table: one row per replication x milestone x
     agency that reached it (``first`` marks the winner)."""
 
-    def __init__(self, folder: Path, scenario: Scenario, fmt: str = "csv"):
+    def __init__(
+        self,
+        folder: Path,
+        scenario: Scenario,
+        fmt: str = "csv",
+        seed: int | None = None,
+        worlds: tuple[int, int] | None = None,
+    ):
+        """A mixture's table (``seed``: the run's root seed, default the mixture's;
+        ``worlds``: (K, N) of a run with K worlds over N replications) has a last
+        column, ``component``: the name of the component the replication ran."""
         if fmt not in TABLE_FORMATS:
             raise ValueError(f"unknown table format {fmt!r}; use one of {TABLE_FORMATS}")
         self.fmt = fmt
@@ -95,6 +108,14 @@ class TableWriter:
         self.agencies = list(scenario.agencies)
         self.path: Path | None = None
         self._fh: IO[str] | None = None
+        self._components = None
+        if isinstance(scenario, Mixture):
+            self._components = (
+                [c.name for c in scenario.components],
+                np.cumsum(scenario.weights).tolist(),
+                scenario.seed if seed is None else seed,
+                worlds,
+            )
         if fmt == "none":
             return
         self.path = folder / f"replications.{fmt}"
@@ -105,7 +126,7 @@ class TableWriter:
         else:
             self._fh = open(self.path, "w", encoding="utf-8", newline="")
         self._csv = csv.writer(self._fh, lineterminator="\n")
-        self._csv.writerow(TABLE_COLUMNS)
+        self._csv.writerow(TABLE_COLUMNS + (("component",) if self._components else ()))
         self._dates: dict[int, tuple[str, str]] = {}
 
     def _day(self, day: int) -> tuple[str, str]:
@@ -125,6 +146,12 @@ class TableWriter:
             rows.append(
                 (first + int(r), self.milestones[m], self.agencies[a], date, year, int(win))
             )
+        if self._components:
+            names, cumulative, seed, worlds = self._components
+            count = reached.shape[0]
+            keys = None if worlds is None else world_of(np.arange(first, first + count), *worlds)
+            comp = choose(cumulative, seed, first, count, keys)
+            rows = [(*row, names[comp[row[0] - first]]) for row in rows]
         self._csv.writerows(rows)
 
     def close(self) -> None:
@@ -188,6 +215,10 @@ def write_results(
     write_json(folder / "summary.json", summary)
     write_dates(folder / "dates.csv", scenario, tally)
     (folder / "scenario.yaml").write_text(scenario.to_yaml(folder), encoding="utf-8")
+    if isinstance(scenario, Mixture):  # scenario.yaml names them: components/N-NAME.yaml
+        (folder / COMPONENTS_FOLDER).mkdir(exist_ok=True)
+        for rel, text in scenario.component_files(folder).items():
+            (folder / rel).write_text(text, encoding="utf-8")
     write_json(folder / "manifest.json", manifest_data)
 
 
@@ -238,6 +269,14 @@ def _short(x: object, size: int = 120) -> str:
     return text if len(text) <= size else text[:size] + "..."
 
 
+def _is_p(value: object) -> bool:
+    try:
+        _check_p(value, "")
+    except ValueError:
+        return False
+    return True
+
+
 def _check_p(value: object, where: str) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"{where} is {_short(json.dumps(value))}, not a number")
@@ -262,6 +301,19 @@ def check_summary(summary: object) -> None:
                 dt.date.fromisoformat(summary[key])
             except (TypeError, ValueError):
                 raise ValueError(f"field {key!r} is not an ISO date") from None
+    mixture = summary.get("mixture")
+    if mixture is not None:  # a mixture's components
+        if not isinstance(mixture, list) or not mixture:
+            raise ValueError("field 'mixture' is not a list of components")
+        for i, c in enumerate(mixture):
+            at = f"mixture[{i}]"
+            if not isinstance(c, dict) or not isinstance(c.get("name"), str):
+                raise ValueError(f"{at} is not a component with a name")
+            _check_p(c.get("weight"), f"{at}.weight")
+            if isinstance(c.get("replications"), bool) or not isinstance(
+                c.get("replications"), int
+            ):
+                raise ValueError(f"{at}.replications is not a whole number")
     milestones = summary.get("milestones")
     if not isinstance(milestones, dict) or not milestones:
         raise ValueError("field 'milestones' is missing, empty or not a mapping")
@@ -276,6 +328,23 @@ def check_summary(summary: object) -> None:
             raise ValueError(f"{where}.first is missing, not a mapping, or has no 'none'")
         if not isinstance(reached, dict):
             raise ValueError(f"{where}.reached is missing or not a mapping")
+        parts = ms.get("components")
+        if parts is not None and not (
+            isinstance(parts, dict)
+            and all(
+                isinstance(v, dict)
+                and all(
+                    isinstance(v.get(k), dict)
+                    and all(
+                        isinstance(e, dict) and (e.get("p") is None or _is_p(e.get("p")))
+                        for e in v[k].values()
+                    )
+                    for k in ("first", "reached")
+                )
+                for v in parts.values()
+            )
+        ):
+            raise ValueError(f"{where}.components is not each component's first and reached")
         for part, entries in (("first", first), ("reached", reached)):
             for a, e in entries.items():
                 at = f"{where}.{part}.{a}"
@@ -287,6 +356,12 @@ def check_summary(summary: object) -> None:
                     raise ValueError(f"{at}.ci95 is not a pair of numbers")
                 for i, v in enumerate(ci):
                     _check_p(v, f"{at}.ci95[{i}]")
+                if "worlds" in e:  # the spread across worlds (run --worlds)
+                    w = e["worlds"]
+                    if not isinstance(w, dict):
+                        raise ValueError(f"{at}.worlds is not a mapping")
+                    for q in ("p10", "p50", "p90"):
+                        _check_p(w.get(q), f"{at}.worlds.{q}")
                 if part == "reached":
                     if a not in first:
                         raise ValueError(f"{at} has no matching {where}.first.{a}")
@@ -334,6 +409,40 @@ class NotAResultsFolder(Exception):
     pass
 
 
+def _mixture_view(folder: Path, scen: dict, hint: str) -> tuple[dict, list[dict]]:
+    """A mixture's scenario.yaml as one scenario's plain data for tables and pictures
+    (the first component's milestones, start and horizon; every component's agencies),
+    and each component's data (its file under components/)."""
+    import yaml
+
+    comps = []
+    for i, entry in enumerate(scen.get("mixture") or []):
+        file = folder / str((entry or {}).get("file", ""))
+        try:
+            comp = yaml.safe_load(file.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError, UnicodeDecodeError):
+            comp = None
+        if not isinstance(comp, dict):
+            raise NotAResultsFolder(
+                f"{folder / 'scenario.yaml'} names component {i + 1} as {file.name}, which "
+                f"is missing or damaged{hint}"
+            )
+        comps.append({**comp, "weight": entry.get("weight"), "file": entry.get("file")})
+    agencies: dict = {}
+    for c in comps:
+        for k, a in (c.get("agencies") or {}).items():
+            agencies.setdefault(k, a)
+    first = comps[0] if comps else {}
+    view = {
+        **{k: v for k, v in scen.items() if k != "mixture"},
+        "start": first.get("start"),
+        "horizon": first.get("horizon"),
+        "milestones": first.get("milestones") or {},
+        "agencies": agencies,
+    }
+    return view, comps
+
+
 def load_run(folder: str | Path) -> dict:
     """A results folder's contents: summary, manifest, scenario (data) and dates rows.
 
@@ -376,6 +485,8 @@ def load_run(folder: str | Path) -> dict:
         ) from None
     if not isinstance(scen, dict):
         raise NotAResultsFolder(f"{path} is damaged: it is not a mapping{hint}")
+    if is_mixture(scen):
+        scen, data["components"] = _mixture_view(folder, scen, hint)
     data["scenario"] = scen
     try:
         data["dates"] = read_dates(folder / "dates.csv")

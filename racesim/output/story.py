@@ -8,6 +8,7 @@ replication *k* of every ``racesim run`` with that seed, whatever its ``-n`` or
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import re
@@ -19,6 +20,8 @@ import numpy as np
 from racesim.engine.events import StoryEvent
 from racesim.engine.plan import Plan
 from racesim.run.replication import run_replication
+from racesim.run.worlds import world_of
+from racesim.scenario.mixture import Mixture
 from racesim.scenario.schema import Scenario, load_scenario
 from racesim.scenario.timeutil import to_date
 
@@ -78,6 +81,10 @@ class Story:
     events: tuple[StoryEvent, ...]
     received: tuple[float, ...]
     spent: tuple[float, ...]
+    #: for a mixture's replication: which component ran it (a line under the heading)
+    mixture: str | None = None
+    #: for a replication of a run with worlds: which world (a line under the heading)
+    world: str | None = None
 
     # -- structure ------------------------------------------------------------------
     def date(self, years: float) -> dt.date:
@@ -166,6 +173,7 @@ class Story:
             f"seed {self.seed}; {s.start} to {s.horizon}; amounts in USD millions"
             + (f"; only {names[key]}" if key else ""),
         ]
+        out += [x for x in (self.mixture, self.world) if x]
 
         group = None
         for e in events:
@@ -318,11 +326,20 @@ class Story:
 
 
 def tell(
-    scenario: Scenario | str | Path, replication: int, seed: int | None = None, overrides=()
+    scenario: Scenario | str | Path,
+    replication: int,
+    seed: int | None = None,
+    overrides=(),
+    worlds: tuple[int, int] | None = None,
 ) -> Story:
     """The story of replication ``replication`` of ``scenario`` (a Scenario or a file,
     with ``overrides`` as ``PATH=VALUE`` strings) at root ``seed`` (default: the
-    scenario's)."""
+    scenario's); ``worlds``: (K, N), that replication of a run of N replications in K
+    worlds (its factors are its world's)."""
+    if isinstance(scenario, Mixture):
+        if overrides:
+            raise ValueError("overrides apply to a scenario file; load the scenario with them")
+        return _tell_mixture(scenario, replication, seed, worlds)
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario, overrides)
     elif overrides:
@@ -332,7 +349,7 @@ def tell(
     seed = scenario.seed if seed is None else seed
     plan = Plan.from_scenario(scenario)
     log: list[StoryEvent] = []
-    record = run_replication(plan, seed, replication, log)
+    record = run_replication(plan, seed, replication, log, worlds)
     before = [
         StoryEvent(m.succeeded, plan.agencies[m.agency].key, m.id, "success")
         for m in plan.missions
@@ -346,4 +363,38 @@ def tell(
         tuple(events),
         tuple(np.asarray(record.received, dtype=float).tolist()),
         tuple(np.asarray(record.spent, dtype=float).tolist()),
+        world=None if worlds is None else world_note(replication, worlds),
+    )
+
+
+def _tell_mixture(
+    mixture: Mixture, replication: int, seed: int | None, worlds: tuple[int, int] | None
+) -> Story:
+    """A mixture's replication: the story of the component drawn for it (its
+    replication ``replication`` at the mixture's seed), with a line saying which."""
+    from racesim.run.mixture import choose
+
+    if replication < 0:
+        raise ValueError(f"replication must be >= 0, not {replication}")
+    seed = mixture.seed if seed is None else seed
+    cumulative = np.cumsum(mixture.weights).tolist()
+    keys = None if worlds is None else world_of(np.array([replication]), *worlds)
+    c = int(choose(cumulative, seed, replication, 1, keys)[0])
+    comp = mixture.components[c]
+    story = tell(comp.scenario, replication, seed, worlds=worlds)
+    note = (
+        f"mixture {mixture.name!r}: this replication runs component {c + 1} of "
+        f"{len(mixture.components)}, {comp.name!r} ({comp.file}, weight "
+        f"{100 * comp.weight:.1f}%)"
+    )
+    return dataclasses.replace(story, mixture=note)
+
+
+def world_note(replication: int, worlds: tuple[int, int]) -> str:
+    """The line saying which world a replication belongs to."""
+    k, n = worlds
+    w = int(world_of(np.array([replication]), k, n)[0])
+    return (
+        f"world {w} of {k} (a run of {n:,} replications with --worlds {k}): the factors "
+        "are that world's draws"
     )

@@ -37,16 +37,36 @@ def format_summary(
     ]
     if overrides:
         lines.append("changed with --set: " + "; ".join(overrides))
+    mixture = summary.get("mixture")
+    if mixture:
+        lines.append(
+            f"a mixture of {len(mixture)} scenarios; each replication runs one, drawn by weight:"
+        )
+        lines += [
+            f"  {c['name']}  weight {pct(c['weight'])}, ran {c['replications']:,} replications"
+            f"  ({c['file']})"
+            for c in mixture
+        ]
     width = max(
         [
             len("(nobody)"),
             *(len(names.get(a, a)) for a in next(iter(summary["milestones"].values()))["reached"]),
         ]
     )
+    worlds = summary.get("worlds")
     head = (
         f"  {'agency':<{width}}  {'first':>6}  {'95% interval':<14}  {'reached':>7}  "
         f"{'median':<10}  10%-90% of dates"
     )
+    if worlds:
+        lines += _worlds_legend(worlds, bool(mixture))
+        pad = " " * (width + 10)
+        head = (
+            f"  {pad}{'Monte Carlo':<14}  what we\n"
+            f"  {pad}{'error (95%)':<14}  " + "don't know\n"
+            f"  {'agency':<{width}}  {'first':>6}  {'interval':<14}  {'10%-90%':<14}  "
+            f"{'reached':>7}  {'median':<10}  10%-90% of dates"
+        )
     for key, ms in summary["milestones"].items():
         lines += ["", f"{ms['title']}  [{key}]", head]
         never = []
@@ -55,6 +75,10 @@ def format_summary(
         for agency, f in sorted(ms["first"].items(), key=lambda kv: (kv[0] == "none", -kv[1]["p"])):
             lo, hi = f["ci95"]
             interval = f"[{100 * lo:.1f}, {100 * hi:.1f}]"
+            if worlds:
+                w = f["worlds"]
+                spread = f"[{100 * w['p10']:.1f}, {100 * w['p90']:.1f}]"
+                interval = f"{interval:<14}  {spread:<14}"
             if agency == "none":
                 lines.append(f"  {'(nobody)':<{width}}  {_pct(f['p']):>6}  {interval:<14}")
                 continue
@@ -71,7 +95,49 @@ def format_summary(
             lines.append(f"  never reached by: {', '.join(never)}")
         elif never:
             lines.append(f"  no mission that can reach it: {', '.join(never)}")
+        if mixture:
+            lines += _by_component(ms, names)
     return "\n".join(line.rstrip() for line in lines)
+
+
+def _worlds_legend(worlds: dict, mixture: bool = False) -> list[str]:
+    """What the two intervals of a run with worlds mean, and a note if nothing varies
+    between the worlds (no factors, and not a mixture)."""
+    lo, hi = worlds["replications_per_world"]
+    per = f"{lo:,}" if lo == hi else f"{lo:,}-{hi:,}"
+    shared = "every factor is drawn once and shared"
+    if mixture:
+        shared = "the component and every factor are drawn once and shared"
+    out = [
+        f"{worlds['count']:,} worlds of {per} replications; in each, {shared}.",
+        "  Monte Carlo error (95%): how far chance may have moved our estimate of P "
+        "(replications of a world count together); more worlds shrink it.",
+        "  what we don't know (10%-90%): how P varies from world to world with the "
+        f"{'component and the ' if mixture else ''}factors; more replications do not "
+        "shrink it.",
+    ]
+    if not worlds.get("factors") and not mixture:
+        out.append(
+            "  note: this scenario declares no factors, so the worlds differ by chance "
+            f"alone: the spread is Monte Carlo noise of {per} replications per world, "
+            "not uncertainty."
+        )
+    return out
+
+
+def _by_component(ms: dict, names: dict) -> list[str]:
+    """Under a mixture's milestone: each component's P(first), agencies as above."""
+    out = ["  first, in each component's own replications:"]
+    for comp, part in (ms.get("components") or {}).items():
+        items = [
+            f"{'nobody' if a == 'none' else names.get(a, a)} {pct(v['p'])}"
+            for a, v in sorted(
+                part["first"].items(), key=lambda kv: (kv[0] == "none", -(kv[1]["p"] or 0))
+            )
+            if v["p"] is not None and (v["p"] > 0 or a == "none")
+        ]
+        out.append(f"    {comp}: {', '.join(items) or 'no replications'}")
+    return out
 
 
 def format_calibration(fits, record: str, until=None) -> str:

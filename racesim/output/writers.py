@@ -58,7 +58,9 @@ def write_run(
     ``formats``: the plot files, PNG and/or SVG).  ``manifest_data`` gets the table's
     file name."""
     with staged_folder(Path(folder), force) as tmp:
-        writer = TableWriter(tmp, scenario, table)
+        w = summary.get("worlds")
+        worlds = (w["count"], summary["replications"]) if w else None
+        writer = TableWriter(tmp, scenario, table, seed=summary["seed"], worlds=worlds)
         try:
             if table != "none":
                 writer(0, reached)
@@ -80,12 +82,21 @@ def write_run(
 
 
 @contextlib.contextmanager
-def streamed_run(folder: Path, scenario, table: str = "csv", force: bool = False) -> Iterator:
+def streamed_run(
+    folder: Path,
+    scenario,
+    table: str = "csv",
+    force: bool = False,
+    seed: int | None = None,
+    worlds: tuple[int, int] | None = None,
+) -> Iterator:
     """Stage a run's folder and stream its table while the run goes on: yields
     ``(tmp, writer)``; call ``writer`` as the run's sink, then :func:`finish_run` on
-    ``tmp``.  The folder appears, complete, when the block ends without an error."""
+    ``tmp``.  The folder appears, complete, when the block ends without an error.
+    ``seed``: the run's root seed (a mixture's table names each replication's
+    component; default the scenario's seed; ``worlds``: (K, N) with worlds)."""
     with staged_folder(Path(folder), force) as tmp:
-        writer = TableWriter(tmp, scenario, table)
+        writer = TableWriter(tmp, scenario, table, seed=seed, worlds=worlds)
         try:
             yield tmp, writer
         finally:

@@ -23,7 +23,10 @@ from racesim.run.executors import (  # noqa: F401 - also imported from here by c
     make_executor,
     resolve_executor,
 )
+from racesim.run.mixture import MixturePlan
 from racesim.run.stats import Tally, days
+from racesim.run.worlds import InWorlds, WorldTally
+from racesim.scenario.mixture import Mixture
 from racesim.scenario.schema import Scenario
 
 ChunkSink = Callable[[int, np.ndarray], None]
@@ -85,13 +88,23 @@ class RunOutput:
     n: int
     seconds: float
     started: dt.datetime | None = None  # when the run began (UTC)
+    #: a mixture's tally of each component's replications (None for a plain scenario)
+    parts: list[Tally] | None = None
+    #: with worlds: the per-world counts (None without)
+    worlds: WorldTally | None = None
 
 
-def new_tally(plan: Plan, scenario: Scenario) -> Tally:
+def plan_for(scenario: Scenario | Mixture) -> Plan | MixturePlan:
+    if isinstance(scenario, Mixture):
+        return MixturePlan.from_mixture(scenario)
+    return Plan.from_scenario(scenario)
+
+
+def new_tally(plan: Plan | MixturePlan, scenario: Scenario | Mixture) -> Tally:
     pre = [m.succeeded for m in plan.missions if m.succeeded is not None]
     day0 = min([0, *[int(d) for d in days(np.array(pre))]]) if pre else 0
     day1 = int(days(np.array([plan.horizon]))[0]) + 1
-    return Tally.empty(len(plan.milestones), len(plan.agencies), day0, day1)
+    return Tally.empty(len(scenario.milestones), len(scenario.agencies), day0, day1)
 
 
 def run_many(
@@ -105,27 +118,49 @@ def run_many(
     max_replications: int | None = None,
     executor: str | None = None,
     scheduler: str | None = None,
+    worlds: int | None = None,
 ) -> RunOutput:
     """Run replications of ``scenario`` and tally them (see :func:`execute` for
-    ``jobs``, ``executor`` and ``scheduler``).
+    ``jobs``, ``executor`` and ``scheduler``).  ``worlds``: split the ``n``
+    replications into that many worlds (:mod:`racesim.run.worlds`; not with
+    ``precision``).
 
     ``sink(first, reached)`` receives every chunk in order (for the per-replication
     table); ``progress(k)`` is told how many replications just finished.  With
     ``precision``, batches of ``n`` replications are added until every P(first) has a
     95% half-width at most ``precision`` or ``max_replications`` is reached.
     """
-    plan = Plan.from_scenario(scenario)
+    plan = plan_for(scenario)
     seed = scenario.seed if seed is None else seed
     n = scenario.replications if n is None else n
     tally = new_tally(plan, scenario)
+    mixed = isinstance(plan, MixturePlan)
+    parts = [new_tally(plan, scenario) for _ in plan.plans] if mixed else None
+    in_worlds = world_tally = None
+    if worlds is not None:
+        if precision is not None:
+            raise ValueError("worlds split a fixed number of replications: not with precision")
+        if not 1 <= worlds <= n:
+            raise ValueError(f"worlds must be between 1 and n ({n:,}), not {worlds:,}")
+        in_worlds = InWorlds(plan, worlds, n)
+        world_tally = WorldTally.empty(worlds, len(scenario.milestones), len(scenario.agencies))
     t0 = time.perf_counter()
     started = dt.datetime.now(dt.UTC)
     limit = n if precision is None else max(n, max_replications or n * 100)
     done = 0
     batch = n
     while True:
-        for first, reached in execute(plan, seed, done, batch, jobs, executor, scheduler):
+        run = plan if in_worlds is None else in_worlds
+        for first, reached in execute(run, seed, done, batch, jobs, executor, scheduler):
+            count = reached.shape[0]
+            keys = None if in_worlds is None else in_worlds.keys(first, count)
             tally.add(reached)
+            if world_tally is not None:
+                world_tally.add(reached, keys)
+            if mixed:
+                comp = plan.components_of(seed, first, count, keys)
+                for c, part in enumerate(parts):
+                    part.add(reached[comp == c])
             if sink is not None:
                 sink(first, reached)
             if progress is not None:
@@ -134,7 +169,7 @@ def run_many(
         if precision is None or done >= limit or tally.max_half_width() <= precision:
             break
         batch = min(_batch_needed(tally, precision, done), limit - done)
-    return RunOutput(tally, seed, done, time.perf_counter() - t0, started)
+    return RunOutput(tally, seed, done, time.perf_counter() - t0, started, parts, world_tally)
 
 
 def _batch_needed(tally: Tally, precision: float, done: int) -> int:

@@ -16,7 +16,9 @@ import numpy as np
 from racesim.engine.events import StoryEvent
 from racesim.engine.mechanisms import race_class
 from racesim.engine.plan import Plan
+from racesim.run.mixture import MixturePlan, run_mixture_chunk
 from racesim.run.streams import Draws, draw_chunk
+from racesim.run.worlds import InWorlds, world_of
 from racesim.scenario.schema import Scenario
 
 
@@ -57,24 +59,55 @@ def replicate(
 
 
 def run_replication(
-    scenario: Scenario | Plan, seed: int, i: int, log: list[StoryEvent] | None = None
+    scenario: Scenario | Plan,
+    seed: int,
+    i: int,
+    log: list[StoryEvent] | None = None,
+    worlds: tuple[int, int] | None = None,
 ) -> ReplicationResult:
-    """Replication ``i`` of ``scenario`` at root ``seed``; pass ``log=[]`` for its story."""
+    """Replication ``i`` of ``scenario`` at root ``seed``; pass ``log=[]`` for its story.
+    ``worlds``: (K, N), replication ``i`` of a run of N replications in K worlds."""
     plan = plan_of(scenario)
-    return replicate(plan, draw_chunk(plan, seed, i, 1), 0, seed, log)
+    keys = None if worlds is None else world_of(np.array([i]), *worlds)
+    return replicate(plan, draw_chunk(plan, seed, i, 1, keys), 0, seed, log)
 
 
 def run_chunk(
-    plan: Plan, seed: int, first: int, count: int, factor_keys: np.ndarray | None = None
+    plan: Plan | MixturePlan | InWorlds,
+    seed: int,
+    first: int,
+    count: int,
+    factor_keys: np.ndarray | None = None,
 ) -> np.ndarray:
     """Replications ``first .. first+count-1``: reached times, shape (count, M, A).
     ``factor_keys``: which draw of the factors each replication gets (default its own
-    index; ``--worlds`` passes world indices: :func:`racesim.run.streams.draw_factors`)."""
-    draws = draw_chunk(plan, seed, first, count, factor_keys)
-    out = np.empty((count, len(plan.milestones), len(plan.agencies)))
+    index: :func:`racesim.run.streams.draw_factors`); ``plan`` in worlds
+    (:class:`racesim.run.worlds.InWorlds`): the world indices, so the factors (and a
+    mixture's component) are drawn per world."""
+    keys = factor_keys
+    if isinstance(plan, InWorlds):
+        plan, keys = plan.plan, plan.keys(first, count)
+    if isinstance(plan, MixturePlan):
+        return run_mixture_chunk(plan, seed, first, count, _run_rows, keys)
+    return _run_rows(plan, seed, first, count, None, keys)
+
+
+def _run_rows(
+    plan: Plan,
+    seed: int,
+    first: int,
+    count: int,
+    rows: np.ndarray | None = None,
+    keys: np.ndarray | None = None,
+) -> np.ndarray:
+    """Rows ``rows`` (default all) of the chunk ``first .. first+count-1`` (``keys``:
+    the factor keys, default the replication indices)."""
+    draws = draw_chunk(plan, seed, first, count, keys)
+    rows = range(count) if rows is None else rows.tolist()
+    out = np.empty((len(rows), len(plan.milestones), len(plan.agencies)))
     race = race_class(plan)
-    for row in range(count):
-        out[row] = race(plan, draws, row, seed, first + row).run(books=False).reached
+    for j, row in enumerate(rows):
+        out[j] = race(plan, draws, row, seed, first + row).run(books=False).reached
     return out
 
 

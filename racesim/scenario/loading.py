@@ -14,16 +14,42 @@ from racesim.scenario.checks import cross_check, reference_issues
 from racesim.scenario.checks_v2 import v2_issues
 from racesim.scenario.errors import ScenarioError, fmt_path, parse_path, pydantic_issues
 from racesim.scenario.extends import origin, read_yaml
+from racesim.scenario.mixture import Mixture, is_mixture, load_mixture
 from racesim.scenario.overrides import apply_overrides, mark_overrides
 from racesim.scenario.record import resolve_records
 from racesim.scenario.schema import Scenario
 
 
-def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
-    """Read, override and validate a scenario file."""
+def load_file(path: str | Path, overrides: Iterable[str] = ()) -> Scenario | Mixture:
+    """A scenario file, or a mixture of them (:mod:`racesim.scenario.mixture`), with
+    ``overrides`` applied (to every component of a mixture)."""
     path = Path(path)
     origins: dict = {}
     data = read_yaml(path, origins)
+    if is_mixture(data):
+        return load_mixture(data, path, overrides)
+    return _load_data(path, data, origins, overrides)
+
+
+def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
+    """Read, override and validate a scenario file (a mixture is refused: see
+    :func:`load_file`)."""
+    path = Path(path)
+    origins: dict = {}
+    data = read_yaml(path, origins)
+    if is_mixture(data):
+        raise ScenarioError([("mixture", MIXTURE_REFUSED)], str(path))
+    return _load_data(path, data, origins, overrides)
+
+
+#: what a command that takes one scenario says of a mixture
+MIXTURE_REFUSED = (
+    "this file is a mixture of scenario files; this command takes one scenario (run, "
+    "validate and trace take mixtures): give it one of the components"
+)
+
+
+def _load_data(path: Path, data, origins: dict, overrides: Iterable[str]) -> Scenario:
     set_paths: list[str] = []
     set_issues: list[tuple[str, str]] = []  # reported with the scenario's, all at once
     data = apply_overrides(
