@@ -307,7 +307,7 @@ def simulate(
         half = out.tally.max_half_width()
         settings["precision_reached"] = bool(half <= precision)
         settings["half_width"] = round(half, 6)
-    summary = summarize(s, out.tally, out.seed)
+    summary = summarize(s, out.tally, out.seed, out.parts, out.worlds)
     answers = None
     if by_tally is not None:
         every = by_summary(s, asked, by_tally)
@@ -321,7 +321,7 @@ def simulate(
         s,
         out.seed,
         out.n,
-        summarize(s, out.tally, out.seed, out.parts, out.worlds),
+        summary,
         out.tally,
         reached,
         out.seconds,

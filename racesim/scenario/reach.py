@@ -42,6 +42,13 @@ def contenders(scenario: Scenario | Mapping | None) -> dict[str, list[str]] | No
     achieves it and can succeed; None without a scenario."""
     if scenario is None:
         return None
+    parts = getattr(scenario, "components", None)
+    if parts is not None:  # a mixture: an agency that can reach it in any component
+        each = [contenders(c.scenario) for c in parts]
+        return {
+            key: [a for a in scenario.agencies if any(a in e[key] for e in each)]
+            for key in scenario.milestones
+        }
     data = scenario.to_data() if isinstance(scenario, Scenario) else scenario
     agencies = data.get("agencies") or {}
     horizon = _date(data.get("horizon"))
