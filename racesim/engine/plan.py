@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from racesim.scenario.distributions import Dist
-from racesim.scenario.schema import Scenario
+from racesim.scenario.schema import UNLIMITED_ATTEMPTS, Scenario
 from racesim.scenario.timeutil import to_date, years_between
 
 #: attempt outcomes drawn in the replication's fixed block; later ones come from an
@@ -27,6 +27,26 @@ class ShockPlan:
     first_year: int  # budget years k with first_year <= k <= last_year may be hit
     last_year: int
     probability: float
+
+
+#: a partner's shortfall policies (contract 5), as stored in ``MissionPlan.partner_terms``
+STALL, OWNER_COVERS = 0, 1
+
+
+@dataclass(frozen=True)
+class HazardPlan:
+    """A hazard of one agency (format v2): a Poisson process of ``rate`` events per
+    year in ``[t_from, t_until]`` (years from start) that cancels or pauses
+    ``missions`` (global indices)."""
+
+    name: str
+    index: int  # within its agency (the stream's key)
+    rate: Dist  # drawn once per replication
+    t_from: float
+    t_until: float
+    missions: tuple[int, ...]
+    cancel: bool  # effect: cancel (else pause)
+    pause: Dist | None  # years, drawn at each event (effect: pause)
 
 
 @dataclass(frozen=True)
@@ -48,6 +68,29 @@ class MissionPlan:
     refly_duration: float
     partners: tuple[tuple[int, float], ...]  # (agency index, share of cost)
     achieves: tuple[int, ...]
+    # format v2 (None / () / 0: not used; the mission runs as in format 1)
+    slip: int | None = None  # index of the factor multiplying development times
+    partial: Dist | None = None  # chance an attempt ends in a partial landing
+    transit: Dist | None = None  # years from launch to the outcome
+    stand_down: Dist | None = None  # years from a failure to re-development
+    #: per partner (as ``partners``): (shortfall policy, leave rate per year or None)
+    partner_terms: tuple[tuple[int, Dist | None], ...] = ()
+
+    @property
+    def unlimited(self) -> bool:
+        return self.attempts >= UNLIMITED_ATTEMPTS
+
+    @cached_property
+    def uses_v2(self) -> bool:
+        """Does this mission use a format-v2 mechanism (other than factors in its
+        distributions, which the draws resolve)?"""
+        return (
+            self.slip is not None
+            or self.partial is not None
+            or self.transit is not None
+            or self.stand_down is not None
+            or any(pol != STALL or rate is not None for pol, rate in self.partner_terms)
+        )
 
     @cached_property
     def owner_share(self) -> float:
@@ -71,6 +114,7 @@ class AgencyPlan:
     volatility: float
     shocks: tuple[ShockPlan, ...]
     missions: tuple[int, ...]  # global mission indices
+    hazards: tuple[HazardPlan, ...] = ()  # format v2
 
 
 @dataclass(frozen=True)
@@ -80,6 +124,22 @@ class Plan:
     milestones: tuple[str, ...]
     horizon: float  # years
     n_years: int  # budget years drawn (covers the horizon)
+    #: format v2: the factors (name, spec), in scenario order, and for each milestone
+    #: whether a partial landing reaches it
+    factors: tuple[tuple[str, Dist], ...] = ()
+    partial_counts: tuple[bool, ...] = ()
+
+    @cached_property
+    def factor_index(self) -> dict[str, int]:
+        return {name: i for i, (name, _) in enumerate(self.factors)}
+
+    @cached_property
+    def uses_v2(self) -> bool:
+        """Does any mission or agency use a format-v2 mechanism?  (If not, the
+        replication runs exactly the format-1 code: contract 5.)"""
+        return any(m.uses_v2 or m.unlimited for m in self.missions) or any(
+            a.hazards for a in self.agencies
+        )
 
     @property
     def n_quarters(self) -> int:
@@ -170,6 +230,14 @@ class Plan:
             ]
             return (ks[0], ks[-1]) if ks else (n_years, -1)
 
+        factor_index = {name: i for i, name in enumerate(s.factors)}
+
+        def years(d) -> float:
+            return years_between(start, d)
+
+        def fixed_zero(d: Dist) -> bool:
+            return d.is_fixed and d.params[0] == 0.0
+
         agencies, missions = [], []
         for ai, (a, ag) in enumerate(s.agencies.items()):
             b = ag.budget
@@ -182,6 +250,8 @@ class Plan:
             for li, m in enumerate(ag.missions):
                 gi = refs[f"{a}.{m.id}"]
                 own.append(gi)
+                slip = m.slip if m.slip is not None else ag.slip
+                terms = m.partner_terms()
                 missions.append(
                     MissionPlan(
                         index=gi,
@@ -202,13 +272,40 @@ class Plan:
                             None if m.succeeded is None else years_between(start, m.succeeded)
                         ),
                         requires=tuple(refs[r if "." in r else f"{a}.{r}"] for r in m.requires),
-                        attempts=m.attempts,
+                        attempts=UNLIMITED_ATTEMPTS if m.attempts == "unlimited" else m.attempts,
                         refly_cost=m.refly.cost,
                         refly_duration=m.refly.duration,
-                        partners=tuple((agency_index[p], sh) for p, sh in m.partners.items()),
+                        partners=tuple((agency_index[p], t.share) for p, t in terms.items()),
                         achieves=tuple(milestones.index(x) for x in m.achieves),
+                        slip=None if slip is None else factor_index[slip],
+                        partial=m.partial,
+                        transit=None if fixed_zero(m.transit) else m.transit,
+                        stand_down=None if fixed_zero(m.refly.stand_down) else m.refly.stand_down,
+                        partner_terms=tuple(
+                            (
+                                OWNER_COVERS if t.shortfall == "owner_covers" else STALL,
+                                None if fixed_zero(t.leave_rate) else t.leave_rate,
+                            )
+                            for t in terms.values()
+                        ),
                     )
                 )
+            local = {m.id: refs[f"{a}.{m.id}"] for m in ag.missions}
+            hazards = tuple(
+                HazardPlan(
+                    name=h.name,
+                    index=k,
+                    rate=h.rate,
+                    t_from=0.0 if h.from_ is None else max(0.0, years(h.from_)),
+                    t_until=horizon if h.until is None else min(horizon, years(h.until)),
+                    missions=tuple(own)
+                    if h.missions is None
+                    else tuple(local[x] for x in h.missions),
+                    cancel=h.effect == "cancel",
+                    pause=h.pause,
+                )
+                for k, h in enumerate(ag.hazards)
+            )
             agencies.append(
                 AgencyPlan(
                     index=ai,
@@ -220,6 +317,15 @@ class Plan:
                     volatility=b.volatility if b else 0.0,
                     shocks=shocks,
                     missions=tuple(own),
+                    hazards=hazards,
                 )
             )
-        return cls(tuple(agencies), tuple(missions), milestones, horizon, n_years)
+        return cls(
+            tuple(agencies),
+            tuple(missions),
+            milestones,
+            horizon,
+            n_years,
+            factors=tuple(s.factors.items()),
+            partial_counts=tuple(ms.partial_counts for ms in s.milestones.values()),
+        )

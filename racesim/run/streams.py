@@ -15,6 +15,14 @@ Layout of an agency's block (``Y`` budget years, ``K`` = ``ATTEMPT_BLOCK``)::
 
     [annual] [noise x Y] {[applies x Y] [factor x Y]} per shock
     {[success] [duration] [cost] [attempt x K]} per mission
+
+Format v2 (contract 5) adds randomness only in NEW streams, so that every draw above
+is unchanged and a scenario without v2 fields gives bit-identical results:
+
+- each factor of the scenario's ``factors`` has its own stream, keyed by its name
+  (:func:`draw_factors`); a field that names a factor (``{factor: NAME}``) takes that
+  draw instead of its slot above (the slot is still there, unused, so that the layout
+  does not move);
 """
 
 from __future__ import annotations
@@ -38,6 +46,47 @@ def _name_key(name: str) -> int:
 
 def philox_key(seed: int, *names: str) -> np.ndarray:
     return np.random.SeedSequence([seed, *map(_name_key, names)]).generate_state(2, np.uint64)
+
+
+def draw_factors(plan: Plan, seed: int, keys: np.ndarray) -> np.ndarray:
+    """Every factor's draw for a chunk of replications, shape ``(n_factors, len(keys))``
+    (factors in scenario order).
+
+    ``keys`` holds one integer "factor key" per replication of the chunk: the
+    replication's index in an ordinary run, so every replication draws its own factors;
+    ``--worlds`` passes the replication's WORLD index instead, so that every
+    replication of a world shares one draw of each factor (contract 6).  Factor ``f``
+    with key ``k`` is the inverse transform of the first uniform of counter block ``k``
+    of the Philox stream keyed by ``(seed, "factor", f)``: it depends only on the seed,
+    the factor's name and the key (not on the chunk, the other factors or the order).
+    """
+    keys = np.asarray(keys, dtype=np.int64)
+    out = np.empty((len(plan.factors), len(keys)))
+    if not len(keys) or not plan.factors:
+        return out
+    lo, hi = int(keys.min()), int(keys.max())
+    contiguous = hi - lo < 4 * len(keys) + 1024  # draw the whole range, then pick
+    for f, (name, spec) in enumerate(plan.factors):
+        key = philox_key(seed, "factor", name)
+        if contiguous:
+            gen = np.random.Generator(np.random.Philox(key=key, counter=[lo, 0, 0, 0]))
+            u = gen.random(4 * (hi - lo + 1))[0::4][keys - lo]
+        else:
+            u = np.empty(len(keys))
+            for j, k in enumerate(keys.tolist()):
+                gen = np.random.Generator(np.random.Philox(key=key, counter=[k, 0, 0, 0]))
+                u[j] = gen.random()
+        out[f] = spec.quantile(u)
+    return out
+
+
+def _value(spec, u: np.ndarray, factors: np.ndarray | None, plan: Plan) -> np.ndarray:
+    """A quantity's draws: the inverse transform of its uniforms ``u`` (shape
+    ``(count,)`` or ``(count, Y)``), or, for ``{factor: NAME}``, that factor's draws."""
+    if spec.family != "factor":
+        return spec.quantile(u)
+    f = factors[plan.factor_index[spec.ref]]
+    return np.broadcast_to(f if u.ndim == 1 else f[:, None], u.shape)
 
 
 def block_size(plan: Plan, agency: int) -> int:
@@ -110,8 +159,17 @@ class Draws:
         return cache[0][row], cache[1][row], cache[2][row], self.attempt_u[row]
 
 
-def draw_chunk(plan: Plan, seed: int, first: int, count: int) -> Draws:
+def draw_chunk(
+    plan: Plan, seed: int, first: int, count: int, factor_keys: np.ndarray | None = None
+) -> Draws:
+    """Everything random about replications ``first .. first+count-1``.
+    ``factor_keys``: see :func:`draw_factors` (default: the replication indices)."""
     y = plan.n_years
+    fac = None
+    if plan.factors:
+        if factor_keys is None:
+            factor_keys = np.arange(first, first + count)
+        fac = draw_factors(plan, seed, factor_keys)
     nm = len(plan.missions)
     success = np.zeros((nm, count))
     duration = np.zeros((nm, count))
@@ -122,7 +180,7 @@ def draw_chunk(plan: Plan, seed: int, first: int, count: int) -> Draws:
     for ag in plan.agencies:
         u = uniforms(plan, seed, ag.index, first, count)
         pos = 0
-        annual = np.clip(ag.annual.quantile(u[:, pos]), 0.0, MAX_AMOUNT)
+        annual = np.clip(_value(ag.annual, u[:, pos], fac, plan), 0.0, MAX_AMOUNT)
         pos += 1
         z = _ndtri(u[:, pos : pos + y])
         pos += y
@@ -137,7 +195,7 @@ def draw_chunk(plan: Plan, seed: int, first: int, count: int) -> Draws:
             window = (years >= sh.first_year) & (years <= sh.last_year)
             applies &= window[None, :]
             pos += y
-            factor = np.clip(sh.factor.quantile(u[:, pos : pos + y]), 0.0, MAX_AMOUNT)
+            factor = np.clip(_value(sh.factor, u[:, pos : pos + y], fac, plan), 0.0, MAX_AMOUNT)
             pos += y
             amount = np.minimum(np.where(applies, amount * factor, amount), MAX_AMOUNT)
             hit[:, s, :] = applies
@@ -147,10 +205,10 @@ def draw_chunk(plan: Plan, seed: int, first: int, count: int) -> Draws:
         for gi in ag.missions:
             m = plan.missions[gi]
             if m.success is not None:
-                success[gi] = np.clip(m.success.quantile(u[:, pos]), 0.0, 1.0)
+                success[gi] = np.clip(_value(m.success, u[:, pos], fac, plan), 0.0, 1.0)
             if m.duration is not None:
-                duration[gi] = np.maximum(m.duration.quantile(u[:, pos + 1]), 0.0)
-            cost[gi] = np.maximum(m.cost.quantile(u[:, pos + 2]), 0.0)
+                duration[gi] = np.maximum(_value(m.duration, u[:, pos + 1], fac, plan), 0.0)
+            cost[gi] = np.maximum(_value(m.cost, u[:, pos + 2], fac, plan), 0.0)
             attempt_u[:, gi, :] = u[:, pos + 3 : pos + 3 + ATTEMPT_BLOCK]
             pos += 3 + ATTEMPT_BLOCK
         assert pos == u.shape[1]

@@ -194,6 +194,10 @@ def cross_check(data: Mapping) -> list[tuple[str, str]]:
             else:
                 earliest = min(earliest, succeeded)
         partners = m.get("partners") or {}
+        if isinstance(partners, dict):  # a share, or (format v2) {share: ..., ...}
+            partners = {
+                k: v.get("share") if isinstance(v, dict) else v for k, v in partners.items()
+            }
         shares = list(partners.values()) if isinstance(partners, dict) else []
         if shares and all(
             isinstance(x, (int, float)) and not isinstance(x, bool) and 0 < x <= 1 for x in shares

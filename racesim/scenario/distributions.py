@@ -7,17 +7,28 @@ value with its quantile function.  Two consequences users can rely on:
 * changing a parameter never reshuffles the luck of any other quantity, and
 * a larger parameter gives a larger (or equal) draw from the same uniform, so scenario
   comparisons are paired and monotone.
+
+A field may also name a *factor* (``{factor: NAME}``, scenario format version 2): a
+quantity of the scenario's top-level ``factors`` drawn once per replication from its own
+stream (:func:`racesim.run.streams.draw_factors`) and shared by every field that names
+it.  Such a spec has ``family == "factor"`` and ``ref == NAME``; it holds no
+distribution of its own, so it cannot be drawn here (the run looks the draw up) and its
+value is clipped to the field's range when used.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import special
 
 from racesim.scenario.errors import brief, did_you_mean  # noqa: F401 - brief: older import path
+
+#: what a factor's name looks like (as an agency or mission key)
+FACTOR_NAME = r"^[A-Za-z][A-Za-z0-9_-]*$"
 
 #: parameter names of each distribution family, in the order they are stored
 FAMILIES: dict[str, tuple[str, ...]] = {
@@ -38,11 +49,21 @@ class Dist:
 
     family: str
     params: tuple[float, ...]
+    ref: str = ""  # the factor's name, for family "factor"
 
     # -- construction -------------------------------------------------------------
     @classmethod
     def fixed(cls, value: float) -> Dist:
         return cls("fixed", (float(value),))
+
+    @classmethod
+    def factor(cls, name: str) -> Dist:
+        """``{factor: NAME}``: the replication's draw of factor ``name``."""
+        return cls("factor", (), name)
+
+    @property
+    def is_factor(self) -> bool:
+        return self.family == "factor"
 
     @property
     def is_fixed(self) -> bool:
@@ -63,6 +84,8 @@ class Dist:
             return p[0] * math.exp(p[1] ** 2 / 2)
         if self.family == "beta":
             return p[0] / (p[0] + p[1])
+        if self.family == "factor":
+            return math.nan  # the factor's own spec knows (see the module docstring)
         raise AssertionError(self.family)
 
     def support(self) -> tuple[float, float]:
@@ -78,8 +101,11 @@ class Dist:
         return (-math.inf, math.inf)
 
     def scaled(self, factor: float) -> Dist:
-        """The same shape with its location scaled by ``factor`` (for sensitivity)."""
+        """The same shape with its location scaled by ``factor`` (for sensitivity).
+        A ``{factor: NAME}`` reference is returned as it is: scale the factor itself."""
         p = self.params
+        if self.family == "factor":
+            return self
         if self.family in ("fixed", "uniform", "triangular"):
             return Dist(self.family, tuple(x * factor for x in p))
         if self.family == "normal":
@@ -99,6 +125,8 @@ class Dist:
         u = np.asarray(u, dtype=float)
         p = self.params
         f = self.family
+        if f == "factor":
+            raise ValueError(f"factor {self.ref!r} is drawn by the run, not from a uniform")
         if f == "fixed":
             return np.full(u.shape, p[0])
         if f == "uniform":
@@ -130,21 +158,29 @@ class Dist:
         """The YAML form of this spec (inverse of :func:`parse`)."""
         if self.is_fixed:
             return self.params[0]
+        if self.is_factor:
+            return {"factor": self.ref}
         return {self.family: dict(zip(FAMILIES[self.family], self.params))}
 
     def __str__(self) -> str:
         if self.is_fixed:
             return f"{self.params[0]:g}"
+        if self.is_factor:
+            return f"factor {self.ref}"
         inner = ", ".join(f"{k}={v:g}" for k, v in zip(FAMILIES[self.family], self.params))
         return f"{self.family}({inner})"
 
 
-def parse(value: object, low: float = -math.inf, high: float = math.inf) -> Dist:
+def parse(
+    value: object, low: float = -math.inf, high: float = math.inf, factor_ok: bool = True
+) -> Dist:
     """Read a distribution from its YAML form, checking it against the field's range.
 
     Raises ``ValueError`` with a message meant for a person.  Fixed values and the
     bounds of bounded families must lie in ``[low, high]``; unbounded families are
-    clipped to the range when drawn.
+    clipped to the range when drawn.  ``{factor: NAME}`` is accepted unless
+    ``factor_ok`` is false (a factor's own spec); whether NAME exists is checked with
+    the whole scenario (:mod:`racesim.scenario.checks`).
     """
     if isinstance(value, Dist):
         return value
@@ -167,10 +203,20 @@ def parse(value: object, low: float = -math.inf, high: float = math.inf) -> Dist
             f"got keys {', '.join(map(str, value))}"
         )
     ((family, args),) = value.items()
+    if family == "factor":
+        if not factor_ok:
+            raise ValueError("a factor is a distribution, not another factor")
+        if not isinstance(args, str) or not re.match(FACTOR_NAME, args):
+            raise ValueError(
+                f"{{factor: NAME}} needs the name of one of the scenario's factors, "
+                f"got {brief(args)}"
+            )
+        return Dist.factor(args)
     if family not in FAMILIES:
+        names = (*FAMILIES, "factor") if factor_ok else tuple(FAMILIES)
         raise ValueError(
-            f"unknown distribution {family!r}{did_you_mean(str(family), FAMILIES)}; "
-            f"use one of {', '.join(FAMILIES)}"
+            f"unknown distribution {family!r}{did_you_mean(str(family), names)}; "
+            f"use one of {', '.join(names)}"
         )
     names = FAMILIES[family]
     if not isinstance(args, dict):

@@ -117,11 +117,25 @@ def _model_at(root: type[BaseModel], loc: Sequence[str | int]) -> type[BaseModel
         elif origin is tuple:
             i += 1  # skip the index
             ann = args[0]
-        elif args:  # Optional[X]
-            ann = next((a for a in args if isinstance(a, type) and issubclass(a, BaseModel)), ann)
-        model = ann
+        model = _model_in(ann)
         i += 1
     return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _model_in(ann: Any) -> Any:
+    """The model class in an annotation (itself, or inside Optional/Union/Annotated)."""
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return ann
+    for a in getattr(ann, "__args__", ()) or ():
+        found = _model_in(a)
+        if found is not None:
+            return found
+    inner = getattr(ann, "__origin__", None)  # Annotated[X, ...]
+    return _model_in(inner) if inner is not None and inner is not ann else None
+
+
+#: a union's branch names (pydantic ``Tag``) start with this; left out of field paths
+TAG = "v2:"
 
 
 def _field_names(model: type[BaseModel]) -> list[str]:
@@ -140,7 +154,7 @@ def pydantic_issues(exc: ValidationError, root: type[BaseModel]) -> list[tuple[s
     """pydantic's errors for a model ``root`` as (field path, sentence) pairs."""
     issues = []
     for err in exc.errors(include_url=False):
-        loc = list(err["loc"])
+        loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith(TAG))]
         kind = err["type"]
         if kind == "extra_forbidden":
             parent = _model_at(root, loc[:-1]) if len(loc) > 1 else root

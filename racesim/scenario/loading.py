@@ -11,6 +11,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from racesim.scenario.checks import cross_check, reference_issues
+from racesim.scenario.checks_v2 import v2_issues
 from racesim.scenario.errors import ScenarioError, fmt_path, parse_path, pydantic_issues
 from racesim.scenario.extends import origin, read_yaml
 from racesim.scenario.overrides import apply_overrides, mark_overrides
@@ -61,6 +62,7 @@ def from_data(
         issues.extend(pydantic_issues(exc, Scenario))
     issues.extend(reference_issues(data))
     issues.extend(cross_check(data))
+    issues.extend(v2_issues(data))
     if issues:
         issues = with_hints(mark_overrides(issues, set_paths), data, origins, source)
         raise ScenarioError(issues, source)

@@ -13,14 +13,22 @@ import datetime as dt
 import hashlib
 import math
 import os
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PlainSerializer,
+    Tag,
+)
 
 from racesim.scenario import distributions
 from racesim.scenario.distributions import Dist
-from racesim.scenario.errors import ScenarioError
+from racesim.scenario.errors import TAG, ScenarioError
 from racesim.scenario.errors import brief as _q
 from racesim.scenario.yamlio import Dumper
 
@@ -38,9 +46,9 @@ MAX_TALLY_BYTES = 1 << 30  # the date tallies: milestones x agencies x days
 RESERVED_AGENCY_KEYS = ("none", "first", "any", "anybody", "nobody", "all", "na", "nan", "null")
 
 
-def _dist_field(low: float, high: float = math.inf):
+def _dist_field(low: float, high: float = math.inf, factor_ok: bool = True):
     def check(v: Any) -> Dist:
-        return distributions.parse(v, low, high)
+        return distributions.parse(v, low, high, factor_ok)
 
     return Annotated[
         Dist,
@@ -73,6 +81,10 @@ Money = _dist_field(0.0)
 Years = _dist_field(0.0)
 Chance = _dist_field(0.0, 1.0)
 Factor = _dist_field(0.0)
+Rate = _dist_field(0.0)  # events per year
+FactorSpec = _dist_field(-math.inf, math.inf, factor_ok=False)  # a top-level factor
+#: ``attempts: unlimited`` in the plan: more than any run can make
+UNLIMITED_ATTEMPTS = 1 << 62
 
 
 class _Strict(BaseModel):
@@ -95,6 +107,9 @@ class RecordSource(_Strict):
 class Milestone(_Strict):
     title: str = Field("", description="one line shown in tables and plots")
     description: str = ""
+    partial_counts: bool = Field(
+        False, strict=True, description="a partial landing reaches it (format v2)"
+    )
 
 
 class Shock(_Strict):
@@ -103,6 +118,20 @@ class Shock(_Strict):
     from_: Date | None = Field(None, alias="from", description="first date a year may begin")
     until: Date | None = Field(None, description="last date a year may begin")
     probability: Probability = Field(1.0, description="chance per year that it applies")
+
+
+class Hazard(_Strict):
+    """Events that end or pause an agency's programmes (format v2, README)."""
+
+    name: str = Field(description="shown in traces")
+    rate: Rate = Field(description="events per year while the window is open")
+    from_: Date | None = Field(None, alias="from", description="window start (default start)")
+    until: Date | None = Field(None, description="window end (default horizon)")
+    missions: tuple[str, ...] | None = Field(
+        None, description="ids of this agency's missions (default all)"
+    )
+    effect: Literal["cancel", "pause"] = "cancel"
+    pause: Years | None = Field(None, description="years, for effect: pause; drawn per event")
 
 
 class Budget(_Strict):
@@ -117,6 +146,31 @@ class Budget(_Strict):
 class Refly(_Strict):
     cost: float = Field(0.5, ge=0, description="fraction of the first attempt's cost")
     duration: float = Field(0.5, ge=0, description="fraction of the first attempt's duration")
+    stand_down: Years = Field(
+        Dist.fixed(0.0), description="years from a failure to re-development; drawn per failure"
+    )
+
+
+class Partner(_Strict):
+    """A partner's terms (format v2); a plain number is ``{share: N}``."""
+
+    share: float = Field(gt=0, le=1, description="fraction of the mission's cost")
+    shortfall: Literal["stall", "owner_covers"] = "stall"
+    leave_rate: Rate = Field(Dist.fixed(0.0), description="leavings per year, from start")
+
+
+Share = Annotated[float, Field(gt=0, le=1)]
+#: a partner: a plain share (format 1) or its terms (format v2)
+PartnerEntry = Annotated[
+    Annotated[Share, Tag(TAG + "share")] | Annotated[Partner, Tag(TAG + "terms")],
+    Discriminator(lambda v: TAG + ("terms" if isinstance(v, (dict, Partner)) else "share")),
+]
+#: attempts: a whole number (format 1) or "unlimited" (format v2)
+Attempts = Annotated[
+    Annotated[int, Field(ge=1, le=MAX_ATTEMPTS, strict=True), Tag(TAG + "count")]
+    | Annotated[Literal["unlimited"], Tag(TAG + "word")],
+    Discriminator(lambda v: TAG + ("word" if isinstance(v, str) else "count")),
+]
 
 
 class Mission(_Strict):
@@ -128,18 +182,30 @@ class Mission(_Strict):
     succeeded: Date | None = None
     requires: tuple[str, ...] = ()
     success: Chance | None = Field(None, description="probability an attempt succeeds")
-    attempts: int = Field(
-        1, ge=1, le=MAX_ATTEMPTS, strict=True, description="attempts allowed in all"
+    attempts: Attempts = Field(
+        1, description="attempts allowed in all, or unlimited (until the horizon)"
     )
     refly: Refly = Refly()
-    partners: dict[Slug, Annotated[float, Field(gt=0, le=1)]] = {}
+    partners: dict[Slug, PartnerEntry] = {}
     achieves: tuple[str, ...] = ()
+    # format v2 (README, "Mechanisms"): every one optional, today's behaviour by default
+    slip: Slug | None = Field(None, description="factor multiplying development times")
+    partial: Chance | None = Field(None, description="chance an attempt lands partially")
+    transit: Years = Field(Dist.fixed(0.0), description="years from launch to the outcome")
+
+    def partner_terms(self) -> dict[str, Partner]:
+        """Every partner as :class:`Partner` (a plain share is ``{share: N}``)."""
+        return {
+            k: v if isinstance(v, Partner) else Partner(share=v) for k, v in self.partners.items()
+        }
 
 
 class Agency(_Strict):
     name: str = ""
     budget: Budget | None = None
     missions: tuple[Mission, ...] = ()
+    slip: Slug | None = Field(None, description="factor multiplying development times")
+    hazards: tuple[Hazard, ...] = ()
 
 
 class Scenario(_Strict):
@@ -153,13 +219,20 @@ class Scenario(_Strict):
     record: RecordSource | None = Field(
         None, description="the landing record for success: {record: CLASS}"
     )
+    factors: dict[Slug, FactorSpec] = Field(
+        {}, description="named quantities drawn once per replication (format v2)"
+    )
     milestones: dict[Slug, Milestone]
     agencies: dict[Slug, Agency]
 
     # -- convenience ------------------------------------------------------------------
     def to_data(self) -> dict:
-        """Plain data (YAML/JSON-ready) that loads back into an equal scenario."""
-        return self.model_dump(mode="json", by_alias=True, exclude_defaults=False)
+        """Plain data (YAML/JSON-ready) that loads back into an equal scenario.  The
+        format-v2 fields are left out where they hold their defaults, so a scenario
+        that uses none of them is written exactly as before."""
+        return _drop_v2_defaults(
+            self.model_dump(mode="json", by_alias=True, exclude_defaults=False)
+        )
 
     def to_yaml(self, relative_to: str | os.PathLike | None = None) -> str:
         """The scenario as YAML.  ``relative_to`` (the folder the YAML is written to):
@@ -206,6 +279,34 @@ class Scenario(_Strict):
             if mission.id == m:
                 return a, mission
         raise KeyError(ref)
+
+
+#: format-v2 fields and their defaults (as plain data), left out of ``to_data`` when
+#: they hold them (contract 5: a file without them keeps its meaning and its output)
+_V2_DEFAULTS = {
+    "scenario": {"factors": {}},
+    "milestone": {"partial_counts": False},
+    "agency": {"slip": None, "hazards": []},
+    "mission": {"slip": None, "partial": None, "transit": 0.0},
+    "refly": {"stand_down": 0.0},
+}
+
+
+def _drop_v2_defaults(data: dict) -> dict:
+    def prune(d: dict, kind: str) -> None:
+        for k, v in _V2_DEFAULTS[kind].items():
+            if k in d and d[k] == v:
+                del d[k]
+
+    prune(data, "scenario")
+    for ms in data.get("milestones", {}).values():
+        prune(ms, "milestone")
+    for ag in data.get("agencies", {}).values():
+        prune(ag, "agency")
+        for m in ag.get("missions", []):
+            prune(m, "mission")
+            prune(m["refly"], "refly")
+    return data
 
 
 #: names kept importable from here for older import paths (the loading functions live
