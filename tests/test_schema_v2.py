@@ -17,7 +17,8 @@ from tests.helpers import BASE, mission, scenario
 V2 = {
     "factors": {
         "slip": {"lognormal": {"median": 1.0, "sigma": 0.3}},
-        "skill": {"beta": {"a": 9, "b": 2}},
+        # at most 0.9: success + partial (0.1) must not pass 1 (by the supports)
+        "skill": {"triangular": {"low": 0.5, "mode": 0.8, "high": 0.9}},
     },
     "milestones": {"m": {"title": "M", "partial_counts": True}},
     "agencies": {
