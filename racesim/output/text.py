@@ -162,3 +162,54 @@ def format_pooling(pooled) -> str:
         f"({p.strength:.3g} + {n_own}) = {100 * p.weight:.0f}% in the posterior mean.",
     ]
     return "\n".join(line.rstrip() for line in lines)
+
+
+def format_mechanisms(scenario: Scenario) -> str:
+    """One line naming the format-2 mechanisms a scenario uses, with counts ('' for
+    none): what ``racesim validate`` adds to its 'ok'."""
+    s = scenario
+    missions = [m for a in s.agencies.values() for m in a.missions]
+    hazards = [h for a in s.agencies.values() for h in a.hazards]
+    terms = [
+        t
+        for m in missions
+        for t in m.partners.values()
+        if not isinstance(t, (int, float))
+        and (t.shortfall != "stall" or not (t.leave_rate.is_fixed and t.leave_rate.params[0] == 0))
+    ]
+    slips = [a for a in s.agencies.values() if a.slip] + [m for m in missions if m.slip]
+
+    def n(k: int, word: str) -> str:
+        return f"{k} {word}{'s' if k != 1 else ''}"
+
+    parts = []
+    if s.factors:
+        parts.append(f"{n(len(s.factors), 'factor')} ({', '.join(s.factors)})")
+    if slips:
+        parts.append(n(len(slips), "slip"))
+    if hazards:
+        cancel = sum(h.effect == "cancel" for h in hazards)
+        parts.append(
+            f"{n(len(hazards), 'hazard')} ({cancel} cancel, {len(hazards) - cancel} pause)"
+        )
+    if terms:
+        parts.append(n(len(terms), "partner with terms"))
+    unlimited = sum(m.attempts == "unlimited" for m in missions)
+    if unlimited:
+        parts.append(f"{n(unlimited, 'mission')} with unlimited attempts")
+    stand = sum(
+        not (m.refly.stand_down.is_fixed and m.refly.stand_down.params[0] == 0) for m in missions
+    )
+    if stand:
+        parts.append(n(stand, "stand-down"))
+    transit = sum(not (m.transit.is_fixed and m.transit.params[0] == 0) for m in missions)
+    if transit:
+        parts.append(n(transit, "transit"))
+    partial = sum(m.partial is not None for m in missions)
+    if partial:
+        counts = sum(ms.partial_counts for ms in s.milestones.values())
+        verb = "counts" if counts == 1 else "count"
+        parts.append(
+            f"{n(partial, 'mission')} with partial landings ({n(counts, 'milestone')} {verb} them)"
+        )
+    return ("mechanisms (format 2): " + "; ".join(parts)) if parts else ""
