@@ -31,6 +31,22 @@ def _support(value: Any, factors: Mapping, low: float, high: float) -> tuple[flo
     return max(lo, low), min(hi, high)
 
 
+def dirichlet_pair(success: Any, partial: Any) -> bool:
+    """Whether success and partial are Beta(a1, b1) and Beta(a2, b2) with a1 + b1 =
+    a2 + b2 and a1 + a2 below it: the marginals of Dirichlet(a1, a2, b1 - a2) (success,
+    partial, failure), as a three-outcome record fit gives them, whose parts never add
+    up to more than 1 when drawn together."""
+    try:
+        d1, d2 = distributions.parse(success, 0.0, 1.0), distributions.parse(partial, 0.0, 1.0)
+    except (ValueError, TypeError):
+        return False
+    if d1.family != "beta" or d2.family != "beta":
+        return False
+    (a1, b1), (a2, b2) = d1.params, d2.params
+    total = a1 + b1
+    return abs(total - (a2 + b2)) <= 1e-9 * total and a1 + a2 < total
+
+
 def _text(value: Any, support: tuple[float, float]) -> str:
     """'0.1', or 'beta(a=3, b=1), up to 1'."""
     try:
@@ -44,8 +60,9 @@ def mechanism_issues(
     data: Mapping, joint: Collection[tuple[str, int]] = ()
 ) -> list[tuple[str, str]]:
     """The problems; ``joint`` are the missions (agency, index) whose success and
-    partial come from one three-outcome record fit (whose parts may be drawn up to 1
-    each, but are one Dirichlet's: see :func:`racesim.scenario.record.resolve_records_joint`)."""
+    partial come from a record reference (a three-outcome fit gives the marginals of one
+    Dirichlet, see :func:`dirichlet_pair`; a reference that failed is reported on its
+    own: see :func:`racesim.scenario.record.resolve_records_joint`)."""
     issues: list[tuple[str, str]] = []
     add = issues.append
     factors = data.get("factors") if isinstance(data.get("factors"), dict) else {}
@@ -55,6 +72,8 @@ def mechanism_issues(
         s, q = m["success"], m["partial"]
         if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (s, q)):
             continue  # two numbers: checks_v2
+        if dirichlet_pair(s, q):
+            continue
         s_range = _support(s, factors, 0.0, 1.0)
         q_range = _support(q, factors, 0.0, 1.0)
         if s_range is None or q_range is None:
@@ -67,8 +86,9 @@ def mechanism_issues(
                     f"up to {s_range[1] + q_range[1]:g}; an "
                     "attempt's chances must not add up to more than 1: give distributions "
                     "whose highest values add up to at most 1 (uniform or triangular), or "
-                    "take both from the record (success: {record: C} and partial: "
-                    "{record: C}, one three-outcome fit)",
+                    "the two parts of one Dirichlet (two betas with the same a + b, their "
+                    "a's adding up to less than it), or take both from the record (success: "
+                    "{record: C} and partial: {record: C}, one three-outcome fit)",
                 )
             )
     agencies = data.get("agencies") if isinstance(data.get("agencies"), dict) else {}
