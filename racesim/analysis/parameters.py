@@ -86,6 +86,8 @@ def _clip_dist(d: Dist, lo: float, hi: float) -> Dist:
 def _dist_param(
     path: str, label: str, d: Dist, rel: float, lo: float = 0.0, hi: float = math.inf
 ) -> Parameter | None:
+    if d.is_factor:
+        return None  # {factor: NAME}: the factor itself is the parameter (factors.NAME)
     low = _clip_dist(d.scaled(1 - rel), lo, hi)
     high = _clip_dist(d.scaled(1 + rel), lo, hi)
     if low == d and high == d:
