@@ -249,6 +249,22 @@ CASES = [
         "did you mean 'unlimited'?",
     ),
     (
+        "hazard-key-misspelt",
+        setter(lambda d: hazard(d, 1).update(efect=hazard(d, 1).pop("effect"))),
+        "agencies.a.hazards[1].efect",
+        "did you mean 'effect'?",
+    ),
+    (
+        "partial-counts-misspelt",
+        setter(
+            lambda d: d["milestones"]["m"].update(
+                partial_count=d["milestones"]["m"].pop("partial_counts")
+            )
+        ),
+        "milestones.m.partial_count",
+        "did you mean 'partial_counts'?",
+    ),
+    (
         "stand-down-negative",
         setter(lambda d: x(d)["refly"].update(stand_down=-1)),
         "agencies.a.missions[0].refly.stand_down",

@@ -14,6 +14,9 @@ from racesim.scenario import distributions
 from racesim.scenario.checks import raw_missions
 from racesim.scenario.errors import mission_path
 
+#: a hazard's fields (racesim.scenario.schema.Hazard)
+HAZARD_FIELDS = {"name", "rate", "from", "until", "missions", "effect", "pause"}
+
 
 def _support(value: Any, factors: Mapping, low: float, high: float) -> tuple[float, float] | None:
     """The range of a field's draws (clipped to the field's ``[low, high]``): of its
@@ -112,6 +115,8 @@ def mechanism_issues(
                     )
                 seen.setdefault(name, k)
             effect = h.get("effect", "cancel")
+            if set(h) - HAZARD_FIELDS:
+                continue  # an unknown (perhaps misspelt) field is reported; the rest may hang on it
             if h.get("pause") is not None and effect == "cancel":
                 add(
                     (
