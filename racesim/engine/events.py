@@ -23,6 +23,13 @@ KINDS = {
     "gave_up": "attempt",  # no attempts left (``attempt``: how many were made)
     "milestone": "milestone",  # the agency reaches a milestone
     "blocked": "waiting_for",  # at the horizon: unfinished, or never started
+    # format v2 (contract 5)
+    "launch": "attempt, years",  # an attempt launches; its outcome comes ``years`` later
+    "partial": "attempt, chance",  # an attempt ended in a partial landing
+    "stand_down": "years",  # after a failure, before the re-flight's development
+    "cancelled": "hazard, rate",  # cancelled for good by a hazard (rate: per year)
+    "paused": "hazard, years",  # paused by a hazard for ``years``
+    "partner_left": "payer",  # partner ``payer`` left; the owner pays its share
 }
 
 
@@ -46,7 +53,11 @@ class StoryEvent:
       or a partner that cannot pay its share);
     - ``milestone``: the milestone's key;
     - ``waiting_for``: the required missions (``agency.id``) not yet succeeded; empty for
-      a mission that started but did not finish by the horizon.
+      a mission that started but did not finish by the horizon;
+    - ``hazard``, ``rate``: the name of the hazard that cancelled or paused a mission
+      and its rate in that replication (events per year); ``years`` for ``paused``: how
+      long, for ``stand_down``: how long, for ``launch``: the transit time; ``payer``
+      for ``partner_left``: the partner's key.
     """
 
     time: float
@@ -63,3 +74,5 @@ class StoryEvent:
     payer: str | None = None
     milestone: str | None = None
     waiting_for: tuple[str, ...] = ()
+    hazard: str | None = None
+    rate: float | None = None

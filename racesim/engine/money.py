@@ -43,7 +43,8 @@ Which path computes the flow (the one place that says so)
       (Each is marked ``# path: NAME`` at its spot in :meth:`_forward_one`; these
       speed paths live in ``money_paths.py``.)
     - ``_SKIP_AHEAD``: on the general path, when in the current quarter no development
-      is held back, :meth:`_funded_until` finds how long everyone keeps running at full
+      is held back (and no owner covers a partner: the look-ahead knows only the
+      shares' full rates), :meth:`_funded_until` finds how long everyone keeps running at full
       rate (a look-ahead derived from the rule) and the books jump there in one step.
     - ``_ONE_PAYER_EACH``: when no development of the group is shared
       (``Funding.coupled`` false), :meth:`_allocate` reserves once, with the rule
@@ -66,6 +67,7 @@ from racesim.engine import simpy_adapter as sim
 from racesim.engine.events import StoryEvent
 from racesim.engine.money_paths import EPS, MAX_RATE, QUARTER, SpeedPaths
 from racesim.engine.plan import MissionPlan
+from racesim.engine.shortfall import Shortfalls
 
 # Private switches, for tests only (tests/test_fast_path.py): each turns one speed path
 # off, so that the general path can be checked to give the same results (the two
@@ -159,13 +161,29 @@ class Development:
         self.alloc = [0.0] * len(shares)  # each payer's reservation (Treasury.reserve)
 
 
+class Covered(Development):
+    """A development whose owner (``shares[0]``) covers what the partners at
+    ``cover`` (indices into ``shares``) cannot pay (format v2, ``shortfall:
+    owner_covers``; the allocation is :meth:`Shortfalls._allocate_covering`).
+    ``base``: the shares at full rates; ``shares`` holds, after each allocation, the
+    rates actually paid (the owner's raised by what it covers)."""
+
+    __slots__ = ("cover", "base")
+
+    def __init__(self, mission, work, shares, cover):
+        super().__init__(mission, work, shares)
+        self.cover = cover
+        self.base = shares
+
+
 def _by_order(d: Development) -> int:
     return d.order
 
 
-class Funding(SpeedPaths):
+class Funding(SpeedPaths, Shortfalls):
     """The treasuries of one group of agencies and the developments they pay for
-    (the speed paths, :class:`SpeedPaths`, are in money_paths.py).
+    (the speed paths, :class:`SpeedPaths`, are in money_paths.py; the format-v2
+    shortfall policy and withdrawals, :class:`Shortfalls`, in shortfall.py).
 
     ``log``, in a traced run, receives the stalls and resumes (:class:`StoryEvent`);
     ``keys`` are the agencies' keys (by index) for them."""
@@ -184,6 +202,7 @@ class Funding(SpeedPaths):
         self.trs = treasuries
         self.devs: list[Development] = []
         self.coupled = False  # some development has more than one payer
+        self.covers = False  # some development's owner covers a partner (shortfall.py)
         self.t = 0.0  # the time the state below describes
         self.saved = None  # state at the last plan, to rewind to
         self.log = log
@@ -202,15 +221,22 @@ class Funding(SpeedPaths):
         duration: float,
         now: float,
         treasuries: list[Treasury],
+        payers: tuple[tuple[int, float], ...] | None = None,
+        cover: tuple[int, ...] = (),
     ) -> tuple[Development, simpy.Event, int]:
         """Start developing, at ``now``, ``duration`` years of work (at full funding)
         costing ``cost`` (USD millions).  Returns the development, an event to wait for
         and a plan number: when the event fires, call :meth:`woken` with that number
         (if it is not 0), then ``development.finished`` tells whether the work is
-        complete (if not, wait for :meth:`done_event`)."""
+        complete (if not, wait for :meth:`done_event`).
+
+        ``payers`` (agency, fraction of the spend rate) default to the mission's; with
+        ``cover`` (format v2: indices into ``payers`` of partners whose shortfall the
+        owner, ``payers[0]``, covers) the development is a :class:`Covered` one."""
         if self.t != now or self.pending:
             self._settle(now)
-        payers = mission.payers
+        if payers is None:
+            payers = mission.payers
         # the spend rate, USD millions per year: a rate that underflows to 0 costs
         # nothing; one beyond MAX_RATE (a cost in no time at all) is held there, so the
         # arithmetic stays finite
@@ -225,7 +251,11 @@ class Funding(SpeedPaths):
                 shares = [(treasuries[a], rate * f) for a, f in payers]
         else:
             shares = []
-        d = Development(mission, duration, shares)
+        if cover and shares:
+            d = Covered(mission, duration, shares, cover)
+            self.covers = True
+        else:
+            d = Development(mission, duration, shares)
         devs = self.devs
         lone = not devs and len(shares) <= 1 and self.lone_ok  # _lone(), once d is in
         devs.append(d)
@@ -346,7 +376,7 @@ class Funding(SpeedPaths):
             d = devs.pop()
             for tr, _ in d.shares:
                 tr.pays = []
-            self.coupled = False
+            self.coupled = self.covers = False
             self._finished(d)
             return None
         finished = [d for d in devs if d.remaining <= EPS]
@@ -358,6 +388,8 @@ class Funding(SpeedPaths):
                 self._finished(d)
             if self.coupled:
                 self.coupled = any(len(d.shares) > 1 for d in devs)
+            if self.covers:
+                self.covers = any(isinstance(d, Covered) for d in devs)
         if not devs:
             return None
         self._save()
@@ -410,7 +442,7 @@ class Funding(SpeedPaths):
                         t_c = t + rem
                 elif d.run < span - EPS:
                     constrained = True
-            if not constrained and _SKIP_AHEAD:
+            if not constrained and _SKIP_AHEAD and not self.covers:
                 # everyone runs at full rate: skip ahead over the quarters in which
                 # that goes on (no stalls, no completion) in one step
                 t_next = t + min(
@@ -470,6 +502,9 @@ class Funding(SpeedPaths):
         """Each development's funded time ``run`` in the next ``span`` years: every
         payer reserves by the rule (:meth:`Treasury.reserve`); a development runs as
         long as its smallest reservation pays for."""
+        if self.covers:  # format v2: an owner covers a partner's shortfall
+            self._allocate_covering(span)
+            return
         devs = self.devs
         for d in devs:
             d.run = d.remaining if d.remaining < span else span

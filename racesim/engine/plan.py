@@ -82,11 +82,10 @@ class MissionPlan:
 
     @cached_property
     def uses_v2(self) -> bool:
-        """Does this mission use a format-v2 mechanism (other than factors in its
-        distributions, which the draws resolve)?"""
+        """Does this mission use a format-v2 mechanism of the engine?  (Factors in
+        its distributions and ``slip`` are not: the draws resolve them.)"""
         return (
-            self.slip is not None
-            or self.partial is not None
+            self.partial is not None
             or self.transit is not None
             or self.stand_down is not None
             or any(pol != STALL or rate is not None for pol, rate in self.partner_terms)

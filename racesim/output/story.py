@@ -35,6 +35,12 @@ LABELS = {
     "gave_up": "gave up",
     "milestone": "MILESTONE",
     "blocked": "horizon",
+    "launch": "launch",
+    "partial": "PARTIAL",
+    "stand_down": "stand-down",
+    "cancelled": "CANCELLED",
+    "paused": "pause",
+    "partner_left": "partner",
 }
 MISSION_WIDTH = 24  # longest mission name shown in full
 
@@ -259,6 +265,20 @@ class Story:
             return f"attempt {e.attempt} {outcome} (chance {e.chance:.0%})"
         if kind == "gave_up":
             return f"no attempts left after {e.attempt}"
+        if kind == "launch":
+            lands = self.date(e.time + e.years).isoformat()
+            return f"attempt {e.attempt} launched {self.date(e.time).isoformat()}; lands {lands}"
+        if kind == "partial":
+            return f"attempt {e.attempt}: partial landing (chance {e.chance:.0%})"
+        if kind == "stand_down":
+            return f"stands down {e.years:.1f} years after the failure"
+        if kind == "cancelled":
+            return f"cancelled by hazard {e.hazard!r} (rate {e.rate:.0%}/yr)"
+        if kind == "paused":
+            return f"paused by hazard {e.hazard!r} for {e.years:.1f} years"
+        if kind == "partner_left":
+            owner = names.get(e.agency, e.agency)
+            return f"partner {names.get(e.payer, e.payer)} left; {owner} pays its share"
         if kind == "milestone":
             m = e.milestone
             w = winners[m]
@@ -273,6 +293,8 @@ class Story:
                     ref = f"{x.agency}.{x.mission}"
                     if x.kind == "gave_up":
                         fate[ref] = "failed for good"
+                    elif x.kind == "cancelled":
+                        fate[ref] = "cancelled"
                     elif x.kind == "blocked" and ref not in fate:
                         fate[ref] = "never started" if x.waiting_for else "unfinished"
                 return "never started: needs " + ", ".join(

@@ -1,7 +1,8 @@
 """One replication: a pure function of (plan, seed, replication number).
 
 Replication *i* draws its random numbers from its own streams (:mod:`racesim.run.streams`),
-builds its own SimPy environment (:class:`racesim.engine.missions.Race`), runs it and
+builds its own SimPy environment (:class:`racesim.engine.missions.Race`, or
+:class:`racesim.engine.mechanisms.MechanismRace` for a plan with v2 mechanisms), runs it and
 returns a small result; nothing else is shared, so replications may run anywhere, in
 any order (:mod:`racesim.run.executors`).
 """
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from racesim.engine.events import StoryEvent
-from racesim.engine.missions import Race
+from racesim.engine.mechanisms import race_class
 from racesim.engine.plan import Plan
 from racesim.run.streams import Draws, draw_chunk
 from racesim.scenario.schema import Scenario
@@ -44,7 +45,7 @@ def replicate(
 ) -> ReplicationResult:
     """Replication ``draws.first + row`` from its drawn random numbers, books kept."""
     i = draws.first + row
-    race = Race(plan, draws, row, seed, i, log).run()
+    race = race_class(plan)(plan, draws, row, seed, i, log).run()
     tr = race.treasuries
     return ReplicationResult(
         i,
@@ -67,8 +68,9 @@ def run_chunk(plan: Plan, seed: int, first: int, count: int) -> np.ndarray:
     """Replications ``first .. first+count-1``: reached times, shape (count, M, A)."""
     draws = draw_chunk(plan, seed, first, count)
     out = np.empty((count, len(plan.milestones), len(plan.agencies)))
+    race = race_class(plan)
     for row in range(count):
-        out[row] = Race(plan, draws, row, seed, first + row).run(books=False).reached
+        out[row] = race(plan, draws, row, seed, first + row).run(books=False).reached
     return out
 
 

@@ -22,7 +22,15 @@ is unchanged and a scenario without v2 fields gives bit-identical results:
 - each factor of the scenario's ``factors`` has its own stream, keyed by its name
   (:func:`draw_factors`); a field that names a factor (``{factor: NAME}``) takes that
   draw instead of its slot above (the slot is still there, unused, so that the layout
-  does not move);
+  does not move), and ``slip`` multiplies the mission's drawn duration by its draw;
+- each mission with a v2 mechanism has a block per replication from the stream keyed
+  ``(seed, agency, mission, "v2")``: ``[partial] [transit] {[leave rate] [leave
+  time]} per partner``; each hazard one from ``(seed, agency, "hazard", name, n)``
+  (``n``: how many earlier hazards of the agency have that name): ``[rate]``;
+- what is drawn at events has a stream per replication (counter ``[0, i, 0, 0]``,
+  as the extra attempts): a hazard's events ``(..., "events")``, a gap and a pause
+  duration per event; a mission's stand-downs ``(seed, agency, mission, "stand_down")``,
+  one per failure.
 """
 
 from __future__ import annotations
@@ -112,6 +120,100 @@ def extra_attempts(seed: int, plan: Plan, mission: int, replication: int) -> np.
     return np.random.Generator(np.random.Philox(key=key, counter=[0, replication, 0, 0]))
 
 
+def _block(seed: int, names: tuple[str, ...], first: int, count: int, size: int) -> np.ndarray:
+    """Uniforms ``(count, size)`` of replications ``first ..``, from the stream keyed by
+    ``names``: replication i's block starts at counter ``i * stride`` (as
+    :func:`uniforms`)."""
+    stride = -(-size // 4)
+    gen = np.random.Generator(
+        np.random.Philox(key=philox_key(seed, *names), counter=[first * stride, 0, 0, 0])
+    )
+    return gen.random(count * stride * 4).reshape(count, stride * 4)[:, :size]
+
+
+def event_stream(seed: int, names: tuple[str, ...], replication: int) -> np.random.Generator:
+    """The stream of one replication's draws at events (counter ``[0, i, 0, 0]``)."""
+    key = philox_key(seed, *names)
+    return np.random.Generator(np.random.Philox(key=key, counter=[0, replication, 0, 0]))
+
+
+def hazard_names(plan: Plan, agency: int) -> list[tuple[str, ...]]:
+    """The stream names of an agency's hazards (a repeated name gets a number)."""
+    seen: dict[str, int] = {}
+    out = []
+    key = plan.agencies[agency].key
+    for h in plan.agencies[agency].hazards:
+        n = seen.get(h.name, 0)
+        seen[h.name] = n + 1
+        out.append((key, "hazard", h.name, str(n)))
+    return out
+
+
+@dataclass
+class MechanismDraws:
+    """The once-per-replication draws of format-v2 mechanisms for a chunk: arrays of
+    shape ``(n_missions, count)`` (``partial``: chance, ``transit``: years), ``leave``
+    per mission ``(n_partners, count)`` (years from start at which each partner
+    leaves; inf: never), ``hazard_rate`` per agency ``(n_hazards, count)`` (events per
+    year)."""
+
+    partial: np.ndarray
+    transit: np.ndarray
+    leave: list[np.ndarray]
+    hazard_rate: list[np.ndarray]
+
+    def row(self, row: int) -> tuple[list, list, list, list]:
+        cache = self.__dict__.get("_lists")
+        if cache is None:
+            cache = self.__dict__["_lists"] = (
+                self.partial.T.tolist(),
+                self.transit.T.tolist(),
+                [x.T.tolist() for x in self.leave],
+                [x.T.tolist() for x in self.hazard_rate],
+            )
+        return (
+            cache[0][row],
+            cache[1][row],
+            [x[row] for x in cache[2]],
+            [x[row] for x in cache[3]],
+        )
+
+
+def draw_mechanisms(
+    plan: Plan, seed: int, first: int, count: int, success: np.ndarray, fac
+) -> MechanismDraws:
+    nm = len(plan.missions)
+    partial = np.zeros((nm, count))
+    transit = np.zeros((nm, count))
+    leave = []
+    for m in plan.missions:
+        n_p = len(m.partners)
+        times = np.full((n_p, count), np.inf)
+        if m.uses_v2:
+            key = (plan.agencies[m.agency].key, m.id, "v2")
+            u = _block(seed, key, first, count, 2 + 2 * n_p)
+            if m.partial is not None:
+                q = np.clip(_value(m.partial, u[:, 0], fac, plan), 0.0, 1.0)
+                partial[m.index] = np.minimum(q, 1.0 - success[m.index])
+            if m.transit is not None:
+                transit[m.index] = np.maximum(_value(m.transit, u[:, 1], fac, plan), 0.0)
+            for j, (_, rate) in enumerate(m.partner_terms):
+                if rate is None:
+                    continue
+                r = np.maximum(_value(rate, u[:, 2 + 2 * j], fac, plan), 0.0)
+                with np.errstate(divide="ignore"):
+                    times[j] = -np.log1p(-u[:, 3 + 2 * j]) / r
+        leave.append(times)
+    rates = []
+    for ag in plan.agencies:
+        r = np.zeros((len(ag.hazards), count))
+        for k, names in enumerate(hazard_names(plan, ag.index)):
+            u = _block(seed, names, first, count, 1)
+            r[k] = np.maximum(_value(ag.hazards[k].rate, u[:, 0], fac, plan), 0.0)
+        rates.append(r)
+    return MechanismDraws(partial, transit, leave, rates)
+
+
 @dataclass
 class Draws:
     """Everything random about a chunk of replications, already transformed.
@@ -133,6 +235,26 @@ class Draws:
     attempt_u: np.ndarray  # (count, n_missions, ATTEMPT_BLOCK)
     plan: Plan | None = None  # what they were drawn for, at root seed ``seed``
     seed: int = 0
+    #: format v2: the factors' draws ``(n_factors, count)`` and the mechanisms' draws
+    #: (None when the plan has none)
+    factors: np.ndarray | None = None
+    mech: MechanismDraws | None = None
+
+    def hazard_events(self, agency: int, hazard: int, replication: int) -> np.random.Generator:
+        """The stream of a hazard's events in replication ``replication``: an
+        exponential gap (years x rate) and, for a pause, a uniform for its length, per
+        event."""
+        names = hazard_names(self.plan, agency)[hazard]
+        return event_stream(self.seed, (*names, "events"), replication)
+
+    def stand_downs(self, mission: int, replication: int) -> np.random.Generator:
+        """The stream of a mission's stand-downs (a uniform per failure)."""
+        m = self.plan.missions[mission]
+        names = (self.plan.agencies[m.agency].key, m.id, "stand_down")
+        return event_stream(self.seed, names, replication)
+
+    def factor_row(self, row: int) -> list[float]:
+        return [] if self.factors is None else self.factors[:, row].tolist()
 
     def extra_attempts(self, mission: int, replication: int) -> np.random.Generator:
         """The stream of mission ``mission``'s attempts beyond the fixed block, in
@@ -209,10 +331,27 @@ def draw_chunk(
             if m.duration is not None:
                 duration[gi] = np.maximum(_value(m.duration, u[:, pos + 1], fac, plan), 0.0)
             cost[gi] = np.maximum(_value(m.cost, u[:, pos + 2], fac, plan), 0.0)
+            if m.slip is not None:  # every development time, by the factor's draw
+                duration[gi] = duration[gi] * np.maximum(fac[m.slip], 0.0)
             attempt_u[:, gi, :] = u[:, pos + 3 : pos + 3 + ATTEMPT_BLOCK]
             pos += 3 + ATTEMPT_BLOCK
         assert pos == u.shape[1]
-    return Draws(first, count, income, yearly, hits, success, duration, cost, attempt_u, plan, seed)
+    mech = draw_mechanisms(plan, seed, first, count, success, fac) if plan.uses_v2 else None
+    return Draws(
+        first,
+        count,
+        income,
+        yearly,
+        hits,
+        success,
+        duration,
+        cost,
+        attempt_u,
+        plan,
+        seed,
+        fac,
+        mech,
+    )
 
 
 def _ndtri(u: np.ndarray) -> np.ndarray:
