@@ -319,3 +319,21 @@ def test_the_record_counts_post_soviet_russia_as_one_operator():
     for agency in {r["agency"] for r in rows} - {"ussr"}:
         numbers = [int(r["attempt_by_operator"]) for r in rows if r["agency"] == agency]
         assert numbers[0] == 1, agency
+
+
+def test_the_readme_s_pooling_example_holds_on_the_real_record():
+    # government attempts to 2023-08-20 without CNSA: 32, with 18 successes, 1 partial
+    # (Luna 23) and 13 failures -> mean (1 + 18.5) / (2 + 32) = 0.5735; CNSA's own 3 of 3
+    import datetime as dt
+    from pathlib import Path
+
+    rows = rec.read_record("seeds/landings.csv")
+    chosen = rec.select(rows, ["government"], dt.date(2023, 8, 20))
+    p = pool(chosen, "cnsa", ["government"])
+    assert p.others == (18, 1, 13) and p.own == (3, 0, 0) and p.groups == 4
+    assert p.prior_mean[0] == pytest.approx(19.5 / 34)
+    a, b = p.success()
+    k = p.strength
+    assert a / (a + b) == pytest.approx((k * 19.5 / 34 + 3) / (k + 3))
+    readme = Path("README.md").read_text(encoding="utf-8")
+    assert f"k = {k:.1f}" in readme and f"from {19.5 / 34:.3f} to {a / (a + b):.3f}" in readme
