@@ -320,3 +320,26 @@ def test_every_v2_parameter_is_found(good):
     }
     assert want <= paths, want - paths
     assert copy.deepcopy(GOOD) == GOOD  # nothing above changed the shared data
+
+
+def test_sweep_and_ranges_reach_a_hazard_by_name(good, tmp_path):
+    from racesim.analysis.sensitivity import range_parameters
+    from racesim.analysis.variants import parse_span
+
+    s = load_scenario(good)
+    (p,) = range_parameters(s, [parse_span("agencies.a.hazards.axe.rate=0:0.2", "--range", False)])
+    assert (p.base, p.low, p.high) == (0.05, 0.0, 0.2)
+    out = tmp_path / "sweep"
+    r = invoke(
+        "sweep",
+        good,
+        "--vary",
+        "agencies.a.hazards.axe.rate=0:0.4:3",
+        "-n",
+        50,
+        "--out",
+        out,
+        "--no-plots",
+    )
+    assert r.exit_code == 0, r.output
+    assert "axe.rate" in r.output
