@@ -21,7 +21,7 @@ from racesim.engine import money as _money
 from racesim.engine import money_paths as _paths
 from racesim.engine.plan import ATTEMPT_BLOCK, Plan
 from racesim.run.replication import run_chunk, run_replication
-from racesim.run.streams import draw_chunk, extra_attempts
+from racesim.run.streams import draw_chunk, draw_factors, extra_attempts
 from racesim.scenario.schema import Scenario, from_data
 
 __all__ = [
@@ -172,6 +172,33 @@ class SharedInputs:
     def shock_factor(self, a: int, s: int) -> list[float]:
         return self._c.parts[a][2][s][1][self._row]
 
+    def factor(self, name: str) -> float:
+        """The replication's draw of factor ``name`` (format v2)."""
+        return self._c.factors[name][self._row]
+
+    def mission_u(self, j: int, slot: int) -> float:
+        """Mission ``j``'s uniform for its success (0), duration (1) or cost (2)."""
+        return self._c.mission_u[j][self._row][slot]
+
+    def partial(self, j: int) -> float:
+        """The chance of a partial landing (format v2; 0 without one)."""
+        mech = self._c.draws.mech
+        return 0.0 if mech is None else float(mech.partial[j, self._row])
+
+    def transit(self, j: int) -> float:
+        mech = self._c.draws.mech
+        return 0.0 if mech is None else float(mech.transit[j, self._row])
+
+    def stand_down_u(self, j: int, n: int) -> float:
+        """The uniform of mission ``j``'s stand-down after its failure ``n`` (from 0)."""
+        key = (j, self._row, "stand_down")
+        got = self._c.extra_seen.setdefault(key, [])
+        if not got:
+            self._c.extra[key] = self._c.draws.stand_downs(j, self._c.first + self._row)
+        while len(got) <= n:
+            got.append(float(self._c.extra[key].random()))
+        return got[n]
+
     def success(self, j: int) -> float:
         return float(self._c.draws.success[j, self._row])
 
@@ -210,16 +237,29 @@ class _Chunk:
         self.extra_seen: dict = {}
         y = p.n_years
         self.parts = []
+        fac = draw_factors(p, seed, np.arange(first, first + count))
+        self.factors = {name: fac[f].tolist() for f, (name, _) in enumerate(p.factors)}
+
+        def value(spec, u):  # a factor's draw, or the spec at its uniforms
+            if spec.is_factor:
+                f = fac[p.factor_index[spec.ref]]
+                return np.broadcast_to(f if u.ndim == 1 else f[:, None], u.shape)
+            return spec.quantile(u)
+
+        self.mission_u = [None] * len(p.missions)
         for ag in p.agencies:  # the block layout of racesim/streams.py
             u = uniforms(p, seed, ag.index, first, count)
-            annual = np.maximum(ag.annual.quantile(u[:, 0]), 0.0).tolist()
+            annual = np.maximum(value(ag.annual, u[:, 0]), 0.0).tolist()
             z = ndtri(np.clip(u[:, 1 : 1 + y], 1e-300, None)).tolist()
             pos, shocks = 1 + y, []
             for sh in ag.shocks:
                 applies = u[:, pos : pos + y].tolist()
-                factor = np.maximum(sh.factor.quantile(u[:, pos + y : pos + 2 * y]), 0.0)
+                factor = np.maximum(value(sh.factor, u[:, pos + y : pos + 2 * y]), 0.0)
                 shocks.append((applies, factor.tolist()))
                 pos += 2 * y
+            for j in ag.missions:  # [success] [duration] [cost] [attempt x K]
+                self.mission_u[j] = u[:, pos : pos + 3].tolist()
+                pos += 3 + ATTEMPT_BLOCK
             self.parts.append((annual, z, shocks))
 
 

@@ -507,3 +507,29 @@ def test_owner_covers_never_delays_the_mission_compared_with_stall():
     cov = np.nan_to_num(reached(_mixed(0.0, "owner_covers"), 800, seed=72), nan=inf)
     assert np.all(cov[:, 0, 0] <= st[:, 0, 0] + 1e-9)
     assert np.sum(cov[:, 0, 0] < st[:, 0, 0] - 1e-6) > 50  # covering matters here
+
+
+def test_unlimited_reflights_that_take_no_time_stop_at_the_bound():
+    """No development, stand-down or transit between attempts: they follow one another
+    at once, at most MAX_ATTEMPTS at one instant (README), and the run ends."""
+    from racesim.scenario.schema import MAX_ATTEMPTS
+
+    s = scenario(
+        {
+            "a": {
+                "missions": [
+                    mission(
+                        "x", duration=1.0, success=0.0, attempts="unlimited", refly={"duration": 0}
+                    )
+                ]
+            }
+        }
+    )
+    rec = run_replication(s, 1, 0)
+    assert rec.attempts[0] == MAX_ATTEMPTS and np.isnan(rec.reached[0, 0])
+    # with a chance, the first success ends them: its attempt number is geometric
+    s2 = s.model_copy(deep=True)
+    data = s2.to_data()
+    data["agencies"]["a"]["missions"][0]["success"] = 0.01
+    t = reached(from_data(data), 200, seed=3)[:, 0, 0]
+    assert np.all(t == 1.0)

@@ -24,6 +24,13 @@ Modules, one concept each:
     rewinding when a new development changes the plan.  Its docstring lists the speed
     paths and the conditions that choose each; every one is checked against the
     general path by ``tests/test_fast_path.py``.
+``mechanisms.py``
+    format v2 (contract 5): ``MechanismRace``, the mission's life with hazards
+    (cancel, pause), partner terms, ``attempts: unlimited``, stand-downs, transit and
+    partial landings; run only for a plan that uses one of them (``race_class``).
+``shortfall.py``
+    a part of ``Funding``: an owner covering a partner's shortfall, and taking a
+    development out of the books (cancelled, paused, its payers changed).
 ``events.py``
     the story as data (``StoryEvent``: a kind and typed fields), recorded only in a
     traced run; :mod:`racesim.output.story` puts it in words.

@@ -25,6 +25,15 @@ tests/engine.py, SharedInputs), and it reads the validated scenario (``racesim.l
   stalls until the next re-allocation.  A shared development that one payer can fund
   for less time needs less from the others, so reservations are made again with the
   shorter time, until nothing changes.
+* Format v2 (contract 5), the parts expressed here: a field ``{factor: NAME}`` takes the
+  replication's draw of that factor, and ``slip`` (the mission's, else its agency's)
+  multiplies its durations; an attempt launches when developed and ``not_before`` has
+  passed, and its outcome comes ``transit`` years later; it succeeds below the chance,
+  lands partially below chance + partial (the mission ends, its dependents may start,
+  only milestones with ``partial_counts`` are reached), and after a failure the
+  re-flight is developed after a ``stand_down``; ``attempts: unlimited`` goes on until
+  the horizon.  (Hazards and partner terms are not expressed here: their closed forms
+  are in tests/test_mechanisms.py.)
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+import numpy as np
 import simpy
 
 YEAR_DAYS = 365.25
@@ -201,23 +211,68 @@ class Race:
         requires = [self.index[r if "." in r else f"{key}.{r}"] for r in m.requires]
         if requires:
             yield simpy.AllOf(env, [self.succeeded[r] for r in requires])
-        cost, work = self.x.cost(j), self.x.duration(j)
-        for k in range(m.attempts):
+        cost0, work0, chance = (
+            self.draw(j, "cost"),
+            self.draw(j, "duration"),
+            self.draw(j, "success"),
+        )
+        slip = m.slip or self.s.agencies[key].slip
+        if slip is not None:
+            work0 *= max(self.x.factor(slip), 0.0)
+        partial = self.x.partial(j)
+        transit = self.x.transit(j)
+        attempts = math.inf if m.attempts == "unlimited" else m.attempts
+        k = 0
+        while k < attempts:
+            cost, work = cost0, work0
             if k > 0:
-                cost, work = self.x.cost(j) * m.refly.cost, self.x.duration(j) * m.refly.duration
+                cost, work = cost0 * m.refly.cost, work0 * m.refly.duration
             if work > 0:
                 yield self.develop(j, cost, work)
             if m.not_before is not None:
                 wait = years(self.s.start, m.not_before) - env.now
                 if wait > 0:
                     yield env.timeout(wait)
-            if self.x.attempt_u(j, k) < self.x.success(j):
+            if transit > 0:  # launched now; the outcome comes later
+                yield env.timeout(transit)
+            u = self.x.attempt_u(j, k)
+            if u < chance:
                 self.credit(j, env.now)
                 return
+            if u < chance + partial:
+                self.credit(j, env.now, partial=True)
+                return
+            k += 1
+            if k < attempts:
+                wait = self.stand_down(j, k - 1)
+                if wait > 0:
+                    yield env.timeout(wait)
 
-    def credit(self, j: int, t: float) -> None:
+    def draw(self, j: int, field: str) -> float:
+        """The mission's success, duration or cost in this replication: its factor's
+        draw, or its spec at its uniform; clipped to the field's range."""
+        spec = getattr(self.missions[j][2], field)
+        if spec.is_factor:
+            v = self.x.factor(spec.ref)
+        else:
+            u = self.x.mission_u(j, ("success", "duration", "cost").index(field))
+            v = float(spec.quantile(np.array([u]))[0])
+        return min(max(v, 0.0), 1.0) if field == "success" else max(v, 0.0)
+
+    def stand_down(self, j: int, n: int) -> float:
+        """The stand-down after failure ``n`` (from 0) of mission ``j``, years."""
+        spec = self.missions[j][2].refly.stand_down
+        if spec.is_factor:
+            return max(self.x.factor(spec.ref), 0.0)
+        if spec.is_fixed:
+            return max(spec.params[0], 0.0)
+        return max(float(spec.quantile(np.array([self.x.stand_down_u(j, n)]))[0]), 0.0)
+
+    def credit(self, j: int, t: float, partial: bool = False) -> None:
         a, _, m = self.missions[j]
         for ms in m.achieves:
+            if partial and not self.s.milestones[ms].partial_counts:
+                continue
             line = self.reach[self.milestones.index(ms)]
             if not line[a] <= t:
                 line[a] = t
