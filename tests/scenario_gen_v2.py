@@ -41,9 +41,7 @@ def random_v2_scenario(k: int) -> dict:
                 m["transit"] = _r(rng.uniform(0.005, 0.4))
             if rng.random() < 0.3:
                 s = m["success"]
-                # beside a distribution or a factor, whose draws may reach 1, no room
-                # is left: success + partial <= 1 is checked by the supports
-                top = 1 - s if isinstance(s, float) else 0.0
+                top = 1 - s if isinstance(s, float) else 0.3
                 m["partial"] = _r(rng.uniform(0.0, max(top, 0.0)))
             if rng.random() < 0.3:
                 m["attempts"] = "unlimited"

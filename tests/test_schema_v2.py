@@ -17,8 +17,7 @@ from tests.helpers import BASE, mission, scenario
 V2 = {
     "factors": {
         "slip": {"lognormal": {"median": 1.0, "sigma": 0.3}},
-        # at most 0.9: success + partial (0.1) must not pass 1 (by the supports)
-        "skill": {"triangular": {"low": 0.5, "mode": 0.8, "high": 0.9}},
+        "skill": {"beta": {"a": 9, "b": 2}},
     },
     "milestones": {"m": {"title": "M", "partial_counts": True}},
     "agencies": {

@@ -288,8 +288,19 @@ def test_sensitivity_keeps_shares_and_chances_valid_at_their_limits(good):
     x = "agencies.a.missions.x"
     assert p[f"{x}.partners.b"].high == pytest.approx(0.9)
     assert p[f"{x}.success"].high == pytest.approx(0.9)
-    # the factor giving z's success may reach 0.9 at most (z's partial is 0.1)
-    assert p["factors.skill"].high == {"triangular": {"low": 0.6, "mode": 0.84, "high": 0.9}}
+    # the factor giving z's success: mean 0.683 x 1.2 = 0.82, + partial 0.1 < 1
+    assert p["factors.skill"].high == {"triangular": {"low": 0.6, "mode": 0.84, "high": 1.02}}
+    # with z's partial at 0.25 its mean may rise only to 0.75: a factor of 1.098
+    s2 = load_scenario(
+        good,
+        [
+            "factors.skill={triangular: {low: 0.5, mode: 0.7, high: 0.85}}",
+            "agencies.a.missions.z.success={factor: skill}",
+            "agencies.a.missions.z.partial=0.25",
+        ],
+    )
+    high = {x.path: x for x in default_parameters(s2)}["factors.skill"].high["triangular"]
+    assert (high["low"] + high["mode"] + high["high"]) / 3 == pytest.approx(0.75)
     # z's success from the record was a Dirichlet's part; it stays one
     data = s.to_data()
     for par in p.values():

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from racesim.analysis.variants import Span, fmt_value, get_path
-from racesim.scenario.checks_mechanisms import dirichlet_pair
+from racesim.scenario.checks_mechanisms import chance_bounds, dirichlet_pair
 from racesim.scenario.distributions import Dist
 from racesim.scenario.overrides import parse_override
 from racesim.scenario.schema import Scenario
@@ -84,12 +84,20 @@ def _clip_dist(d: Dist, lo: float, hi: float) -> Dist:
 
 
 def _dist_param(
-    path: str, label: str, d: Dist, rel: float, lo: float = 0.0, hi: float = math.inf
+    path: str,
+    label: str,
+    d: Dist,
+    rel: float,
+    lo: float = 0.0,
+    hi: float = math.inf,
+    most: float = math.inf,
 ) -> Parameter | None:
+    """``d`` scaled by 1 - ``rel`` and by 1 + ``rel`` (at most by ``most``), its
+    parameters kept inside [lo, hi]."""
     if d.is_factor:
         return None  # {factor: NAME}: the factor itself is the parameter (factors.NAME)
     low = _clip_dist(d.scaled(1 - rel), lo, hi)
-    high = _clip_dist(d.scaled(1 + rel), lo, hi)
+    high = _clip_dist(d.scaled(min(1 + rel, max(most, 1.0))), lo, hi)
     if low == d and high == d:
         return None  # zero (or pinned at its bound): nothing to move
     return Parameter(path, label, d.to_data(), low.to_data(), high.to_data())
@@ -169,22 +177,32 @@ def default_parameters(scenario: Scenario, rel: float = DEFAULT_REL) -> list[Par
                     f"agencies.{a}.hazards[{i}].rate", f"{a} hazard {h.name!r} rate", h.rate, rel
                 )
             )
-    caps = _factor_caps(scenario)
+    room = _factor_room(scenario)
     for name, spec in scenario.factors.items():
         # a factor's location: its median, mean or bounds scaled, its shape kept
-        cap = caps.get(name, math.inf)
-        out.append(_dist_param(f"factors.{name}", f"factor {name!r}", spec, rel, -math.inf, cap))
+        most = room.get(name, math.inf)
+        out.append(
+            _dist_param(f"factors.{name}", f"factor {name!r}", spec, rel, -math.inf, math.inf, most)
+        )
     return [x for x in out if x is not None]
 
 
-def _high(d: Dist) -> float:
-    return d.support()[1]
+def _room(mine: Dist, other: Dist) -> float:
+    """How far ``mine`` (a chance beside ``other``) may be scaled up and still pass the
+    check of success + partial (racesim.scenario.checks_mechanisms): their lowest values
+    and their means must not add up to more than 1."""
+    (lo, mean), (olo, omean) = chance_bounds(mine), chance_bounds(other)
+    most = math.inf
+    for x, y in ((lo, olo), (mean, omean)):
+        if x > 0:
+            most = min(most, (1 - y) / x * (1 - 1e-9))
+    return most
 
 
 def _success_param(path: str, label: str, m, rel: float) -> Parameter | None:
     """A mission's success moved by ±``rel``, kept inside [0, 1] and, beside a
-    ``partial`` chance, so that success + partial stays at most 1 (by the supports, or
-    for the two parts of one Dirichlet, by their means)."""
+    ``partial`` chance, so that success + partial passes its check (the two parts of
+    one Dirichlet stay one)."""
     q = m.partial
     if q is None or q.is_factor or m.success.is_factor:
         return _dist_param(path, label, m.success, rel, 0.0, 1.0)
@@ -196,22 +214,23 @@ def _success_param(path: str, label: str, m, rel: float) -> Parameter | None:
         if high == m.success and low == m.success:
             return None
         return Parameter(path, label, m.success.to_data(), low.to_data(), high.to_data())
-    return _dist_param(path, label, m.success, rel, 0.0, max(0.0, 1.0 - _high(q)))
+    return _dist_param(path, label, m.success, rel, 0.0, 1.0, _room(m.success, q))
 
 
-def _factor_caps(scenario: Scenario) -> dict[str, float]:
-    """For a factor that gives a mission's success or partial chance, the highest value
-    its location may move to: 1 minus the other chance's highest value."""
-    caps: dict[str, float] = {}
+def _factor_room(scenario: Scenario) -> dict[str, float]:
+    """For a factor that gives a mission's success or partial chance, how far it may be
+    scaled up (see :func:`_room`)."""
+    room: dict[str, float] = {}
     for ag in scenario.agencies.values():
         for m in ag.missions:
             if m.success is None or m.partial is None:
                 continue
             for mine, other in ((m.success, m.partial), (m.partial, m.success)):
                 if mine.is_factor:
-                    hi = 1.0 if other.is_factor else _high(other)
-                    caps[mine.ref] = min(caps.get(mine.ref, math.inf), max(0.0, 1.0 - hi))
-    return caps
+                    spec = scenario.factors[mine.ref]
+                    other = scenario.factors[other.ref] if other.is_factor else other
+                    room[mine.ref] = min(room.get(mine.ref, math.inf), _room(spec, other))
+    return room
 
 
 def _partner_parameters(a: str, m, rel: float) -> list[Parameter | None]:

@@ -1,6 +1,8 @@
 """More checks of the format-v2 fields (contract 5; issue 9 section 1's bad-input
 cases), beside :mod:`racesim.scenario.checks_v2`: ``success + partial > 1`` where either
-is a distribution (by their supports), a hazard's ``pause`` without ``effect: pause``
+is a distribution or a factor (by the lower ends of their supports: they always add up
+to more than 1; or by their means: on average they do; in a draw between, the engine
+cuts the partial chance to 1 - success), a hazard's ``pause`` without ``effect: pause``
 (and the reverse), hazard names given twice in an agency, a hazard's window that ends
 before it begins.  On the raw data (after the record fits), so that they are reported
 with the schema's field errors; a field that is itself invalid is skipped."""
@@ -18,9 +20,9 @@ from racesim.scenario.errors import mission_path
 HAZARD_FIELDS = {"name", "rate", "from", "until", "missions", "effect", "pause"}
 
 
-def _support(value: Any, factors: Mapping, low: float, high: float) -> tuple[float, float] | None:
-    """The range of a field's draws (clipped to the field's ``[low, high]``): of its
-    distribution, or of the factor it names; None if the value is invalid."""
+def _resolved(value: Any, factors: Mapping, low: float, high: float):
+    """The distribution of a field's draws: its own, or the factor's it names; None if
+    the value is invalid (reported on its own)."""
     try:
         d = distributions.parse(value, low, high)
         if d.is_factor:
@@ -28,10 +30,15 @@ def _support(value: Any, factors: Mapping, low: float, high: float) -> tuple[flo
             if spec is None:
                 return None  # reported as an unknown factor
             d = distributions.parse(spec, factor_ok=False)
-        lo, hi = d.support()
     except (ValueError, TypeError):
         return None
-    return max(lo, low), min(hi, high)
+    return d
+
+
+def chance_bounds(d, low: float = 0.0, high: float = 1.0) -> tuple[float, float]:
+    """(lowest value, mean) of a chance's draws, clipped to [low, high]."""
+    lo = min(max(d.support()[0], low), high)
+    return lo, min(max(d.mean(), low), high)
 
 
 def dirichlet_pair(success: Any, partial: Any) -> bool:
@@ -50,13 +57,13 @@ def dirichlet_pair(success: Any, partial: Any) -> bool:
     return abs(total - (a2 + b2)) <= 1e-9 * total and a1 + a2 < total
 
 
-def _text(value: Any, support: tuple[float, float]) -> str:
-    """'0.1', or 'beta(a=3, b=1), up to 1'."""
-    try:
-        d = distributions.parse(value)
-    except (ValueError, TypeError):
-        return repr(value)
-    return str(d) if d.is_fixed else f"{d}, up to {support[1]:g}"
+def _text(value: Any, d) -> str:
+    """'0.1', or 'beta(a=3, b=1): mean 0.75, from 0'."""
+    if d.is_fixed:
+        return f"{d.params[0]:g}"
+    lo, mean = chance_bounds(d)
+    name = f"factor {value['factor']}, " if isinstance(value, dict) and "factor" in value else ""
+    return f"{name}{d}: mean {mean:.3g}, from {lo:.3g}"
 
 
 def mechanism_issues(
@@ -77,21 +84,27 @@ def mechanism_issues(
             continue  # two numbers: checks_v2
         if dirichlet_pair(s, q):
             continue
-        s_range = _support(s, factors, 0.0, 1.0)
-        q_range = _support(q, factors, 0.0, 1.0)
-        if s_range is None or q_range is None:
+        ds, dq = _resolved(s, factors, 0.0, 1.0), _resolved(q, factors, 0.0, 1.0)
+        if ds is None or dq is None:
             continue
-        if s_range[1] + q_range[1] > 1 + 1e-12:
+        (s_lo, s_mean), (q_lo, q_mean) = chance_bounds(ds), chance_bounds(dq)
+        p = f"{mission_path(a, j)}.partial"
+        both = f"success ({_text(s, ds)}) + partial ({_text(q, dq)})"
+        if s_lo + q_lo > 1 + 1e-12:
             add(
                 (
-                    f"{mission_path(a, j)}.partial",
-                    f"success ({_text(s, s_range)}) + partial ({_text(q, q_range)}) can add "
-                    f"up to {s_range[1] + q_range[1]:g}; an "
-                    "attempt's chances must not add up to more than 1: give distributions "
-                    "whose highest values add up to at most 1 (uniform or triangular), or "
-                    "the two parts of one Dirichlet (two betas with the same a + b, their "
-                    "a's adding up to less than it), or take both from the record (success: "
-                    "{record: C} and partial: {record: C}, one three-outcome fit)",
+                    p,
+                    f"{both} always add up to more than 1 (at least {s_lo + q_lo:g}); an "
+                    "attempt's chances must not add up to more than 1",
+                )
+            )
+        elif s_mean + q_mean > 1 + 1e-12:
+            add(
+                (
+                    p,
+                    f"{both} add up to {s_mean + q_mean:g} on average; an attempt's chances "
+                    "must not add up to more than 1 (in a draw where they do, the partial "
+                    "chance is cut to 1 - success)",
                 )
             )
     agencies = data.get("agencies") if isinstance(data.get("agencies"), dict) else {}
