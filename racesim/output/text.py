@@ -193,7 +193,7 @@ def format_mechanisms(scenario: Scenario) -> str:
             f"{n(len(hazards), 'hazard')} ({cancel} cancel, {len(hazards) - cancel} pause)"
         )
     if terms:
-        parts.append(n(len(terms), "partner with terms"))
+        parts.append(n(len(terms), "partner") + " with terms")
     unlimited = sum(m.attempts == "unlimited" for m in missions)
     if unlimited:
         parts.append(f"{n(unlimited, 'mission')} with unlimited attempts")
