@@ -34,7 +34,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scipy import optimize, special
+from scipy import special
 
 Row = dict[str, str]
 
@@ -102,6 +102,8 @@ def estimate_strength(
 ) -> float:
     """The ``kappa`` in [low, high] that maximises :func:`log_likelihood` (a bounded
     search on log kappa; the two bounds are candidates too)."""
+    from scipy import optimize  # about a second to import: only when pooling
+
     if high <= low:
         return high
     res = optimize.minimize_scalar(
