@@ -185,3 +185,17 @@ def test_misspelt_v2_mission_fields(where, value, words):
     data = v2()
     data["agencies"]["a"]["missions"][1][where] = value
     assert words in "\n".join(_problems(data))
+
+
+def test_factor_keys_share_a_factor_draw_among_replications():
+    """What --worlds relies on: replications given the same factor key get the same
+    factor draws (and so, here, the same success chance), the rest stays their own."""
+    from racesim.run.replication import run_chunk
+
+    p = Plan.from_scenario(from_data(v2()))
+    keys = np.array([0, 0, 0, 1, 1, 1])
+    d = draw_chunk(p, 2, 0, 6, keys)
+    assert np.all(d.success[0, :3] == d.success[0, 0]) and d.success[0, 0] != d.success[0, 3]
+    assert len(set(d.attempt_u[:, 0, 0].tolist())) == 6
+    r = run_chunk(p, 2, 0, 6, keys)
+    assert r.shape == (6, 1, 3)

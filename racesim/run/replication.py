@@ -64,9 +64,13 @@ def run_replication(
     return replicate(plan, draw_chunk(plan, seed, i, 1), 0, seed, log)
 
 
-def run_chunk(plan: Plan, seed: int, first: int, count: int) -> np.ndarray:
-    """Replications ``first .. first+count-1``: reached times, shape (count, M, A)."""
-    draws = draw_chunk(plan, seed, first, count)
+def run_chunk(
+    plan: Plan, seed: int, first: int, count: int, factor_keys: np.ndarray | None = None
+) -> np.ndarray:
+    """Replications ``first .. first+count-1``: reached times, shape (count, M, A).
+    ``factor_keys``: which draw of the factors each replication gets (default its own
+    index; ``--worlds`` passes world indices: :func:`racesim.run.streams.draw_factors`)."""
+    draws = draw_chunk(plan, seed, first, count, factor_keys)
     out = np.empty((count, len(plan.milestones), len(plan.agencies)))
     race = race_class(plan)
     for row in range(count):
