@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from racesim.scenario.distributions import parse
 from tests.scenario_gen import _r, random_scenario
 
 
@@ -41,8 +42,16 @@ def random_v2_scenario(k: int) -> dict:
                 m["transit"] = _r(rng.uniform(0.005, 0.4))
             if rng.random() < 0.3:
                 s = m["success"]
-                top = 1 - s if isinstance(s, float) else 0.3
+                # success + partial <= 1 on average (racesim.scenario.checks_mechanisms);
+                # beside a record fit, the partial chance comes from the same fit
+                if isinstance(s, dict) and "record" in s:
+                    top = 0.0
+                else:
+                    spec = factors["skill"] if s == {"factor": "skill"} else s
+                    top = 1 - s if isinstance(s, float) else min(0.3, 1 - parse(spec).mean())
                 m["partial"] = _r(rng.uniform(0.0, max(top, 0.0)))
+                if isinstance(s, dict) and "record" in s:
+                    m["partial"] = dict(s)
             if rng.random() < 0.3:
                 m["attempts"] = "unlimited"
             if m.get("attempts", 1) != 1:

@@ -5,8 +5,9 @@ scenario's parameters.
 value in turn, all others at their base values, and the outcome is estimated at both;
 parameters are ranked by the swing P(high) - P(low).  By default each numeric parameter
 that can vary is moved by ±20% (:func:`default_parameters`): budgets (annual, growth,
-volatility), shocks (factor, probability) and missions (success, duration, cost, and the
-re-flight fractions of missions with several attempts).  A distribution is moved with
+volatility), shocks (factor, probability), missions (success, duration, cost, and the
+re-flight fractions and stand-down of missions with several attempts), partners (share,
+leave rate), hazards (rate) and factors (location).  A distribution is moved with
 :meth:`~racesim.scenario.distributions.Dist.scaled` (its location scaled, shape kept); a success
 chance is kept inside [0, 1].
 
@@ -24,183 +25,25 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from racesim.analysis.compare import paired_interval
-from racesim.analysis.variants import Span, fmt_value, get_path, variant
+from racesim.analysis.parameters import (  # noqa: F401 - also importable from here
+    DEFAULT_REL,
+    Parameter,
+    _coerce,
+    _range_text,
+    _show,
+    default_parameters,
+    range_parameters,
+)
+from racesim.analysis.variants import fmt_value, variant
 from racesim.engine.plan import Plan
 from racesim.run.lockstep import execute_many
 from racesim.run.stats import first_index, wilson
-from racesim.scenario.distributions import Dist
 from racesim.scenario.errors import ScenarioError, did_you_mean
-from racesim.scenario.overrides import parse_override
 from racesim.scenario.schema import Scenario
-
-DEFAULT_REL = 0.2
-
-
-@dataclass(frozen=True)
-class Parameter:
-    """One parameter moved from ``low`` to ``high`` (plain scenario values: a number or
-    a distribution's YAML form), at ``path`` (``--set`` syntax)."""
-
-    path: str
-    label: str
-    base: Any
-    low: Any
-    high: Any
-
-    @property
-    def parts(self) -> list[str | int]:
-        return parse_override(f"{self.path}=0")[0]
-
-
-def _show(v: Any) -> str:
-    if isinstance(v, dict):
-        return str(Dist(*_dist_args(v)))
-    return fmt_value(v)
-
-
-def _range_text(low: Any, high: Any) -> str:
-    """``low .. high`` for the table and the chart; a distribution by its mean."""
-    if isinstance(low, dict) or isinstance(high, dict):
-
-        def mean(v: Any) -> float:
-            return Dist(*_dist_args(v)).mean() if isinstance(v, dict) else float(v)
-
-        def num(x: float) -> str:
-            return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
-
-        return f"mean {num(mean(low))} .. {num(mean(high))}"
-    return f"{fmt_value(low)} .. {fmt_value(high)}"
-
-
-def _dist_args(v: dict) -> tuple[str, tuple[float, ...]]:
-    from racesim.scenario.distributions import FAMILIES
-
-    ((family, args),) = v.items()
-    return family, tuple(float(args[k]) for k in FAMILIES[family])
-
-
-def _tidy(x: float) -> float:
-    """Drop binary noise such as 0.7200000000000001 (12 significant digits)."""
-    return float(f"{x:.12g}")
-
-
-def _clip_dist(d: Dist, lo: float, hi: float) -> Dist:
-    """Keep a distribution's parameters inside a field's range [lo, hi]."""
-
-    def c(x: float) -> float:
-        return _tidy(min(max(x, lo), hi))
-
-    p = tuple(_tidy(x) for x in d.params)
-    if d.family in ("fixed", "uniform", "triangular"):
-        return Dist(d.family, tuple(c(x) for x in p))
-    if d.family == "normal":
-        return Dist("normal", (c(p[0]), p[1]))
-    if d.family == "lognormal" and hi < math.inf:
-        return Dist("lognormal", (min(p[0], hi), p[1]))
-    return Dist(d.family, p)
-
-
-def _dist_param(
-    path: str, label: str, d: Dist, rel: float, lo: float = 0.0, hi: float = math.inf
-) -> Parameter | None:
-    if d.is_factor:  # format v2: {factor: NAME} moves with the factor itself
-        return None
-    low = _clip_dist(d.scaled(1 - rel), lo, hi)
-    high = _clip_dist(d.scaled(1 + rel), lo, hi)
-    if low == d and high == d:
-        return None  # zero (or pinned at its bound): nothing to move
-    return Parameter(path, label, d.to_data(), low.to_data(), high.to_data())
-
-
-def _num_param(
-    path: str, label: str, x: float, rel: float, lo: float = -math.inf, hi: float = math.inf
-) -> Parameter | None:
-    low = _tidy(min(max(x * (1 - rel), lo), hi))
-    high = _tidy(min(max(x * (1 + rel), lo), hi))
-    if low == x and high == x:
-        return None
-    return Parameter(path, label, x, low, high)
-
-
-def default_parameters(scenario: Scenario, rel: float = DEFAULT_REL) -> list[Parameter]:
-    """Every numeric parameter of ``scenario`` that can vary, each moved by ±``rel``
-    (a fraction) of its value; a parameter that is zero is left out (±20% of nothing is
-    nothing), as are missions that succeeded before the start."""
-    out: list[Parameter | None] = []
-    for a, ag in scenario.agencies.items():
-        b = ag.budget
-        if b is not None:
-            p = f"agencies.{a}.budget"
-            out.append(_dist_param(f"{p}.annual", f"{a} budget annual", b.annual, rel))
-            out.append(_num_param(f"{p}.growth", f"{a} budget growth", b.growth, rel, -0.99))
-            out.append(
-                _num_param(f"{p}.volatility", f"{a} budget volatility", b.volatility, rel, 0.0)
-            )
-            for i, sh in enumerate(b.shocks):
-                q = f"{p}.shocks[{i}]"
-                out.append(
-                    _dist_param(f"{q}.factor", f"{a} shock {sh.name!r} factor", sh.factor, rel)
-                )
-                out.append(
-                    _num_param(
-                        f"{q}.probability",
-                        f"{a} shock {sh.name!r} probability",
-                        sh.probability,
-                        rel,
-                        0.0,
-                        1.0,
-                    )
-                )
-        for m in ag.missions:
-            if m.succeeded is not None:
-                continue
-            p = f"agencies.{a}.missions.{m.id}"
-            name = f"{a}.{m.id}"
-            if m.success is not None:
-                out.append(_dist_param(f"{p}.success", f"{name} success", m.success, rel, 0.0, 1.0))
-            if m.duration is not None:
-                out.append(_dist_param(f"{p}.duration", f"{name} duration", m.duration, rel))
-            out.append(_dist_param(f"{p}.cost", f"{name} cost", m.cost, rel))
-            if m.attempts == "unlimited" or m.attempts > 1:
-                out.append(
-                    _num_param(f"{p}.refly.cost", f"{name} re-flight cost", m.refly.cost, rel, 0.0)
-                )
-                out.append(
-                    _num_param(
-                        f"{p}.refly.duration",
-                        f"{name} re-flight duration",
-                        m.refly.duration,
-                        rel,
-                        0.0,
-                    )
-                )
-    return [x for x in out if x is not None]
-
-
-def range_parameters(scenario: Scenario, spans: Sequence[Span]) -> list[Parameter]:
-    """Parameters from ``--range PATH=LOW:HIGH`` (the field set to the number LOW, then
-    HIGH; a whole-number field such as ``attempts`` gets whole numbers)."""
-    data = scenario.to_data()
-    out = []
-    for s in spans:
-        try:
-            base = get_path(data, s.parts)
-        except KeyError:
-            base = None
-        low, high = _coerce(base, s.low), _coerce(base, s.high)
-        out.append(Parameter(s.path, s.path, base, low, high))
-    return out
-
-
-def _coerce(base: Any, x: float) -> float | int:
-    if isinstance(base, int) and not isinstance(base, bool):
-        return int(round(x))
-    return x
 
 
 # -- outcome ------------------------------------------------------------------------------

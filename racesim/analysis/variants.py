@@ -124,18 +124,14 @@ def _is_int_text(s: str) -> bool:
 
 
 def get_path(data: Any, parts: Sequence[str | int]) -> Any:
-    """The value at ``parts`` inside plain scenario data (missions by id, like
-    ``--set``), or raise ``KeyError``."""
+    """The value at ``parts`` inside plain scenario data (missions by id, hazards and
+    shocks by name, like ``--set``), or raise ``KeyError``."""
+    from racesim.scenario.overrides import _list_index
+
     node = data
     for part in parts:
         if isinstance(node, list):
-            idx = None
-            for j, item in enumerate(node):
-                if isinstance(item, dict) and str(item.get("id")) == str(part):
-                    idx = j
-                    break
-            if idx is None and isinstance(part, int) and 0 <= part < len(node):
-                idx = part
+            idx = _list_index(node, part)
             if idx is None:
                 raise KeyError(part)
             node = node[idx]

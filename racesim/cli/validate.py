@@ -9,10 +9,13 @@ from racesim.cli.common import CONTEXT, SCENARIO, load, set_option
 
 @click.command("validate", context_settings=CONTEXT)
 @SCENARIO
-@set_option("Change a field first, as for `racesim run`, and check the result. Repeatable.")
+@set_option("Check the scenario with this field changed, as `racesim run --set` would. Repeatable.")
 def command(scenario: str, overrides: tuple[str, ...]) -> None:
     """Check SCENARIO (a scenario file or a mixture of them) and report every
     problem, without running anything.
+
+    It says what the scenario holds, and which of the mechanisms of scenario format 2
+    (factors, hazards, partner terms, persistence, transit, partial landings) it uses.
 
     \b
     Examples:
@@ -20,6 +23,7 @@ def command(scenario: str, overrides: tuple[str, ...]) -> None:
       racesim validate scenarios/base.yaml --set agencies.nasa.missions.artemis3.success=0.9
       racesim validate scenarios/2026-mixture.yaml
     """
+    from racesim.output.text import format_mechanisms
     from racesim.scenario.mixture import Mixture
 
     s = load(scenario, overrides, mixtures=True)
@@ -38,3 +42,6 @@ def command(scenario: str, overrides: tuple[str, ...]) -> None:
         f"{n_missions} missions, {len(s.milestones)} milestones, "
         f"{s.start} to {s.horizon}"
     )
+    line = format_mechanisms(s)
+    if line:
+        click.echo(line)

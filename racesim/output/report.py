@@ -12,9 +12,7 @@ the file and the report.
 from __future__ import annotations
 
 import base64
-import html
 import json
-import math
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -29,8 +27,16 @@ from racesim.output.render import (  # noqa: F401 - write_plots, PLOT_FORMATS: o
     render,
     write_plots,
 )
+from racesim.output.report_assumptions import assumptions
 from racesim.output.report_evidence import by_tables, crowd_section
-from racesim.output.text import pct
+from racesim.output.report_text import (  # noqa: F401 - _num: an older import path
+    _dist,
+    _e,
+    _interval,
+    _num,
+    _pct,
+    _swatch,
+)
 from racesim.scenario.reach import contenders
 
 PLOTS_FOLDER = "plots"
@@ -129,76 +135,6 @@ def _draw_forked(
     finally:
         _FORKED_RUN = None
     return pngs
-
-
-# -- text helpers -------------------------------------------------------------------------
-def _e(x: object) -> str:
-    return html.escape("" if x is None else str(x), quote=True)
-
-
-def _pct(p: float | None, digits: int = 1) -> str:
-    return "–" if p is None else pct(p, digits)
-
-
-def _interval(ci: list[float]) -> str:
-    return f"{100 * ci[0]:.1f}–{100 * ci[1]:.1f}%"
-
-
-def _num(x: float, digits: int = 3) -> str:
-    """A number people read: thousands separated and never in e-notation ("6,500",
-    "2,480", "12.3", "0.35"); values of 100 or more as whole numbers, smaller ones to
-    ``digits`` significant digits (trailing zeros dropped)."""
-    x = float(x)
-    if not math.isfinite(x):
-        return str(x)
-    if x == 0:
-        return "0"
-    if abs(x) >= 100 or x == round(x):
-        return f"{x:,.0f}"
-    decimals = max(0, digits - 1 - math.floor(math.log10(abs(x))))
-    text = f"{x:,.{decimals}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def _plain(x: float) -> str:
-    """A distribution parameter as written in a scenario: no separators, no e-notation."""
-    x = float(x)
-    if x == round(x) and abs(x) < 1e15:
-        return f"{x:.0f}"
-    return f"{x:.6f}".rstrip("0").rstrip(".")
-
-
-def _spec(d) -> str:
-    """A distribution as in scenario files, ``lognormal(median=6000, sigma=0.4)``."""
-    from racesim.scenario.distributions import FAMILIES
-
-    names = FAMILIES.get(d.family)
-    if not names:
-        return str(d)
-    return f"{d.family}({', '.join(f'{k}={_plain(v)}' for k, v in zip(names, d.params))})"
-
-
-def _dist(value, unit: str = "", percent: bool = False) -> str:
-    """A distribution spec (plain data from scenario.yaml) in a few words."""
-    from racesim.scenario.distributions import parse
-
-    if value is None:
-        return "–"
-    try:
-        d = parse(value)
-    except (ValueError, TypeError):
-        return _e(json.dumps(value))
-    if d.is_factor:  # format v2: the factor's own spec is in the factors
-        return _e(f"factor {d.ref}")
-    if d.is_fixed:
-        x = d.params[0]
-        return _e(f"{100 * x:.0f}%" if percent else f"{_num(x)}{unit}")
-    mean = f"{100 * d.mean():.0f}%" if percent else f"{_num(d.mean())}{unit}"
-    return f"{_e(_spec(d))}<br><span class=dim>mean {_e(mean)}</span>"
-
-
-def _swatch(color: str) -> str:
-    return f'<span class=sw style="background:{_e(color)}"></span>'
 
 
 def _img(png: bytes, alt: str, key: str) -> str:
@@ -396,95 +332,6 @@ def _milestones(
     return "\n".join(out)
 
 
-def _budget(b: Mapping | None) -> tuple[str, str, str, str]:
-    if not b:
-        return ("–", "–", "–", "–")
-    shocks = []
-    for sh in b.get("shocks") or []:
-        window = f"{sh.get('from') or '…'} to {sh.get('until') or '…'}"
-        prob = sh.get("probability", 1)
-        shocks.append(
-            f"{_e(sh.get('name'))}: × {_dist(sh.get('factor'))}, years beginning "
-            f"{_e(window)}" + (f", chance {_pct(prob, 0)} a year" if prob != 1 else "")
-        )
-    return (
-        _dist(b.get("annual")),
-        _pct(b.get("growth", 0), 1) + " a year",
-        _pct(b.get("volatility", 0), 0),
-        "<br>".join(shocks) or "–",
-    )
-
-
-def _assumptions(scen: Mapping, names: dict[str, str], colors: dict[str, str]) -> str:
-    agencies = scen.get("agencies") or {}
-    out = ["<h2>Key assumptions</h2>"]
-    ms = scen.get("milestones") or {}
-    if ms:
-        out.append(
-            "<h3>Milestones</h3><table><tr><th>key</th><th>title</th></tr>"
-            + "".join(
-                f"<tr><td><code>{_e(k)}</code></td><td>{_e((v or {}).get('title'))}</td></tr>"
-                for k, v in ms.items()
-            )
-            + "</table>"
-        )
-    out.append(
-        "<h3>Agencies and budgets</h3>"
-        "<p class=dim>Lunar funding in USD millions a year in the first budget year "
-        "(a distribution is drawn once per replication), growing at the real rate "
-        "shown, with yearly noise of the volatility shown and any budget shocks."
-        "</p><table><tr><th>agency</th><th>annual budget (USD m)</th><th>growth</th>"
-        "<th>volatility</th><th>shocks</th></tr>"
-    )
-    for k, a in agencies.items():
-        annual, growth, vol, shocks = _budget((a or {}).get("budget"))
-        out.append(
-            f"<tr><td class=nw>{_swatch(colors.get(k, '#000'))}{_e(names.get(k, k))} "
-            f"<span class=dim>({_e(k)})</span></td><td>{annual}</td><td>{growth}</td>"
-            f"<td>{vol}</td><td>{shocks}</td></tr>"
-        )
-    out.append("</table>")
-    out.append(
-        "<h3>Missions</h3><p class=dim>In each agency's priority order. Cost and "
-        "development time are for the first attempt at full funding; success is the "
-        'chance that one attempt succeeds.</p><table class="wide missions"><tr>'
-        "<th>mission</th><th>cost (USD m)</th><th>development (years)</th>"
-        "<th>dates</th><th>requires</th><th>success</th><th>attempts</th>"
-        "<th>partners pay</th><th>achieves</th></tr>"
-    )
-    for k, a in agencies.items():
-        if (a or {}).get("missions"):
-            out.append(
-                f"<tr class=agency><td colspan=9>{_swatch(colors.get(k, '#000'))}"
-                f"{_e(names.get(k, k))} <span class=dim>({_e(k)})</span></td></tr>"
-            )
-        for m in (a or {}).get("missions") or []:
-            dates = []
-            if m.get("succeeded"):
-                dates.append(f"succeeded {m['succeeded']}")
-            if m.get("not_before"):
-                dates.append(f"not before {m['not_before']}")
-            partners = ", ".join(  # a share, or (format v2) {share, ...}
-                f"{names.get(p, p)} {_pct(s['share'] if isinstance(s, dict) else s, 0)}"
-                for p, s in (m.get("partners") or {}).items()
-            )
-            done = bool(m.get("succeeded"))
-            out.append(
-                f"<tr><td>{_e(m.get('name') or m.get('id'))}"
-                + (f" <span class=dim>({_e(m['id'])})</span>" if m.get("name") else "")
-                + f"</td><td>{'–' if done else _dist(m.get('cost'))}</td>"
-                f"<td>{'–' if done else _dist(m.get('duration'))}</td>"
-                f"<td class=nw>{'<br>'.join(_e(d) for d in dates) or '–'}</td>"
-                f"<td>{_e(', '.join(m.get('requires') or [])) or '–'}</td>"
-                f"<td>{'–' if done else _dist(m.get('success'), percent=True)}</td>"
-                f"<td>{'–' if done else _e(m.get('attempts', 1))}</td>"
-                f"<td>{_e(partners) or '–'}</td>"
-                f"<td>{_e(', '.join(m.get('achieves') or [])) or '–'}</td></tr>"
-            )
-    out.append("</table>")
-    return "\n".join(out)
-
-
 def _manifest(m: Mapping) -> str:
     if not m:
         return ""
@@ -532,13 +379,13 @@ def build_report(
                 [
                     f"<h2>Component {i + 1}: <code>{_e(c.get('name'))}</code> "
                     f"(weight {_pct(run['summary']['mixture'][i]['weight'])})</h2>"
-                    + _assumptions(c, names, colors)
+                    + assumptions(c, names, colors)
                     .replace("<h2>", "<h3>", 1)
                     .replace("</h2>", "</h3>", 1)
                     for i, c in enumerate(run["components"])
                 ]
                 if run.get("components")
-                else [_assumptions(scen, names, colors)]
+                else [assumptions(scen, names, colors)]
             ),
             _manifest(run.get("manifest") or {}),
         ]

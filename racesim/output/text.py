@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from racesim.scenario import Scenario
+from racesim.scenario.pooling import beta_interval, marginal
 from racesim.scenario.reach import contenders
 
 
@@ -140,10 +141,11 @@ def _by_component(ms: dict, names: dict) -> list[str]:
     return out
 
 
-def format_calibration(fits, record: str, until=None) -> str:
-    """``racesim calibrate``'s table: per class of attempts, the counts, the fitted
+def format_calibration(fits, record: str, until=None, fits3=()) -> str:
+    """``racesim calibrate``'s tables: per class of attempts, the counts, the fitted
     Beta(a, b), its mean and 95% interval (``fits`` from
-    :func:`racesim.scenario.record.table`)."""
+    :func:`racesim.scenario.record.table`); then, for ``fits3`` (three-outcome fits,
+    :func:`racesim.scenario.record.fit3`), the success and partial chances."""
     lines = [
         f"Landing record {record}, attempts up to {until or 'the latest'}:",
         f"  {'class':<15}{'n':>4}{'succ':>6}{'part':>6}{'fail':>6}{'a':>7}{'b':>7}"
@@ -152,10 +154,86 @@ def format_calibration(fits, record: str, until=None) -> str:
     for f in fits:
         lo, hi = f.interval(0.95)
         lines.append(
-            f"  {f.classes[0]:<15}{f.n:>4}{f.successes:>6}{f.partials:>6}"
+            f"  {_classes(f.classes):<15}{f.n:>4}{f.successes:>6}{f.partials:>6}"
             f"{f.failures:>6}{f.a:>7.1f}{f.b:>7.1f}{f.mean:>8.3f}  [{lo:.3f}, {hi:.3f}]"
         )
-    return "\n".join(lines)
+    if fits3:
+        lines += [
+            "",
+            "Three outcomes (a mission that declares `partial`): Dirichlet(1 + succ, "
+            "1 + part, 1 + fail);",
+            "each chance is its marginal Beta (success: a = 1 + succ, b = 2 + part + fail).",
+            f"  {'class':<15}{'n':>4}  {'success':>7}  {'95% interval':<16}  {'partial':>7}  "
+            f"{'95% interval':<16}  {'failure':>7}",
+        ]
+        for f in fits3:
+            cells = []
+            for k in range(3):
+                a, b = f.marginal(k)
+                lo, hi = beta_interval(a, b)
+                cells.append((a / (a + b), f"[{lo:.3f}, {hi:.3f}]"))
+            lines.append(
+                f"  {_classes(f.classes):<15}{f.n:>4}  {cells[0][0]:>7.3f}  {cells[0][1]:<16}  "
+                f"{cells[1][0]:>7.3f}  {cells[1][1]:<16}  {cells[2][0]:>7.3f}"
+            )
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _classes(classes) -> str:
+    return classes[0] if len(classes) == 1 else "[" + ", ".join(classes) + "]"
+
+
+def format_pooling(pooled) -> str:
+    """``racesim calibrate --agency``: one agency's attempts in a class shrunk toward
+    the other agencies' (``pooled`` from :func:`racesim.scenario.pooling.pool`): the
+    class without the agency, the prior, the agency's own attempts and the posterior,
+    each with its mean and 95% interval."""
+    from racesim.scenario.pooling import outcome_counts
+
+    p = pooled
+    three = p.outcomes == 3
+    kind = "three outcomes: success, partial, failure" if three else "two outcomes"
+    lines = [
+        f"Partial pooling of {p.agency} in {_classes(p.classes)} ({kind}):",
+        f"  {'':<26}{'n':>4}{'succ':>6}{'part':>6}{'fail':>6}{'a':>8}{'b':>8}"
+        f"{'mean':>8}  95% interval",
+    ]
+
+    def beta(alpha, k=0) -> str:
+        a, b = marginal(alpha, k)
+        lo, hi = beta_interval(a, b)
+        return f"{a:>8.2f}{b:>8.2f}{a / (a + b):>8.3f}  [{lo:.3f}, {hi:.3f}]"
+
+    def spf(label: str, c) -> str:
+        return f"  {label:<26}{sum(c):>4}{c[0]:>6}{c[1]:>6}{c[2]:>6}"
+
+    n_own = sum(p.own)
+    own = outcome_counts(p.own, p.outcomes)
+    lines += [
+        spf(f"class without {p.agency}", p.others)
+        + beta(tuple(1 + c for c in outcome_counts(p.others, p.outcomes))),
+        f"  {f'prior, strength {p.strength:.3g}':<48}" + beta(p.prior),
+        spf(f"{p.agency}'s own attempts", p.own)
+        + (f"{'':16}{own[0] / n_own:>8.3f}  (its own rate)" if n_own else "  (none)"),
+        f"  {'posterior':<48}" + beta(p.posterior),
+    ]
+    if three:
+        lines.append(f"  {'posterior, partial':<48}" + beta(p.posterior, 1))
+    if not three:
+        lines.append("  (a partial landing counts half a success and half a failure)")
+    source = {
+        "estimated": f"estimated from the spread of the {p.groups} other agencies' own rates\n"
+        "  (the maximum of their Dirichlet-multinomial likelihood, searched between "
+        f"{p.low:g} and {p.high:g})",
+        "stated": "as stated",
+    }.get(p.how, f"the class's full weight:\n  {p.how}")
+    lines += [
+        f"  Prior: the mean of the class without {p.agency}, with the weight of "
+        f"{p.strength:.3g} attempts,\n  {source}.",
+        f"  {p.agency}'s {n_own} attempt{'s' if n_own != 1 else ''} weigh {n_own} / "
+        f"({p.strength:.3g} + {n_own}) = {100 * p.weight:.0f}% in the posterior mean.",
+    ]
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def format_by(summary: dict, scenario: Scenario | None = None) -> str:
@@ -222,3 +300,54 @@ def format_differences(diffs, indent: str = "") -> str:
     lines = [f"{indent}{'field':<{pw}}  {'A':<{aw}}  B"]
     lines += [f"{indent}{d.path:<{pw}}  {d.a:<{aw}}  {d.b}".rstrip() for d in diffs]
     return "\n".join(lines)
+
+
+def format_mechanisms(scenario: Scenario) -> str:
+    """One line naming the format-2 mechanisms a scenario uses, with counts ('' for
+    none): what ``racesim validate`` adds to its 'ok'."""
+    s = scenario
+    missions = [m for a in s.agencies.values() for m in a.missions]
+    hazards = [h for a in s.agencies.values() for h in a.hazards]
+    terms = [
+        t
+        for m in missions
+        for t in m.partners.values()
+        if not isinstance(t, (int, float))
+        and (t.shortfall != "stall" or not (t.leave_rate.is_fixed and t.leave_rate.params[0] == 0))
+    ]
+    slips = [a for a in s.agencies.values() if a.slip] + [m for m in missions if m.slip]
+
+    def n(k: int, word: str) -> str:
+        return f"{k} {word}{'s' if k != 1 else ''}"
+
+    parts = []
+    if s.factors:
+        parts.append(f"{n(len(s.factors), 'factor')} ({', '.join(s.factors)})")
+    if slips:
+        parts.append(n(len(slips), "slip"))
+    if hazards:
+        cancel = sum(h.effect == "cancel" for h in hazards)
+        parts.append(
+            f"{n(len(hazards), 'hazard')} ({cancel} cancel, {len(hazards) - cancel} pause)"
+        )
+    if terms:
+        parts.append(n(len(terms), "partner") + " with terms")
+    unlimited = sum(m.attempts == "unlimited" for m in missions)
+    if unlimited:
+        parts.append(f"{n(unlimited, 'mission')} with unlimited attempts")
+    stand = sum(
+        not (m.refly.stand_down.is_fixed and m.refly.stand_down.params[0] == 0) for m in missions
+    )
+    if stand:
+        parts.append(n(stand, "stand-down"))
+    transit = sum(not (m.transit.is_fixed and m.transit.params[0] == 0) for m in missions)
+    if transit:
+        parts.append(n(transit, "transit"))
+    partial = sum(m.partial is not None for m in missions)
+    if partial:
+        counts = sum(ms.partial_counts for ms in s.milestones.values())
+        verb = "counts" if counts == 1 else "count"
+        parts.append(
+            f"{n(partial, 'mission')} with partial landings ({n(counts, 'milestone')} {verb} them)"
+        )
+    return ("mechanisms (format 2): " + "; ".join(parts)) if parts else ""

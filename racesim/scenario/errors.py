@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -164,6 +164,8 @@ def pydantic_issues(exc: ValidationError, root: type[BaseModel]) -> list[tuple[s
                 msg += f"; valid fields here are {', '.join(names)}"
         elif kind == "missing":
             msg = "is required"
+        elif kind == "literal_error":
+            msg = _literal(err)
         elif kind == "value_error":
             msg = str(err["ctx"]["error"]) if "ctx" in err else err["msg"]
         elif kind == "string_pattern_mismatch":
@@ -193,6 +195,23 @@ def pydantic_issues(exc: ValidationError, root: type[BaseModel]) -> list[tuple[s
             msg = f"{err['msg'][0].lower()}{err['msg'][1:]} (got {brief(err['input'])})"
         issues.append((fmt_path(loc), msg))
     return issues
+
+
+def _literal(err: Mapping) -> str:
+    """One of a few words, misspelt: say which, and the nearest (with a single valid
+    word, always that one: ``attempts: infinite`` -> 'unlimited')."""
+    words = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
+    got = err["input"]
+    if isinstance(got, str) and words:
+        hint = did_you_mean(got, words) or (
+            f" (did you mean {words[0]!r}?)" if len(words) == 1 else ""
+        )
+    else:
+        hint = ""
+    listed = " or ".join(repr(w) for w in words)
+    if err["loc"] and err["loc"][-1] == TAG + "word":  # attempts: a number or 'unlimited'
+        listed = f"a whole number or {listed}"
+    return f"must be {listed}, got {brief(got)}{hint}"
 
 
 def mission_path(a: str, j: int, mid: object = None) -> str:

@@ -1,6 +1,6 @@
 """``extends``: a scenario file written as changes to another (the README's "Building
 on a scenario: extends"): reading a chain of files, merging a child over its parent
-(fields key by key, missions by id), and remembering which file wrote each part so
+(fields key by key, missions by id, hazards by name), and remembering which file wrote each part so
 that a message names the right file."""
 
 from __future__ import annotations
@@ -30,11 +30,13 @@ def read_yaml(path: Path, origins: dict | None = None) -> dict:
 
 
 #: Places where a mapping is a set of fields and merges key by key ("*" = any key);
-#: "missions" lists merge by mission id.  Every other value, including a mapping that
-#: is a value (a distribution, ``partners``) and every other list, is replaced whole.
+#: the lists of ``_KEYED_LISTS`` merge item by item, matched by a key (missions by id,
+#: hazards by name).  Every other value, including a mapping that is a value (a
+#: distribution, ``partners``) and every other list, is replaced whole.
 _MERGED_MAPPINGS = {
     (),
     ("record",),
+    ("factors",),
     ("milestones",),
     ("milestones", "*"),
     ("agencies",),
@@ -42,7 +44,28 @@ _MERGED_MAPPINGS = {
     ("agencies", "*", "budget"),
     ("agencies", "*", "missions", "*"),
     ("agencies", "*", "missions", "*", "refly"),
+    ("agencies", "*", "hazards", "*"),
 }
+
+#: agencies.X.<list>: lists whose items merge by this key
+_KEYED_LISTS = {"missions": ("id", "mission"), "hazards": ("name", "hazard")}
+
+
+def _keyed_list(loc: tuple) -> tuple[str, str] | None:
+    """(key, what an item is) if ``loc`` is a list that merges item by item."""
+    if len(loc) == 3 and loc[0] == "agencies":
+        return _KEYED_LISTS.get(loc[2])
+    return None
+
+
+def _pattern(loc: tuple) -> tuple:
+    """``loc`` with agency and milestone keys, and the items of keyed lists, as "*"."""
+    pattern = list(loc)
+    if len(loc) > 1 and loc[0] in ("agencies", "milestones"):
+        pattern[1] = "*"
+    if len(loc) > 3 and loc[0] == "agencies" and loc[2] in _KEYED_LISTS:
+        pattern[3] = "*"
+    return tuple(pattern)
 
 
 MAX_CHAIN = 20  # files in one chain of extends
@@ -160,16 +183,18 @@ def _merge_origins(
     """The origins of ``_merge(parent, child)`` at merged path ``loc`` (``ploc`` in the
     parent's merged data, ``cloc`` in the child's file), following :func:`_merge`."""
     out[loc] = (cfile, cloc)
-    if len(loc) == 3 and loc[0] == "agencies" and loc[2] == "missions":
+    keyed = _keyed_list(loc)
+    if keyed:
         if not (isinstance(parent, list) and isinstance(child, list)):
             return
-        # replay _merge_missions: where each mission of the result came from
+        key = keyed[0]
+        # replay _merge_keyed: where each item of the result came from
         src: list[tuple] = [("p", i) for i in range(len(parent))]
-        ids = [str(x.get("id")) if isinstance(x, dict) else None for x in parent]
+        ids = [str(x.get(key)) if isinstance(x, dict) else None for x in parent]
         for j, m in enumerate(child):
-            if not isinstance(m, dict) or "id" not in m:
+            if not isinstance(m, dict) or key not in m:
                 continue
-            mid = str(m["id"])
+            mid = str(m[key])
             idx = next((k for k, x in enumerate(ids) if x == mid), None)
             if "remove" in m:
                 if idx is not None:
@@ -182,12 +207,7 @@ def _merge_origins(
         for n, how in enumerate(src):
             _mission_origin(how, (*loc, n), ploc, cloc, parent, child, porigins, cfile, out)
         return
-    pattern = list(loc)
-    if len(loc) > 1 and loc[0] in ("agencies", "milestones"):
-        pattern[1] = "*"
-    if len(loc) > 3 and loc[0] == "agencies" and loc[2] == "missions":
-        pattern[3] = "*"
-    if tuple(pattern) in _MERGED_MAPPINGS and isinstance(parent, dict) and isinstance(child, dict):
+    if _pattern(loc) in _MERGED_MAPPINGS and isinstance(parent, dict) and isinstance(child, dict):
         for k in parent:
             if k not in child:
                 _graft(porigins, (*ploc, k), (*loc, k), out)
@@ -239,15 +259,10 @@ def _rebase(data: dict, parent_dir: Path, child_dir: Path) -> dict:
 
 def _merge(parent: Any, child: Any, loc: tuple, issues: list) -> Any:
     """``child`` deep-merged over ``parent`` (see ``_MERGED_MAPPINGS``)."""
-    pattern = list(loc)
-    if len(loc) > 1 and loc[0] in ("agencies", "milestones"):
-        pattern[1] = "*"
-    if len(loc) > 3 and loc[0] == "agencies" and loc[2] == "missions":
-        pattern[3] = "*"
-    pattern = tuple(pattern)
-    if len(loc) == 3 and loc[0] == "agencies" and loc[2] == "missions":
-        if isinstance(parent, list) and isinstance(child, list):
-            return _merge_missions(parent, child, loc, issues)
+    pattern = _pattern(loc)
+    keyed = _keyed_list(loc)
+    if keyed and isinstance(parent, list) and isinstance(child, list):
+        return _merge_keyed(parent, child, loc, issues, *keyed)
     if pattern in _MERGED_MAPPINGS and isinstance(parent, dict) and isinstance(child, dict):
         out = copy.deepcopy(parent)
         for k, v in child.items():
@@ -256,50 +271,54 @@ def _merge(parent: Any, child: Any, loc: tuple, issues: list) -> Any:
     return copy.deepcopy(child)
 
 
-def _merge_missions(parent: list, child: list, loc: tuple, issues: list) -> list:
-    """Missions merge by id: a known id changes the fields it gives, a new id is
-    appended, ``{id: x, remove: true}`` deletes mission x."""
+def _merge_keyed(
+    parent: list, child: list, loc: tuple, issues: list, key: str = "id", what: str = "mission"
+) -> list:
+    """Items merge by ``key`` (missions by id, hazards by name): a known key changes
+    the fields it gives, a new one is appended, ``{KEY: x, remove: true}`` deletes x."""
     out = copy.deepcopy(parent)
     where = fmt_path(loc)
+    plural = {"mission": "missions", "hazard": "hazards"}.get(what, what + "s")
     for j, m in enumerate(child):
         here = f"{where}[{j}]"
-        if not isinstance(m, dict) or "id" not in m:
+        if not isinstance(m, dict) or key not in m:
             issues.append(
                 (
-                    f"{here}.id" if isinstance(m, dict) else here,
-                    "is required: in a file that extends another, missions are "
-                    "matched to the parent's by id",
+                    f"{here}.{key}" if isinstance(m, dict) else here,
+                    f"is required: in a file that extends another, {plural} are "
+                    f"matched to the parent's by {key}",
                 )
             )
             continue
-        mid = str(m["id"])
+        mid = str(m[key])
         idx = next(
-            (i for i, x in enumerate(out) if isinstance(x, dict) and str(x.get("id")) == mid), None
+            (i for i, x in enumerate(out) if isinstance(x, dict) and str(x.get(key)) == mid), None
         )
         if "remove" in m:
-            others = sorted(set(m) - {"id", "remove"})
+            others = sorted(set(m) - {key, "remove"})
             if m["remove"] is not True:
                 issues.append(
                     (
                         f"{here}.remove",
-                        f"must be true (to delete mission {mid}), got {_q(m['remove'])}",
+                        f"must be true (to delete {what} {mid}), got {_q(m['remove'])}",
                     )
                 )
             elif others:
                 issues.append(
                     (
                         f"{here}.remove",
-                        f"deletes mission {mid}; give no other "
+                        f"deletes {what} {mid}; give no other "
                         f"fields with it (found {', '.join(map(str, others))})",
                     )
                 )
             elif idx is None:
-                ids = [str(x.get("id")) for x in out if isinstance(x, dict)]
+                ids = [str(x.get(key)) for x in out if isinstance(x, dict)]
+                listed = f"; its {key}s are {', '.join(ids)}" if ids else f"; it has no {plural}"
                 issues.append(
                     (
-                        f"{here}.id",
-                        f"no mission {mid!r} to remove in the parent"
-                        f"{did_you_mean(mid, ids)}; its ids are {', '.join(ids)}",
+                        f"{here}.{key}",
+                        f"no {what} {mid!r} to remove in the parent"
+                        f"{did_you_mean(mid, ids)}{listed}",
                     )
                 )
             else:

@@ -11,12 +11,13 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from racesim.scenario.checks import cross_check, reference_issues
+from racesim.scenario.checks_mechanisms import mechanism_issues
 from racesim.scenario.checks_v2 import v2_issues
 from racesim.scenario.errors import ScenarioError, fmt_path, parse_path, pydantic_issues
 from racesim.scenario.extends import origin, read_yaml
 from racesim.scenario.mixture import Mixture, is_mixture, load_mixture
 from racesim.scenario.overrides import apply_overrides, mark_overrides
-from racesim.scenario.record import resolve_records
+from racesim.scenario.record import resolve_records_joint
 from racesim.scenario.schema import Scenario
 
 
@@ -80,7 +81,7 @@ def from_data(
     ``origins`` (from :func:`read_yaml`) says which file of an ``extends`` chain wrote
     each part, so that a problem is reported in that file, at its place there.
     """
-    data, issues = resolve_records(data, base_dir)
+    data, issues, joint = resolve_records_joint(data, base_dir)
     scenario = None
     try:
         scenario = Scenario.model_validate(data)
@@ -89,6 +90,7 @@ def from_data(
     issues.extend(reference_issues(data))
     issues.extend(cross_check(data))
     issues.extend(v2_issues(data))
+    issues.extend(mechanism_issues(data, joint))
     if issues:
         issues = with_hints(mark_overrides(issues, set_paths), data, origins, source)
         raise ScenarioError(issues, source)

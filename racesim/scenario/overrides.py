@@ -100,7 +100,9 @@ def apply_overrides(
 
 def set_path(data: dict, parts: Sequence[str | int], value: Any) -> str:
     """Set ``value`` at ``parts`` inside ``data``; lists of mappings with ``id`` are
-    addressed by id, other lists by index."""
+    addressed by id (missions), with ``name`` by name (hazards, shocks), any list by
+    index; a partner's short form ``{agency: share}`` becomes the long form
+    ``{share: ...}`` when one of the long form's fields is set."""
     where = "--set " + ".".join(map(str, parts))
     node: Any = data
     walked: list[str | int] = []
@@ -110,14 +112,15 @@ def set_path(data: dict, parts: Sequence[str | int], value: Any) -> str:
         if isinstance(node, list):
             idx = _list_index(node, part)
             if idx is None:
-                ids = [str(x.get("id")) for x in node if isinstance(x, dict) and "id" in x]
+                key = "id" if any(isinstance(x, dict) and "id" in x for x in node) else "name"
+                ids = [str(x.get(key)) for x in node if isinstance(x, dict) and key in x]
                 hint = did_you_mean(str(part), ids)
                 raise ScenarioError(
                     [
                         (
                             where,
                             f"{here} has no item {str(part)!r}{hint}"
-                            + (f"; its ids are {', '.join(ids)}" if ids else ""),
+                            + (f"; its {key}s are {', '.join(ids)}" if ids else ""),
                         )
                     ]
                 )
@@ -131,9 +134,24 @@ def set_path(data: dict, parts: Sequence[str | int], value: Any) -> str:
             if last:
                 node[part] = value
                 return fmt_path([*walked, part])
+            if part in node and _is_partner_share(walked, node[part]):
+                # the short form {agency: share} of a partner, reached for a field of
+                # the long form: it becomes {share: ..., FIELD: ...}
+                node[part] = {"share": node[part]}
             if part not in node or node[part] is None:
                 if isinstance(part, int):
                     raise ScenarioError([(where, f"{here} is a mapping, not a list")])
+                if isinstance(parts[i + 1], int):
+                    raise ScenarioError(
+                        [
+                            (
+                                where,
+                                f"{fmt_path([*walked, part])} is not in the scenario, so it "
+                                f"has no item {parts[i + 1]}; set the whole list: "
+                                f"{fmt_path([*walked, part])}=[{{...}}]",
+                            )
+                        ]
+                    )
                 if walked and walked[-1] in ("agencies", "milestones") and len(walked) == 1:
                     keys = [str(k) for k in node]
                     raise ScenarioError(
@@ -154,10 +172,25 @@ def set_path(data: dict, parts: Sequence[str | int], value: Any) -> str:
         walked.append(part)
 
 
+def _is_partner_share(walked: Sequence[str | int], value: Any) -> bool:
+    """Whether ``value`` at ``walked + [agency]`` is a partner's share in the short form
+    (``agencies.A.missions.M.partners.B: 0.1``)."""
+    return (
+        len(walked) >= 4
+        and walked[0] == "agencies"
+        and walked[-1] == "partners"
+        and isinstance(value, (int, float))
+        and not isinstance(value, bool)
+    )
+
+
 def _list_index(node: list, part: str | int) -> int | None:
-    for j, item in enumerate(node):
-        if isinstance(item, dict) and str(item.get("id")) == str(part):
-            return j
+    """The item of ``node`` with this id (missions), else this name (hazards, shocks),
+    else at this index."""
+    for key in ("id", "name"):
+        for j, item in enumerate(node):
+            if isinstance(item, dict) and key in item and str(item.get(key)) == str(part):
+                return j
     if isinstance(part, int) and 0 <= part < len(node):
         return part
     return None

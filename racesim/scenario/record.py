@@ -14,6 +14,11 @@ landings that had not yet happened.
 
 A scenario uses a class with ``success: {record: first_attempt}``, or the attempts in
 several classes at once with ``success: {record: [commercial, first_attempt]}``.
+
+A mission that declares ``partial`` gets the three-outcome fit instead (success,
+partial and failure counted apart; ``partial: {record: C}`` takes its partial chance
+from the same fit), and ``{record: C, agency: A}`` shrinks agency A's own attempts in C
+toward the rest of C: both in :mod:`racesim.scenario.pooling`.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import copy
 import csv
 import datetime as dt
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,6 +36,7 @@ from scipy import special
 
 from racesim.scenario.errors import brief as _q
 from racesim.scenario.errors import did_you_mean, mission_path
+from racesim.scenario.pooling import Fit3, Pooled, counts, marginal, pool
 
 Row = dict[str, str]
 
@@ -131,8 +138,8 @@ def read_record(path: str | Path) -> list[Row]:
     return rows
 
 
-def fit(rows: Sequence[Row], classes: Sequence[str], until: dt.date | None = None) -> Fit:
-    """Beta fit for attempts in every one of ``classes``, dated on or before ``until``."""
+def select(rows: Sequence[Row], classes: Sequence[str], until: dt.date | None = None) -> list[Row]:
+    """The attempts in every one of ``classes``, dated on or before ``until``."""
     preds = []
     for c in classes:
         if c not in CLASSES:
@@ -142,26 +149,112 @@ def fit(rows: Sequence[Row], classes: Sequence[str], until: dt.date | None = Non
             )
         preds.append(CLASSES[c][1])
     cut = until.isoformat() if until else "9999-12-31"
-    chosen = [r for r in rows if r["date"] <= cut and all(p(r) for p in preds)]
-    s = sum(r["outcome"] == "success" for r in chosen)
-    p = sum(r["outcome"] == "partial" for r in chosen)
-    f = sum(r["outcome"] == "failure" for r in chosen)
+    return [r for r in rows if r["date"] <= cut and all(p(r) for p in preds)]
+
+
+def fit(rows: Sequence[Row], classes: Sequence[str], until: dt.date | None = None) -> Fit:
+    """Beta fit for attempts in every one of ``classes``, dated on or before ``until``."""
+    chosen = select(rows, classes, until)
+    s, p, f = counts(chosen)
     return Fit(tuple(classes), len(chosen), s, p, f, 1 + s + p / 2, 1 + f + p / 2)
+
+
+def fit3(rows: Sequence[Row], classes: Sequence[str], until: dt.date | None = None) -> Fit3:
+    """The three-outcome fit, Dirichlet(1 + s, 1 + p, 1 + f) (see
+    :mod:`racesim.scenario.pooling`), for attempts in every one of ``classes``."""
+    chosen = select(rows, classes, until)
+    return Fit3(tuple(classes), len(chosen), *counts(chosen))
+
+
+def agencies_in(rows: Sequence[Row]) -> list[str]:
+    """The agencies the record names (its ``agency`` column), in order of appearance."""
+    return list(dict.fromkeys(a for r in rows if (a := (r.get("agency") or "").strip())))
 
 
 def table(rows: Sequence[Row], until: dt.date | None = None) -> list[Fit]:
     return [fit(rows, [c], until) for c in CLASSES]
 
 
-# -- success: {record: CLASS} in a scenario -------------------------------------------
+# -- success / partial: {record: CLASS} in a scenario -----------------------------------
+SPEC_KEYS = ("record", "agency", "strength")
+
+
+def is_reference(value: object) -> bool:
+    """Whether a field's raw value is a record reference ``{record: ...}``."""
+    return isinstance(value, dict) and "record" in value
+
+
+@dataclass(frozen=True)
+class Reference:
+    classes: tuple[str, ...]
+    agency: str | None
+    strength: float | None
+
+
+def parse_reference(spec: Mapping, path: str) -> tuple[Reference | None, list[tuple[str, str]]]:
+    """A raw ``{record: C, agency: A, strength: K}`` as a :class:`Reference`, or the
+    problems with it (``path`` is the field's)."""
+    issues = []
+    for k in spec:
+        if k not in SPEC_KEYS:
+            issues.append(
+                (
+                    f"{path}.{k}",
+                    f"unknown field of a record reference{did_you_mean(str(k), SPEC_KEYS)}; "
+                    "its fields are record (a class or a list of classes), agency "
+                    "(an agency of the record, for partial pooling) and strength "
+                    "(the prior's weight in attempts, with agency)",
+                )
+            )
+    classes = spec.get("record")
+    classes = [classes] if isinstance(classes, str) else classes
+    if not isinstance(classes, list) or not classes or not all(isinstance(c, str) for c in classes):
+        issues.append((f"{path}.record", "expects a class name or a list of them"))
+    agency = spec.get("agency")
+    if agency is not None and (not isinstance(agency, str) or not agency.strip()):
+        issues.append((f"{path}.agency", f"expects an agency key of the record, got {_q(agency)}"))
+    strength = spec.get("strength")
+    if strength is not None:
+        ok = isinstance(strength, (int, float)) and not isinstance(strength, bool)
+        if not ok or not math.isfinite(strength) or strength <= 0:
+            issues.append(
+                (
+                    f"{path}.strength",
+                    f"expects the prior's weight in attempts, a number > 0, got {_q(strength)}",
+                )
+            )
+        elif agency is None:
+            issues.append(
+                (
+                    f"{path}.strength",
+                    "is the weight of the class against an agency's own attempts; it needs agency",
+                )
+            )
+    if issues:
+        return None, issues
+    return Reference(tuple(classes), agency.strip() if agency else None, strength), []
+
+
 def resolve_records(data: Mapping, base_dir: Path | None) -> tuple[dict, list[tuple[str, str]]]:
-    """Replace every ``success: {record: CLASS}`` with the Beta fitted to the landing
-    record (see :func:`fit`), using attempts up to ``record.until``
+    """Replace every ``success: {record: ...}`` and ``partial: {record: ...}`` with the
+    Beta fitted to the landing record (see :func:`fit`, :func:`fit3` and
+    :func:`racesim.scenario.pooling.pool`), using attempts up to ``record.until``
     (default: the scenario's start).
 
     Returns the new data and the problems found; a reference that cannot be resolved is
     replaced by a neutral placeholder, so that it is reported once, not again as an
     unknown distribution."""
+    data, issues, _ = resolve_records_joint(data, base_dir)
+    return data, issues
+
+
+def resolve_records_joint(
+    data: Mapping, base_dir: Path | None
+) -> tuple[dict, list[tuple[str, str]], set[tuple[str, int]]]:
+    """:func:`resolve_records`, and the missions (agency, index) whose success and
+    partial come from one three-outcome fit (or whose reference was reported): their
+    marginal Betas are not checked against ``success + partial <= 1`` by their supports,
+    since they are one Dirichlet's parts whose means add up to less than 1."""
     from racesim.scenario.checks import raw_missions
     from racesim.scenario.schema import strict_date
 
@@ -169,14 +262,18 @@ def resolve_records(data: Mapping, base_dir: Path | None) -> tuple[dict, list[tu
     refs = [
         (a, j, m)
         for a, j, m in raw_missions(data)
-        if isinstance(m.get("success"), dict) and "record" in m["success"]
+        if is_reference(m.get("success")) or is_reference(m.get("partial"))
     ]
     if not refs:
-        return data, []
+        return data, [], set()
+    joint = {(a, j) for a, j, m in refs if is_reference(m.get("partial"))}
     placeholder = {"beta": {"a": 1.0, "b": 1.0}}
-    for _, _, m in refs:
-        spec, m["success"] = m["success"], placeholder
-        m["__record__"] = spec
+    specs = {}
+    for a, j, m in refs:
+        specs[a, j] = (m.get("success"), m.get("partial"))
+        for name in ("success", "partial"):
+            if is_reference(m.get(name)):
+                m[name] = placeholder
     issues: list[tuple[str, str]] = []
     settings = data.get("record") or {}
     if not isinstance(settings, dict):
@@ -216,25 +313,87 @@ def resolve_records(data: Mapping, base_dir: Path | None) -> tuple[dict, list[tu
             issues.append(("record.until", str(exc)))
         rows = None
     for a, j, m in refs:
-        spec = m.pop("__record__")
         if rows is None:
+            joint.add((a, j))
             continue
-        path = mission_path(a, j, m.get("id")) + ".success"
-        if len(spec) != 1:
-            issues.append((path, "a record reference has the single key 'record'"))
-            continue
-        classes = spec["record"]
-        classes = [classes] if isinstance(classes, str) else classes
-        if not isinstance(classes, list) or not classes:
-            issues.append((path, "record: expects a class name or a list of them"))
-            continue
-        try:
-            f = fit(rows, [str(c) for c in classes], until)
-        except RecordError as exc:
-            issues.append((path, str(exc)))
-            continue
-        if f.n == 0:
-            issues.append((path, f"no attempts in the record match {classes} up to {until}"))
-            continue
-        m["success"] = {"beta": {"a": f.a, "b": f.b}}
-    return data, issues
+        found = _resolve_mission(rows, until, mission_path(a, j, m.get("id")), m, *specs[a, j])
+        if found:
+            issues.extend(found)
+            joint.add((a, j))
+    return data, issues, joint
+
+
+def _resolve_mission(
+    rows: Sequence[Row], until: dt.date, path: str, m: dict, success: object, partial: object
+) -> list[tuple[str, str]]:
+    """Set ``m``'s success (and partial) from the record; the problems, if any."""
+    s_ref = p_ref = None
+    issues: list[tuple[str, str]] = []
+    if is_reference(success):
+        s_ref, found = parse_reference(success, f"{path}.success")
+        issues += found
+    if is_reference(partial):
+        p_ref, found = parse_reference(partial, f"{path}.partial")
+        issues += found
+        if not is_reference(success):
+            issues.append(
+                (
+                    f"{path}.partial",
+                    "a partial chance from the record needs success from the record too, "
+                    "with the same classes (one three-outcome fit gives both): "
+                    "success: {record: ...}",
+                )
+            )
+    if issues:
+        return issues
+    if p_ref is not None and p_ref != s_ref:
+        return [
+            (
+                f"{path}.partial",
+                f"must name the same record classes, agency and strength as success "
+                f"({_ref_text(s_ref)}), got {_ref_text(p_ref)}: one three-outcome fit gives both",
+            )
+        ]
+    ref = s_ref
+    outcomes = 3 if m.get("partial") is not None else 2
+    field = f"{path}.success"
+    try:
+        chosen = select(rows, ref.classes, until)
+    except RecordError as exc:
+        return [(field, str(exc))]
+    if not chosen:
+        return [(field, f"no attempts in the record match {list(ref.classes)} up to {until}")]
+    if ref.agency is not None:
+        known = agencies_in(rows)
+        if ref.agency not in known:
+            return [
+                (
+                    f"{field}.agency",
+                    f"no agency {ref.agency!r} in the landing record"
+                    f"{did_you_mean(ref.agency, known)}; its agencies are {', '.join(known)}",
+                )
+            ]
+        alpha = pool(chosen, ref.agency, ref.classes, outcomes, ref.strength).posterior
+    elif outcomes == 3:
+        alpha = Fit3(ref.classes, len(chosen), *counts(chosen)).alpha
+    else:
+        f = fit(rows, ref.classes, until)
+        alpha = (f.a, f.b)
+    a, b = marginal(alpha, 0)
+    m["success"] = {"beta": {"a": a, "b": b}}
+    if p_ref is not None:
+        a, b = marginal(alpha, 1)
+        m["partial"] = {"beta": {"a": a, "b": b}}
+    return []
+
+
+def _ref_text(ref: Reference) -> str:
+    text = "record: " + (ref.classes[0] if len(ref.classes) == 1 else f"[{', '.join(ref.classes)}]")
+    if ref.agency is not None:
+        text += f", agency: {ref.agency}"
+    if ref.strength is not None:
+        text += f", strength: {ref.strength:g}"
+    return "{" + text + "}"
+
+
+__all__ = ["Pooled", "fit", "fit3", "pool", "resolve_records", "select", "table"]
