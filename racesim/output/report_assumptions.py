@@ -208,7 +208,7 @@ def _mission_row(m: Mapping, names: dict[str, str]) -> str:
         + (f" <span class=dim>({_e(m['id'])})</span>" if m.get("name") else "")
         + f"</td><td>{'–' if done else _dist(m.get('cost'))}</td>"
         f"<td>{development}</td>"
-        f"<td class=nw>{'<br>'.join(dates) or '–'}</td>"
+        f"<td>{'<br>'.join(f'<span class=nw>{d}</span>' for d in dates) or '–'}</td>"
         f"<td>{_e(', '.join(m.get('requires') or [])) or '–'}</td>"
         f"<td>{success}</td><td>{attempts}</td>"
         f"<td>{partners or '–'}</td>"
