@@ -168,6 +168,7 @@ code{background:#f3f3f3;padding:0 3px;border-radius:3px}
 .variant{background:#fff6dd;border-left:4px solid #e0a800;padding:6px 12px;margin:10px 0;
  font-size:15px}.variant code{background:#fdeeb8;overflow-wrap:anywhere}
 table.wide{width:100%;font-size:12px}table.wide th,table.wide td{padding:3px 6px}
+table.missions td{overflow-wrap:anywhere}
 table.missions tr.agency td{background:#fafafa;font-weight:600;border-top:2px solid #ddd}
 """
 
