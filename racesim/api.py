@@ -200,6 +200,7 @@ def simulate(
     scheduler: str | None = None,
     progress: Callable[[int], None] | None = None,
     sink: Callable[[int, np.ndarray], None] | None = None,
+    versus: Iterable[str | tuple[str, str]] = (),
 ) -> Run:
     """Run ``n`` replications (default: the scenario's ``replications``) at root
     ``seed`` (default: the scenario's), on ``jobs`` processes (0: one per core).
@@ -213,8 +214,12 @@ def simulate(
     ``progress(k)`` is told how many replications just finished; ``sink(first,
     reached)`` is given each chunk of reach times as it is made (replications
     ``first`` on; shape (count, milestones, agencies), years, NaN where not reached),
-    e.g. to stream the table to a file."""
+    e.g. to stream the table to a file.  ``versus``: pairs of agencies to set head to
+    head, as ``"cnsa:nasa"`` or ``("cnsa", "nasa")``: ``summary["versus"]`` and
+    :meth:`Run.head_to_head` then say, per milestone, how often each gets there before
+    the other and by how much (as ``racesim run --versus``)."""
     from racesim.analysis.summary import summarize
+    from racesim.analysis.versus import parse_pairs, summarize_versus
     from racesim.run import montecarlo
 
     s = _scenario(scenario, overrides)
@@ -226,6 +231,8 @@ def simulate(
     if seed < 0:
         raise ValueError(f"seed must be >= 0, not {seed}")
     jobs = jobs or os.cpu_count() or 1
+    agencies = list(s.agencies)
+    pairs = parse_pairs(s, [versus] if isinstance(versus, str) else versus)
     if keep_table is None:
         most = n if precision is None else max(n, max_replications or n * 100)
         keep_table = most <= KEEP_TABLE_LIMIT
@@ -249,8 +256,12 @@ def simulate(
             max_replications=max_replications,
             executor=executor,
             scheduler=scheduler,
+            versus=[(agencies.index(a), agencies.index(b)) for a, b in pairs],
         )
     reached = np.concatenate(chunks) if keep_table else None
+    summary = summarize(s, out.tally, out.seed)
+    if out.versus is not None:
+        summary["versus"] = summarize_versus(s, out.versus)
     source, texts = _origin(s)
     settings: dict[str, Any] = {"precision": precision, "executor": executor}
     if precision is not None:
@@ -261,7 +272,7 @@ def simulate(
         s,
         out.seed,
         out.n,
-        summarize(s, out.tally, out.seed),
+        summary,
         out.tally,
         reached,
         out.seconds,
@@ -270,6 +281,7 @@ def simulate(
         texts,
         settings,
         out.started,
+        out.versus,
     )
 
 

@@ -110,6 +110,7 @@ class Run:
         overrides: list[str],
         settings: dict,
         started: dt.datetime | None = None,
+        versus=None,
     ):
         self.scenario = scenario
         self.seed = seed
@@ -123,6 +124,7 @@ class Run:
         self.overrides = overrides
         self._settings = settings
         self.started = started
+        self.versus = versus  # the head-to-head tally (racesim.run.versus), if asked
 
     @property
     def precision_reached(self) -> bool | None:
@@ -272,6 +274,7 @@ class Run:
                 plots=plots,
                 report=report,
                 formats=("png", "svg") if svg else ("png",),
+                versus=self.versus,
             )
         return folder
 

@@ -76,6 +76,15 @@ from racesim.cli.common import (
     help="Also save each plot as SVG (plots/*.svg, for papers); PNG only without it.",
 )
 @click.option("--no-report", is_flag=True, help="Do not write report.html.")
+@click.option(
+    "--versus",
+    "versus",
+    multiple=True,
+    metavar="A:B",
+    help="Set two agencies head to head, e.g. cnsa:nasa: per milestone, how often A "
+    "gets there before B (a run where only A gets there counts for A), B before A, "
+    "neither, and by how much A leads where both get there. Repeatable.",
+)
 def command(
     scenario: str,
     n: int | None,
@@ -92,6 +101,7 @@ def command(
     no_plots: bool = False,
     no_report: bool = False,
     svg: bool = False,
+    versus: tuple[str, ...] = (),
 ) -> None:
     """Run SCENARIO and write its results folder.
 
@@ -104,20 +114,26 @@ def command(
       racesim run scenarios/base.yaml --out results/luna27 \\
           --set agencies.roscosmos.missions.luna27.success=0.5
       racesim run scenarios/base.yaml --precision 0.005 -j 0
+      racesim run scenarios/base.yaml --versus cnsa:nasa --out results/versus
 
     Prints, for each milestone, each agency's chance of getting there first (with a
     95% interval), its chance of getting there at all by the horizon, and the median
-    and 10%-90% range of the date.
+    and 10%-90% range of the date; with --versus, a head-to-head table per pair.
     """
     import datetime as dt
 
     from racesim import api
-    from racesim.output.text import format_summary
+    from racesim.analysis.versus import parse_pairs
+    from racesim.output.text import format_summary, format_versus
     from racesim.output.writers import finish_run, streamed_run, write_pictures
     from racesim.run.montecarlo import ExecutorError, resolve_executor
 
     started = dt.datetime.now(dt.UTC)
     s = load(scenario, overrides)
+    try:
+        pairs = parse_pairs(s, versus)
+    except ValueError as exc:
+        fail(f"--versus {exc}.")
     try:
         resolve_executor(executor, scheduler)
     except ExecutorError as exc:
@@ -148,14 +164,26 @@ def command(
                     max_replications=max_replications,
                     executor=executor,
                     scheduler=scheduler,
+                    versus=pairs,
                 )
             finally:
                 writer.close()
                 progress.close()
             manifest = result.manifest(writer.path.name if writer.path else None, started)
-            finish_run(tmp, s, result.summary, result.tally, manifest, plots=False, report=False)
+            finish_run(
+                tmp,
+                s,
+                result.summary,
+                result.tally,
+                manifest,
+                plots=False,
+                report=False,
+                versus=result.versus,
+            )
             # the answer before the pictures: the table as soon as the numbers are written
             click.echo(format_summary(result.summary, s, overrides))
+            if pairs:
+                click.echo("\n" + format_versus(result.summary, s))
             write_pictures(
                 tmp,
                 plots=not no_plots,

@@ -395,43 +395,79 @@ def agency_names(scenario: Mapping | None) -> dict[str, str]:
     return {k: (a or {}).get("name") or k for k, a in agencies.items()}
 
 
+def figure_items(run: dict, kinds: tuple[str, ...] = KINDS) -> list[tuple[str, str, str]]:
+    """The standard figures of a results folder as ``(key, kind, subject)``, in the
+    report's order: per milestone (the subject) one of each of ``kinds``, keyed
+    ``"<milestone>_<kind>"``; then, for a run with ``--versus``, one per pair (the
+    subject ``"A:B"``), keyed ``"versus_A_B"``."""
+    items = [(f"{m}_{k}", k, m) for m in run["summary"]["milestones"] for k in kinds if k in KINDS]
+    unknown = [k for k in kinds if k not in (*KINDS, "versus")]
+    if unknown:
+        raise ValueError(f"unknown plot kind {unknown[0]!r}; use one of {(*KINDS, 'versus')}")
+    if "versus" in kinds or kinds == KINDS:
+        for pair, v in (run["summary"].get("versus") or {}).items():
+            items.append((f"versus_{v['a']}_{v['b']}", "versus", pair))
+    return items
+
+
+def draw_figure(
+    run: dict, kind: str, subject: str, names: Mapping[str, str] | None = None
+) -> Figure:
+    """One figure of :func:`figure_items` on the Agg canvas, laid out once and frozen:
+    ``first`` (who gets there first, and who leads by each date), ``reached`` (the
+    chance of having got there by each date, and of getting there in each quarter),
+    ``dates`` (when, where they get there) or ``versus`` (a pair head to head)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from racesim.output import plots_race as race
+    from racesim.output.render import PNG_DPI
+
+    summary, dates = run["summary"], run["dates"]
+    if names is None:
+        names = agency_names(run.get("scenario"))
+    if kind == "versus":
+        k = len(summary["versus"][subject]["milestones"])
+        fig = Figure(figsize=(12, 1.9 + 0.62 * k), layout="constrained", dpi=PNG_DPI)
+        left, right = fig.subplots(1, 2, width_ratios=(1, 1))
+        race.plot_versus(summary, subject, left, names=names)
+        race.plot_lead(summary, run.get("versus") or [], subject, right, names=names)
+    else:
+        n = len(summary["milestones"][subject]["reached"])
+        if kind == "first":
+            fig = Figure(figsize=(12, 1.9 + 0.42 * (n + 1)), layout="constrained", dpi=PNG_DPI)
+            left, right = fig.subplots(1, 2, width_ratios=(1, 1.1))
+            plot_first(summary, subject, left, names=names)
+            race.plot_leader(summary, dates, subject, right, names=names)
+        elif kind == "reached":
+            fig = Figure(
+                figsize=(12, 4.6 + 0.22 * math.ceil((n + 1) / 2)), layout="constrained", dpi=PNG_DPI
+            )
+            left, right = fig.subplots(1, 2, width_ratios=(1.25, 1))
+            plot_reached(summary, dates, subject, left, names=names)
+            race.plot_density(summary, dates, subject, right, names=names)
+        elif kind == "dates":
+            fig = Figure(figsize=(9, 1.6 + 0.45 * (n + 1)), layout="constrained", dpi=PNG_DPI)
+            plot_dates(summary, dates, subject, fig.add_subplot(), names=names)
+        else:
+            raise ValueError(f"unknown plot kind {kind!r}; use one of {(*KINDS, 'versus')}")
+    FigureCanvasAgg(fig)
+    # lay out once, then freeze: PNG and SVG files get the same layout, whatever
+    # order (or whichever formats) they are saved in; the first PNG draws it
+    # (once: the renderer encodes the drawn canvas, see racesim.output.render)
+    fig.get_layout_engine().execute(fig)
+    fig.set_layout_engine("none")
+    return fig
+
+
 def figure_set(run: dict, kinds: tuple[str, ...] = KINDS) -> dict[str, Figure]:
-    """The standard figures of a results folder (``racesim.output.results.load_run``): one per
-    milestone and kind, keyed ``"<milestone>_<kind>"`` in milestone order.
+    """The standard figures of a results folder (``racesim.output.results.load_run``),
+    keyed as :func:`figure_items` says, in its order.
 
     The figures are plain :class:`~matplotlib.figure.Figure` objects on the Agg canvas,
     outside pyplot, so making many of them in a loop leaks nothing.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    from racesim.output.render import PNG_DPI
-
-    summary, dates = run["summary"], run["dates"]
     names = agency_names(run.get("scenario"))
-    figures: dict[str, Figure] = {}
-    for milestone, ms in summary["milestones"].items():
-        n = len(ms["reached"])
-        for kind in kinds:
-            if kind == "first":
-                fig = Figure(figsize=(7.5, 1.4 + 0.42 * (n + 1)), layout="constrained", dpi=PNG_DPI)
-                plot_first(summary, milestone, fig.add_subplot(), names=names)
-            elif kind == "reached":
-                fig = Figure(
-                    figsize=(9, 4.6 + 0.22 * math.ceil((n + 1) / 2)),
-                    layout="constrained",
-                    dpi=PNG_DPI,
-                )
-                plot_reached(summary, dates, milestone, fig.add_subplot(), names=names)
-            elif kind == "dates":
-                fig = Figure(figsize=(9, 1.6 + 0.45 * (n + 1)), layout="constrained", dpi=PNG_DPI)
-                plot_dates(summary, dates, milestone, fig.add_subplot(), names=names)
-            else:
-                raise ValueError(f"unknown plot kind {kind!r}; use one of {KINDS}")
-            FigureCanvasAgg(fig)
-            # lay out once, then freeze: PNG and SVG files get the same layout, whatever
-            # order (or whichever formats) they are saved in; the first PNG draws it
-            # (once: the renderer encodes the drawn canvas, see racesim.output.render)
-            fig.get_layout_engine().execute(fig)
-            fig.set_layout_engine("none")
-            figures[f"{milestone}_{kind}"] = fig
-    return figures
+    return {
+        key: draw_figure(run, kind, subject, names)
+        for key, kind, subject in figure_items(run, kinds)
+    }

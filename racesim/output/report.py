@@ -22,7 +22,14 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from racesim import __version__
-from racesim.output.plots import KINDS, agency_colors, agency_names, figure_set
+from racesim.output.plots import (
+    KINDS,
+    agency_colors,
+    agency_names,
+    draw_figure,
+    figure_items,
+    figure_set,
+)
 from racesim.output.render import (  # noqa: F401 - write_plots, PLOT_FORMATS: old paths
     DEFAULT_FORMATS,
     PLOT_FORMATS,
@@ -61,14 +68,14 @@ def write_outputs(
     if plots:
         out.mkdir(parents=True, exist_ok=True)
     files = formats if plots else ()
-    figures = [(m, k) for m in run["summary"]["milestones"] for k in KINDS]
+    figures = figure_items(run)
     workers = max(1, min(workers if sys.platform == "linux" else 1, len(figures)))
     if workers > 1:
         # dealt like cards, so that every process gets a like mix of the kinds
         drawn = _draw_forked(run, [figures[i::workers] for i in range(workers)], out, files, report)
     else:
         drawn = _draw(run, figures, out, files, report)
-    pngs = {f"{m}_{k}": drawn[f"{m}_{k}"] for m, k in figures}  # in the report's order
+    pngs = {key: drawn[key] for key, _k, _s in figures}  # in the report's order
     written = [out / f"{key}.{fmt}" for key in pngs for fmt in PLOT_FORMATS if fmt in files]
     if report:
         path = folder / REPORT_FILE
@@ -78,18 +85,15 @@ def write_outputs(
 
 
 def _draw(
-    run: dict, figures: list[tuple[str, str]], out: Path, files: tuple[str, ...], report: bool
+    run: dict, figures: list[tuple[str, str, str]], out: Path, files: tuple[str, ...], report: bool
 ) -> dict[str, bytes]:
-    """Draw ``figures`` (milestone, kind), write them into ``out`` in ``files``'
-    formats, and return their PNGs (key -> bytes) when the report or the files need
-    them (otherwise keys -> empty bytes)."""
-    summary = run["summary"]
+    """Draw ``figures`` (:func:`racesim.output.plots.figure_items`), write them into
+    ``out`` in ``files``' formats, and return their PNGs (key -> bytes) when the report
+    or the files need them (otherwise keys -> empty bytes)."""
     pngs: dict[str, bytes] = {}
-    for milestone, kind in figures:
-        one = dict(
-            run, summary=dict(summary, milestones={milestone: summary["milestones"][milestone]})
-        )
-        key, fig = next(iter(figure_set(one, (kind,)).items()))
+    names = agency_names(run.get("scenario"))
+    for key, kind, subject in figures:
+        fig = draw_figure(run, kind, subject, names)
         png = render(fig, "png") if (report or "png" in files) else b""
         for fmt in PLOT_FORMATS:
             if fmt in files:
@@ -106,7 +110,11 @@ def _draw_inherited(figures, out, files, report) -> dict[str, bytes]:
 
 
 def _draw_forked(
-    run: dict, parts: list[list[tuple[str, str]]], out: Path, files: tuple[str, ...], report: bool
+    run: dict,
+    parts: list[list[tuple[str, str, str]]],
+    out: Path,
+    files: tuple[str, ...],
+    report: bool,
 ) -> dict[str, bytes]:
     """:func:`_draw` of the last part here and of each other part in a forked
     process (which inherits ``run`` rather than receiving it)."""

@@ -51,11 +51,12 @@ def write_run(
     plots: bool = True,
     report: bool = True,
     formats: tuple[str, ...] = ("png",),
+    versus=None,
 ) -> Path:
     """A run's results folder from a finished run (``reached``: the per-replication
     reach times, shape (N, milestones, agencies); needed unless ``table`` is "none";
-    ``formats``: the plot files, PNG and/or SVG).  ``manifest_data`` gets the table's
-    file name."""
+    ``formats``: the plot files, PNG and/or SVG; ``versus``: the head-to-head tally).
+    ``manifest_data`` gets the table's file name."""
     with staged_folder(Path(folder), force) as tmp:
         writer = TableWriter(tmp, scenario, table)
         try:
@@ -73,6 +74,7 @@ def write_run(
             plots=plots,
             report=report,
             formats=formats,
+            versus=versus,
         )
     return Path(folder)
 
@@ -100,9 +102,10 @@ def finish_run(
     plots: bool,
     report: bool,
     formats: tuple[str, ...] = ("png",),
+    versus=None,
 ) -> None:
     """Everything of a run's folder but the table (streamed in during a run)."""
-    write_results(tmp, scenario, summary, tally, manifest_data)
+    write_results(tmp, scenario, summary, tally, manifest_data, versus)
     write_pictures(tmp, plots=plots, report=report, formats=formats)
 
 

@@ -24,6 +24,7 @@ from racesim.run.executors import (  # noqa: F401 - also imported from here by c
     resolve_executor,
 )
 from racesim.run.stats import Tally, days
+from racesim.run.versus import VersusTally
 from racesim.scenario.schema import Scenario
 
 ChunkSink = Callable[[int, np.ndarray], None]
@@ -85,13 +86,16 @@ class RunOutput:
     n: int
     seconds: float
     started: dt.datetime | None = None  # when the run began (UTC)
+    versus: VersusTally | None = None  # head to head (``versus`` pairs), if asked
 
 
-def new_tally(plan: Plan, scenario: Scenario) -> Tally:
+def new_tally(plan: Plan, scenario: Scenario, winners: bool = False) -> Tally:
+    """An empty tally of ``plan``'s milestones and agencies, its days from the earliest
+    success before the start to the horizon (``winners``: see :class:`Tally`)."""
     pre = [m.succeeded for m in plan.missions if m.succeeded is not None]
     day0 = min([0, *[int(d) for d in days(np.array(pre))]]) if pre else 0
     day1 = int(days(np.array([plan.horizon]))[0]) + 1
-    return Tally.empty(len(plan.milestones), len(plan.agencies), day0, day1)
+    return Tally.empty(len(plan.milestones), len(plan.agencies), day0, day1, winners)
 
 
 def run_many(
@@ -105,6 +109,7 @@ def run_many(
     max_replications: int | None = None,
     executor: str | None = None,
     scheduler: str | None = None,
+    versus: Sequence[tuple[int, int]] = (),
 ) -> RunOutput:
     """Run replications of ``scenario`` and tally them (see :func:`execute` for
     ``jobs``, ``executor`` and ``scheduler``).
@@ -113,11 +118,14 @@ def run_many(
     table); ``progress(k)`` is told how many replications just finished.  With
     ``precision``, batches of ``n`` replications are added until every P(first) has a
     95% half-width at most ``precision`` or ``max_replications`` is reached.
+    ``versus``: pairs of agency indices to tally head to head
+    (:class:`racesim.run.versus.VersusTally`, in ``RunOutput.versus``).
     """
     plan = Plan.from_scenario(scenario)
     seed = scenario.seed if seed is None else seed
     n = scenario.replications if n is None else n
-    tally = new_tally(plan, scenario)
+    tally = new_tally(plan, scenario, winners=True)
+    vt = VersusTally.empty(versus, len(plan.milestones), tally.hist.shape[2]) if versus else None
     t0 = time.perf_counter()
     started = dt.datetime.now(dt.UTC)
     limit = n if precision is None else max(n, max_replications or n * 100)
@@ -126,6 +134,8 @@ def run_many(
     while True:
         for first, reached in execute(plan, seed, done, batch, jobs, executor, scheduler):
             tally.add(reached)
+            if vt is not None:
+                vt.add(reached)
             if sink is not None:
                 sink(first, reached)
             if progress is not None:
@@ -134,7 +144,7 @@ def run_many(
         if precision is None or done >= limit or tally.max_half_width() <= precision:
             break
         batch = min(_batch_needed(tally, precision, done), limit - done)
-    return RunOutput(tally, seed, done, time.perf_counter() - t0, started)
+    return RunOutput(tally, seed, done, time.perf_counter() - t0, started, vt)
 
 
 def _batch_needed(tally: Tally, precision: float, done: int) -> int:
