@@ -172,6 +172,16 @@ class Run:
             df[c] = pd.to_datetime(df[c])
         return df
 
+    def head_to_head(self):
+        """The ``versus`` pairs (``simulate(versus=...)``) as a DataFrame: per pair and
+        milestone, P(A before B) and P(B before A) with their intervals (a run where only
+        one gets there counts for it), the same moment, neither, and A's lead in years
+        (B's date minus A's) where both get there: mean, 10%, median, 90%."""
+        from racesim.analysis.versus import VERSUS_TABLE_COLUMNS, versus_rows
+
+        rows = versus_rows(self.summary.get("versus") or {})
+        return _pandas().DataFrame(rows, columns=list(VERSUS_TABLE_COLUMNS))
+
     def dates_rows(self) -> list[dict]:
         """``dates.csv`` as rows (the form :func:`racesim.output.results.read_dates` returns)."""
         from racesim.output.results import DATE_COLUMNS, date_table

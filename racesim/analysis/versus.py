@@ -103,3 +103,70 @@ def summarize_versus(scenario: Scenario, vt) -> dict:
             "milestones": per,
         }
     return out
+
+
+VERSUS_TABLE_COLUMNS = (
+    "a",
+    "b",
+    "milestone",
+    "a_first",
+    "a_first_lo",
+    "a_first_hi",
+    "b_first",
+    "b_first_lo",
+    "b_first_hi",
+    "same_time",
+    "neither",
+    "both_runs",
+    "lead_mean_years",
+    "lead_p10_years",
+    "lead_median_years",
+    "lead_p90_years",
+)
+
+
+def versus_rows(versus: dict) -> list[tuple]:
+    """``summary["versus"]`` flat: one row per pair and milestone, in
+    :data:`VERSUS_TABLE_COLUMNS` (``Run.head_to_head()``)."""
+    rows = []
+    for pair in versus.values():
+        for key, v in pair["milestones"].items():
+            lead = v["lead_years"]
+            rows.append(
+                (
+                    pair["a"],
+                    pair["b"],
+                    key,
+                    v["a_first"]["p"],
+                    *v["a_first"]["ci95"],
+                    v["b_first"]["p"],
+                    *v["b_first"]["ci95"],
+                    v["same_time"]["p"],
+                    v["neither"]["p"],
+                    lead["runs"],
+                    lead["mean"],
+                    lead["p10"],
+                    lead["median"],
+                    lead["p90"],
+                )
+            )
+    return rows
+
+
+def tally_from_files(scenario: Scenario, versus: dict, lead_rows: list[dict], span: int):
+    """The :class:`racesim.run.versus.VersusTally` a results folder's ``summary.json``
+    (``versus``) and ``versus.csv`` rows hold (``racesim.open``): the same integers."""
+    from racesim.run.versus import CASES, VersusTally
+
+    agencies, milestones = list(scenario.agencies), list(scenario.milestones)
+    pairs = [(agencies.index(v["a"]), agencies.index(v["b"])) for v in versus.values()]
+    vt = VersusTally.empty(pairs, len(milestones), span)
+    index = {(v["a"], v["b"]): p for p, v in enumerate(versus.values())}
+    for p, v in enumerate(versus.values()):
+        for m, key in enumerate(milestones):
+            vt.cases[p, m] = [v["milestones"][key]["runs"][c] for c in CASES]
+    vt.n = int(vt.cases[0, 0].sum()) if pairs else 0
+    for r in lead_rows:
+        p = index[(r["a"], r["b"])]
+        vt.lead[p, milestones.index(r["milestone"]), r["lead_days"] + span] += r["runs"]
+    return vt

@@ -327,12 +327,16 @@ def _summary_table(ms: dict, names: dict[str, str], colors: dict[str, str]) -> s
 
 
 CAPTIONS = {
-    "first": "Each agency's chance of being the first to get there (bars), with its 95% "
-    "interval (whiskers): the range the true chance lies in given the number of "
-    "replications. The bars add up to 100% with “nobody”.",
-    "reached": "The chance that each agency has got there by each date. Where a curve "
-    "ends at the horizon is its chance of getting there at all; the dashed "
-    "black curve is the chance that anybody has.",
+    "first": "Left: each agency's chance of being the first to get there (bars), with its "
+    "95% interval (whiskers): the range the true chance lies in given the number of "
+    "replications. The bars add up to 100% with “nobody”. Right: who leads by each "
+    "date: the chance that each agency is the first to have got there by then (stacked; "
+    "grey: nobody yet). At the horizon the bands are the bars on the left.",
+    "reached": "Left: the chance that each agency has got there by each date. Where a "
+    "curve ends at the horizon is its chance of getting there at all; the dashed "
+    "black curve is the chance that anybody has. Right: the same as a density, the "
+    "chance of getting there in each quarter (or other period, as labelled); a bar far "
+    "above the rest is cut and labelled with its value.",
     "dates": "When each agency gets there, counting only the runs in which it does: dot "
     "at the median date, thick bar over the middle half of the dates, thin line "
     "over the middle 80%. The black row is when the milestone is first reached.",
@@ -340,8 +344,10 @@ CAPTIONS = {
 
 
 ALT = {
-    "first": "who gets there first (bar chart of each agency's chance)",
-    "reached": "chance of having got there by each date (one curve per agency)",
+    "first": "who gets there first (bar chart of each agency's chance) and who leads by "
+    "each date (stacked areas)",
+    "reached": "chance of having got there by each date (one curve per agency) and of "
+    "getting there in each period (steps)",
     "dates": "when, in the runs where they get there (median and ranges per agency)",
 }
 
@@ -369,6 +375,65 @@ def _milestones(
                     f"<figcaption>{_e(CAPTIONS[kind])}</figcaption></figure>"
                 )
         out.append("</div>")
+    return "\n".join(out)
+
+
+VERSUS_CAPTION = (
+    "Left: for each milestone, the share of runs in which {a} gets there before {b} "
+    "(dark: both get there, {a} earlier; light: only {a} gets there), at the same moment "
+    "(white), {b} before {a} (light: only {b}; dark: both, {b} earlier), and neither "
+    "(grey). Right: where both get there, how many years {a} is ahead ({b}'s date minus "
+    "{a}'s; left of the line {b} is ahead), with the median marked."
+)
+
+
+def _versus(run: dict, names: dict[str, str], pngs: Mapping[str, bytes]) -> str:
+    """The head-to-head section of a run with ``--versus``: a table and a figure per pair."""
+    from racesim.output.text import short_name
+
+    versus = run["summary"].get("versus") or {}
+    if not versus:
+        return ""
+    out = [
+        "<h2>Head to head</h2><p class=dim>Two agencies at a time: in how many runs one "
+        "gets to a milestone before the other. A run where only one of them gets there "
+        "counts for it; the runs where neither does are counted apart.</p>"
+    ]
+    for v in versus.values():
+        a, b = (short_name(names.get(x, x)) for x in (v["a"], v["b"]))
+        out.append(f'<h3 id="versus-{_e(v["a"])}-{_e(v["b"])}">{_e(a)} against {_e(b)}</h3>')
+        head = (
+            f"<tr><th>milestone</th><th>{_e(a)} first</th><th>95% interval</th>"
+            f"<th>{_e(b)} first</th><th>95% interval</th><th>same moment</th>"
+            f"<th>neither</th><th>{_e(a)}'s lead where both get there: median "
+            "(10%–90%)</th><th>runs where both get there</th></tr>"
+        )
+        rows = []
+        for key, e in v["milestones"].items():
+            lead = e["lead_years"]
+            told = (
+                f"{lead['median']:+.1f} years ({lead['p10']:+.1f} to {lead['p90']:+.1f})"
+                if lead["runs"]
+                else "–"
+            )
+            title = run["summary"]["milestones"][key]["title"]
+            rows.append(
+                f"<tr><td>{_e(title)}</td><td class=n>{_pct(e['a_first']['p'])}</td>"
+                f"<td class=n>{_interval(e['a_first']['ci95'])}</td>"
+                f"<td class=n>{_pct(e['b_first']['p'])}</td>"
+                f"<td class=n>{_interval(e['b_first']['ci95'])}</td>"
+                f"<td class=n>{_pct(e['same_time']['p'])}</td>"
+                f"<td class=n>{_pct(e['neither']['p'])}</td><td>{told}</td>"
+                f"<td class=n>{lead['runs']:,}</td></tr>"
+            )
+        out.append(f"<table>{head}{''.join(rows)}</table>")
+        key = f"versus_{v['a']}_{v['b']}"
+        if key in pngs:
+            caption = VERSUS_CAPTION.format(a=a, b=b)
+            out.append(
+                f"<figure>{_img(pngs[key], f'{a} against {b}, head to head', key)}"
+                f"<figcaption>{_e(caption)}</figcaption></figure>"
+            )
     return "\n".join(out)
 
 
@@ -498,6 +563,7 @@ def build_report(
             _header(run),
             _glance(run, names),
             _milestones(run, names, colors, pngs),
+            _versus(run, names, pngs),
             _assumptions(scen, names, colors),
             _manifest(run.get("manifest") or {}),
         ]
