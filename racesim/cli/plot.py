@@ -38,19 +38,14 @@ def command(results: str, out: str | None, fmt: str, force: bool) -> None:
     Earlier plots in RESULTS/plots are redrawn; any other existing file is overwritten
     only with --force.
     """
-    from racesim.output.plots import KINDS, figure_set
+    from racesim.output.plots import figure_items, figure_set
     from racesim.output.render import write_plots
     from racesim.output.report import PLOTS_FOLDER
 
     run_data = results_folder(results)
     folder = Path(out) if out else Path(results) / PLOTS_FOLDER
     formats = ("png", "svg") if fmt == "both" else (fmt,)
-    targets = [
-        folder / f"{m}_{k}.{f}"
-        for m in run_data["summary"]["milestones"]
-        for k in KINDS
-        for f in formats
-    ]
+    targets = [folder / f"{key}.{f}" for key, _k, _s in figure_items(run_data) for f in formats]
     usable(folder, "the plots folder")
     if folder.exists() and not folder.is_dir():
         fail(f"cannot write the plots into {folder}: it is a file, not a folder.")

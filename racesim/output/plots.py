@@ -23,7 +23,7 @@ from collections.abc import Mapping
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FixedLocator, MultipleLocator, PercentFormatter
+from matplotlib.ticker import FixedLocator, PercentFormatter
 
 from racesim.output.text import pct
 from racesim.scenario.timeutil import decimal_year
@@ -109,18 +109,34 @@ def _year(iso: str | None) -> float | None:
 def _span(summary: dict, dates: list[dict]) -> tuple[float, float]:
     """The clock's span in decimal years: start to horizon (from the summary when it
     has them, otherwise from the dates)."""
-    years = [r["year"] for r in dates]
-    start = _year(summary.get("start")) or (min(years) if years else 0.0)
-    end = _year(summary.get("horizon")) or (max(years) if years else start + 1.0)
-    if years:
-        start = min(start, min(years))  # a milestone reached before the start
+    _series(dates, "", "")  # index the rows (and find their first and last years)
+    lo, hi = _INDEX[3]
+    start = _year(summary.get("start")) or (0.0 if lo is None else lo)
+    end = _year(summary.get("horizon")) or (start + 1.0 if hi is None else hi)
+    if lo is not None:
+        start = min(start, lo)  # a milestone reached before the start
     return start, end
 
 
+#: the dates rows last indexed, their number, the index, (first year, last year)
+_INDEX: list = [None, 0, {}, (None, None)]
+
+
 def _series(dates: list[dict], milestone: str, agency: str) -> list[dict]:
-    rows = [r for r in dates if r["milestone"] == milestone and r["agency"] == agency]
-    rows.sort(key=lambda r: r["date"])
-    return rows
+    """The rows of ``dates`` of one milestone and agency, in date order.  The rows are
+    indexed once (the last list given, while its length stays the same): a figure set
+    asks for every series several times, and scanning all rows each time cost more
+    than drawing."""
+    if _INDEX[0] is not dates or _INDEX[1] != len(dates):
+        index: dict[tuple[str, str], list[dict]] = {}
+        for r in dates:
+            index.setdefault((r["milestone"], r["agency"]), []).append(r)
+        for rows in index.values():
+            rows.sort(key=lambda r: r["date"])
+        years = [r["year"] for r in dates]
+        span = (min(years), max(years)) if years else (None, None)
+        _INDEX[:] = [dates, len(dates), index, span]
+    return list(_INDEX[2].get((milestone, agency), ()))
 
 
 def date_quantiles(rows: list[dict], qs=(0.1, 0.25, 0.5, 0.75, 0.9)) -> dict[float, float]:
@@ -199,8 +215,19 @@ def _year_axis(ax: Axes, start: float, end: float, room: float = 0.0) -> None:
     first = math.ceil(start / step) * step
     ax.xaxis.set_major_locator(FixedLocator(list(range(first, math.floor(end) + 1, step))))
     ax.xaxis.set_major_formatter(lambda x, _pos: f"{x:.0f}")
-    if step > 1:
-        ax.xaxis.set_minor_locator(MultipleLocator(1 if step <= 10 else step / 5))
+    if step > 1:  # minor ticks as one collection of short lines: far cheaper than Ticks
+        minor = 1 if step <= 10 else step / 5
+        first_minor = math.ceil(start / minor) * minor
+        marks = [first_minor + k * minor for k in range(int((end - first_minor) / minor) + 1)]
+        ax.vlines(
+            [x for x in marks if x % step],
+            0,
+            -0.012,
+            transform=ax.get_xaxis_transform(),
+            color="#000000",
+            lw=0.6,
+            clip_on=False,
+        )
     ax.set_xlabel("year")
 
 
@@ -241,12 +268,15 @@ def plot_first(
             fontsize=9,
         )
     ax.set_yticks(range(len(rows)), [_label(a, names) for a in rows])
-    ax.invert_yaxis()
+    # top to bottom, as autoscaling would frame the bars (a 5% margin), but stated, so
+    # that the frame does not depend on what the axes held before
+    margin = 0.05 * (len(rows) - 0.3)
+    ax.set_ylim(len(rows) - 0.65 + margin, -0.35 - margin)
     ax.set_xlim(0, 1.18)
     ax.set_xticks([0, 0.25, 0.5, 0.75, 1])
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlabel("chance of being first (bar), with its 95% interval (whiskers)")
-    ax.set_title(f"{ms['title']}\nWho gets there first?", fontsize=11)
+    ax.set_title(f"{ms['title']}\nWho gets there first?", fontsize=11, y=1.0)
     ax.grid(axis="x", alpha=0.3)
     ax.set_axisbelow(True)
     ax.spines[["top", "right"]].set_visible(False)
@@ -291,7 +321,7 @@ def plot_reached(
     ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1])
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_ylabel("chance of having got there")
-    ax.set_title(f"{ms['title']}\nChance of having got there by each date", fontsize=11)
+    ax.set_title(f"{ms['title']}\nChance of having got there by each date", fontsize=11, y=1.0)
     ax.grid(alpha=0.3)
     # below the axes, as wide as the axes at most: constrained layout makes room for it
     longest = max(
@@ -381,7 +411,7 @@ def plot_dates(
     ax.set_xlabel(
         "year   (dot: median date;  thick bar: middle 50% of dates;  thin line: middle 80%)"
     )
-    ax.set_title(f"{ms['title']}\nWhen, in the runs where they get there", fontsize=11)
+    ax.set_title(f"{ms['title']}\nWhen, in the runs where they get there", fontsize=11, y=1.0)
     ax.grid(axis="x", alpha=0.3)
     ax.set_axisbelow(True)
     ax.spines[["top", "right"]].set_visible(False)
@@ -410,52 +440,171 @@ def figure_items(run: dict, kinds: tuple[str, ...] = KINDS) -> list[tuple[str, s
     return items
 
 
-def draw_figure(
-    run: dict, kind: str, subject: str, names: Mapping[str, str] | None = None
-) -> Figure:
-    """One figure of :func:`figure_items` on the Agg canvas, laid out once and frozen:
-    ``first`` (who gets there first, and who leads by each date), ``reached`` (the
-    chance of having got there by each date, and of getting there in each quarter),
-    ``dates`` (when, where they get there) or ``versus`` (a pair head to head)."""
+def _text_inches(texts, size: float) -> float:
+    """About how wide the widest of ``texts`` is, in inches, in ``size``-point DejaVu
+    Sans (0.6 em a character, a little over its average), for laying out
+    without measuring."""
+    longest = max((len(line) for t in texts for line in str(t).split("\n")), default=0)
+    return 0.6 * size / 72 * longest
+
+
+def _axes_at(fig: Figure, left: float, bottom: float, width: float, height: float) -> Axes:
+    """An Axes at a place given in inches from the figure's bottom left corner."""
+    w, h = fig.get_size_inches()
+    return fig.add_axes((left / w, bottom / h, width / w, height / h))
+
+
+def _row(fig: Figure, margins: tuple[float, float, float, float], gaps, ratios) -> list[Axes]:
+    """Axes side by side in one row: ``margins`` (left, right, bottom, top) and the
+    ``gaps`` between them in inches, widths in the proportions ``ratios``.
+
+    racesim lays its standard figures out itself, from its own estimates of the text
+    widths, rather than with matplotlib's constrained layout: the layout engine measures
+    every tick label several times, which cost more than the drawing itself."""
+    w, h = fig.get_size_inches()
+    left, right, bottom, top = margins
+    free = w - left - right - sum(gaps)
+    axes, x = [], left
+    for k, r in enumerate(ratios):
+        width = free * r / sum(ratios)
+        axes.append(_axes_at(fig, x, bottom, width, h - bottom - top))
+        x += width + (gaps[k] if k < len(gaps) else 0)
+    return axes
+
+
+def _move_legend_to_bottom(ax: Axes, fig: Figure, pad: float = 0.05) -> None:
+    leg = ax.get_legend()
+    if leg is not None:
+        leg.set_bbox_to_anchor((0.5, pad / fig.get_size_inches()[1]), transform=fig.transFigure)
+        leg.set_loc("lower center")
+
+
+def _wipe(fig: Figure) -> None:
+    """Take every drawn thing off ``fig``'s axes, keeping the axes and their ticks, so
+    that the next figure of the same kind and size can be drawn on them."""
+    for ax in fig.axes:
+        for art in [*ax.lines, *ax.patches, *ax.collections, *ax.texts, *ax.images]:
+            art.remove()
+        ax.containers.clear()
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+        ax.ignore_existing_data_limits = True
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+
+
+def _frame(reuse: dict | None, size, margins, gaps=(), ratios=(1,)) -> tuple[Figure, list[Axes]]:
+    """A figure of ``size`` inches with a row of axes (see :func:`_row`), on the Agg
+    canvas; with ``reuse`` (a dict kept by the caller), the figure made for the same
+    frame before, wiped (:func:`_wipe`): making the axes and their ticks cost as much
+    as drawing them, and the figures of one kind all have the same frame."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    from racesim.output import plots_race as race
     from racesim.output.render import PNG_DPI
+
+    key = (tuple(size), tuple(margins), tuple(gaps), tuple(ratios))
+    if reuse is not None and key in reuse:
+        fig = reuse[key]
+        _wipe(fig)
+        return fig, list(fig.axes)
+    fig = Figure(figsize=size, dpi=PNG_DPI)
+    FigureCanvasAgg(fig)
+    axes = _row(fig, margins, gaps, ratios)
+    if reuse is not None:
+        reuse[key] = fig
+    return fig, axes
+
+
+def draw_figure(
+    run: dict,
+    kind: str,
+    subject: str,
+    names: Mapping[str, str] | None = None,
+    reuse: dict | None = None,
+) -> Figure:
+    """One figure of :func:`figure_items` on the Agg canvas: ``first`` (who gets there
+    first, and who leads by each date), ``reached`` (the chance of having got there by
+    each date, and of getting there in each quarter), ``dates`` (when, where they get
+    there) or ``versus`` (a pair head to head).
+
+    With ``reuse`` (a dict the caller keeps between calls), the figure of an earlier
+    call with the same frame is wiped and drawn on again (the same pixels as a new
+    one): save or render each figure before the next call."""
+    from racesim.output import plots_race as race
+    from racesim.output.text import short_name
 
     summary, dates = run["summary"], run["dates"]
     if names is None:
         names = agency_names(run.get("scenario"))
+    # the names before any aside ("CNSA", not "CNSA (with CMSA's crewed programme)"):
+    # the report's tables and the scenario give the whole names
+    names = {k: short_name(v) for k, v in names.items()}
+    ticks = 10  # points: matplotlib's default tick label size
     if kind == "versus":
-        k = len(summary["versus"][subject]["milestones"])
-        fig = Figure(figsize=(12, 1.9 + 0.62 * k), layout="constrained", dpi=PNG_DPI)
-        left, right = fig.subplots(1, 2, width_ratios=(1, 1))
-        race.plot_versus(summary, subject, left, names=names)
-        race.plot_lead(summary, run.get("versus") or [], subject, right, names=names)
-    else:
-        n = len(summary["milestones"][subject]["reached"])
-        if kind == "first":
-            fig = Figure(figsize=(12, 1.9 + 0.42 * (n + 1)), layout="constrained", dpi=PNG_DPI)
-            left, right = fig.subplots(1, 2, width_ratios=(1, 1.1))
-            plot_first(summary, subject, left, names=names)
-            race.plot_leader(summary, dates, subject, right, names=names)
-        elif kind == "reached":
-            fig = Figure(
-                figsize=(12, 4.6 + 0.22 * math.ceil((n + 1) / 2)), layout="constrained", dpi=PNG_DPI
+        v = summary["versus"][subject]
+        k = len(v["milestones"])
+        titles = [summary["milestones"][m]["title"] for m in v["milestones"]]
+        left = 0.2 + _text_inches([race._wrap(t) for t in titles], 8)
+        runs = [
+            f"median -00.0 y, {e['lead_years']['runs']:,} runs" for e in v["milestones"].values()
+        ]
+        fig, (left_ax, right_ax) = _frame(
+            None,
+            (12, 1.6 + 0.62 * k),
+            (left, 0.15 + _text_inches(runs, 8), 1.15, 0.35),
+            (0.95,),
+            (1, 1),
+        )
+        race.plot_versus(summary, subject, left_ax, names=names)
+        race.plot_lead(summary, run.get("versus") or [], subject, right_ax, names=names)
+        _move_legend_to_bottom(left_ax, fig)
+        leg = left_ax.get_legend()
+        if leg is not None:
+            leg.set_bbox_to_anchor(
+                (0.25, 0.05 / fig.get_size_inches()[1]), transform=fig.transFigure
             )
-            left, right = fig.subplots(1, 2, width_ratios=(1.25, 1))
-            plot_reached(summary, dates, subject, left, names=names)
-            race.plot_density(summary, dates, subject, right, names=names)
-        elif kind == "dates":
-            fig = Figure(figsize=(9, 1.6 + 0.45 * (n + 1)), layout="constrained", dpi=PNG_DPI)
-            plot_dates(summary, dates, subject, fig.add_subplot(), names=names)
-        else:
-            raise ValueError(f"unknown plot kind {kind!r}; use one of {(*KINDS, 'versus')}")
-    FigureCanvasAgg(fig)
-    # lay out once, then freeze: PNG and SVG files get the same layout, whatever
-    # order (or whichever formats) they are saved in; the first PNG draws it
-    # (once: the renderer encodes the drawn canvas, see racesim.output.render)
-    fig.get_layout_engine().execute(fig)
-    fig.set_layout_engine("none")
+        return fig
+    ms = summary["milestones"][subject]
+    agencies = list(ms["reached"])
+    n = len(agencies)
+    labels = [_label(a, names) for a in [*agencies, "none", "first"]]
+    if kind == "first":
+        short = [f"{x} 100%" for x in labels]
+        fig, (bars, leader) = _frame(
+            reuse,
+            (12, 1.4 + 0.42 * (n + 1)),
+            (0.3 + _text_inches(labels, ticks), 0.15 + _text_inches(short, 8), 0.6, 0.6),
+            (0.95,),
+            (1, 1.1),
+        )
+        plot_first(summary, subject, bars, names=names)
+        race.plot_leader(summary, dates, subject, leader, names=names)
+    elif kind == "reached":
+        entries = [f"{x}: 100%" for x in labels[:n] + ["anybody"]]
+        ncol = _legend_columns(max(len(e) for e in entries), n + 1)
+        legend = 0.3 + 0.21 * math.ceil((n + 1) / ncol)
+        fig, (curves, density) = _frame(
+            reuse, (12, 4.3 + legend), (0.8, 0.15, 0.6 + legend, 0.6), (0.9,), (1.25, 1)
+        )
+        plot_reached(summary, dates, subject, curves, names=names)
+        race.plot_density(summary, dates, subject, density, names=names)
+        _move_legend_to_bottom(curves, fig)
+        leg = curves.get_legend()
+        if leg is not None:  # under the curves, not under the whole figure
+            box = curves.get_position()
+            leg.set_bbox_to_anchor(
+                ((box.x0 + box.x1) / 2, 0.05 / fig.get_size_inches()[1]), transform=fig.transFigure
+            )
+    elif kind == "dates":
+        right = 0.2 + _text_inches(["100% of runs"], 9)
+        fig, (ax,) = _frame(
+            reuse,
+            (9, 1.5 + 0.45 * (n + 1)),
+            (0.3 + _text_inches(labels, ticks), right, 0.6, 0.6),
+        )
+        plot_dates(summary, dates, subject, ax, names=names)
+    else:
+        raise ValueError(f"unknown plot kind {kind!r}; use one of {(*KINDS, 'versus')}")
     return fig
 
 

@@ -92,6 +92,7 @@ def plot_density(
         if values[k] > 3 * values[k + 1]:
             top = 1.25 * values[k + 1]
             break
+    cut = 0
     for agency, ys in series.items():
         first = agency == "first"
         ax.stairs(
@@ -104,21 +105,24 @@ def plot_density(
             gid=artist_gid("density", milestone, agency),
         )
         for k, y in enumerate(ys):
-            if y > top:
+            if y > top and not first:
+                cut += 1
                 ax.annotate(
                     f"{_label(agency, names)} {_pct(y)} ↑",
                     (edges[k], top),
-                    xytext=(3, -2),
+                    xytext=(3, -2 - 10 * (cut - 1)),
                     textcoords="offset points",
                     va="top",
                     fontsize=8,
                     color=colors[agency],
+                    bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none"},
+                    zorder=6,
                 )
     _year_axis(ax, start, end)
     ax.set_ylim(0, top * 1.12)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
     ax.set_ylabel(f"chance of getting there in each {word}")
-    ax.set_title("When: the chance of getting there in each " + word, fontsize=10)
+    ax.set_title("When: the chance of getting there in each " + word, fontsize=10, y=1.0)
     ax.grid(alpha=0.3)
     ax.spines[["top", "right"]].set_visible(False)
     return ax
@@ -159,13 +163,11 @@ def plot_leader(
     start, end = _span(summary, dates)
     n = summary["replications"]
     xs = _grid(start, end)
-    rows = [r for r in dates if r["milestone"] == milestone and r["agency"] != "first"]
+    rows = [r for a in agencies for r in _series(dates, milestone, a)]
     _year_axis(ax, start, end)
     ax.set_ylim(0, 1)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_title(
-        "Who leads by each date (the first to have got there; grey: nobody yet)", fontsize=10
-    )
+    ax.set_title("Who leads by each date (grey: nobody yet)", fontsize=10, y=1.0)
     ax.spines[["top", "right"]].set_visible(False)
     if any(r.get("first_count") is None for r in rows):
         ax.text(
@@ -182,9 +184,7 @@ def plot_leader(
         return ax
     below = [0.0] * len(xs)
     for agency in [a for a in first_order(ms) if a != "none"]:
-        mine = sorted(
-            (r for r in rows if r["agency"] == agency and r["first_count"]), key=lambda r: r["date"]
-        )
+        mine = [r for r in _series(dates, milestone, agency) if r["first_count"]]
         if not mine:
             continue
         ys = _cumulative_at(mine, "first_count", xs, n)
@@ -305,6 +305,7 @@ def plot_versus(
     ax.set_title(
         f"{_label(a, names)} before {_label(b, names)}, and the other way round",
         fontsize=10,
+        y=1.0,
     )
     ax.spines[["top", "right"]].set_visible(False)
     return ax
@@ -393,7 +394,7 @@ def plot_lead(
         f"{_label(a, names)}'s lead in years ({_label(b, names)}'s date minus "
         f"{_label(a, names)}'s): ← {_label(b, names)} ahead | {_label(a, names)} ahead →"
     )
-    ax.set_title("By how much, where both get there", fontsize=10)
+    ax.set_title("By how much, where both get there", fontsize=10, y=1.0)
     ax.grid(axis="x", alpha=0.3)
     ax.spines[["top", "right"]].set_visible(False)
     return ax

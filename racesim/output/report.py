@@ -92,8 +92,9 @@ def _draw(
     or the files need them (otherwise keys -> empty bytes)."""
     pngs: dict[str, bytes] = {}
     names = agency_names(run.get("scenario"))
+    frames: dict = {}  # each kind's figure is drawn on again for the next milestone
     for key, kind, subject in figures:
-        fig = draw_figure(run, kind, subject, names)
+        fig = draw_figure(run, kind, subject, names, reuse=frames)
         png = render(fig, "png") if (report or "png" in files) else b""
         for fmt in PLOT_FORMATS:
             if fmt in files:
