@@ -369,8 +369,9 @@ class CompareResult:
         return format_comparison(self.data, names)
 
     def save(self, folder: str | os.PathLike, force: bool = False) -> Path:
-        """compare.json, compare.csv, scenario_a.yaml, scenario_b.yaml and the manifest,
-        as ``racesim compare --out`` writes them (atomic; an existing results folder
+        """compare.json, compare.csv, scenario_a.yaml, scenario_b.yaml, the manifest,
+        dates_a.csv, dates_b.csv, compare.png/svg and report.html, as ``racesim compare
+        --out`` writes them (atomic; an existing results folder
         is replaced only with ``force``)."""
         return _saved(folder, force, self.write)
 
@@ -395,7 +396,9 @@ class CompareResult:
             self.overrides[0],
             extra,
         )
-        write_compare(tmp, self.data, self.a, self.b, csv_rows(self.data), CSV_COLUMNS, m)
+        c = self.comparison
+        rows = csv_rows(self.data)
+        write_compare(tmp, self.data, self.a, self.b, rows, CSV_COLUMNS, m, (c.tally_a, c.tally_b))
 
 
 # -- sweep --------------------------------------------------------------------------------

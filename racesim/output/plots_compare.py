@@ -152,8 +152,22 @@ def compare_figure(
     colors = agency_colors(list(agencies or everyone))
     handles = [Patch(color=colors[a], label=_name(a, names)) for a in everyone]
     handles += [
-        Line2D([], [], color="#555555", ls="--", lw=1.2, label=f"A: {data['a']['scenario']}"),
-        Line2D([], [], color="#555555", ls="-", lw=1.9, label=f"B: {data['b']['scenario']}"),
+        Line2D(
+            [],
+            [],
+            color="#555555",
+            ls="--",
+            lw=1.2,
+            label=f"A: {data['a'].get('label', data['a']['scenario'])}",
+        ),
+        Line2D(
+            [],
+            [],
+            color="#555555",
+            ls="-",
+            lw=1.9,
+            label=f"B: {data['b'].get('label', data['b']['scenario'])}",
+        ),
     ]
     fig.legend(handles=handles, loc="outside lower center", ncol=min(8, len(handles)), fontsize=8)
     FigureCanvasAgg(fig)
