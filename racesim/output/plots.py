@@ -191,13 +191,22 @@ def _year_step(span: float, max_ticks: int = 9) -> int:
     return max(1, math.ceil(span / max_ticks))
 
 
-def _year_axis(ax: Axes, start: float, end: float, room: float = 0.0) -> None:
+def _year_axis(
+    ax: Axes, start: float, end: float, room: float = 0.0, *, label: bool = True
+) -> None:
     """Years on the x-axis from ``start`` to ``end`` (plus ``room``, a fraction of the
-    span, for labels), with the horizon marked.  Labelled ticks fall on whole years a
+    span, for labels), with the horizon marked (and labelled, unless not ``label``).
+    Labelled ticks fall on whole years a
     round step apart and within ``start`` to ``end``; minor ticks mark the years between."""
     pad = 0.01 * (end - start)
     ax.set_xlim(start - pad, end + pad + room * (end - start))
     ax.axvline(end, color="#999999", ls=":", lw=1, zorder=1)
+    if label:
+        _horizon_label(ax, end)
+    _year_ticks(ax, start, end)
+
+
+def _horizon_label(ax: Axes, end: float) -> None:
     # inside the top-left of the horizon line, on a white box so no curve runs through it
     ax.annotate(
         "horizon",
@@ -212,6 +221,9 @@ def _year_axis(ax: Axes, start: float, end: float, room: float = 0.0) -> None:
         zorder=5,
         bbox={"boxstyle": "square,pad=0.15", "fc": "white", "ec": "none"},
     )
+
+
+def _year_ticks(ax: Axes, start: float, end: float) -> None:
     step = _year_step(end - start)
     first = math.ceil(start / step) * step
     ax.xaxis.set_major_locator(FixedLocator(list(range(first, math.floor(end) + 1, step))))

@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping
 
 from matplotlib.axes import Axes
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from racesim.output.plots import (
     NOBODY_COLOR,
@@ -118,8 +118,9 @@ def plot_density(
                     bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none"},
                     zorder=6,
                 )
-    _year_axis(ax, start, end)
+    _year_axis(ax, start, end, label=False)  # the horizon is labelled beside it
     ax.set_ylim(0, top * 1.12)
+    ax.yaxis.set_major_locator(MaxNLocator(4))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
     ax.set_ylabel(f"chance of getting there in each {word}")
     ax.set_title("When: the chance of getting there in each " + word, fontsize=10, y=1.0)
@@ -164,8 +165,9 @@ def plot_leader(
     n = summary["replications"]
     xs = _grid(start, end)
     rows = [r for a in agencies for r in _series(dates, milestone, a)]
-    _year_axis(ax, start, end)
+    _year_axis(ax, start, end, label=False)  # the horizon is labelled beside it
     ax.set_ylim(0, 1)
+    ax.set_yticks([0, 0.5, 1])
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_title("Who leads by each date (grey: nobody yet)", fontsize=10, y=1.0)
     ax.spines[["top", "right"]].set_visible(False)
