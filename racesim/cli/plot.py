@@ -52,6 +52,7 @@ def command(results: str, out: str | None, fmt: str, force: bool) -> None:
     from racesim.output.report import PLOTS_FOLDER
 
     formats = ("png", "svg") if fmt == "both" else (fmt,)
+    usable(Path(results), "the results folder")
     kind = folder_kind(Path(results)) if Path(results).is_dir() else None
     if kind not in (None, "run"):
         _analysis(Path(results), kind, Path(out) if out else None, formats, force)

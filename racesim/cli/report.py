@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from racesim.cli.common import CONTEXT, fail, may_write, noted, results_folder
+from racesim.cli.common import CONTEXT, fail, may_write, noted, results_folder, usable
 
 
 @click.command("report", context_settings=CONTEXT)
@@ -37,6 +37,7 @@ def command(results: str, out: str | None, force: bool) -> None:
     from racesim.output.results import NotAResultsFolder
 
     path = Path(out) if out else Path(results) / REPORT_FILE
+    usable(Path(results), "the results folder")
     kind = folder_kind(Path(results)) if Path(results).is_dir() else None
     if kind not in (None, "run"):
         may_write([path], "report", force)
