@@ -101,13 +101,15 @@ def format_versus(summary: dict, scenario: Scenario | None = None) -> str:
     10%-90%)."""
     names = {k: short_name(a.name or k) for k, a in scenario.agencies.items()} if scenario else {}
     lines: list[str] = []
+    keys = [k for pair in (summary.get("versus") or {}).values() for k in pair["milestones"]]
+    w = max([len("milestone"), *map(len, keys)])
     for pair in (summary.get("versus") or {}).values():
         a, b = names.get(pair["a"], pair["a"]), names.get(pair["b"], pair["b"])
         if lines:
             lines.append("")
         lines += [
             f"Head to head: {a} against {b} (a run where only one gets there counts for it)",
-            f"  {'milestone':<26}  {a + ' first':>17}  {b + ' first':>17}  {'same':>5}  "
+            f"  {'milestone':<{w}}  {a + ' first':>17}  {b + ' first':>17}  {'same':>5}  "
             f"{'neither':>7}  {a}'s lead where both get there: median (10% to 90%)",
         ]
         for key, v in pair["milestones"].items():
@@ -125,7 +127,7 @@ def format_versus(summary: dict, scenario: Scenario | None = None) -> str:
                 return f"{_pct(e['p'])} [{100 * lo:.1f}, {100 * hi:.1f}]"
 
             lines.append(
-                f"  {key:<26}  {cell(v['a_first']):>17}  {cell(v['b_first']):>17}  "
+                f"  {key:<{w}}  {cell(v['a_first']):>17}  {cell(v['b_first']):>17}  "
                 f"{pct(v['same_time']['p'], 0):>5}  {_pct(v['neither']['p']):>7}  {told}"
             )
     return "\n".join(line.rstrip() for line in lines)
