@@ -226,6 +226,7 @@ def simulate(
     by: Iterable[str | dt.date] = (),
     questions: str | os.PathLike | None = "auto",
     worlds: int | None = None,
+    versus: Iterable[str | tuple[str, str]] = (),
 ) -> Run:
     """Run ``n`` replications (default: the scenario's ``replications``) at root
     ``seed`` (default: the scenario's), on ``jobs`` processes (0: one per core).
@@ -248,9 +249,14 @@ def simulate(
     one; None: none. ``worlds``: split the replications into that
     many worlds, each drawing every factor once (``racesim run --worlds``; between 1
     and ``n``, not with ``precision``): each ``p`` of the summary then has a
-    ``worlds: {p10, p50, p90}`` spread beside it."""
+    ``worlds: {p10, p50, p90}`` spread beside it.
+    ``versus``: pairs of agencies to set head to
+    head, as ``"cnsa:nasa"`` or ``("cnsa", "nasa")``: ``summary["versus"]`` and
+    :meth:`Run.head_to_head` then say, per milestone, how often each gets there before
+    the other and by how much (as ``racesim run --versus``)."""
     from racesim.analysis import crowd as cr
     from racesim.analysis.summary import by_dates, by_summary, date_tally, summarize
+    from racesim.analysis.versus import parse_pairs, summarize_versus
     from racesim.run import montecarlo
 
     s = _scenario(scenario, overrides, mixtures=True)
@@ -270,6 +276,8 @@ def simulate(
     if seed < 0:
         raise ValueError(f"seed must be >= 0, not {seed}")
     jobs = jobs or os.cpu_count() or 1
+    agencies = list(s.agencies)
+    pairs = parse_pairs(s, [versus] if isinstance(versus, str) else versus)
     if keep_table is None:
         most = n if precision is None else max(n, max_replications or n * 100)
         keep_table = most <= KEEP_TABLE_LIMIT
@@ -297,6 +305,7 @@ def simulate(
             executor=executor,
             scheduler=scheduler,
             worlds=worlds,
+            versus=[(agencies.index(a), agencies.index(b)) for a, b in pairs],
         )
     reached = np.concatenate(chunks) if keep_table else None
     source, texts = _origin(s)
@@ -308,6 +317,8 @@ def simulate(
         settings["precision_reached"] = bool(half <= precision)
         settings["half_width"] = round(half, 6)
     summary = summarize(s, out.tally, out.seed, out.parts, out.worlds)
+    if out.versus is not None:
+        summary["versus"] = summarize_versus(s, out.versus)
     answers = None
     if by_tally is not None:
         every = by_summary(s, asked, by_tally)
@@ -330,6 +341,7 @@ def simulate(
         texts,
         settings,
         out.started,
+        out.versus,
     )
     run.crowd = answers
     return run

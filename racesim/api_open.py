@@ -41,7 +41,7 @@ def open_run(folder: str | os.PathLike) -> Run:
     summary, man = data["summary"], data["manifest"]
     n = int(summary["replications"])
     milestones, agencies = list(s.milestones), list(s.agencies)
-    tally = new_tally(plan_for(s), s)
+    tally = new_tally(plan_for(s), s, winners=True)
     tally.n = n
     for m, key in enumerate(milestones):
         ms = summary["milestones"][key]
@@ -55,7 +55,18 @@ def open_run(folder: str | os.PathLike) -> Run:
         if row["agency"] == "first":
             tally.first_hist[m, d] = int(row["count"])
         else:
-            tally.hist[m, agencies.index(row["agency"]), d] = int(row["count"])
+            a = agencies.index(row["agency"])
+            tally.hist[m, a, d] = int(row["count"])
+            if row.get("first_count") is None:  # a folder older than who-leads data
+                tally.win_hist = None
+            elif tally.win_hist is not None:
+                tally.win_hist[m, a, d] = row["first_count"]
+    versus = None
+    if summary.get("versus"):
+        from racesim.analysis.versus import tally_from_files
+
+        span = tally.hist.shape[2]
+        versus = tally_from_files(s, summary["versus"], data["versus"], span)
     reached = None
     for name in ("replications.csv", "replications.csv.gz"):
         if (folder / name).is_file():
@@ -77,6 +88,7 @@ def open_run(folder: str | os.PathLike) -> Run:
         list(man.get("overrides") or []),
         settings,
         dt.datetime.fromisoformat(started) if started else None,
+        versus,
     )
     if (folder / "crowd.csv").is_file():
         from racesim.analysis.crowd import read_run_rows

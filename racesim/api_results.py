@@ -114,6 +114,7 @@ class Run:
         overrides: list[str],
         settings: dict,
         started: dt.datetime | None = None,
+        versus=None,
     ):
         self.scenario = scenario
         self.seed = seed
@@ -127,6 +128,7 @@ class Run:
         self.overrides = overrides
         self._settings = settings
         self.started = started
+        self.versus = versus  # the head-to-head tally (racesim.run.versus), if asked
 
     @property
     def precision_reached(self) -> bool | None:
@@ -195,6 +197,16 @@ class Run:
         ]
         cols = ["milestone", "date", "measure", "agency", "p", "lo", "hi"]
         return _pandas().DataFrame(rows, columns=cols)
+
+    def head_to_head(self):
+        """The ``versus`` pairs (``simulate(versus=...)``) as a DataFrame: per pair and
+        milestone, P(A before B) and P(B before A) with their intervals (a run where only
+        one gets there counts for it), the same moment, neither, and A's lead in years
+        (B's date minus A's) where both get there: mean, 10%, median, 90%."""
+        from racesim.analysis.versus import VERSUS_TABLE_COLUMNS, versus_rows
+
+        rows = versus_rows(self.summary.get("versus") or {})
+        return _pandas().DataFrame(rows, columns=list(VERSUS_TABLE_COLUMNS))
 
     def dates_rows(self) -> list[dict]:
         """``dates.csv`` as rows (the form :func:`racesim.output.results.read_dates` returns)."""
@@ -313,6 +325,7 @@ class Run:
                 report=report,
                 formats=("png", "svg") if svg else ("png",),
                 crowd=self.crowd,
+                versus=self.versus,
             )
         return folder
 
@@ -402,8 +415,9 @@ class CompareResult:
         return format_comparison(self.data, names)
 
     def save(self, folder: str | os.PathLike, force: bool = False) -> Path:
-        """compare.json, compare.csv, scenario_a.yaml, scenario_b.yaml and the manifest,
-        as ``racesim compare --out`` writes them (atomic; an existing results folder
+        """compare.json, compare.csv, scenario_a.yaml, scenario_b.yaml, the manifest,
+        dates_a.csv, dates_b.csv, compare.png/svg and report.html, as ``racesim compare
+        --out`` writes them (atomic; an existing results folder
         is replaced only with ``force``)."""
         return _saved(folder, force, self.write)
 
@@ -428,7 +442,9 @@ class CompareResult:
             self.overrides[0],
             extra,
         )
-        write_compare(tmp, self.data, self.a, self.b, csv_rows(self.data), CSV_COLUMNS, m)
+        c = self.comparison
+        rows = csv_rows(self.data)
+        write_compare(tmp, self.data, self.a, self.b, rows, CSV_COLUMNS, m, (c.tally_a, c.tally_b))
 
 
 # -- sweep --------------------------------------------------------------------------------
@@ -474,7 +490,7 @@ class SweepResult:
 
     def write(self, tmp: Path, plots: bool = True) -> None:
         """The files of :meth:`save`, into the staged folder ``tmp``."""
-        from racesim.analysis.sweep import can_reach, table_columns
+        from racesim.analysis.sweep import table_columns
         from racesim.output.writers import write_sweep
 
         extra = {"command": "sweep", "vary": list(self.vary), "points": len(self.sweep.points)}
@@ -489,8 +505,7 @@ class SweepResult:
             extra,
         )
         columns = table_columns(self.sweep.spans)
-        shown = can_reach(self.sweep)
-        write_sweep(tmp, self.rows, columns, self.base, self.fields, m, plots=plots, shown=shown)
+        write_sweep(tmp, self.rows, columns, self.base, self.fields, m, plots=plots)
 
 
 # -- sensitivity --------------------------------------------------------------------------

@@ -1,3 +1,3 @@
 """Kept for the import path the README has always used: see :mod:`racesim.output.results`."""
 
-from racesim.output.results import load_run, read_dates  # noqa: F401
+from racesim.output.results import load_run, read_dates, read_versus  # noqa: F401

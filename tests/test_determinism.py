@@ -43,7 +43,7 @@ def _assert_identical(a: dict[str, bytes], b: dict[str, bytes], expect: set[str]
 
 
 def test_run_folder_is_byte_identical(tmp_path, mini_scenario_path):
-    a, b = _twice(tmp_path, "run", mini_scenario_path, "-n", 60, "--svg")
+    a, b = _twice(tmp_path, "run", mini_scenario_path, "-n", 60, "--svg", "--versus", "alpha:beta")
     _assert_identical(
         a,
         b,
@@ -51,11 +51,14 @@ def test_run_folder_is_byte_identical(tmp_path, mini_scenario_path):
             "summary.json",
             "scenario.yaml",
             "dates.csv",
+            "versus.csv",
             "replications.csv",
             "plots/landing_first.png",
             "plots/landing_first.svg",
             "plots/landing_reached.svg",
             "plots/landing_dates.png",
+            "plots/versus_alpha_beta.png",
+            "plots/versus_alpha_beta.svg",
         },
     )
 
@@ -70,7 +73,11 @@ def test_compare_folder_is_byte_identical(tmp_path, mini_scenario_path):
         "-n",
         60,
     )
-    _assert_identical(a, b, {"compare.json", "compare.csv"})
+    _assert_identical(
+        a,
+        b,
+        {"compare.json", "compare.csv", "dates_a.csv", "dates_b.csv", "compare.png", "compare.svg"},
+    )
 
 
 def test_sweep_folder_is_byte_identical(tmp_path, mini_scenario_path):

@@ -37,7 +37,10 @@ from racesim.cli.common import (
 @replications_option("Replications of each scenario [default: A's `replications`].")
 @seed_option("Root seed of both runs [default: A's `seed`].")
 @JOBS
-@out_option("Also write compare.json and compare.csv into this folder.")
+@out_option(
+    "Also write the comparison into this folder: compare.json, compare.csv, the dates "
+    "of A and B, the chart compare.png/svg and report.html."
+)
 @click.option("--force", is_flag=True, help="Replace an existing --out folder.")
 @by_option(
     "Also compare each agency's chance of being first, and of having got there, on or "

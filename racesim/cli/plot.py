@@ -33,30 +33,63 @@ from racesim.cli.common import CONTEXT, fail, may_write, noted, results_folder, 
 def command(results: str, out: str | None, fmt: str, force: bool) -> None:
     """Draw the plots of the results folder RESULTS again.
 
-    For each milestone: who gets there first (with 95% intervals), the chance of having
-    got there by each date, and the spread of the dates; files <milestone>_<kind>.png/svg.
-    Earlier plots in RESULTS/plots are redrawn; any other existing file is overwritten
-    only with --force.
+    \b
+    Examples:
+      racesim plot results/base
+      racesim plot results/cmp --format png
+
+    A run's folder: for each milestone, who gets there first (with 95% intervals) and
+    who leads by each date, the chance of having got there by each date and in each
+    quarter, and the spread of the dates; with --versus, each pair head to head; files
+    RESULTS/plots/<milestone>_<kind>.png/svg. A folder of compare, sweep or
+    sensitivity: its chart again (compare.png, sweep.png, tornado.png or sobol.png, in
+    RESULTS). Earlier plots are redrawn; any other existing file is overwritten only
+    with --force.
     """
-    from racesim.output.plots import KINDS, figure_set
+    from racesim.output.analysis_files import folder_kind
+    from racesim.output.plots import figure_items, figure_set
     from racesim.output.render import write_plots
     from racesim.output.report import PLOTS_FOLDER
 
+    formats = ("png", "svg") if fmt == "both" else (fmt,)
+    usable(Path(results), "the results folder")
+    kind = folder_kind(Path(results)) if Path(results).is_dir() else None
+    if kind not in (None, "run"):
+        _analysis(Path(results), kind, Path(out) if out else None, formats, force)
+        return
     run_data = results_folder(results)
     folder = Path(out) if out else Path(results) / PLOTS_FOLDER
-    formats = ("png", "svg") if fmt == "both" else (fmt,)
-    targets = [
-        folder / f"{m}_{k}.{f}"
-        for m in run_data["summary"]["milestones"]
-        for k in KINDS
-        for f in formats
-    ]
+    targets = [folder / f"{key}.{f}" for key, _k, _s in figure_items(run_data) for f in formats]
     usable(folder, "the plots folder")
     if folder.exists() and not folder.is_dir():
         fail(f"cannot write the plots into {folder}: it is a file, not a folder.")
     may_write(targets, "plot", force)
     try:
         paths = write_plots(figure_set(run_data), folder, formats)
+    except OSError as exc:
+        fail(
+            f"cannot write the plots into {folder}: {exc.strerror or exc} "
+            f"({exc.filename or folder})"
+        )
+    noted(paths)
+    click.echo(f"{len(paths)} plot files in {folder}/")
+
+
+def _analysis(results: Path, kind: str, out: Path | None, formats, force: bool) -> None:
+    """``racesim plot`` of a folder of compare, sweep or sensitivity."""
+    from racesim.output.analysis_files import figure_stems, write_pictures
+    from racesim.output.results import NotAResultsFolder
+
+    folder = out or results
+    usable(folder, "the plots folder")
+    if folder.exists() and not folder.is_dir():
+        fail(f"cannot write the plots into {folder}: it is a file, not a folder.")
+    try:
+        stems = figure_stems(results, kind)
+        may_write([folder / f"{s}.{f}" for s in stems for f in formats], "plot", force)
+        paths = write_pictures(results, kind, report=False, formats=formats, out=folder)
+    except NotAResultsFolder as exc:
+        fail(f"{exc}.")
     except OSError as exc:
         fail(
             f"cannot write the plots into {folder}: {exc.strerror or exc} "

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from racesim.cli.common import CONTEXT, fail, may_write, noted, results_folder
+from racesim.cli.common import CONTEXT, fail, may_write, noted, results_folder, usable
 
 
 @click.command("report", context_settings=CONTEXT)
@@ -26,13 +26,31 @@ def command(results: str, out: str | None, force: bool) -> None:
     """Write a self-contained HTML report of the results folder RESULTS.
 
     One file to open in a browser or mail: the scenario and its key assumptions, the
-    summary table, the plots and the manifest; it loads nothing from elsewhere. An
-    earlier racesim report is replaced; any other existing file only with --force.
+    summary table, the plots and the manifest (with --versus, the head-to-head
+    section); it loads nothing from elsewhere. A folder of compare, sweep or
+    sensitivity gets its own report: what was compared or varied, the table and the
+    chart. An earlier racesim report is replaced; any other existing file only with
+    --force.
     """
+    from racesim.output.analysis_files import folder_kind, write_pictures
     from racesim.output.report import REPORT_FILE, build_report
+    from racesim.output.results import NotAResultsFolder
 
-    run_data = results_folder(results)
     path = Path(out) if out else Path(results) / REPORT_FILE
+    usable(Path(results), "the results folder")
+    kind = folder_kind(Path(results)) if Path(results).is_dir() else None
+    if kind not in (None, "run"):
+        may_write([path], "report", force)
+        try:
+            write_pictures(Path(results), kind, plots=False, report_path=path)
+        except NotAResultsFolder as exc:
+            fail(f"{exc}.")
+        except OSError as exc:
+            fail(f"cannot write the report {path}: {exc.strerror or exc}")
+        noted([path])
+        click.echo(f"report in {path}")
+        return
+    run_data = results_folder(results)
     may_write([path], "report", force)
     try:
         path.write_text(build_report(run_data), encoding="utf-8")

@@ -111,6 +111,15 @@ def check_worlds(worlds: int, n: int, precision: float | None) -> None:
     "10%-90% spread across worlds beside its Monte Carlo interval. Use a few hundred "
     "replications per world, e.g. -n 10000 --worlds 50.",
 )
+@click.option(
+    "--versus",
+    "versus",
+    multiple=True,
+    metavar="A:B",
+    help="Set two agencies head to head, e.g. cnsa:nasa: per milestone, how often A "
+    "gets there before B (a run where only A gets there counts for A), B before A, "
+    "neither, and by how much A leads where both get there. Repeatable.",
+)
 def command(
     scenario: str,
     n: int | None,
@@ -129,6 +138,7 @@ def command(
     svg: bool = False,
     by: tuple = (),
     worlds: int | None = None,
+    versus: tuple[str, ...] = (),
 ) -> None:
     """Run SCENARIO and write its results folder.
 
@@ -143,21 +153,27 @@ def command(
       racesim run scenarios/base.yaml --precision 0.005 -j 0
       racesim run scenarios/2026.yaml --by 2028-12-31 --by 2030-12-31
       racesim run scenarios/base.yaml -n 10000 --worlds 50 --out results/worlds
+      racesim run scenarios/base.yaml --versus cnsa:nasa --out results/versus
 
     Prints, for each milestone, each agency's chance of getting there first (with a
     95% interval), its chance of getting there at all by the horizon, and the median
-    and 10%-90% range of the date.
+    and 10%-90% range of the date; with --versus, a head-to-head table per pair.
     """
     import datetime as dt
 
     from racesim import api
-    from racesim.output.text import format_by, format_summary
+    from racesim.analysis.versus import parse_pairs
+    from racesim.output.text import format_by, format_summary, format_versus
     from racesim.output.writers import finish_run, streamed_run, write_pictures
     from racesim.run.montecarlo import ExecutorError, resolve_executor
 
     started = dt.datetime.now(dt.UTC)
     s = load(scenario, overrides, mixtures=True)
     by_dates_or_fail([s], by)
+    try:
+        pairs = parse_pairs(s, versus)
+    except ValueError as exc:
+        fail(f"--versus {exc}.")
     try:
         resolve_executor(executor, scheduler)
     except ExecutorError as exc:
@@ -193,6 +209,7 @@ def command(
                     scheduler=scheduler,
                     by=by,
                     worlds=worlds,
+                    versus=pairs,
                 )
             finally:
                 writer.close()
@@ -212,6 +229,8 @@ def command(
             click.echo(format_summary(result.summary, s, overrides))
             if by:
                 click.echo("\n" + format_by(result.summary, s))
+            if pairs:
+                click.echo("\n" + format_versus(result.summary, s))
             write_pictures(
                 tmp,
                 plots=not no_plots,

@@ -69,7 +69,7 @@ from racesim.cli.common import (
 @out_option("Results folder [default: results/<scenario name>-sensitivity].")
 @FORCE
 @set_option("Change a field of the base scenario (like run --set). Repeatable.")
-@click.option("--no-plots", is_flag=True, help="Do not draw the chart.")
+@click.option("--no-plots", is_flag=True, help="Do not draw the chart or write report.html.")
 def command(
     scenario: str,
     milestone: str,
@@ -101,12 +101,12 @@ def command(
     P(high) - P(low). By default every numeric parameter that can vary is moved by
     20% down and up (budgets, shocks, missions' success, duration, cost; a
     distribution keeps its shape and moves its location; a success chance stays in
-    [0, 1]). Writes sensitivity.csv and a tornado chart (tornado.png/svg).
+    [0, 1]). Writes sensitivity.csv, a tornado chart (tornado.png/svg) and report.html.
 
     Sobol: global indices over the --range fields (at least two), with SALib
     (pip install 'racesim[sensitivity]'): S1 is the share of the outcome's variance due
     to a parameter alone, ST with its interactions. Writes sensitivity.csv, the
-    evaluated points (sobol_points.csv) and sobol.png/svg.
+    evaluated points (sobol_points.csv), sobol.png/svg and report.html.
 
     Every evaluation runs the same N replications (default 1000) at the same seed, so
     differences come from the parameters, not from luck. A default OAT run on the base

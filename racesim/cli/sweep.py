@@ -36,7 +36,7 @@ from racesim.cli.common import (
 @out_option("Results folder [default: results/<scenario name>-sweep].")
 @FORCE
 @set_option("Change a field at every point (like run --set). Repeatable.")
-@click.option("--no-plots", is_flag=True, help="Do not draw sweep.png/svg.")
+@click.option("--no-plots", is_flag=True, help="Do not draw sweep.png/svg or write report.html.")
 def command(
     scenario: str,
     varies: tuple[str, ...],
@@ -66,7 +66,8 @@ def command(
     Writes sweep.csv (one row per point, milestone and agency: the varied values,
     P(first) with its 95% interval, P(reached), the median date) and sweep.png/svg
     (P(first) and the median date against the first --vary field, one line per agency,
-    with a line style per value of a second --vary field).
+    with a line style per value of a second --vary field) and report.html (the chart
+    and a table of P(first) at every point).
     """
     from racesim import api
 

@@ -66,7 +66,7 @@ _LEGACY_FILES = frozenset(
         "sobol.svg",
     }
 )
-_LEGACY_PLOT = re.compile(r"^[^/]+_(first|reached|dates)\.(png|svg)$")
+_LEGACY_PLOT = re.compile(r"^(?:[^/]+_(?:first|reached|dates)|versus_[^/]+)\.(?:png|svg)$")
 _ASIDE = re.compile(r"^\.(?P<key>.+)\.(?P<kind>partial|old)-(?P<pid>\d+)-[0-9a-f]+$")
 #: write errors that carry no file name (a full disk shows up on a write, not an open)
 _WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS}

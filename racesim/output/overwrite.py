@@ -5,10 +5,14 @@ not write, without ``--force``."""
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 
 from racesim.output.folders import _LEGACY_PLOT, looks_like_results
+
+#: the figure files of the folders compare, sweep and sensitivity write
+_ANALYSIS_PLOT = re.compile(r"^(?:compare|sweep|tornado|sobol)\.(?:png|svg)$")
 
 
 # -- files written from a results folder (plot --out, report --out) ----------------------
@@ -66,7 +70,7 @@ def overwrite_problem(path: Path, kind: str) -> tuple[str, bool] | None:
             folder.name == "plots"
             and looks_like_results(folder.parent)
             and _LEGACY_PLOT.match(path.name) is not None
-        )
+        ) or (_ANALYSIS_PLOT.match(path.name) is not None and looks_like_results(folder))
     if own and not path.is_symlink():
         return None
     if looks_like_results(folder):

@@ -23,8 +23,9 @@ from collections.abc import Mapping, Sequence
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FixedLocator, MultipleLocator, PercentFormatter
+from matplotlib.ticker import FixedLocator, PercentFormatter
 
+from racesim.output.layout import _frame, _move_legend_to_bottom, _text_inches
 from racesim.output.text import pct
 from racesim.scenario.reach import contenders
 from racesim.scenario.timeutil import decimal_year
@@ -116,18 +117,34 @@ def _year(iso: str | None) -> float | None:
 def _span(summary: dict, dates: list[dict]) -> tuple[float, float]:
     """The clock's span in decimal years: start to horizon (from the summary when it
     has them, otherwise from the dates)."""
-    years = [r["year"] for r in dates]
-    start = _year(summary.get("start")) or (min(years) if years else 0.0)
-    end = _year(summary.get("horizon")) or (max(years) if years else start + 1.0)
-    if years:
-        start = min(start, min(years))  # a milestone reached before the start
+    _series(dates, "", "")  # index the rows (and find their first and last years)
+    lo, hi = _INDEX[3]
+    start = _year(summary.get("start")) or (0.0 if lo is None else lo)
+    end = _year(summary.get("horizon")) or (start + 1.0 if hi is None else hi)
+    if lo is not None:
+        start = min(start, lo)  # a milestone reached before the start
     return start, end
 
 
+#: the dates rows last indexed, their number, the index, (first year, last year)
+_INDEX: list = [None, 0, {}, (None, None)]
+
+
 def _series(dates: list[dict], milestone: str, agency: str) -> list[dict]:
-    rows = [r for r in dates if r["milestone"] == milestone and r["agency"] == agency]
-    rows.sort(key=lambda r: r["date"])
-    return rows
+    """The rows of ``dates`` of one milestone and agency, in date order.  The rows are
+    indexed once (the last list given, while its length stays the same): a figure set
+    asks for every series several times, and scanning all rows each time cost more
+    than drawing."""
+    if _INDEX[0] is not dates or _INDEX[1] != len(dates):
+        index: dict[tuple[str, str], list[dict]] = {}
+        for r in dates:
+            index.setdefault((r["milestone"], r["agency"]), []).append(r)
+        for rows in index.values():
+            rows.sort(key=lambda r: r["date"])
+        years = [r["year"] for r in dates]
+        span = (min(years), max(years)) if years else (None, None)
+        _INDEX[:] = [dates, len(dates), index, span]
+    return list(_INDEX[2].get((milestone, agency), ()))
 
 
 def date_quantiles(rows: list[dict], qs=(0.1, 0.25, 0.5, 0.75, 0.9)) -> dict[float, float]:
@@ -181,13 +198,22 @@ def _year_step(span: float, max_ticks: int = 9) -> int:
     return max(1, math.ceil(span / max_ticks))
 
 
-def _year_axis(ax: Axes, start: float, end: float, room: float = 0.0) -> None:
+def _year_axis(
+    ax: Axes, start: float, end: float, room: float = 0.0, *, label: bool = True
+) -> None:
     """Years on the x-axis from ``start`` to ``end`` (plus ``room``, a fraction of the
-    span, for labels), with the horizon marked.  Labelled ticks fall on whole years a
+    span, for labels), with the horizon marked (and labelled, unless not ``label``).
+    Labelled ticks fall on whole years a
     round step apart and within ``start`` to ``end``; minor ticks mark the years between."""
     pad = 0.01 * (end - start)
     ax.set_xlim(start - pad, end + pad + room * (end - start))
     ax.axvline(end, color="#999999", ls=":", lw=1, zorder=1)
+    if label:
+        _horizon_label(ax, end)
+    _year_ticks(ax, start, end)
+
+
+def _horizon_label(ax: Axes, end: float) -> None:
     # inside the top-left of the horizon line, on a white box so no curve runs through it
     ax.annotate(
         "horizon",
@@ -202,12 +228,26 @@ def _year_axis(ax: Axes, start: float, end: float, room: float = 0.0) -> None:
         zorder=5,
         bbox={"boxstyle": "square,pad=0.15", "fc": "white", "ec": "none"},
     )
+
+
+def _year_ticks(ax: Axes, start: float, end: float) -> None:
     step = _year_step(end - start)
     first = math.ceil(start / step) * step
     ax.xaxis.set_major_locator(FixedLocator(list(range(first, math.floor(end) + 1, step))))
     ax.xaxis.set_major_formatter(lambda x, _pos: f"{x:.0f}")
-    if step > 1:
-        ax.xaxis.set_minor_locator(MultipleLocator(1 if step <= 10 else step / 5))
+    if step > 1:  # minor ticks as one collection of short lines: far cheaper than Ticks
+        minor = 1 if step <= 10 else step / 5
+        first_minor = math.ceil(start / minor) * minor
+        marks = [first_minor + k * minor for k in range(int((end - first_minor) / minor) + 1)]
+        ax.vlines(
+            [x for x in marks if x % step],
+            0,
+            -0.012,
+            transform=ax.get_xaxis_transform(),
+            color="#000000",
+            lw=0.6,
+            clip_on=False,
+        )
     ax.set_xlabel("year")
 
 
@@ -268,7 +308,10 @@ def plot_first(
             fontsize=9,
         )
     ax.set_yticks(range(len(rows)), [_label(a, names) for a in rows])
-    ax.invert_yaxis()
+    # top to bottom, as autoscaling would frame the bars (a 5% margin), but stated, so
+    # that the frame does not depend on what the axes held before
+    margin = 0.05 * (len(rows) - 0.3)
+    ax.set_ylim(len(rows) - 0.65 + margin, -0.35 - margin)
     worlds = any(ms["first"][a].get("worlds") for a in rows)
     ax.set_xlim(0, 1.6 if worlds else 1.18)
     ax.set_xticks([0, 0.25, 0.5, 0.75, 1])
@@ -280,7 +323,7 @@ def plot_first(
         )
     else:
         ax.set_xlabel("chance of being first (bar), with its 95% interval (whiskers)")
-    ax.set_title(f"{ms['title']}\nWho gets there first?", fontsize=11)
+    ax.set_title(f"{ms['title']}\nWho gets there first?", fontsize=11, y=1.0)
     ax.grid(axis="x", alpha=0.3)
     ax.set_axisbelow(True)
     ax.spines[["top", "right"]].set_visible(False)
@@ -327,7 +370,7 @@ def plot_reached(
     ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1])
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_ylabel("chance of having got there")
-    ax.set_title(f"{ms['title']}\nChance of having got there by each date", fontsize=11)
+    ax.set_title(f"{ms['title']}\nChance of having got there by each date", fontsize=11, y=1.0)
     ax.grid(alpha=0.3)
     # below the axes, as wide as the axes at most: constrained layout makes room for it
     longest = max(
@@ -418,7 +461,7 @@ def plot_dates(
     ax.set_xlabel(
         "year   (dot: median date;  thick bar: middle 50% of dates;  thin line: middle 80%)"
     )
-    ax.set_title(f"{ms['title']}\nWhen, in the runs where they get there", fontsize=11)
+    ax.set_title(f"{ms['title']}\nWhen, in the runs where they get there", fontsize=11, y=1.0)
     ax.grid(axis="x", alpha=0.3)
     ax.set_axisbelow(True)
     ax.spines[["top", "right"]].set_visible(False)
@@ -432,48 +475,126 @@ def agency_names(scenario: Mapping | None) -> dict[str, str]:
     return {k: (a or {}).get("name") or k for k, a in agencies.items()}
 
 
+def figure_items(run: dict, kinds: tuple[str, ...] = KINDS) -> list[tuple[str, str, str]]:
+    """The standard figures of a results folder as ``(key, kind, subject)``, in the
+    report's order: per milestone (the subject) one of each of ``kinds``, keyed
+    ``"<milestone>_<kind>"``; then, for a run with ``--versus``, one per pair (the
+    subject ``"A:B"``), keyed ``"versus_A_B"``."""
+    items = [(f"{m}_{k}", k, m) for m in run["summary"]["milestones"] for k in kinds if k in KINDS]
+    unknown = [k for k in kinds if k not in (*KINDS, "versus")]
+    if unknown:
+        raise ValueError(f"unknown plot kind {unknown[0]!r}; use one of {(*KINDS, 'versus')}")
+    if "versus" in kinds or kinds == KINDS:
+        for pair, v in (run["summary"].get("versus") or {}).items():
+            items.append((f"versus_{v['a']}_{v['b']}", "versus", pair))
+    return items
+
+
+def draw_figure(
+    run: dict,
+    kind: str,
+    subject: str,
+    names: Mapping[str, str] | None = None,
+    reuse: dict | None = None,
+) -> Figure:
+    """One figure of :func:`figure_items` on the Agg canvas: ``first`` (who gets there
+    first, and who leads by each date), ``reached`` (the chance of having got there by
+    each date, and of getting there in each quarter), ``dates`` (when, where they get
+    there) or ``versus`` (a pair head to head).
+
+    With ``reuse`` (a dict the caller keeps between calls), the figure of an earlier
+    call with the same frame is wiped and drawn on again (the same pixels as a new
+    one): save or render each figure before the next call."""
+    from racesim.output import plots_race as race
+    from racesim.output.text import short_name
+
+    summary, dates = run["summary"], run["dates"]
+    if names is None:
+        names = agency_names(run.get("scenario"))
+    # the names before any aside ("CNSA", not "CNSA (with CMSA's crewed programme)"):
+    # the report's tables and the scenario give the whole names
+    names = {k: short_name(v) for k, v in names.items()}
+    ticks = 10  # points: matplotlib's default tick label size
+    if kind == "versus":
+        v = summary["versus"][subject]
+        k = len(v["milestones"])
+        titles = [summary["milestones"][m]["title"] for m in v["milestones"]]
+        left = 0.2 + _text_inches([race._wrap(t) for t in titles], 8)
+        runs = [
+            f"median -00.0 y, {e['lead_years']['runs']:,} runs" for e in v["milestones"].values()
+        ]
+        fig, (left_ax, right_ax) = _frame(
+            None,
+            (12, 1.6 + 0.62 * k),
+            (left, 0.15 + _text_inches(runs, 8), 1.15, 0.35),
+            (0.95,),
+            (1, 1),
+        )
+        race.plot_versus(summary, subject, left_ax, names=names)
+        race.plot_lead(summary, run.get("versus") or [], subject, right_ax, names=names)
+        _move_legend_to_bottom(left_ax, fig)
+        leg = left_ax.get_legend()
+        if leg is not None:
+            leg.set_bbox_to_anchor(
+                (0.25, 0.05 / fig.get_size_inches()[1]), transform=fig.transFigure
+            )
+        return fig
+    ms = summary["milestones"][subject]
+    shown = (contenders(run.get("scenario")) or {}).get(subject)  # None: every agency
+    agencies = _shown(ms, shown)
+    n = len(agencies)
+    labels = [_label(a, names) for a in [*agencies, "none", "first"]]
+    if kind == "first":
+        short = [f"{x} 100%" for x in labels]
+        fig, (bars, leader) = _frame(
+            reuse,
+            (12, 1.4 + 0.42 * (n + 1)),
+            (0.3 + _text_inches(labels, ticks), 0.15 + _text_inches(short, 8), 0.6, 0.6),
+            (0.95,),
+            (1, 1.1),
+        )
+        plot_first(summary, subject, bars, names=names, agencies=shown)
+        race.plot_leader(summary, dates, subject, leader, names=names)
+    elif kind == "reached":
+        entries = [f"{x}: 100%" for x in labels[:n] + ["anybody"]]
+        ncol = _legend_columns(max(len(e) for e in entries), n + 1)
+        legend = 0.3 + 0.21 * math.ceil((n + 1) / ncol)
+        fig, (curves, density) = _frame(
+            reuse, (12, 4.3 + legend), (0.8, 0.15, 0.6 + legend, 0.6), (0.9,), (1.25, 1)
+        )
+        plot_reached(summary, dates, subject, curves, names=names, agencies=shown)
+        race.plot_density(summary, dates, subject, density, names=names)
+        _move_legend_to_bottom(curves, fig)
+        leg = curves.get_legend()
+        if leg is not None:  # under the curves, not under the whole figure
+            box = curves.get_position()
+            leg.set_bbox_to_anchor(
+                ((box.x0 + box.x1) / 2, 0.05 / fig.get_size_inches()[1]), transform=fig.transFigure
+            )
+    elif kind == "dates":
+        right = 0.2 + _text_inches(["100% of runs"], 9)
+        fig, (ax,) = _frame(
+            reuse,
+            (9, 1.5 + 0.45 * (n + 1)),
+            (0.3 + _text_inches(labels, ticks), right, 0.6, 0.6),
+        )
+        plot_dates(summary, dates, subject, ax, names=names, agencies=shown)
+    else:
+        raise ValueError(f"unknown plot kind {kind!r}; use one of {(*KINDS, 'versus')}")
+    return fig
+
+
 def figure_set(run: dict, kinds: tuple[str, ...] = KINDS) -> dict[str, Figure]:
-    """The standard figures of a results folder (``racesim.output.results.load_run``): one per
-    milestone and kind, keyed ``"<milestone>_<kind>"`` in milestone order.  Each shows
-    the agencies that can reach its milestone (as the printed table does; every agency
-    when the folder has no scenario).
+    """The standard figures of a results folder (``racesim.output.results.load_run``),
+    keyed as :func:`figure_items` says, in its order.  Each shows the agencies that can
+    reach its milestone (as the printed table does; every agency when the folder has no
+    scenario).
 
     The figures are plain :class:`~matplotlib.figure.Figure` objects on the Agg canvas,
     outside pyplot, so making many of them in a loop leaks nothing.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    from racesim.output.render import PNG_DPI
-
-    summary, dates = run["summary"], run["dates"]
     names = agency_names(run.get("scenario"))
-    able = contenders(run.get("scenario")) or {}
-    figures: dict[str, Figure] = {}
-    for milestone, ms in summary["milestones"].items():
-        shown = able.get(milestone)  # None (every agency) without the scenario
-        n = len(_shown(ms, shown))
-        kw = {"names": names, "agencies": shown}
-        for kind in kinds:
-            if kind == "first":
-                fig = Figure(figsize=(7.5, 1.4 + 0.42 * (n + 1)), layout="constrained", dpi=PNG_DPI)
-                plot_first(summary, milestone, fig.add_subplot(), **kw)
-            elif kind == "reached":
-                fig = Figure(
-                    figsize=(9, 4.6 + 0.22 * math.ceil((n + 1) / 2)),
-                    layout="constrained",
-                    dpi=PNG_DPI,
-                )
-                plot_reached(summary, dates, milestone, fig.add_subplot(), **kw)
-            elif kind == "dates":
-                fig = Figure(figsize=(9, 1.6 + 0.45 * (n + 1)), layout="constrained", dpi=PNG_DPI)
-                plot_dates(summary, dates, milestone, fig.add_subplot(), **kw)
-            else:
-                raise ValueError(f"unknown plot kind {kind!r}; use one of {KINDS}")
-            FigureCanvasAgg(fig)
-            # lay out once, then freeze: PNG and SVG files get the same layout, whatever
-            # order (or whichever formats) they are saved in; the first PNG draws it
-            # (once: the renderer encodes the drawn canvas, see racesim.output.render)
-            fig.get_layout_engine().execute(fig)
-            fig.set_layout_engine("none")
-            figures[f"{milestone}_{kind}"] = fig
-    return figures
+    return {
+        key: draw_figure(run, kind, subject, names)
+        for key, kind, subject in figure_items(run, kinds)
+    }

@@ -19,7 +19,7 @@ PLOT_FORMATS = ("png", "svg")
 #: what ``racesim run`` saves by default (SVG on request: ``--svg``)
 DEFAULT_FORMATS = ("png",)
 #: pixels per inch of every PNG
-PNG_DPI = 150
+PNG_DPI = 100
 
 
 def _png_of_canvas(fig: Figure) -> bytes:

@@ -20,7 +20,14 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from racesim import __version__
-from racesim.output.plots import KINDS, agency_colors, agency_names, figure_set
+from racesim.output.plots import (
+    KINDS,
+    agency_colors,
+    agency_names,
+    draw_figure,
+    figure_items,
+    figure_set,
+)
 from racesim.output.render import (  # noqa: F401 - write_plots, PLOT_FORMATS: old paths
     DEFAULT_FORMATS,
     PLOT_FORMATS,
@@ -69,14 +76,14 @@ def write_outputs(
     if plots:
         out.mkdir(parents=True, exist_ok=True)
     files = formats if plots else ()
-    figures = [(m, k) for m in run["summary"]["milestones"] for k in KINDS]
+    figures = figure_items(run)
     workers = max(1, min(workers if sys.platform == "linux" else 1, len(figures)))
     if workers > 1:
         # dealt like cards, so that every process gets a like mix of the kinds
         drawn = _draw_forked(run, [figures[i::workers] for i in range(workers)], out, files, report)
     else:
         drawn = _draw(run, figures, out, files, report)
-    pngs = {f"{m}_{k}": drawn[f"{m}_{k}"] for m, k in figures}  # in the report's order
+    pngs = {key: drawn[key] for key, _k, _s in figures}  # in the report's order
     written = [out / f"{key}.{fmt}" for key in pngs for fmt in PLOT_FORMATS if fmt in files]
     if report:
         path = folder / REPORT_FILE
@@ -86,18 +93,16 @@ def write_outputs(
 
 
 def _draw(
-    run: dict, figures: list[tuple[str, str]], out: Path, files: tuple[str, ...], report: bool
+    run: dict, figures: list[tuple[str, str, str]], out: Path, files: tuple[str, ...], report: bool
 ) -> dict[str, bytes]:
-    """Draw ``figures`` (milestone, kind), write them into ``out`` in ``files``'
-    formats, and return their PNGs (key -> bytes) when the report or the files need
-    them (otherwise keys -> empty bytes)."""
-    summary = run["summary"]
+    """Draw ``figures`` (:func:`racesim.output.plots.figure_items`), write them into
+    ``out`` in ``files``' formats, and return their PNGs (key -> bytes) when the report
+    or the files need them (otherwise keys -> empty bytes)."""
     pngs: dict[str, bytes] = {}
-    for milestone, kind in figures:
-        one = dict(
-            run, summary=dict(summary, milestones={milestone: summary["milestones"][milestone]})
-        )
-        key, fig = next(iter(figure_set(one, (kind,)).items()))
+    names = agency_names(run.get("scenario"))
+    frames: dict = {}  # each kind's figure is drawn on again for the next milestone
+    for key, kind, subject in figures:
+        fig = draw_figure(run, kind, subject, names, reuse=frames)
         png = render(fig, "png") if (report or "png" in files) else b""
         for fmt in PLOT_FORMATS:
             if fmt in files:
@@ -114,7 +119,11 @@ def _draw_inherited(figures, out, files, report) -> dict[str, bytes]:
 
 
 def _draw_forked(
-    run: dict, parts: list[list[tuple[str, str]]], out: Path, files: tuple[str, ...], report: bool
+    run: dict,
+    parts: list[list[tuple[str, str, str]]],
+    out: Path,
+    files: tuple[str, ...],
+    report: bool,
 ) -> dict[str, bytes]:
     """:func:`_draw` of the last part here and of each other part in a forked
     process (which inherits ``run`` rather than receiving it)."""
@@ -282,12 +291,16 @@ def _summary_table(
 
 
 CAPTIONS = {
-    "first": "Each agency's chance of being the first to get there (bars), with its 95% "
-    "interval (whiskers): the range the true chance lies in given the number of "
-    "replications. The bars add up to 100% with “nobody”.",
-    "reached": "The chance that each agency has got there by each date. Where a curve "
-    "ends at the horizon is its chance of getting there at all; the dashed "
-    "black curve is the chance that anybody has.",
+    "first": "Left: each agency's chance of being the first to get there (bars), with its "
+    "95% interval (whiskers): the range the true chance lies in given the number of "
+    "replications. The bars add up to 100% with “nobody”. Right: who leads by each "
+    "date: the chance that each agency is the first to have got there by then (stacked; "
+    "grey: nobody yet). At the horizon the bands are the bars on the left.",
+    "reached": "Left: the chance that each agency has got there by each date. Where a "
+    "curve ends at the horizon is its chance of getting there at all; the dashed "
+    "black curve is the chance that anybody has. Right: the same as a density, the "
+    "chance of getting there in each quarter (or other period, as labelled); a bar far "
+    "above the rest is cut and labelled with its value.",
     "dates": "When each agency gets there, counting only the runs in which it does: dot "
     "at the median date, thick bar over the middle half of the dates, thin line "
     "over the middle 80%. The black row is when the milestone is first reached.",
@@ -295,8 +308,10 @@ CAPTIONS = {
 
 
 ALT = {
-    "first": "who gets there first (bar chart of each agency's chance)",
-    "reached": "chance of having got there by each date (one curve per agency)",
+    "first": "who gets there first (bar chart of each agency's chance) and who leads by "
+    "each date (stacked areas)",
+    "reached": "chance of having got there by each date (one curve per agency) and of "
+    "getting there in each period (steps)",
     "dates": "when, in the runs where they get there (median and ranges per agency)",
 }
 
@@ -330,6 +345,65 @@ def _milestones(
                     f"<figcaption>{_e(CAPTIONS[kind])}</figcaption></figure>"
                 )
         out.append("</div>")
+    return "\n".join(out)
+
+
+VERSUS_CAPTION = (
+    "Left: for each milestone, the share of runs in which {a} gets there before {b} "
+    "(dark: both get there, {a} earlier; light: only {a} gets there), at the same moment "
+    "(white), {b} before {a} (light: only {b}; dark: both, {b} earlier), and neither "
+    "(grey). Right: where both get there, how many years {a} is ahead ({b}'s date minus "
+    "{a}'s; left of the line {b} is ahead), with the median marked."
+)
+
+
+def _versus(run: dict, names: dict[str, str], pngs: Mapping[str, bytes]) -> str:
+    """The head-to-head section of a run with ``--versus``: a table and a figure per pair."""
+    from racesim.output.text import short_name
+
+    versus = run["summary"].get("versus") or {}
+    if not versus:
+        return ""
+    out = [
+        "<h2>Head to head</h2><p class=dim>Two agencies at a time: in how many runs one "
+        "gets to a milestone before the other. A run where only one of them gets there "
+        "counts for it; the runs where neither does are counted apart.</p>"
+    ]
+    for v in versus.values():
+        a, b = (short_name(names.get(x, x)) for x in (v["a"], v["b"]))
+        out.append(f'<h3 id="versus-{_e(v["a"])}-{_e(v["b"])}">{_e(a)} against {_e(b)}</h3>')
+        head = (
+            f"<tr><th>milestone</th><th>{_e(a)} first</th><th>95% interval</th>"
+            f"<th>{_e(b)} first</th><th>95% interval</th><th>same moment</th>"
+            f"<th>neither</th><th>{_e(a)}'s lead where both get there: median "
+            "(10%–90%)</th><th>runs where both get there</th></tr>"
+        )
+        rows = []
+        for key, e in v["milestones"].items():
+            lead = e["lead_years"]
+            told = (
+                f"{lead['median']:+.1f} years ({lead['p10']:+.1f} to {lead['p90']:+.1f})"
+                if lead["runs"]
+                else "–"
+            )
+            title = run["summary"]["milestones"][key]["title"]
+            rows.append(
+                f"<tr><td>{_e(title)}</td><td class=n>{_pct(e['a_first']['p'])}</td>"
+                f"<td class=n>{_interval(e['a_first']['ci95'])}</td>"
+                f"<td class=n>{_pct(e['b_first']['p'])}</td>"
+                f"<td class=n>{_interval(e['b_first']['ci95'])}</td>"
+                f"<td class=n>{_pct(e['same_time']['p'])}</td>"
+                f"<td class=n>{_pct(e['neither']['p'])}</td><td>{told}</td>"
+                f"<td class=n>{lead['runs']:,}</td></tr>"
+            )
+        out.append(f"<table>{head}{''.join(rows)}</table>")
+        key = f"versus_{v['a']}_{v['b']}"
+        if key in pngs:
+            caption = VERSUS_CAPTION.format(a=a, b=b)
+            out.append(
+                f"<figure>{_img(pngs[key], f'{a} against {b}, head to head', key)}"
+                f"<figcaption>{_e(caption)}</figcaption></figure>"
+            )
     return "\n".join(out)
 
 
@@ -376,6 +450,7 @@ def build_report(
             mixture_section(run),
             _milestones(run, names, colors, pngs),
             crowd_section(run),
+            _versus(run, names, pngs),
             *(
                 [
                     f"<h2>Component {i + 1}: <code>{_e(c.get('name'))}</code> "

@@ -49,30 +49,73 @@ TABLE_COLUMNS = ("replication", "milestone", "agency", "date", "year", "first")
 
 def date_table(scenario: Scenario, tally: Tally) -> list[tuple]:
     """Rows of ``dates.csv``: for each milestone and agency (and ``first``: anybody),
-    every day on which some replication reached it, with the count that day and the
-    cumulative probability of having reached it by then (over all replications)."""
+    every day on which some replication reached it, with the count that day, the
+    cumulative probability of having reached it by then (over all replications) and
+    the count of those in which it was the first to reach it (who leads by each date;
+    empty when the tally did not keep it)."""
     rows = []
     agencies = list(scenario.agencies)
+    wins = tally.win_hist
     for m, key in enumerate(scenario.milestones):
-        series = [(a, tally.hist[m, i]) for i, a in enumerate(agencies)]
-        series.append(("first", tally.first_hist[m]))
-        for who, hist in series:
+        series = [
+            (a, tally.hist[m, i], None if wins is None else wins[m, i])
+            for i, a in enumerate(agencies)
+        ]
+        series.append(("first", tally.first_hist[m], tally.first_hist[m]))
+        for who, hist, won in series:
             cum = 0
             for d in np.flatnonzero(hist):
                 c = int(hist[d])
                 cum += c
                 day = scenario.start + dt.timedelta(days=int(d) + tally.day0)
                 rows.append(
-                    (key, who, day.isoformat(), round(decimal_year(day), 4), c, cum / tally.n)
+                    (
+                        key,
+                        who,
+                        day.isoformat(),
+                        round(decimal_year(day), 4),
+                        c,
+                        cum / tally.n,
+                        "" if won is None else int(won[d]),
+                    )
                 )
     return rows
 
 
-DATE_COLUMNS = ("milestone", "agency", "date", "year", "count", "p_by_date")
+DATE_COLUMNS = ("milestone", "agency", "date", "year", "count", "p_by_date", "first_count")
+#: the columns every dates.csv has (first_count is newer: older folders lack it)
+DATE_REQUIRED = DATE_COLUMNS[:-1]
 
 
 def write_dates(path: Path, scenario: Scenario, tally: Tally) -> None:
     write_csv(path, DATE_COLUMNS, date_table(scenario, tally))
+
+
+VERSUS_COLUMNS = ("a", "b", "milestone", "lead_days", "lead_years", "runs")
+
+
+def versus_table(scenario: Scenario, vt) -> list[tuple]:
+    """Rows of ``versus.csv``: for each head-to-head pair and milestone, the runs in
+    which both get there with B ``lead_days`` after A (negative: B first)."""
+    from racesim.scenario.timeutil import DAYS_PER_YEAR
+
+    agencies, rows = list(scenario.agencies), []
+    for p, (a, b) in enumerate(vt.pairs):
+        for m, key in enumerate(scenario.milestones):
+            hist = vt.lead[p, m]
+            for k in np.flatnonzero(hist):
+                lead = int(k) - vt.span
+                rows.append(
+                    (
+                        agencies[a],
+                        agencies[b],
+                        key,
+                        lead,
+                        round(lead / DAYS_PER_YEAR, 4),
+                        int(hist[k]),
+                    )
+                )
+    return rows
 
 
 # -- per-replication table ----------------------------------------------------------------
@@ -207,13 +250,21 @@ def manifest(
 
 
 def write_results(
-    folder: Path, scenario: Scenario, summary: dict, tally: Tally, manifest_data: dict
+    folder: Path,
+    scenario: Scenario,
+    summary: dict,
+    tally: Tally,
+    manifest_data: dict,
+    versus=None,
 ) -> None:
-    """The files every results folder has: summary, dates, resolved scenario, manifest
+    """The files every results folder has: summary, dates, resolved scenario, manifest,
+    and with a head-to-head tally ``versus`` (:mod:`racesim.run.versus`) versus.csv
     (the table is streamed in by :class:`TableWriter`; plots and report come from
     :func:`racesim.output.report.write_outputs`)."""
     write_json(folder / "summary.json", summary)
     write_dates(folder / "dates.csv", scenario, tally)
+    if versus is not None:
+        write_csv(folder / "versus.csv", VERSUS_COLUMNS, versus_table(scenario, versus))
     (folder / "scenario.yaml").write_text(scenario.to_yaml(folder), encoding="utf-8")
     if isinstance(scenario, Mixture):  # scenario.yaml names them: components/N-NAME.yaml
         (folder / COMPONENTS_FOLDER).mkdir(exist_ok=True)
@@ -232,11 +283,11 @@ def read_dates(path: Path) -> list[dict]:
     row."""
     with open(path, newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
-        missing = [c for c in DATE_COLUMNS if c not in (reader.fieldnames or [])]
+        missing = [c for c in DATE_REQUIRED if c not in (reader.fieldnames or [])]
         if missing:
             raise NotAResultsFolder(
                 f"{path} is damaged: it has no column {', '.join(missing)} (a results "
-                f"folder's dates.csv has the columns {', '.join(DATE_COLUMNS)})"
+                f"folder's dates.csv has the columns {', '.join(DATE_REQUIRED)})"
             )
         rows = []
         for line, r in enumerate(reader, start=2):
@@ -246,6 +297,7 @@ def read_dates(path: Path) -> list[dict]:
                     "year": float(r["year"]),
                     "count": int(r["count"]),
                     "p_by_date": float(r["p_by_date"]),
+                    "first_count": int(r["first_count"]) if r.get("first_count") else None,
                 }
                 dt.date.fromisoformat(r["date"])
             except (TypeError, ValueError) as exc:
@@ -261,6 +313,29 @@ def read_dates(path: Path) -> list[dict]:
                     f"count {r['count']} or year {r['year']} out of range"
                 )
             rows.append(row)
+    return rows
+
+
+def read_versus(path: Path, hint: str = "") -> list[dict]:
+    """``versus.csv`` as rows (a, b, milestone, lead_days, lead_years, runs); no rows
+    when the folder has none (a run without ``--versus``)."""
+    if not path.is_file():
+        return []
+    rows = []
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            for line, r in enumerate(csv.DictReader(fh), start=2):
+                try:
+                    row = {**r, "lead_days": int(r["lead_days"]), "runs": int(r["runs"])}
+                    row["lead_years"] = float(r["lead_years"])
+                except (KeyError, TypeError, ValueError):
+                    raise NotAResultsFolder(
+                        f"{path} is damaged: line {line} does not hold a lead in days and "
+                        f"years and a count of runs{hint}"
+                    ) from None
+                rows.append(row)
+    except UnicodeDecodeError:
+        raise NotAResultsFolder(f"{path} is damaged: it is not text{hint}") from None
     return rows
 
 
@@ -496,6 +571,7 @@ def load_run(folder: str | Path) -> dict:
         raise NotAResultsFolder(
             f"{folder / 'dates.csv'} is damaged: it is not text{hint}"
         ) from None
+    data["versus"] = read_versus(folder / "versus.csv", hint)
     if not data["dates"] and any(
         e["p"] > 0 for ms in data["summary"]["milestones"].values() for e in ms["reached"].values()
     ):

@@ -351,3 +351,50 @@ def format_mechanisms(scenario: Scenario) -> str:
             f"{n(partial, 'mission')} with partial landings ({n(counts, 'milestone')} {verb} them)"
         )
     return ("mechanisms (format 2): " + "; ".join(parts)) if parts else ""
+
+
+def _years(y: float | None) -> str:
+    """A lead in years, signed: "+1.2 y", "-0.4 y", "0.0 y"."""
+    if y is None:
+        return "–"
+    return f"{y:+.1f} y" if round(y, 1) != 0 else "0.0 y"
+
+
+def format_versus(summary: dict, scenario: Scenario | None = None) -> str:
+    """The head-to-head tables of ``summary["versus"]`` (``racesim run --versus A:B``):
+    per pair and milestone, P(A before B), P(B before A) (a run where only one gets
+    there counts for it), the runs where they get there at the same moment and where
+    neither gets there, and A's lead where both do (B's date minus A's: median and
+    10%-90%)."""
+    names = {k: short_name(a.name or k) for k, a in scenario.agencies.items()} if scenario else {}
+    lines: list[str] = []
+    keys = [k for pair in (summary.get("versus") or {}).values() for k in pair["milestones"]]
+    w = max([len("milestone"), *map(len, keys)])
+    for pair in (summary.get("versus") or {}).values():
+        a, b = names.get(pair["a"], pair["a"]), names.get(pair["b"], pair["b"])
+        if lines:
+            lines.append("")
+        lines += [
+            f"Head to head: {a} against {b} (a run where only one gets there counts for it)",
+            f"  {'milestone':<{w}}  {a + ' first':>17}  {b + ' first':>17}  {'same':>5}  "
+            f"{'neither':>7}  {a}'s lead where both get there: median (10% to 90%)",
+        ]
+        for key, v in pair["milestones"].items():
+            lead = v["lead_years"]
+            if lead["runs"]:
+                told = (
+                    f"{_years(lead['median'])} ({_years(lead['p10'])} to "
+                    f"{_years(lead['p90'])}) in {lead['runs']:,} runs"
+                )
+            else:
+                told = "never both"
+
+            def cell(e: dict) -> str:
+                lo, hi = e["ci95"]
+                return f"{_pct(e['p'])} [{100 * lo:.1f}, {100 * hi:.1f}]"
+
+            lines.append(
+                f"  {key:<{w}}  {cell(v['a_first']):>17}  {cell(v['b_first']):>17}  "
+                f"{pct(v['same_time']['p'], 0):>5}  {_pct(v['neither']['p']):>7}  {told}"
+            )
+    return "\n".join(line.rstrip() for line in lines)

@@ -52,11 +52,12 @@ def write_run(
     report: bool = True,
     formats: tuple[str, ...] = ("png",),
     crowd: list | None = None,
+    versus=None,
 ) -> Path:
     """A run's results folder from a finished run (``reached``: the per-replication
     reach times, shape (N, milestones, agencies); needed unless ``table`` is "none";
-    ``formats``: the plot files, PNG and/or SVG).  ``manifest_data`` gets the table's
-    file name."""
+    ``formats``: the plot files, PNG and/or SVG; ``versus``: the head-to-head tally).
+    ``manifest_data`` gets the table's file name."""
     with staged_folder(Path(folder), force) as tmp:
         w = summary.get("worlds")
         worlds = (w["count"], summary["replications"]) if w else None
@@ -77,6 +78,7 @@ def write_run(
             report=report,
             formats=formats,
             crowd=crowd,
+            versus=versus,
         )
     return Path(folder)
 
@@ -114,10 +116,12 @@ def finish_run(
     report: bool,
     formats: tuple[str, ...] = ("png",),
     crowd: list | None = None,
+    versus=None,
 ) -> None:
     """Everything of a run's folder but the table (streamed in during a run);
-    ``crowd``: the crowd's questions the run answered (``crowd.csv``, for the report)."""
-    write_results(tmp, scenario, summary, tally, manifest_data)
+    ``crowd``: the crowd's questions the run answered (``crowd.csv``, for the report);
+    ``versus``: the head-to-head tally."""
+    write_results(tmp, scenario, summary, tally, manifest_data, versus)
     if crowd:
         from racesim.analysis.crowd import RUN_COLUMNS, run_rows
 
@@ -151,13 +155,32 @@ def write_compare(
     csv_rows: Iterable[Sequence],
     columns: Sequence[str],
     manifest_data: dict,
+    tallies=None,
+    *,
+    plots: bool = True,
 ) -> None:
-    """compare.json, compare.csv, both resolved scenarios and the manifest."""
+    """compare.json, compare.csv, both resolved scenarios, the manifest, and with the
+    two runs' ``tallies`` (A's, B's) their dates (dates_a.csv, dates_b.csv, as a run's
+    dates.csv), compare.png/svg and report.html."""
+    from racesim.output.results import write_dates
+
     write_json(tmp / "compare.json", data)
     write_csv(tmp / "compare.csv", columns, csv_rows)
     _write_scenario(tmp / "scenario_a.yaml", a)
     _write_scenario(tmp / "scenario_b.yaml", b)
     write_json(tmp / "manifest.json", manifest_data)
+    if tallies is not None:
+        write_dates(tmp / "dates_a.csv", a, tallies[0])
+        write_dates(tmp / "dates_b.csv", b, tallies[1])
+        _analysis_pictures(tmp, "compare", plots)
+
+
+def _analysis_pictures(tmp: Path, kind: str, plots: bool) -> None:
+    """The figure and report.html of an analysis folder, drawn from its files."""
+    if plots:
+        from racesim.output.analysis_files import write_pictures  # matplotlib: only now
+
+        write_pictures(tmp, kind)
 
 
 # -- sweep ----------------------------------------------------------------------------------
@@ -170,11 +193,10 @@ def write_sweep(
     manifest_data: dict,
     *,
     plots: bool = True,
-    shown: Mapping[str, Sequence[str]] | None = None,
 ) -> None:
-    """sweep.csv (empty cells for missing values), scenario.yaml, the manifest and
-    sweep.png/svg (P(first) and the median date against the first field; ``shown``:
-    milestone -> the agencies drawn)."""
+    """sweep.csv (empty cells for missing values), scenario.yaml, the manifest, and
+    sweep.png/svg (P(first) and the median date against the first field) with
+    report.html (drawn from those files; neither without ``plots``)."""
     write_csv(
         tmp / "sweep.csv",
         columns,
@@ -182,18 +204,7 @@ def write_sweep(
     )
     _write_scenario(tmp / "scenario.yaml", base)
     write_json(tmp / "manifest.json", manifest_data)
-    if plots:
-        from racesim.output.plots_analysis import sweep_figure
-
-        fig = sweep_figure(
-            list(table),
-            list(fields),
-            {k: m.title or k for k, m in base.milestones.items()},
-            agencies=list(base.agencies),
-            names={k: a.name or k for k, a in base.agencies.items()},
-            shown=shown,
-        )
-        write_figure(fig, tmp, "sweep")
+    _analysis_pictures(tmp, "sweep", plots)
 
 
 # -- sensitivity ----------------------------------------------------------------------------
@@ -209,28 +220,17 @@ def write_sensitivity(
     top: int = 20,
 ) -> None:
     """sensitivity.json and .csv, scenario.yaml, the manifest, for Sobol the evaluated
-    points (sobol_points.csv), and the chart (tornado or sobol .png/.svg)."""
+    points (sobol_points.csv), and the chart (tornado or sobol .png/.svg, the ``top``
+    parameters) with report.html (neither without ``plots``)."""
     sobol = result.to_dict()["method"] == "sobol"
     write_json(tmp / "sensitivity.json", result.to_dict())
     write_csv(tmp / "sensitivity.csv", columns, [[r[c] for c in columns] for r in result.rows])
     _write_scenario(tmp / "scenario.yaml", base)
-    write_json(tmp / "manifest.json", manifest_data)
-    title = (
-        f"{base.name}: P({result.agency} first) at "
-        f"{base.milestones[result.milestone].title or result.milestone}"
-    )
+    write_json(tmp / "manifest.json", {**manifest_data, "top": top})
     if sobol:
         names = [*fields, "p_first"]
         write_csv(tmp / "sobol_points.csv", names, [[p[k] for k in names] for p in result.points])
-    if plots:
-        from racesim.output import plots_analysis as pa
-
-        if sobol:
-            write_figure(pa.sobol_figure(result.rows, title), tmp, "sobol")
-        else:
-            write_figure(
-                pa.tornado_figure(result.rows, result.base, title, top=top), tmp, "tornado"
-            )
+    _analysis_pictures(tmp, "sensitivity", plots)
 
 
 # -- backtest -------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from racesim.run.executors import (  # noqa: F401 - also imported from here by c
 )
 from racesim.run.mixture import MixturePlan
 from racesim.run.stats import Tally, days
+from racesim.run.versus import VersusTally
 from racesim.run.worlds import InWorlds, WorldTally
 from racesim.scenario.mixture import Mixture
 from racesim.scenario.schema import Scenario
@@ -92,6 +93,7 @@ class RunOutput:
     parts: list[Tally] | None = None
     #: with worlds: the per-world counts (None without)
     worlds: WorldTally | None = None
+    versus: VersusTally | None = None  # head to head (``versus`` pairs), if asked
 
 
 def plan_for(scenario: Scenario | Mixture) -> Plan | MixturePlan:
@@ -100,11 +102,15 @@ def plan_for(scenario: Scenario | Mixture) -> Plan | MixturePlan:
     return Plan.from_scenario(scenario)
 
 
-def new_tally(plan: Plan | MixturePlan, scenario: Scenario | Mixture) -> Tally:
+def new_tally(
+    plan: Plan | MixturePlan, scenario: Scenario | Mixture, winners: bool = False
+) -> Tally:
+    """An empty tally of ``plan``'s milestones and agencies, its days from the earliest
+    success before the start to the horizon (``winners``: see :class:`Tally`)."""
     pre = [m.succeeded for m in plan.missions if m.succeeded is not None]
     day0 = min([0, *[int(d) for d in days(np.array(pre))]]) if pre else 0
     day1 = int(days(np.array([plan.horizon]))[0]) + 1
-    return Tally.empty(len(scenario.milestones), len(scenario.agencies), day0, day1)
+    return Tally.empty(len(scenario.milestones), len(scenario.agencies), day0, day1, winners)
 
 
 def run_many(
@@ -119,6 +125,7 @@ def run_many(
     executor: str | None = None,
     scheduler: str | None = None,
     worlds: int | None = None,
+    versus: Sequence[tuple[int, int]] = (),
 ) -> RunOutput:
     """Run replications of ``scenario`` and tally them (see :func:`execute` for
     ``jobs``, ``executor`` and ``scheduler``).  ``worlds``: split the ``n``
@@ -129,11 +136,16 @@ def run_many(
     table); ``progress(k)`` is told how many replications just finished.  With
     ``precision``, batches of ``n`` replications are added until every P(first) has a
     95% half-width at most ``precision`` or ``max_replications`` is reached.
+    ``versus``: pairs of agency indices to tally head to head
+    (:class:`racesim.run.versus.VersusTally`, in ``RunOutput.versus``).
     """
     plan = plan_for(scenario)
     seed = scenario.seed if seed is None else seed
     n = scenario.replications if n is None else n
-    tally = new_tally(plan, scenario)
+    tally = new_tally(plan, scenario, winners=True)
+    vt = (
+        VersusTally.empty(versus, len(scenario.milestones), tally.hist.shape[2]) if versus else None
+    )
     mixed = isinstance(plan, MixturePlan)
     parts = [new_tally(plan, scenario) for _ in plan.plans] if mixed else None
     in_worlds = world_tally = None
@@ -161,6 +173,8 @@ def run_many(
                 comp = plan.components_of(seed, first, count, keys)
                 for c, part in enumerate(parts):
                     part.add(reached[comp == c])
+            if vt is not None:
+                vt.add(reached)
             if sink is not None:
                 sink(first, reached)
             if progress is not None:
@@ -169,7 +183,7 @@ def run_many(
         if precision is None or done >= limit or tally.max_half_width() <= precision:
             break
         batch = min(_batch_needed(tally, precision, done), limit - done)
-    return RunOutput(tally, seed, done, time.perf_counter() - t0, started, parts, world_tally)
+    return RunOutput(tally, seed, done, time.perf_counter() - t0, started, parts, world_tally, vt)
 
 
 def _batch_needed(tally: Tally, precision: float, done: int) -> int:

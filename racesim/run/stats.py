@@ -60,7 +60,8 @@ class Tally:
 
     ``first[m, a]`` (a == A is "none"), ``reached[m, a]``, and per-day histograms of
     the reach dates (``hist[m, a, d - day0]``) and of the first reach by anyone
-    (``first_hist[m, d - day0]``).
+    (``first_hist[m, d - day0]``); with ``winners``, also per agency the dates on
+    which it was the first (``win_hist[m, a, d - day0]``: who leads by each date).
     """
 
     n: int
@@ -69,9 +70,12 @@ class Tally:
     hist: np.ndarray
     first_hist: np.ndarray
     day0: int
+    win_hist: np.ndarray | None = None
 
     @classmethod
-    def empty(cls, n_milestones: int, n_agencies: int, day0: int, day1: int) -> Tally:
+    def empty(
+        cls, n_milestones: int, n_agencies: int, day0: int, day1: int, winners: bool = False
+    ) -> Tally:
         width = day1 - day0 + 1
         return cls(
             0,
@@ -80,6 +84,7 @@ class Tally:
             np.zeros((n_milestones, n_agencies, width), dtype=np.int64),
             np.zeros((n_milestones, width), dtype=np.int64),
             day0,
+            np.zeros((n_milestones, n_agencies, width), dtype=np.int64) if winners else None,
         )
 
     def add(self, reached: np.ndarray) -> None:
@@ -102,6 +107,9 @@ class Tally:
                 t = np.nanmin(reached[won, m, :], axis=1)
                 d = np.clip(days(t) - self.day0, 0, width - 1)
                 self.first_hist[m] += np.bincount(d, minlength=width)
+                if self.win_hist is not None:
+                    flat = np.bincount(win[won, m] * width + d, minlength=na * width)
+                    self.win_hist[m] += flat.reshape(na, width)
 
     def merge(self, other: Tally) -> None:
         self.n += other.n
@@ -109,6 +117,12 @@ class Tally:
         self.reached += other.reached
         self.hist += other.hist
         self.first_hist += other.first_hist
+        if self.win_hist is not None:
+            if other.win_hist is None:
+                raise ValueError(
+                    "a tally without the winners' dates cannot be merged into one with them"
+                )
+            self.win_hist += other.win_hist
 
     def max_half_width(self) -> float:
         """The widest 95% half-width among all P(first) estimates."""
