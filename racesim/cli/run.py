@@ -224,6 +224,7 @@ def command(
                 plots=False,
                 report=False,
                 crowd=result.crowd,
+                versus=result.versus,
             )
             # the answer before the pictures: the table as soon as the numbers are written
             click.echo(format_summary(result.summary, s, overrides))
