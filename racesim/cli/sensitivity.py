@@ -12,6 +12,7 @@ from racesim.cli.common import (
     Progress,
     failures,
     load,
+    note,
     out_option,
     replications_option,
     seed_option,
@@ -139,4 +140,4 @@ def command(
             progress.close()
         result.write(stage.tmp, plots=not no_plots, top=top)
     click.echo(result.text(top))
-    click.echo(f"\nresults in {stage.folder}/")
+    note(f"\nresults in {stage.folder}/")

@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import gzip
-import io
 import json
 import math
 import platform
 from pathlib import Path
-from typing import IO
 
 import numpy as np
 
@@ -37,7 +34,7 @@ from racesim.run.stats import Tally, days, first_index
 from racesim.scenario import Scenario
 from racesim.scenario.timeutil import decimal_year
 
-TABLE_FORMATS = ("csv", "csv.gz", "none")
+TABLE_FORMATS = ("csv", "csv.gz", "parquet", "none")
 TABLE_COLUMNS = ("replication", "milestone", "agency", "date", "year", "first")
 
 
@@ -84,59 +81,65 @@ def table_entries(reached: np.ndarray) -> tuple[np.ndarray, ...]:
 
 class TableWriter:
     """Streams the tidy per-replication table: one row per replication x milestone x
-    agency that reached it (``first`` marks the winner)."""
+    agency that reached it (``first`` marks the winner), as CSV, gzipped CSV or
+    Parquet (:mod:`racesim.output.tables`: row groups of a fixed size)."""
 
     def __init__(self, folder: Path, scenario: Scenario, fmt: str = "csv"):
+        from racesim.output.tables import Calendar, Columns
+
         if fmt not in TABLE_FORMATS:
             raise ValueError(f"unknown table format {fmt!r}; use one of {TABLE_FORMATS}")
         self.fmt = fmt
         self.scenario = scenario
-        self.milestones = list(scenario.milestones)
-        self.agencies = list(scenario.agencies)
+        self.milestones = np.array(list(scenario.milestones), dtype=object)
+        self.agencies = np.array(list(scenario.agencies), dtype=object)
         self.path: Path | None = None
-        self._fh: IO[str] | None = None
+        self._out = None
+        self._cal = Calendar(scenario.start)
         if fmt == "none":
             return
         self.path = folder / f"replications.{fmt}"
-        if fmt == "csv.gz":
-            # mtime=0: the same results give the same bytes
-            raw = gzip.GzipFile(self.path, "wb", compresslevel=6, mtime=0)
-            self._fh = io.TextIOWrapper(raw, encoding="utf-8", newline="")
-        else:
-            self._fh = open(self.path, "w", encoding="utf-8", newline="")
-        self._csv = csv.writer(self._fh, lineterminator="\n")
-        self._csv.writerow(TABLE_COLUMNS)
-        self._dates: dict[int, tuple[str, str]] = {}
-
-    def _day(self, day: int) -> tuple[str, str]:
-        hit = self._dates.get(day)
-        if hit is None:
-            d = self.scenario.start + dt.timedelta(days=day)
-            hit = (d.isoformat(), f"{decimal_year(d):.4f}")
-            self._dates[day] = hit
-        return hit
+        types = ("int64", "str", "str", "date", "float64", "int64")
+        self._out = Columns(self.path, fmt, TABLE_COLUMNS, types)
 
     def __call__(self, first: int, reached: np.ndarray) -> None:
-        if self._fh is None:
+        if self._out is None:
             return
-        rows = []
-        for r, m, a, day, win in zip(*table_entries(reached)):
-            date, year = self._day(int(day))
-            rows.append(
-                (first + int(r), self.milestones[m], self.agencies[a], date, year, int(win))
-            )
-        self._csv.writerows(rows)
+        r, m, a, day, win = table_entries(reached)
+        if self.fmt == "parquet":
+            years = self._cal.years(day)
+            cols = [first + r, self.milestones[m], self.agencies[a], day + self._cal.epoch]
+            self._out.add([*cols, years, win.astype(np.int64)])
+            return
+        uniq, inv = np.unique(day, return_inverse=True)
+        iso = [self._cal.iso(int(d)) for d in uniq]
+        on = [iso[i] for i in inv.tolist()]
+        self._out.add(
+            [
+                (first + r).tolist(),
+                self.milestones[m].tolist(),
+                self.agencies[a].tolist(),
+                [x[0] for x in on],
+                [x[1] for x in on],
+                win.astype(np.int64).tolist(),
+            ]
+        )
 
     def close(self) -> None:
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
+        if self._out is not None:
+            self._out.close()
+            self._out = None
 
 
 def read_table(path: Path):
-    """The per-replication table as a pandas DataFrame (pandas required)."""
+    """The per-replication table (CSV, gzipped CSV or Parquet) as a pandas DataFrame
+    (pandas required; pyarrow for Parquet)."""
     import pandas as pd
 
+    if Path(path).suffix == ".parquet":
+        from racesim.output.tables import read_parquet
+
+        return read_parquet(Path(path))
     return pd.read_csv(path, parse_dates=["date"])
 
 
@@ -151,9 +154,15 @@ def manifest(
     overrides: list[str],
     extra: dict | None = None,
     started: dt.datetime | None = None,
+    packages: tuple[str, ...] = (),
 ) -> dict:
     """The run's manifest; ``started`` is when the run began (default: ``seconds``
-    before now)."""
+    before now); ``packages``: optional packages the run used, whose versions are
+    recorded beside racesim's dependencies (:mod:`racesim.output.provenance`)."""
+    import sys
+
+    from racesim.output.provenance import command_line, versions
+
     if started is None:
         started = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds)
     file_hash = None
@@ -175,6 +184,9 @@ def manifest(
         "seconds": round(seconds, 3),
         "python": platform.python_version(),
         "host": platform.node(),
+        "versions": versions(packages),
+        "command": command_line(),
+        "argv": list(getattr(sys, "orig_argv", sys.argv)),
         **(extra or {}),
     }
 
@@ -185,6 +197,9 @@ def write_results(
     """The files every results folder has: summary, dates, resolved scenario, manifest
     (the table is streamed in by :class:`TableWriter`; plots and report come from
     :func:`racesim.output.report.write_outputs`)."""
+    from racesim.output.provenance import note_used
+
+    manifest_data = note_used(manifest_data)
     write_json(folder / "summary.json", summary)
     write_dates(folder / "dates.csv", scenario, tally)
     (folder / "scenario.yaml").write_text(scenario.to_yaml(folder), encoding="utf-8")

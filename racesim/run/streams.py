@@ -20,7 +20,7 @@ Layout of an agency's block (``Y`` budget years, ``K`` = ``ATTEMPT_BLOCK``)::
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -84,6 +84,9 @@ class Draws:
     attempt_u: np.ndarray  # (count, n_missions, ATTEMPT_BLOCK)
     plan: Plan | None = None  # what they were drawn for, at root seed ``seed``
     seed: int = 0
+    #: every drawn quantity by its ``--set`` path, shape (count,) or, per budget year,
+    #: (count, n_years): what ``racesim run --inputs`` writes (:mod:`racesim.run.inputs`)
+    named: dict = field(default_factory=dict)
 
     def extra_attempts(self, mission: int, replication: int) -> np.random.Generator:
         """The stream of mission ``mission``'s attempts beyond the fixed block, in
@@ -118,18 +121,24 @@ def draw_chunk(plan: Plan, seed: int, first: int, count: int) -> Draws:
     cost = np.zeros((nm, count))
     attempt_u = np.empty((count, nm, ATTEMPT_BLOCK))
     income, yearly, hits = [], [], []
+    named: dict[str, np.ndarray] = {}  # what was drawn, by --set path
     years = np.arange(y)
     for ag in plan.agencies:
         u = uniforms(plan, seed, ag.index, first, count)
+        at = f"agencies.{ag.key}"
         pos = 0
         annual = np.clip(ag.annual.quantile(u[:, pos]), 0.0, MAX_AMOUNT)
+        if not ag.annual.is_fixed:
+            named[f"{at}.budget.annual"] = annual
         pos += 1
         z = _ndtri(u[:, pos : pos + y])
         pos += y
         vol = ag.volatility
         amount = annual[:, None] * (1.0 + ag.growth) ** years[None, :]
         if vol > 0:
-            amount = amount * np.exp(vol * z - vol * vol / 2)
+            noise = np.exp(vol * z - vol * vol / 2)
+            named[f"{at}.budget.noise"] = noise
+            amount = amount * noise
         amount = np.minimum(amount, MAX_AMOUNT)
         hit = np.zeros((count, len(ag.shocks), y), dtype=bool)
         for s, sh in enumerate(ag.shocks):
@@ -141,6 +150,8 @@ def draw_chunk(plan: Plan, seed: int, first: int, count: int) -> Draws:
             pos += y
             amount = np.minimum(np.where(applies, amount * factor, amount), MAX_AMOUNT)
             hit[:, s, :] = applies
+            if window.any():
+                named[f"{at}.budget.shocks[{s}].factor"] = np.where(applies, factor, 1.0)
         yearly.append(amount)
         income.append(amount / 4.0)
         hits.append(hit)
@@ -151,10 +162,19 @@ def draw_chunk(plan: Plan, seed: int, first: int, count: int) -> Draws:
             if m.duration is not None:
                 duration[gi] = np.maximum(m.duration.quantile(u[:, pos + 1]), 0.0)
             cost[gi] = np.maximum(m.cost.quantile(u[:, pos + 2]), 0.0)
+            for name, dist, value in (
+                ("success", m.success, success),
+                ("duration", m.duration, duration),
+                ("cost", m.cost, cost),
+            ):
+                if dist is not None and not dist.is_fixed:
+                    named[f"{at}.missions.{m.id}.{name}"] = value[gi]
             attempt_u[:, gi, :] = u[:, pos + 3 : pos + 3 + ATTEMPT_BLOCK]
             pos += 3 + ATTEMPT_BLOCK
         assert pos == u.shape[1]
-    return Draws(first, count, income, yearly, hits, success, duration, cost, attempt_u, plan, seed)
+    return Draws(
+        first, count, income, yearly, hits, success, duration, cost, attempt_u, plan, seed, named
+    )
 
 
 def _ndtri(u: np.ndarray) -> np.ndarray:
