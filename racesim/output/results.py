@@ -100,7 +100,8 @@ class TableWriter:
             return
         self.path = folder / f"replications.{fmt}"
         types = ("int64", "str", "str", "date", "float64", "int64")
-        self._out = Columns(self.path, fmt, TABLE_COLUMNS, types)
+        labels = {"milestone": list(scenario.milestones), "agency": list(scenario.agencies)}
+        self._out = Columns(self.path, fmt, TABLE_COLUMNS, types, labels)
 
     def __call__(self, first: int, reached: np.ndarray) -> None:
         if self._out is None:
@@ -108,7 +109,7 @@ class TableWriter:
         r, m, a, day, win = table_entries(reached)
         if self.fmt == "parquet":
             years = self._cal.years(day)
-            cols = [first + r, self.milestones[m], self.agencies[a], day + self._cal.epoch]
+            cols = [first + r, m, a, day + self._cal.epoch]
             self._out.add([*cols, years, win.astype(np.int64)])
             return
         uniq, inv = np.unique(day, return_inverse=True)

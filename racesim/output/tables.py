@@ -63,11 +63,25 @@ def table_path(folder: Path, stem: str, fmt: str) -> Path:
 # -- writing rows in any of the formats -----------------------------------------------
 class Columns:
     """A table streamed to ``path`` in ``fmt`` (``csv``, ``csv.gz`` or ``parquet``)
-    from blocks of columns: :meth:`add` takes one array per column, in order."""
+    from blocks of columns: :meth:`add` takes one array per column, in order.
 
-    def __init__(self, path: Path, fmt: str, names: Sequence[str], types: Sequence[str]):
+    ``types``: ``int64``, ``int8``, ``float64`` (NaN: empty), ``date`` (days since
+    1970; :data:`NO_DAY`: empty) or ``str``, a column of codes into the fixed list
+    ``labels[name]`` (a Parquet dictionary column: the same dictionary in every row
+    group, whatever rows it holds)."""
+
+    def __init__(
+        self,
+        path: Path,
+        fmt: str,
+        names: Sequence[str],
+        types: Sequence[str],
+        labels: dict[str, Sequence[str]] | None = None,
+    ):
         self.path, self.fmt = path, fmt
         self.names, self.types = list(names), list(types)
+        labels = labels or {}
+        self.labels = [np.array(labels.get(n, ()), dtype=object) for n in self.names]
         self._fh: IO[str] | None = None
         self._pq = None
         self._buf: list[list[np.ndarray]] = []
@@ -87,11 +101,10 @@ class Columns:
         self._csv = csv.writer(self._fh, lineterminator="\n")
         self._csv.writerow(self.names)
 
-    def add(self, columns: Sequence[np.ndarray | list]) -> None:
-        """Rows given as columns (equal lengths; strings as object arrays or lists,
-        dates as ISO strings for CSV and as days since 1970 for Parquet)."""
+    def add(self, columns: Sequence[np.ndarray]) -> None:
+        """Rows given as columns of equal lengths (see the class for their types)."""
         if self._pq is None:
-            self._csv.writerows(zip(*columns))
+            self._csv.writerows(zip(*(self._text(i, c) for i, c in enumerate(columns))))
             return
         cols = [np.asarray(c) for c in columns]
         n = len(cols[0]) if cols else 0
@@ -104,6 +117,15 @@ class Columns:
             if self._rows == ROW_GROUP:
                 self._flush()
 
+    def _text(self, i: int, col) -> list:
+        """A column as CSV cells: a list is taken as it is (text made by the caller,
+        such as ISO dates); codes of a ``str`` column become their labels."""
+        if isinstance(col, list):
+            return col
+        if self.types[i] == "str":
+            return self.labels[i][col].tolist()
+        return col.tolist()
+
     def _flush(self) -> None:
         if not self._buf:
             return
@@ -111,8 +133,14 @@ class Columns:
         arrays = []
         for i, t in enumerate(self.types):
             col = np.concatenate([b[i] for b in self._buf])
-            arrays.append(_arrow_array(pa, col, t))
-        self._pq.write_table(pa.Table.from_arrays(arrays, schema=self._schema))
+            if t == "str":
+                dictionary = pa.array(list(self.labels[i]), type=pa.string())
+                codes = pa.array(col.astype(np.int32), type=pa.int32())
+                arrays.append(pa.DictionaryArray.from_arrays(codes, dictionary))
+            else:
+                arrays.append(_arrow_array(pa, col, t))
+        table = pa.Table.from_arrays(arrays, schema=self._schema)
+        self._pq.write_table(table, row_group_size=ROW_GROUP)
         self._buf, self._rows = [], 0
 
     def close(self) -> None:
@@ -140,8 +168,6 @@ NO_DAY = np.iinfo(np.int32).min
 
 
 def _arrow_array(pa, col: np.ndarray, t: str):
-    if t == "str":
-        return pa.array(col.astype(object), type=pa.string()).dictionary_encode()
     if t == "date":
         col = col.astype(np.int32)
         return pa.array(col, type=pa.int32(), mask=col == NO_DAY).cast(pa.date32())
@@ -174,6 +200,8 @@ class Calendar:
         self.start = start
         self._iso: dict[int, tuple[str, str]] = {}
         self.epoch = (start - dt.date(1970, 1, 1)).days
+        self._dense: np.ndarray | None = None
+        self._lo = 0
 
     def iso(self, day: int) -> tuple[str, str]:
         hit = self._iso.get(day)
@@ -183,10 +211,18 @@ class Calendar:
         return hit
 
     def years(self, day: np.ndarray) -> np.ndarray:
-        """Decimal years rounded to 4 places, as the CSV writes them."""
-        uniq, inv = np.unique(day, return_inverse=True)
-        vals = np.array([float(self.iso(int(d))[1]) for d in uniq], dtype=float)
-        return vals[inv] if len(uniq) else np.zeros(0)
+        """Decimal years rounded to 4 places, as the CSV writes them (looked up in a
+        table of the days seen so far, grown as later days come)."""
+        if day.size == 0:
+            return np.zeros(0)
+        lo, hi = int(day.min()), int(day.max()) + 1
+        if self._dense is None or lo < self._lo or hi > self._lo + len(self._dense):
+            lo = min(lo, self._lo) if self._dense is not None else lo
+            if self._dense is not None:
+                hi = max(hi, self._lo + len(self._dense))
+            self._lo = lo
+            self._dense = np.array([float(self.iso(d)[1]) for d in range(lo, hi)])
+        return self._dense[day - self._lo]
 
 
 # -- outcomes: one row per replication --------------------------------------------------
@@ -198,20 +234,21 @@ def outcome_columns(scenario: Scenario) -> tuple[list[str], list[str]]:
     return names, types
 
 
-def outcome_arrays(scenario: Scenario, first: int, reached: np.ndarray) -> list[np.ndarray]:
+def outcome_arrays(
+    scenario: Scenario, first: int, reached: np.ndarray, cal: Calendar | None = None
+) -> list[np.ndarray]:
     """The outcomes table's columns for replications ``first`` on: replication, then
-    per milestone the winner (agency key or ``none``), the day first reached (days
+    per milestone the winner (its index in ``[*agencies, "none"]``), the day first reached (days
     since 1970; :data:`NO_DAY` for nobody) and its decimal year (NaN for nobody)."""
     count = reached.shape[0]
-    who = np.array([*scenario.agencies, "none"], dtype=object)
-    cal = Calendar(scenario.start)
+    cal = cal or Calendar(scenario.start)
     win = first_index(reached)
     cols: list[np.ndarray] = [np.arange(first, first + count, dtype=np.int64)]
     for m in range(reached.shape[1]):
         t = np.min(np.where(np.isnan(reached[:, m, :]), np.inf, reached[:, m, :]), axis=1)
         nobody = ~np.isfinite(t)
         day = days(np.where(nobody, 0.0, t))
-        cols.append(who[win[:, m]])
+        cols.append(win[:, m])  # codes into [*agencies, "none"]
         cols.append(np.where(nobody, NO_DAY, day + cal.epoch))
         cols.append(np.where(nobody, np.nan, cal.years(day)))
     return cols
@@ -227,10 +264,12 @@ class OutcomesWriter:
         names, self.types = outcome_columns(scenario)
         self.path = table_path(folder, "outcomes", fmt)
         self.parquet = fmt == "parquet"
-        self.out = Columns(self.path, fmt, names, self.types)
+        who = [*scenario.agencies, "none"]
+        labels = {n: who for n, t in zip(names, self.types) if t == "str"}
+        self.out = Columns(self.path, fmt, names, self.types, labels)
 
     def __call__(self, first: int, reached: np.ndarray) -> None:
-        cols = outcome_arrays(self.scenario, first, reached)
+        cols = outcome_arrays(self.scenario, first, reached, self.cal)
         if not self.parquet:
             cols = [self._text(c, t) for c, t in zip(cols, self.types)]
         self.out.add(cols)
@@ -241,7 +280,7 @@ class OutcomesWriter:
             return ["" if d == NO_DAY else self.cal.iso(d - epoch)[0] for d in col.tolist()]
         if t == "float64":
             return ["" if y != y else f"{y:.4f}" for y in col.tolist()]
-        return col.tolist()
+        return col
 
     def close(self) -> None:
         self.out.close()
@@ -251,9 +290,12 @@ def outcome_frame(scenario: Scenario, reached: np.ndarray) -> dict:
     """The outcomes table's columns for a DataFrame (dates as datetime64, NaT and NaN
     for nobody)."""
     names, types = outcome_columns(scenario)
+    who = np.array([*scenario.agencies, "none"], dtype=object)
     out = {}
     for name, t, col in zip(names, types, outcome_arrays(scenario, 0, reached)):
-        if t == "date":
+        if t == "str":
+            out[name] = who[col]
+        elif t == "date":
             day = np.where(col == NO_DAY, 0, col).astype("datetime64[D]")
             out[name] = np.where(col == NO_DAY, np.datetime64("NaT"), day).astype("datetime64[ns]")
         else:
@@ -280,11 +322,8 @@ class InputsWriter:
     def __call__(self, first: int, reached: np.ndarray) -> None:
         count = reached.shape[0]
         values = input_values(self.plan, self.seed, first, count)
-        cols: list = [np.arange(first, first + count, dtype=np.int64)]
-        cols += [values[name] if self.parquet else values[name].tolist() for name in self.names]
-        if not self.parquet:
-            cols[0] = cols[0].tolist()
-        self.out.add(cols)
+        cols = [np.arange(first, first + count, dtype=np.int64)]
+        self.out.add(cols + [values[name] for name in self.names])
 
     def close(self) -> None:
         self.out.close()
