@@ -48,3 +48,111 @@ def unpaired_agencies(a: Plan, b: Plan) -> list[str]:
         for ag in a.agencies
         if ag.key in index_b and layout(a, ag.index) != layout(b, index_b[ag.key])
     ]
+
+
+# -- variants that differ in a few agencies: run only what changed --------------------
+#: the fields of a plan this module knows how to re-index; a plan with others (a new
+#: mechanism) is always run whole, so a shortcut can never silently go wrong
+_PLAN_FIELDS = ("agencies", "missions", "milestones", "horizon", "n_years")
+_AGENCY_FIELDS = (
+    "index", "key", "name", "has_budget", "annual", "growth", "volatility", "shocks",
+    "missions",
+)  # fmt: skip
+_MISSION_FIELDS = (
+    "index", "agency", "local", "id", "name", "ref", "success", "duration", "cost",
+    "not_before", "succeeded", "requires", "attempts", "refly_cost", "refly_duration",
+    "partners", "achieves",
+)  # fmt: skip
+#: private switch: False runs every variant whole (tests compare the two ways)
+_SHARE = True
+
+
+def _known(plan: Plan) -> bool:
+    from dataclasses import fields
+
+    def names(x) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(x))
+
+    return (
+        names(plan) == _PLAN_FIELDS
+        and all(names(a) == _AGENCY_FIELDS for a in plan.agencies)
+        and all(names(m) == _MISSION_FIELDS for m in plan.missions)
+    )
+
+
+def linked(plan: Plan) -> list[set[int]]:
+    """Groups of agencies that can affect each other: linked by partner shares (their
+    treasuries) or by ``requires`` across agencies.  Replication *i* of one group
+    draws from its own agencies' streams only, so it is the same whoever else runs."""
+    parent = list(range(len(plan.agencies)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for m in plan.missions:
+        for a, _ in m.partners:
+            parent[find(a)] = find(m.agency)
+        for r in m.requires:
+            parent[find(plan.missions[r].agency)] = find(m.agency)
+    groups: dict[int, set[int]] = {}
+    for a in range(len(plan.agencies)):
+        groups.setdefault(find(a), set()).add(a)
+    return list(groups.values())
+
+
+def subplan(plan: Plan, keep: Sequence[int]) -> Plan:
+    """``plan`` with only the agencies ``keep`` (indices; a union of :func:`linked`
+    groups), re-indexed: the same replications of those agencies."""
+    from dataclasses import replace
+
+    keep = sorted(keep)
+    amap = {a: i for i, a in enumerate(keep)}
+    kept = [m for m in plan.missions if m.agency in amap]
+    mmap = {m.index: i for i, m in enumerate(kept)}
+    missions = tuple(
+        replace(
+            m,
+            index=mmap[m.index],
+            agency=amap[m.agency],
+            requires=tuple(mmap[r] for r in m.requires),
+            partners=tuple((amap[a], s) for a, s in m.partners),
+        )
+        for m in kept
+    )
+    agencies = tuple(
+        replace(plan.agencies[a], index=amap[a], missions=tuple(mmap[j] for j in ag.missions))
+        for a, ag in ((a, plan.agencies[a]) for a in keep)
+    )
+    return replace(plan, agencies=agencies, missions=missions)
+
+
+def changed_part(base: Plan, other: Plan, needed: set[int]) -> tuple[int, ...] | None:
+    """The agencies (indices) ``other`` must run itself, the rest of its reach times
+    being ``base``'s: the groups of :func:`linked` (in either plan) holding an agency
+    that differs, and only if they hold one of ``needed``; ``()`` when ``other`` is
+    ``base`` on every agency in ``needed``'s groups.  None: run ``other`` whole (the
+    plans differ beyond their agencies, or in how agencies are linked)."""
+    if not (_SHARE and _known(base) and _known(other)):
+        return None
+    if len(base.agencies) != len(other.agencies):
+        return None
+    for f in _PLAN_FIELDS[2:]:
+        if getattr(base, f) != getattr(other, f):
+            return None
+    groups = linked(base)
+    if sorted(map(sorted, groups)) != sorted(map(sorted, linked(other))):
+        return None
+
+    def own(plan: Plan, a: int) -> tuple:
+        ag = plan.agencies[a]
+        return (ag, tuple(plan.missions[j] for j in ag.missions))
+
+    differ = {a for a in range(len(base.agencies)) if own(base, a) != own(other, a)}
+    part: set[int] = set()
+    for g in groups:
+        if g & differ and g & needed:
+            part |= g
+    return tuple(sorted(part))
