@@ -74,11 +74,19 @@ def _sample(pid: int) -> tuple[float, int, int] | None:
         return None
 
 
+TREE: Path | None = None  # --tree: run racesim from this source tree instead
+
+
 def measure(cmd: list[str]) -> dict:
     """Run ``cmd`` and watch its process tree until it ends."""
     load0 = os.getloadavg()[0]
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+    env = dict(os.environ)
+    if TREE is not None:
+        env["PYTHONPATH"] = str(TREE)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=TREE or ROOT, env=env
+    )
     cpu: dict[int, float] = {}
     hwm: dict[int, int] = {}
     total_peak = 0
@@ -132,7 +140,16 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=2, help="worker processes [2]")
     ap.add_argument("--only", choices=["run", "sensitivity"], help="one part only")
     ap.add_argument("--tables", default="csv.gz,parquet", help="table formats [csv.gz,parquet]")
+    ap.add_argument("--no-sobol", action="store_true", help="skip the Sobol run (long)")
+    ap.add_argument(
+        "--tree",
+        type=Path,
+        help="run racesim from this source tree (e.g. an older commit: git archive "
+        "COMMIT | tar -x -C /tmp/old), for before/after figures",
+    )
     args = ap.parse_args()
+    global TREE
+    TREE = args.tree
     tmp = Path(tempfile.mkdtemp(prefix="racesim-scale-"))
     print(f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")
     try:
@@ -153,6 +170,8 @@ def main() -> None:
             cmd = racesim("sensitivity", str(BASE), "-m", "crewed_landing", "-j", "0")
             m = measure(cmd + ["--no-plots", "-o", str(out)])
             show("sensitivity (one at a time, defaults) -j 0", m)
+            if args.no_sobol:
+                return
             ranges = [
                 "agencies.nasa.missions.artemis3.success=0.6:0.95",
                 "agencies.nasa.budget.annual=1500:3000",
@@ -165,7 +184,7 @@ def main() -> None:
                 cmd += ["--range", r]
             m = measure(cmd)
             show("sensitivity --method sobol --samples 256, 4 fields", m)
-            said = [ln for ln in m["stderr"].splitlines() if " s" in ln and "took" in ln]
+            said = [ln for ln in m["stderr"].splitlines() if "replications in" in ln]
             if said:
                 print("  it said:", said[-1].strip())
     finally:

@@ -236,6 +236,19 @@ def test_parquet_row_groups_have_a_fixed_size_whatever_the_chunks(tmp_path, monk
     ]
 
 
+def test_a_wide_parquet_table_buffers_a_bounded_group(tmp_path):
+    """The inputs table has a column per drawn number: its row groups are smaller."""
+    from racesim.output import tables
+
+    names = [f"c{i}" for i in range(205)]
+    w = tables.Columns(tmp_path / "w.parquet", "parquet", names, ["float64"] * 205)
+    assert 1000 < w.group and w.group * 205 * 8 <= tables.GROUP_BYTES
+    narrow = tables.Columns(tmp_path / "n.parquet", "parquet", ["x"], ["int64"])
+    assert narrow.group == tables.ROW_GROUP
+    w.close()
+    narrow.close()
+
+
 def test_parquet_without_pyarrow_is_one_clear_line(mini_scenario_path, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "pyarrow", None)
     monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)

@@ -25,9 +25,12 @@ from racesim.run.stats import days, first_index
 from racesim.scenario import Scenario
 from racesim.scenario.timeutil import decimal_year
 
-#: rows per Parquet row group: a fixed number (not one group per chunk of work), so a
-#: file's bytes depend only on its rows; about 20 MB of buffered columns at most
+#: rows per Parquet row group at most: a fixed number (not one group per chunk of
+#: work), so a file's bytes depend only on its rows
 ROW_GROUP = 1 << 20
+#: ... and fewer for a wide table, so that a group's buffered columns (8 bytes a cell)
+#: stay under this many bytes (the inputs table has a column per drawn number)
+GROUP_BYTES = 32 << 20
 #: Parquet writer options, pinned so that the same rows give the same bytes
 PARQUET_OPTIONS = {
     "compression": "zstd",
@@ -82,6 +85,7 @@ class Columns:
         self.names, self.types = list(names), list(types)
         labels = labels or {}
         self.labels = [np.array(labels.get(n, ()), dtype=object) for n in self.names]
+        self.group = max(1, min(ROW_GROUP, GROUP_BYTES // (8 * max(1, len(self.names)))))
         self._fh: IO[str] | None = None
         self._pq = None
         self._buf: list[list[np.ndarray]] = []
@@ -110,11 +114,11 @@ class Columns:
         n = len(cols[0]) if cols else 0
         at = 0
         while at < n:
-            take = min(n - at, ROW_GROUP - self._rows)
+            take = min(n - at, self.group - self._rows)
             self._buf.append([c[at : at + take] for c in cols])
             self._rows += take
             at += take
-            if self._rows == ROW_GROUP:
+            if self._rows == self.group:
                 self._flush()
 
     def _text(self, i: int, col) -> list:
@@ -140,7 +144,7 @@ class Columns:
             else:
                 arrays.append(_arrow_array(pa, col, t))
         table = pa.Table.from_arrays(arrays, schema=self._schema)
-        self._pq.write_table(table, row_group_size=ROW_GROUP)
+        self._pq.write_table(table, row_group_size=self.group)
         self._buf, self._rows = [], 0
 
     def close(self) -> None:

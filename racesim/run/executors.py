@@ -123,7 +123,9 @@ class PoolExecutor:
     def run(self, plans: tuple[Plan, ...], seed: int, work: Work) -> Iterator[list[np.ndarray]]:
         jobs = self.jobs
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["racesim.run.replication"])
+        # the fork server imports these once; every worker forked from it has them
+        # (scipy.special alone takes about 0.3 s to import)
+        ctx.set_forkserver_preload(["racesim.run.replication", "scipy.special"])
         pool = ProcessPoolExecutor(
             jobs, mp_context=ctx, initializer=_init_worker, initargs=(plans, seed, os.getpid())
         )
