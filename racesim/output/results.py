@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import math
 import platform
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -45,28 +46,33 @@ def date_table(scenario: Scenario, tally: Tally) -> list[tuple]:
     """Rows of ``dates.csv``: for each milestone and agency (and ``first``: anybody),
     every day on which some replication reached it, with the count that day and the
     cumulative probability of having reached it by then (over all replications)."""
-    rows = []
+    return list(date_rows(scenario, tally))
+
+
+def date_rows(scenario: Scenario, tally: Tally) -> Iterator[tuple]:
+    """:func:`date_table` one row at a time (a big run has a row for nearly every day
+    of every milestone and agency: written as they come, not held)."""
     agencies = list(scenario.agencies)
+    iso: dict[int, tuple[str, float]] = {}
     for m, key in enumerate(scenario.milestones):
         series = [(a, tally.hist[m, i]) for i, a in enumerate(agencies)]
         series.append(("first", tally.first_hist[m]))
         for who, hist in series:
             cum = 0
-            for d in np.flatnonzero(hist):
-                c = int(hist[d])
+            for d, c in zip(np.flatnonzero(hist).tolist(), hist[hist != 0].tolist()):
                 cum += c
-                day = scenario.start + dt.timedelta(days=int(d) + tally.day0)
-                rows.append(
-                    (key, who, day.isoformat(), round(decimal_year(day), 4), c, cum / tally.n)
-                )
-    return rows
+                day = iso.get(d)
+                if day is None:
+                    on = scenario.start + dt.timedelta(days=d + tally.day0)
+                    day = iso[d] = (on.isoformat(), round(decimal_year(on), 4))
+                yield (key, who, day[0], day[1], c, cum / tally.n)
 
 
 DATE_COLUMNS = ("milestone", "agency", "date", "year", "count", "p_by_date")
 
 
 def write_dates(path: Path, scenario: Scenario, tally: Tally) -> None:
-    write_csv(path, DATE_COLUMNS, date_table(scenario, tally))
+    write_csv(path, DATE_COLUMNS, date_rows(scenario, tally))
 
 
 # -- per-replication table ----------------------------------------------------------------
