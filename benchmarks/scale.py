@@ -11,7 +11,7 @@ average of the machine before and after.  On a shared machine wall time grows wi
 the load; CPU time much less so, and "2-core wall" (the larger of the parent's CPU
 time and half the tree's) estimates the wall time on two idle cores.
 
-    python benchmarks/scale.py                 # 10^5, csv.gz and parquet; sensitivity
+    python benchmarks/scale.py                 # 10^4 and 10^5, csv.gz and parquet; sensitivity
     python benchmarks/scale.py --big           # also 10^6 with parquet (many minutes)
     python benchmarks/scale.py --only run -n 20000
 """
@@ -135,7 +135,11 @@ def racesim(*args: str) -> list[str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("-n", type=int, default=100_000, help="replications of the run [100000]")
+    ap.add_argument(
+        "-n",
+        default="10000,100000",
+        help="replications of the run, comma-separated (to see memory stay flat) [10000,100000]",
+    )
     ap.add_argument("--big", action="store_true", help="also 10^6 replications (parquet)")
     ap.add_argument("--jobs", type=int, default=2, help="worker processes [2]")
     ap.add_argument("--only", choices=["run", "sensitivity"], help="one part only")
@@ -154,9 +158,10 @@ def main() -> None:
     print(f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")
     try:
         if args.only in (None, "run"):
-            sizes = [args.n] + ([1_000_000] if args.big else [])
-            for n in sizes:
-                for table in args.tables.split(",") if n == args.n else ["parquet"]:
+            sizes = [int(x) for x in args.n.split(",")]
+            big = [1_000_000] if args.big else []
+            for n in sizes + big:
+                for table in args.tables.split(",") if n in sizes else ["parquet"]:
                     out = tmp / f"run-{n}-{table}"
                     cmd = racesim("run", str(BASE), "-n", str(n), "-j", str(args.jobs))
                     cmd += ["--table", table, "--no-plots", "--no-report", "-q"]

@@ -1,6 +1,6 @@
-"""Sensitivity variants run only the agencies they change (run/lockstep.py's
-``changed_part`` and ``subplan``): the same reach times and the same results as
-running every variant whole."""
+"""Sensitivity variants share the runs of the agencies they have alike
+(run/lockstep.py's ``shared_runs`` and ``subplan``): the same reach times and the same
+results as running every variant whole."""
 
 from __future__ import annotations
 
@@ -69,6 +69,15 @@ def test_sobol_and_generated_scenarios_are_the_same_shared_or_whole(mini_scenari
     params = sens.range_parameters(s, [parse_span(x, "--range", False) for x in spans])
     a, b = _both(lambda: sens.sobol(s, "landing", params, samples=4, n=40, seed=2))
     assert a == b
+    # on base the two fields are in different groups: Sobol points share their runs
+    base = racesim.load("scenarios/base.yaml")
+    spans = [
+        "agencies.nasa.missions.artemis3.success=0.6:0.95",
+        "agencies.cnsa.budget.annual=1500:3000",
+    ]
+    params = sens.range_parameters(base, [parse_span(x, "--range", False) for x in spans])
+    a, b = _both(lambda: sens.sobol(base, "crewed_landing", params, samples=2, n=20, seed=4))
+    assert a == b
     for k in (1, 4, 7):
         g = _generated(k)
         m = next(iter(g.milestones))
@@ -77,9 +86,13 @@ def test_sobol_and_generated_scenarios_are_the_same_shared_or_whole(mini_scenari
         assert a == b, k
 
 
-def test_a_plan_with_fields_it_does_not_know_is_run_whole(monkeypatch):
-    plan = engine.plan(racesim.load("scenarios/base.yaml"))
-    everyone = set(range(len(plan.agencies)))
-    assert lockstep.changed_part(plan, plan, everyone) == ()
+def test_shared_pieces_run_once_and_unknown_plans_run_whole(monkeypatch):
+    s = racesim.load("scenarios/base.yaml")
+    plan = engine.plan(s)
+    m = list(s.milestones).index("crewed_landing")
+    runs, views = lockstep.shared_runs([plan, plan, plan], m)
+    assert len(runs) == 2 and views[0] == views[1] == views[2]  # two groups, once each
+    assert sorted(c for _, cols in views[0] for c in cols) == list(range(len(plan.agencies)))
     monkeypatch.setattr(lockstep, "_PLAN_FIELDS", (*lockstep._PLAN_FIELDS, "factors"))
-    assert lockstep.changed_part(plan, plan, everyone) is None
+    runs, views = lockstep.shared_runs([plan], m)
+    assert runs == [plan] and views == [[(0, None)]]

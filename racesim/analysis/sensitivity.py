@@ -31,7 +31,7 @@ import numpy as np
 from racesim.analysis.compare import paired_interval
 from racesim.analysis.variants import Span, fmt_value, get_path, variant
 from racesim.engine.plan import Plan
-from racesim.run.lockstep import changed_part, execute_many, linked, subplan
+from racesim.run.lockstep import execute_many, reach_of, shared_runs
 from racesim.run.stats import first_index, wilson
 from racesim.scenario.distributions import Dist
 from racesim.scenario.errors import ScenarioError, did_you_mean
@@ -238,31 +238,20 @@ def _evaluate(
     ``wins[k, a]`` (a == A: nobody), and for each (i, j) in ``pairs`` the paired
     discordant counts ``n10[p, a]`` (a wins in i, not in j) and ``n01[p, a]``.
 
-    A variant that changes a few agencies runs only the agencies it can affect
-    (:func:`racesim.run.lockstep.changed_part`) and takes the others' reach times
-    from the base (``scenarios[0]``): the same numbers as running it whole, since
-    every agency's replication draws from its own streams."""
+    Only the agencies that can reach the milestone run, with those linked to them,
+    and a group of agencies that several scenarios have alike runs once for all of
+    them (:func:`racesim.run.lockstep.shared_runs`): the same numbers as running
+    every scenario whole, since every agency draws from its own streams."""
     plans = [Plan.from_scenario(s) for s in scenarios]
     m = list(scenarios[0].milestones).index(milestone)
     na = len(scenarios[0].agencies)
-    runs, views = _shared_runs(plans, m)
+    runs, views = shared_runs(plans, m)
     wins = np.zeros((len(plans), na + 1), dtype=np.int64)
     n10 = np.zeros((len(pairs), na + 1), dtype=np.int64)
     n01 = np.zeros_like(n10)
     who = np.arange(na + 1)
     for _, chunk in execute_many(runs, seed, n, jobs):
-        base = np.full((chunk[0].shape[0], 1, na), np.nan)
-        base[:, 0, views[0][1]] = chunk[0][:, m, :]
-        w = []
-        for run, cols in views:
-            if run is None or run == 0:  # the base's reach times, where they matter
-                r = base
-            elif cols is None:  # run whole
-                r = chunk[run][:, m : m + 1, :]
-            else:
-                r = base.copy()
-                r[:, 0, cols] = chunk[run][:, m, :]
-            w.append(first_index(r)[:, 0])
+        w = [first_index(reach_of(chunk, v, m, na)[:, None, :])[:, 0] for v in views]
         for k, wk in enumerate(w):
             wins[k] += np.bincount(wk, minlength=na + 1)
         for p, (i, j) in enumerate(pairs):
@@ -272,35 +261,6 @@ def _evaluate(
         if progress is not None:
             progress(len(plans) * chunk[0].shape[0])
     return wins, n10, n01
-
-
-def _shared_runs(plans: Sequence[Plan], m: int):
-    """What to run for each plan: ``runs`` (plans, the first the base's part that can
-    reach milestone ``m``) and per plan ``(run, columns)``: ``run`` indexes ``runs``
-    (None: the base's reach times as they are), ``columns`` the agencies it gives
-    (None: all, run whole)."""
-    base = plans[0]
-    na = len(base.agencies)
-    needed = {a for p in plans for a in range(len(p.agencies)) if p.achievers[m][a]}
-    part = changed_part(base, base, needed)  # () always: base equals itself
-    if part is None:
-        keep = list(range(na))
-        runs = [base]
-    else:
-        keep = sorted({a for g in linked(base) if g & needed for a in g})
-        runs = [subplan(base, keep)]
-    views: list[tuple[int | None, list[int] | None]] = [(0, keep)]
-    for p in plans[1:]:
-        part = changed_part(base, p, needed)
-        if part is None:
-            runs.append(p)
-            views.append((len(runs) - 1, None))
-        elif not part:
-            views.append((None, keep))
-        else:
-            runs.append(subplan(p, part))
-            views.append((len(runs) - 1, list(part)))
-    return runs, views
 
 
 # -- one at a time ------------------------------------------------------------------------

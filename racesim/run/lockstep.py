@@ -129,30 +129,54 @@ def subplan(plan: Plan, keep: Sequence[int]) -> Plan:
     return replace(plan, agencies=agencies, missions=missions)
 
 
-def changed_part(base: Plan, other: Plan, needed: set[int]) -> tuple[int, ...] | None:
-    """The agencies (indices) ``other`` must run itself, the rest of its reach times
-    being ``base``'s: the groups of :func:`linked` (in either plan) holding an agency
-    that differs, and only if they hold one of ``needed``; ``()`` when ``other`` is
-    ``base`` on every agency in ``needed``'s groups.  None: run ``other`` whole (the
-    plans differ beyond their agencies, or in how agencies are linked)."""
-    if not (_SHARE and _known(base) and _known(other)):
-        return None
-    if len(base.agencies) != len(other.agencies):
-        return None
-    for f in _PLAN_FIELDS[2:]:
-        if getattr(base, f) != getattr(other, f):
-            return None
-    groups = linked(base)
-    if sorted(map(sorted, groups)) != sorted(map(sorted, linked(other))):
-        return None
+def shared_runs(
+    plans: Sequence[Plan], milestone: int
+) -> tuple[list[Plan], list[list[tuple[int, tuple[int, ...] | None]]]]:
+    """What to run so that every plan's reach times of ``milestone`` are known, each
+    piece run once however many plans share it.
 
-    def own(plan: Plan, a: int) -> tuple:
-        ag = plan.agencies[a]
-        return (ag, tuple(plan.missions[j] for j in ag.missions))
+    A plan is cut into its :func:`linked` groups, and only the groups that can reach
+    the milestone are kept (:func:`subplan`); two plans whose group is the same (a
+    variant that changes only another agency; a Sobol point that shares half its
+    values with another) share its run.  Returns ``runs`` (the plans to run) and per
+    plan its pieces ``(run, columns)``: ``runs[run]`` gives the reach times of the
+    plan's agencies ``columns`` (None: all of them, the plan run whole — a plan with
+    fields :func:`subplan` does not know)."""
+    runs: list[Plan] = []
+    index: dict[Plan, int] = {}
 
-    differ = {a for a in range(len(base.agencies)) if own(base, a) != own(other, a)}
-    part: set[int] = set()
-    for g in groups:
-        if g & differ and g & needed:
-            part |= g
-    return tuple(sorted(part))
+    def add(p: Plan) -> int:
+        if p not in index:
+            index[p] = len(runs)
+            runs.append(p)
+        return index[p]
+
+    views = []
+    for p in plans:
+        if not (_SHARE and _known(p)):
+            views.append([(add(p), None)])
+            continue
+        can = {a for a in range(len(p.agencies)) if p.achievers[milestone][a]}
+        pieces = []
+        for g in sorted(linked(p), key=min):
+            if g & can:
+                cols = tuple(sorted(g))
+                pieces.append((add(subplan(p, cols)), cols))
+        views.append(pieces)
+    if not runs:  # nobody can reach it anywhere: one run, for the chunks' sizes
+        add(plans[0])
+    return runs, views
+
+
+def reach_of(
+    chunk: Sequence[np.ndarray], pieces: Sequence[tuple[int, tuple[int, ...] | None]], m: int,
+    agencies: int,
+) -> np.ndarray:  # fmt: skip
+    """One plan's reach times of milestone ``m`` in a chunk of :func:`shared_runs`'
+    runs: shape (count, agencies), NaN where not reached."""
+    if len(pieces) == 1 and pieces[0][1] is None:
+        return chunk[pieces[0][0]][:, m, :]
+    out = np.full((chunk[0].shape[0], agencies), np.nan)
+    for run, cols in pieces:
+        out[:, list(cols)] = chunk[run][:, m, :]
+    return out
