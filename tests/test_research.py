@@ -336,3 +336,22 @@ def _gz_head(path: Path) -> str:
 
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         return fh.readline().strip()
+
+
+def test_precision_batches_share_one_worker_pool(mini_scenario_path, monkeypatch):
+    """A --precision run adds batches on the pool it started with (same results)."""
+    from racesim.run import executors
+
+    started = []
+    real = executors.ProcessPoolExecutor
+
+    def counting(*args, **kwargs):
+        started.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(executors, "ProcessPoolExecutor", counting)
+    pooled = racesim.simulate(mini_scenario_path, n=100, jobs=2, precision=0.02)
+    serial = racesim.simulate(mini_scenario_path, n=100, jobs=1, precision=0.02)
+    assert pooled.n > 200  # several batches
+    assert started == [1]
+    assert pooled.summary == serial.summary

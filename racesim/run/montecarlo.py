@@ -8,6 +8,7 @@ replication order, so the per-replication table is written in the same order too
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import time
@@ -123,17 +124,21 @@ def run_many(
     limit = n if precision is None else max(n, max_replications or n * 100)
     done = 0
     batch = n
-    while True:
-        for first, reached in execute(plan, seed, done, batch, jobs, executor, scheduler):
-            tally.add(reached)
-            if sink is not None:
-                sink(first, reached)
-            if progress is not None:
-                progress(reached.shape[0])
-        done += batch
-        if precision is None or done >= limit or tally.max_half_width() <= precision:
-            break
-        batch = min(_batch_needed(tally, precision, done), limit - done)
+    runner = make_executor(jobs, executor, scheduler)
+    kept = getattr(runner, "kept", None)  # a pool kept for every batch
+    with kept() if kept is not None else contextlib.nullcontext():
+        while True:
+            work = chunks(done, batch, jobs)
+            for (first, _), (reached,) in zip(work, runner.run((plan,), seed, work)):
+                tally.add(reached)
+                if sink is not None:
+                    sink(first, reached)
+                if progress is not None:
+                    progress(reached.shape[0])
+            done += batch
+            if precision is None or done >= limit or tally.max_half_width() <= precision:
+                break
+            batch = min(_batch_needed(tally, precision, done), limit - done)
     return RunOutput(tally, seed, done, time.perf_counter() - t0, started)
 
 
