@@ -30,7 +30,7 @@ from racesim.scenario.timeutil import decimal_year
 ROW_GROUP = 1 << 20
 #: ... and fewer for a wide table, so that a group's buffered columns (8 bytes a cell)
 #: stay under this many bytes (the inputs table has a column per drawn number)
-GROUP_BYTES = 32 << 20
+GROUP_BYTES = 8 << 20
 #: Parquet writer options, pinned so that the same rows give the same bytes
 PARQUET_OPTIONS = {
     "compression": "zstd",
