@@ -164,7 +164,7 @@ def main() -> None:
                 for table in args.tables.split(",") if n in sizes else ["parquet"]:
                     out = tmp / f"run-{n}-{table}"
                     cmd = racesim("run", str(BASE), "-n", str(n), "-j", str(args.jobs))
-                    cmd += ["--table", table, "--no-plots", "--no-report", "-q"]
+                    cmd += ["--table", table, "--no-plots", "--no-report"]
                     show(
                         f"run -n {n:,} -j {args.jobs} --table {table}",
                         measure(cmd + ["-o", str(out)]),
