@@ -68,7 +68,7 @@ def open_run(folder: str | os.PathLike) -> Run:
         span = tally.hist.shape[2]
         versus = tally_from_files(s, summary["versus"], data["versus"], span)
     reached = None
-    for name in ("replications.csv", "replications.csv.gz"):
+    for name in ("replications.csv", "replications.csv.gz", "replications.parquet"):
         if (folder / name).is_file():
             reached = _read_reached(folder / name, s, n, DAYS_PER_YEAR)
             break
@@ -110,6 +110,8 @@ def _read_reached(path: Path, s: Scenario, n: int, days_per_year: float) -> np.n
     milestones = {k: i for i, k in enumerate(s.milestones)}
     agencies = {k: i for i, k in enumerate(s.agencies)}
     reached = np.full((n, len(milestones), len(agencies)), np.nan)
+    if path.suffix == ".parquet":
+        return _read_parquet(path, s, reached, milestones, agencies, days_per_year)
     raw = gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
     with raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
@@ -118,3 +120,28 @@ def _read_reached(path: Path, s: Scenario, n: int, days_per_year: float) -> np.n
             r, m, a = int(row["replication"]), milestones[row["milestone"]], agencies[row["agency"]]
             reached[r, m, a] = at / days_per_year
     return reached
+
+
+def _read_parquet(path, s, reached, milestones, agencies, days_per_year) -> np.ndarray:
+    """:func:`_read_reached` of a Parquet table, one row group at a time."""
+    from racesim.output.tables import require_pyarrow
+
+    pa, pq = require_pyarrow()
+    epoch = (s.start - dt.date(1970, 1, 1)).days
+    f = pq.ParquetFile(str(path))
+    for g in range(f.num_row_groups):
+        t = f.read_row_group(g)
+        r = t.column("replication").to_numpy()
+        m = _codes(t.column("milestone"), milestones)
+        a = _codes(t.column("agency"), agencies)
+        day = t.column("date").cast(pa.int32()).to_numpy() - epoch
+        at = day + np.where(t.column("first").to_numpy() == 1, 0.25, 0.5)
+        reached[r, m, a] = at / days_per_year
+    return reached
+
+
+def _codes(column, index: dict[str, int]) -> np.ndarray:
+    """The indices (in ``index``) of a dictionary-encoded column's values."""
+    chunk = column.combine_chunks()
+    lookup = np.array([index[v] for v in chunk.dictionary.to_pylist()], dtype=np.int64)
+    return lookup[chunk.indices.to_numpy()]

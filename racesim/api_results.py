@@ -263,6 +263,27 @@ class Run:
             columns["component"] = names[comp[r]]
         return pd.DataFrame(columns, columns=list(columns))
 
+    def inputs(self):
+        """Every number each replication drew, one column per ``--set`` path (the
+        ``inputs.csv`` of ``racesim run --inputs``; see :mod:`racesim.run.inputs`): a
+        DataFrame with one row per replication.  Recomputed from the seed, so it needs
+        no kept table."""
+        pd = _pandas()
+        from racesim.engine.plan import Plan
+        from racesim.run.inputs import input_values
+
+        values = input_values(Plan.from_scenario(self.scenario), self.seed, 0, self.n)
+        return pd.DataFrame({"replication": np.arange(self.n, dtype=np.int64), **values})
+
+    def outcomes(self):
+        """One row per replication: each milestone's winner (``M.winner``, an agency
+        or ``none``), the date it was first reached (``M.date``) and its decimal year
+        (``M.year``), as in ``outcomes.csv``."""
+        pd = _pandas()
+        from racesim.output.tables import outcome_frame
+
+        return pd.DataFrame(outcome_frame(self.scenario, self._need_table()))
+
     def _need_table(self) -> np.ndarray:
         if self.reached is None:
             raise ValueError(
@@ -294,11 +315,13 @@ class Run:
         plots: bool = True,
         report: bool = True,
         svg: bool = False,
+        inputs: bool = False,
     ) -> Path:
         """Write a results folder as ``racesim run`` does (summary.json, scenario.yaml,
         manifest.json, dates.csv, the per-replication table in format ``table`` —
-        ``csv``, ``csv.gz`` or ``none`` — and the plots, PNG and with ``svg`` also SVG,
-        and report.html).  Atomic;
+        ``csv``, ``csv.gz``, ``parquet`` or ``none`` — and the plots, PNG and with
+        ``svg`` also SVG, and report.html; with ``inputs``, also the inputs and
+        outcomes tables of ``racesim run --inputs``).  Atomic;
         refuses to replace an existing results folder unless ``force`` (raises
         :class:`racesim.output.results.ResultsExistError`).  Returns the folder."""
         from racesim.output.results import TABLE_FORMATS
@@ -306,8 +329,12 @@ class Run:
 
         if table not in TABLE_FORMATS:
             raise ValueError(f"unknown table format {table!r}; use one of {TABLE_FORMATS}")
-        if table != "none":
+        if table != "none" or inputs:
             self._need_table()
+        if table == "parquet":
+            from racesim.output.tables import require_pyarrow
+
+            require_pyarrow()
         folder = Path(folder)
         s = self.scenario
         manifest_data = self.manifest()
@@ -326,6 +353,7 @@ class Run:
                 formats=("png", "svg") if svg else ("png",),
                 crowd=self.crowd,
                 versus=self.versus,
+                inputs=inputs,
             )
         return folder
 

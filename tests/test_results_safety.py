@@ -576,8 +576,9 @@ def test_two_real_runs_into_one_new_folder(mini_scenario_path, tmp_path):
     loser_out, loser = next((so, err) for code, so, err in outs if code == 2)
     assert "Traceback" not in loser and "results in" not in loser_out
     assert "another program or racesim run" in loser or "already holds results" in loser
-    winner = next(so for code, so, _ in outs if code == 0)
-    assert f"results in {out}" in winner
+    winner_out, winner = next((so, err) for code, so, err in outs if code == 0)
+    assert f"results in {out}" in winner  # a note: on stderr, the table on stdout
+    assert winner_out.startswith("mini: 3,000 replications")
     assert hidden(tmp_path) == [] and (out / "summary.json").is_file()
 
 

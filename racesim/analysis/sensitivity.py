@@ -40,7 +40,7 @@ from racesim.analysis.parameters import (  # noqa: F401 - also importable from h
 )
 from racesim.analysis.variants import fmt_value, variant
 from racesim.engine.plan import Plan
-from racesim.run.lockstep import execute_many
+from racesim.run.lockstep import execute_many, reach_of, shared_runs
 from racesim.run.stats import first_index, wilson
 from racesim.scenario.errors import ScenarioError, did_you_mean
 from racesim.scenario.schema import Scenario
@@ -81,16 +81,22 @@ def _evaluate(
 ):
     """Winner counts of ``milestone`` for every scenario on common random numbers:
     ``wins[k, a]`` (a == A: nobody), and for each (i, j) in ``pairs`` the paired
-    discordant counts ``n10[p, a]`` (a wins in i, not in j) and ``n01[p, a]``."""
+    discordant counts ``n10[p, a]`` (a wins in i, not in j) and ``n01[p, a]``.
+
+    Only the agencies that can reach the milestone run, with those linked to them,
+    and a group of agencies that several scenarios have alike runs once for all of
+    them (:func:`racesim.run.lockstep.shared_runs`): the same numbers as running
+    every scenario whole, since every agency draws from its own streams."""
     plans = [Plan.from_scenario(s) for s in scenarios]
     m = list(scenarios[0].milestones).index(milestone)
     na = len(scenarios[0].agencies)
+    runs, views = shared_runs(plans, m)
     wins = np.zeros((len(plans), na + 1), dtype=np.int64)
     n10 = np.zeros((len(pairs), na + 1), dtype=np.int64)
     n01 = np.zeros_like(n10)
     who = np.arange(na + 1)
-    for _, chunk in execute_many(plans, seed, n, jobs):
-        w = [first_index(r)[:, m] for r in chunk]
+    for _, chunk in execute_many(runs, seed, n, jobs):
+        w = [first_index(reach_of(chunk, v, m, na)[:, None, :])[:, 0] for v in views]
         for k, wk in enumerate(w):
             wins[k] += np.bincount(wk, minlength=na + 1)
         for p, (i, j) in enumerate(pairs):

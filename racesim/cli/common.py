@@ -25,14 +25,14 @@ class Progress:
     instead, naming ``plain_label``.  ``announce(line, total)`` (an analysis' announce
     callback) prints what will run and sets the total."""
 
-    def __init__(self, total: int, label: str, plain_label: str | None = None):
+    def __init__(self, total: int, label: str, plain_label: str | None = None, quiet: bool = False):
         self.total = total
         self.label = label
         self.done = 0
         self.t0 = time.perf_counter()
         self.bar = None
-        self.enabled = sys.stderr.isatty()
-        self.plain_label = plain_label
+        self.enabled = sys.stderr.isatty() and not quiet
+        self.plain_label = None if quiet else plain_label
         self._tenths = 0
 
     def announce(self, line: str, total: int) -> None:
@@ -101,6 +101,12 @@ def _clock(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
+def note(text: str) -> None:
+    """A note for the person at the terminal (where the results went, how long it
+    took): on stderr, so that stdout holds only the command's table or JSON."""
+    click.echo(text, err=True)
+
+
 def fail(message: str, code: int = 2) -> None:
     click.echo(f"racesim: {message}", err=True)
     sys.exit(code)
@@ -133,6 +139,7 @@ def failures(interrupted: str = "interrupted; no results were written.") -> Iter
     from racesim.analysis.sensitivity import MissingDependency
     from racesim.analysis.summary import ByDateError
     from racesim.api import WorkersError
+    from racesim.output.tables import MissingPyarrow
     from racesim.run.montecarlo import ExecutorError
     from racesim.scenario import ScenarioError
 
@@ -148,6 +155,7 @@ def failures(interrupted: str = "interrupted; no results were written.") -> Iter
         CrowdError,
         ByDateError,
         MissingDependency,
+        MissingPyarrow,
     ) as exc:
         fail(str(exc))
     except WorkersError as exc:  # in the command line's words

@@ -16,6 +16,7 @@ from racesim.cli.common import (
     fail,
     failures,
     load,
+    note,
     out_option,
     replications_option,
     seed_option,
@@ -111,4 +112,4 @@ def command(
             result.write(tmp)
     click.echo(result.text())
     if out:
-        click.echo(f"written to {out}/")
+        note(f"written to {out}/")

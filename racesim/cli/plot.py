@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from racesim.cli.common import CONTEXT, fail, may_write, noted, results_folder, usable
+from racesim.cli.common import CONTEXT, fail, may_write, note, noted, results_folder, usable
 
 
 @click.command("plot", context_settings=CONTEXT)
@@ -72,7 +72,7 @@ def command(results: str, out: str | None, fmt: str, force: bool) -> None:
             f"({exc.filename or folder})"
         )
     noted(paths)
-    click.echo(f"{len(paths)} plot files in {folder}/")
+    note(f"{len(paths)} plot files in {folder}/")
 
 
 def _analysis(results: Path, kind: str, out: Path | None, formats, force: bool) -> None:
@@ -96,4 +96,4 @@ def _analysis(results: Path, kind: str, out: Path | None, formats, force: bool) 
             f"({exc.filename or folder})"
         )
     noted(paths)
-    click.echo(f"{len(paths)} plot files in {folder}/")
+    note(f"{len(paths)} plot files in {folder}/")

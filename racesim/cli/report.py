@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from racesim.cli.common import CONTEXT, fail, may_write, noted, results_folder, usable
+from racesim.cli.common import CONTEXT, fail, may_write, note, noted, results_folder, usable
 
 
 @click.command("report", context_settings=CONTEXT)
@@ -57,4 +57,4 @@ def command(results: str, out: str | None, force: bool) -> None:
     except OSError as exc:
         fail(f"cannot write the report {path}: {exc.strerror or exc}")
     noted([path])
-    click.echo(f"report in {path}")
+    note(f"report in {path}")

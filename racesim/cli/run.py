@@ -19,6 +19,7 @@ from racesim.cli.common import (
     failures,
     jobs_or_cores,
     load,
+    note,
     out_option,
     replications_option,
     set_option,
@@ -57,10 +58,18 @@ def check_worlds(worlds: int, n: int, precision: float | None) -> None:
 )
 @click.option(
     "--table",
-    type=click.Choice(["csv", "csv.gz", "none"]),
+    type=click.Choice(["csv", "csv.gz", "parquet", "none"]),
     default="csv",
     show_default=True,
-    help="Per-replication table format (none = skip it).",
+    help="Per-replication table format: csv, csv.gz (compressed), parquet (needs "
+    "pip install 'racesim[parquet]'; best for 10^6 replications) or none (skip it).",
+)
+@click.option(
+    "--inputs",
+    is_flag=True,
+    help="Also write inputs.csv (every number each replication drew, one column per "
+    "--set path) and outcomes.csv (each milestone's winner and date), one row per "
+    "replication; .csv.gz or .parquet with that --table.",
 )
 @click.option(
     "--precision",
@@ -120,6 +129,20 @@ def check_worlds(worlds: int, n: int, precision: float | None) -> None:
     "gets there before B (a run where only A gets there counts for A), B before A, "
     "neither, and by how much A leads where both get there. Repeatable.",
 )
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="Print nothing but errors (no table, progress bar or notes); the results "
+    "folder is written as usual.",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print summary.json on stdout instead of the table (for scripts: nothing "
+    "else goes to stdout; notes go to stderr).",
+)
 def command(
     scenario: str,
     n: int | None,
@@ -139,6 +162,9 @@ def command(
     by: tuple = (),
     worlds: int | None = None,
     versus: tuple[str, ...] = (),
+    inputs: bool = False,
+    quiet: bool = False,
+    as_json: bool = False,
 ) -> None:
     """Run SCENARIO and write its results folder.
 
@@ -154,15 +180,21 @@ def command(
       racesim run scenarios/2026.yaml --by 2028-12-31 --by 2030-12-31
       racesim run scenarios/base.yaml -n 10000 --worlds 50 --out results/worlds
       racesim run scenarios/base.yaml --versus cnsa:nasa --out results/versus
+      racesim run scenarios/base.yaml -n 1000000 -j 0 --table parquet
+      racesim run scenarios/base.yaml -n 2000 --inputs --out results/inputs
+      racesim run scenarios/base.yaml --json --out results/j > s.json
 
     Prints, for each milestone, each agency's chance of getting there first (with a
     95% interval), its chance of getting there at all by the horizon, and the median
-    and 10%-90% range of the date; with --versus, a head-to-head table per pair.
+    and 10%-90% range of the date; with --versus, a head-to-head table per pair (the
+    tables go to stdout; the progress bar and notes to stderr).
     """
     import datetime as dt
+    import json
 
     from racesim import api
     from racesim.analysis.versus import parse_pairs
+    from racesim.output.tables import require_pyarrow
     from racesim.output.text import format_by, format_summary, format_versus
     from racesim.output.writers import finish_run, streamed_run, write_pictures
     from racesim.run.montecarlo import ExecutorError, resolve_executor
@@ -186,14 +218,25 @@ def command(
             "-n is the first batch and --max-replications the most to run. Raise "
             "--max-replications or lower -n."
         )
+    if table == "parquet":
+        with failures():
+            require_pyarrow()
+    if inputs and hasattr(s, "components"):
+        fail(
+            "--inputs does not work with a mixture yet: run each component with --inputs "
+            "(its replications are those of the mixture's that ran it)."
+        )
     n, max_replications = api.precision_batches(s, n, precision, max_replications)
     if worlds is not None:
         check_worlds(worlds, n, precision)
     folder = Path(out) if out else Path("results") / s.name
-    progress = Progress(n, f"{s.name}")
+    progress = Progress(n, f"{s.name}", quiet=quiet)
     with failures():
         in_worlds = None if worlds is None else (worlds, n)
-        with streamed_run(folder, s, table, force, seed, in_worlds) as (tmp, writer):
+        seed_used = s.seed if seed is None else seed
+        with streamed_run(
+            folder, s, table, force, inputs=inputs, seed=seed_used, worlds=in_worlds
+        ) as (tmp, writer):
             try:
                 result = api.simulate(
                     s,
@@ -214,7 +257,7 @@ def command(
             finally:
                 writer.close()
                 progress.close()
-            manifest = result.manifest(writer.path.name if writer.path else None, started)
+            manifest = {**result.manifest(None, started), **writer.files()}
             finish_run(
                 tmp,
                 s,
@@ -227,11 +270,14 @@ def command(
                 versus=result.versus,
             )
             # the answer before the pictures: the table as soon as the numbers are written
-            click.echo(format_summary(result.summary, s, overrides))
-            if by:
-                click.echo("\n" + format_by(result.summary, s))
-            if pairs:
-                click.echo("\n" + format_versus(result.summary, s))
+            if as_json:
+                click.echo(json.dumps(result.summary, indent=2, allow_nan=False))
+            elif not quiet:
+                click.echo(format_summary(result.summary, s, overrides))
+                if by:
+                    click.echo("\n" + format_by(result.summary, s))
+                if pairs:
+                    click.echo("\n" + format_versus(result.summary, s))
             write_pictures(
                 tmp,
                 plots=not no_plots,
@@ -241,13 +287,14 @@ def command(
                 # 2-core machine one process was faster (benchmarks/README.md)
                 workers=jobs_or_cores(jobs),
             )
-    click.echo(f"\n{result.n:,} replications in {result.seconds:.1f} s; results in {folder}/")
+    say = note if not quiet else (lambda _text: None)
+    say(f"\n{result.n:,} replications in {result.seconds:.1f} s; results in {folder}/")
     if precision is not None:
         got = f"the widest 95% half-width of P(first) is {result.half_width:.4f}"
         if result.precision_reached:
-            click.echo(f"reached the requested precision {precision:g}: {got}.")
+            say(f"reached the requested precision {precision:g}: {got}.")
         else:
-            click.echo(
+            say(
                 f"stopped at the limit of {max_replications:,} replications before reaching "
                 f"the requested precision {precision:g}: {got}. Raise --max-replications "
                 "to go on."

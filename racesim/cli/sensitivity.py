@@ -12,6 +12,7 @@ from racesim.cli.common import (
     Progress,
     failures,
     load,
+    note,
     out_option,
     replications_option,
     seed_option,
@@ -110,7 +111,8 @@ def command(
 
     Every evaluation runs the same N replications (default 1000) at the same seed, so
     differences come from the parameters, not from luck. A default OAT run on the base
-    scenario evaluates about 175 scenarios: a few minutes (use -j 0 for every core).
+    scenario evaluates about 175 scenarios (use -j 0 for every core); a variant runs
+    only the agencies its change can affect. The last line says how long it took.
     """
     from racesim import api
 
@@ -139,4 +141,7 @@ def command(
             progress.close()
         result.write(stage.tmp, plots=not no_plots, top=top)
     click.echo(result.text(top))
-    click.echo(f"\nresults in {stage.folder}/")
+    note(
+        f"\n{result.evaluations:,} scenarios x {result.n:,} replications in "
+        f"{result.seconds:,.1f} s; results in {stage.folder}/"
+    )

@@ -11,6 +11,7 @@ from racesim.cli.common import (
     SCENARIO,
     Progress,
     failures,
+    note,
     out_option,
     replications_option,
     seed_option,
@@ -89,4 +90,4 @@ def command(
         result.write(stage.tmp, plots=not no_plots)
     click.echo(result.text())
     points = len(result.sweep.points)
-    click.echo(f"\n{points} points x {n:,} replications; results in {stage.folder}/")
+    note(f"\n{points} points x {n:,} replications; results in {stage.folder}/")

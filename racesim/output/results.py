@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import gzip
-import io
 import json
 import math
 import platform
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
 
 import numpy as np
 
@@ -40,7 +38,7 @@ from racesim.scenario import Scenario
 from racesim.scenario.mixture import COMPONENTS_FOLDER, Mixture, is_mixture
 from racesim.scenario.timeutil import decimal_year
 
-TABLE_FORMATS = ("csv", "csv.gz", "none")
+TABLE_FORMATS = ("csv", "csv.gz", "parquet", "none")
 TABLE_COLUMNS = ("replication", "milestone", "agency", "date", "year", "first")
 
 
@@ -53,9 +51,15 @@ def date_table(scenario: Scenario, tally: Tally) -> list[tuple]:
     cumulative probability of having reached it by then (over all replications) and
     the count of those in which it was the first to reach it (who leads by each date;
     empty when the tally did not keep it)."""
-    rows = []
+    return list(date_rows(scenario, tally))
+
+
+def date_rows(scenario: Scenario, tally: Tally) -> Iterator[tuple]:
+    """:func:`date_table` one row at a time (a big run has a row for nearly every day
+    of every milestone and agency: written as they come, not held)."""
     agencies = list(scenario.agencies)
     wins = tally.win_hist
+    iso: dict[int, tuple[str, float]] = {}
     for m, key in enumerate(scenario.milestones):
         series = [
             (a, tally.hist[m, i], None if wins is None else wins[m, i])
@@ -64,22 +68,21 @@ def date_table(scenario: Scenario, tally: Tally) -> list[tuple]:
         series.append(("first", tally.first_hist[m], tally.first_hist[m]))
         for who, hist, won in series:
             cum = 0
-            for d in np.flatnonzero(hist):
-                c = int(hist[d])
+            for d, c in zip(np.flatnonzero(hist).tolist(), hist[hist != 0].tolist()):
                 cum += c
-                day = scenario.start + dt.timedelta(days=int(d) + tally.day0)
-                rows.append(
-                    (
-                        key,
-                        who,
-                        day.isoformat(),
-                        round(decimal_year(day), 4),
-                        c,
-                        cum / tally.n,
-                        "" if won is None else int(won[d]),
-                    )
+                day = iso.get(d)
+                if day is None:
+                    on = scenario.start + dt.timedelta(days=d + tally.day0)
+                    day = iso[d] = (on.isoformat(), round(decimal_year(on), 4))
+                yield (
+                    key,
+                    who,
+                    day[0],
+                    day[1],
+                    c,
+                    cum / tally.n,
+                    "" if won is None else int(won[d]),
                 )
-    return rows
 
 
 DATE_COLUMNS = ("milestone", "agency", "date", "year", "count", "p_by_date", "first_count")
@@ -88,7 +91,7 @@ DATE_REQUIRED = DATE_COLUMNS[:-1]
 
 
 def write_dates(path: Path, scenario: Scenario, tally: Tally) -> None:
-    write_csv(path, DATE_COLUMNS, date_table(scenario, tally))
+    write_csv(path, DATE_COLUMNS, date_rows(scenario, tally))
 
 
 VERSUS_COLUMNS = ("a", "b", "milestone", "lead_days", "lead_years", "runs")
@@ -130,7 +133,8 @@ def table_entries(reached: np.ndarray) -> tuple[np.ndarray, ...]:
 
 class TableWriter:
     """Streams the tidy per-replication table: one row per replication x milestone x
-    agency that reached it (``first`` marks the winner)."""
+    agency that reached it (``first`` marks the winner), as CSV, gzipped CSV or
+    Parquet (:mod:`racesim.output.tables`: row groups of a fixed size)."""
 
     def __init__(
         self,
@@ -143,14 +147,17 @@ class TableWriter:
         """A mixture's table (``seed``: the run's root seed, default the mixture's;
         ``worlds``: (K, N) of a run with K worlds over N replications) has a last
         column, ``component``: the name of the component the replication ran."""
+        from racesim.output.tables import Calendar, Columns
+
         if fmt not in TABLE_FORMATS:
             raise ValueError(f"unknown table format {fmt!r}; use one of {TABLE_FORMATS}")
         self.fmt = fmt
         self.scenario = scenario
-        self.milestones = list(scenario.milestones)
-        self.agencies = list(scenario.agencies)
+        self.milestones = np.array(list(scenario.milestones), dtype=object)
+        self.agencies = np.array(list(scenario.agencies), dtype=object)
         self.path: Path | None = None
-        self._fh: IO[str] | None = None
+        self._out = None
+        self._cal = Calendar(scenario.start)
         self._components = None
         if isinstance(scenario, Mixture):
             self._components = (
@@ -162,51 +169,59 @@ class TableWriter:
         if fmt == "none":
             return
         self.path = folder / f"replications.{fmt}"
-        if fmt == "csv.gz":
-            # mtime=0: the same results give the same bytes
-            raw = gzip.GzipFile(self.path, "wb", compresslevel=6, mtime=0)
-            self._fh = io.TextIOWrapper(raw, encoding="utf-8", newline="")
-        else:
-            self._fh = open(self.path, "w", encoding="utf-8", newline="")
-        self._csv = csv.writer(self._fh, lineterminator="\n")
-        self._csv.writerow(TABLE_COLUMNS + (("component",) if self._components else ()))
-        self._dates: dict[int, tuple[str, str]] = {}
-
-    def _day(self, day: int) -> tuple[str, str]:
-        hit = self._dates.get(day)
-        if hit is None:
-            d = self.scenario.start + dt.timedelta(days=day)
-            hit = (d.isoformat(), f"{decimal_year(d):.4f}")
-            self._dates[day] = hit
-        return hit
+        names = TABLE_COLUMNS
+        types = ("int64", "str", "str", "date", "float64", "int64")
+        labels = {"milestone": list(scenario.milestones), "agency": list(scenario.agencies)}
+        if self._components:
+            names, types = (*names, "component"), (*types, "str")
+            labels["component"] = self._components[0]
+        self._out = Columns(self.path, fmt, names, types, labels)
 
     def __call__(self, first: int, reached: np.ndarray) -> None:
-        if self._fh is None:
+        if self._out is None:
             return
-        rows = []
-        for r, m, a, day, win in zip(*table_entries(reached)):
-            date, year = self._day(int(day))
-            rows.append(
-                (first + int(r), self.milestones[m], self.agencies[a], date, year, int(win))
-            )
+        r, m, a, day, win = table_entries(reached)
+        comp = None
         if self._components:
             names, cumulative, seed, worlds = self._components
             count = reached.shape[0]
             keys = None if worlds is None else world_of(np.arange(first, first + count), *worlds)
-            comp = choose(cumulative, seed, first, count, keys)
-            rows = [(*row, names[comp[row[0] - first]]) for row in rows]
-        self._csv.writerows(rows)
+            comp = np.asarray(choose(cumulative, seed, first, count, keys))[r]
+        if self.fmt == "parquet":
+            years = self._cal.years(day)
+            cols = [first + r, m, a, day + self._cal.epoch, years, win.astype(np.int64)]
+            self._out.add(cols if comp is None else [*cols, comp])
+            return
+        uniq, inv = np.unique(day, return_inverse=True)
+        iso = [self._cal.iso(int(d)) for d in uniq]
+        on = [iso[i] for i in inv.tolist()]
+        cols = [
+            (first + r).tolist(),
+            self.milestones[m].tolist(),
+            self.agencies[a].tolist(),
+            [x[0] for x in on],
+            [x[1] for x in on],
+            win.astype(np.int64).tolist(),
+        ]
+        if comp is not None:
+            cols.append([self._components[0][c] for c in comp.tolist()])
+        self._out.add(cols)
 
     def close(self) -> None:
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
+        if self._out is not None:
+            self._out.close()
+            self._out = None
 
 
 def read_table(path: Path):
-    """The per-replication table as a pandas DataFrame (pandas required)."""
+    """The per-replication table (CSV, gzipped CSV or Parquet) as a pandas DataFrame
+    (pandas required; pyarrow for Parquet)."""
     import pandas as pd
 
+    if Path(path).suffix == ".parquet":
+        from racesim.output.tables import read_parquet
+
+        return read_parquet(Path(path))
     return pd.read_csv(path, parse_dates=["date"])
 
 
@@ -221,9 +236,15 @@ def manifest(
     overrides: list[str],
     extra: dict | None = None,
     started: dt.datetime | None = None,
+    packages: tuple[str, ...] = (),
 ) -> dict:
     """The run's manifest; ``started`` is when the run began (default: ``seconds``
-    before now)."""
+    before now); ``packages``: optional packages the run used, whose versions are
+    recorded beside racesim's dependencies (:mod:`racesim.output.provenance`)."""
+    import sys
+
+    from racesim.output.provenance import command_line, versions
+
     if started is None:
         started = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds)
     file_hash = None
@@ -245,6 +266,9 @@ def manifest(
         "seconds": round(seconds, 3),
         "python": platform.python_version(),
         "host": platform.node(),
+        "versions": versions(packages),
+        "command": command_line(),
+        "argv": list(getattr(sys, "orig_argv", sys.argv)),
         **(extra or {}),
     }
 
@@ -261,6 +285,9 @@ def write_results(
     and with a head-to-head tally ``versus`` (:mod:`racesim.run.versus`) versus.csv
     (the table is streamed in by :class:`TableWriter`; plots and report come from
     :func:`racesim.output.report.write_outputs`)."""
+    from racesim.output.provenance import note_used
+
+    manifest_data = note_used(manifest_data)
     write_json(folder / "summary.json", summary)
     write_dates(folder / "dates.csv", scenario, tally)
     if versus is not None:

@@ -53,21 +53,24 @@ def write_run(
     formats: tuple[str, ...] = ("png",),
     crowd: list | None = None,
     versus=None,
+    inputs: bool = False,
 ) -> Path:
     """A run's results folder from a finished run (``reached``: the per-replication
-    reach times, shape (N, milestones, agencies); needed unless ``table`` is "none";
-    ``formats``: the plot files, PNG and/or SVG; ``versus``: the head-to-head tally).
-    ``manifest_data`` gets the table's file name."""
+    reach times, shape (N, milestones, agencies); needed unless ``table`` is "none"
+    and not ``inputs``; ``formats``: the plot files, PNG and/or SVG; ``versus``: the
+    head-to-head tally; ``inputs``: also the inputs and outcomes tables).
+    ``manifest_data`` gets the tables' file names."""
     with staged_folder(Path(folder), force) as tmp:
         w = summary.get("worlds")
         worlds = (w["count"], summary["replications"]) if w else None
-        writer = TableWriter(tmp, scenario, table, seed=summary["seed"], worlds=worlds)
+        sink = RunTables(tmp, scenario, table, inputs, summary["seed"], worlds)
         try:
-            if table != "none":
-                writer(0, reached)
+            step = 10_000  # the inputs of this many replications at a time
+            for first in range(0, len(reached) if reached is not None else 0, step):
+                sink(first, reached[first : first + step])
         finally:
-            writer.close()
-        manifest_data = {**manifest_data, "table": writer.path.name if writer.path else None}
+            sink.close()
+        manifest_data = {**manifest_data, **sink.files()}
         finish_run(
             tmp,
             scenario,
@@ -83,26 +86,83 @@ def write_run(
     return Path(folder)
 
 
+class RunTables:
+    """A run's sink for its per-replication tables: the tidy table in ``table``'s
+    format (none: no table) and, with ``inputs``, the inputs and outcomes tables
+    (:mod:`racesim.output.tables`; Parquet with a Parquet table, gzipped CSV with a
+    gzipped one, else CSV).  ``files()``: their names, for the manifest.  ``seed``:
+    the run's root seed (default the scenario's); ``worlds``: (K, N) of a run with K
+    worlds over N replications."""
+
+    def __init__(
+        self,
+        folder: Path,
+        scenario,
+        table: str,
+        inputs: bool,
+        seed: int | None = None,
+        worlds: tuple[int, int] | None = None,
+    ):
+        from racesim.output.tables import InputsWriter, OutcomesWriter
+
+        seed = scenario.seed if seed is None else seed
+        self.sinks: list = []
+        try:
+            self.table = TableWriter(folder, scenario, table, seed=seed, worlds=worlds)
+            self.sinks.append(self.table)
+            self.inputs = self.outcomes = None
+            if inputs:
+                fmt = table if table in ("parquet", "csv.gz") else "csv"
+                self.inputs = InputsWriter(folder, scenario, fmt, seed, worlds)
+                self.sinks.append(self.inputs)
+                self.outcomes = OutcomesWriter(folder, scenario, fmt)
+                self.sinks.append(self.outcomes)
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def path(self) -> Path | None:
+        return self.table.path
+
+    def __call__(self, first: int, reached: np.ndarray) -> None:
+        for s in self.sinks:
+            s(first, reached)
+
+    def close(self) -> None:
+        for s in self.sinks:
+            s.close()
+
+    def files(self) -> dict:
+        def name(w) -> str | None:
+            return w.path.name if w is not None and w.path is not None else None
+
+        out = {"table": name(self.table)}
+        if self.inputs is not None:
+            out.update(inputs=name(self.inputs), outcomes=name(self.outcomes))
+        return out
+
+
 @contextlib.contextmanager
 def streamed_run(
     folder: Path,
     scenario,
     table: str = "csv",
     force: bool = False,
+    inputs: bool = False,
     seed: int | None = None,
     worlds: tuple[int, int] | None = None,
 ) -> Iterator:
-    """Stage a run's folder and stream its table while the run goes on: yields
-    ``(tmp, writer)``; call ``writer`` as the run's sink, then :func:`finish_run` on
-    ``tmp``.  The folder appears, complete, when the block ends without an error.
-    ``seed``: the run's root seed (a mixture's table names each replication's
-    component; default the scenario's seed; ``worlds``: (K, N) with worlds)."""
+    """Stage a run's folder and stream its tables while the run goes on: yields
+    ``(tmp, sink)`` (a :class:`RunTables`); call ``sink`` as the run's sink, then
+    :func:`finish_run` on ``tmp``.  The folder appears, complete, when the block ends
+    without an error."""
     with staged_folder(Path(folder), force) as tmp:
-        writer = TableWriter(tmp, scenario, table, seed=seed, worlds=worlds)
+        sink = RunTables(tmp, scenario, table, inputs, seed, worlds)
         try:
-            yield tmp, writer
+            yield tmp, sink
         finally:
-            writer.close()
+            sink.close()
 
 
 def finish_run(

@@ -45,6 +45,10 @@ class ExecutorError(RuntimeError):
 class SerialExecutor:
     """In this process, chunk after chunk."""
 
+    @contextmanager
+    def kept(self) -> Iterator[None]:
+        yield
+
     def run(self, plans: tuple[Plan, ...], seed: int, work: Work) -> Iterator[list[np.ndarray]]:
         for first, count in work:
             yield run_chunks(plans, seed, first, count)
@@ -114,25 +118,71 @@ def _work(first: int, count: int) -> list[np.ndarray]:
     return run_chunks(_WORKER["plans"], _WORKER["seed"], first, count)
 
 
+def _start_fork_server() -> None:
+    """Start the fork server with Ctrl-C ignored (it keeps that, and so do the workers
+    forked from it): a terminal's Ctrl-C reaches the whole process group, and a fork
+    server still importing its preloads would otherwise die with a traceback."""
+    from multiprocessing import forkserver
+
+    if threading.current_thread() is not threading.main_thread():
+        forkserver.ensure_running()
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
 class PoolExecutor:
-    """``jobs`` worker processes (forkserver); each holds the plans once."""
+    """``jobs`` worker processes (forkserver); each holds the plans once.
+
+    Inside ``with executor.kept():`` the pool outlives one ``run`` and serves the
+    next run of the same plans and seed (the batches of a ``--precision`` run) without
+    starting its workers again."""
 
     def __init__(self, jobs: int):
         self.jobs = jobs
+        self._keep = False
+        self._pool = None
+        self._for: tuple | None = None
 
-    def run(self, plans: tuple[Plan, ...], seed: int, work: Work) -> Iterator[list[np.ndarray]]:
-        jobs = self.jobs
+    @contextmanager
+    def kept(self) -> Iterator[None]:
+        self._keep = True
+        try:
+            yield
+        finally:
+            self._keep = False
+            self._shutdown()
+
+    def _shutdown(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool, self._for = None, None
+
+    def _start(self, plans: tuple[Plan, ...], seed: int):
+        if self._pool is not None and self._for == (plans, seed):
+            return self._pool
+        self._shutdown()
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["racesim.run.replication"])
-        pool = ProcessPoolExecutor(
-            jobs, mp_context=ctx, initializer=_init_worker, initargs=(plans, seed, os.getpid())
+        _start_fork_server()
+        self._pool = ProcessPoolExecutor(
+            self.jobs, mp_context=ctx, initializer=_init_worker, initargs=(plans, seed, os.getpid())
         )
+        self._for = (plans, seed)
+        return self._pool
+
+    def run(self, plans: tuple[Plan, ...], seed: int, work: Work) -> Iterator[list[np.ndarray]]:
+        pool = self._start(plans, seed)
         try:
             yield from _in_order(
-                lambda first, count: pool.submit(_work, first, count), work, 2 * jobs
+                lambda first, count: pool.submit(_work, first, count), work, 2 * self.jobs
             )
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            if not self._keep:  # kept: shut down when the kept() block ends
+                self._shutdown()
 
 
 # -- Dask -----------------------------------------------------------------------------

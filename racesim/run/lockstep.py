@@ -48,3 +48,135 @@ def unpaired_agencies(a: Plan, b: Plan) -> list[str]:
         for ag in a.agencies
         if ag.key in index_b and layout(a, ag.index) != layout(b, index_b[ag.key])
     ]
+
+
+# -- variants that differ in a few agencies: run only what changed --------------------
+#: the fields of a plan this module knows how to re-index; a plan with others (a new
+#: mechanism) is always run whole, so a shortcut can never silently go wrong
+_PLAN_FIELDS = ("agencies", "missions", "milestones", "horizon", "n_years")
+_AGENCY_FIELDS = (
+    "index", "key", "name", "has_budget", "annual", "growth", "volatility", "shocks",
+    "missions",
+)  # fmt: skip
+_MISSION_FIELDS = (
+    "index", "agency", "local", "id", "name", "ref", "success", "duration", "cost",
+    "not_before", "succeeded", "requires", "attempts", "refly_cost", "refly_duration",
+    "partners", "achieves",
+)  # fmt: skip
+#: private switch: False runs every variant whole (tests compare the two ways)
+_SHARE = True
+
+
+def _known(plan: Plan) -> bool:
+    from dataclasses import fields
+
+    def names(x) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(x))
+
+    return (
+        names(plan) == _PLAN_FIELDS
+        and all(names(a) == _AGENCY_FIELDS for a in plan.agencies)
+        and all(names(m) == _MISSION_FIELDS for m in plan.missions)
+    )
+
+
+def linked(plan: Plan) -> list[set[int]]:
+    """Groups of agencies that can affect each other: linked by partner shares (their
+    treasuries) or by ``requires`` across agencies.  Replication *i* of one group
+    draws from its own agencies' streams only, so it is the same whoever else runs."""
+    parent = list(range(len(plan.agencies)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for m in plan.missions:
+        for a, _ in m.partners:
+            parent[find(a)] = find(m.agency)
+        for r in m.requires:
+            parent[find(plan.missions[r].agency)] = find(m.agency)
+    groups: dict[int, set[int]] = {}
+    for a in range(len(plan.agencies)):
+        groups.setdefault(find(a), set()).add(a)
+    return list(groups.values())
+
+
+def subplan(plan: Plan, keep: Sequence[int]) -> Plan:
+    """``plan`` with only the agencies ``keep`` (indices; a union of :func:`linked`
+    groups), re-indexed: the same replications of those agencies."""
+    from dataclasses import replace
+
+    keep = sorted(keep)
+    amap = {a: i for i, a in enumerate(keep)}
+    kept = [m for m in plan.missions if m.agency in amap]
+    mmap = {m.index: i for i, m in enumerate(kept)}
+    missions = tuple(
+        replace(
+            m,
+            index=mmap[m.index],
+            agency=amap[m.agency],
+            requires=tuple(mmap[r] for r in m.requires),
+            partners=tuple((amap[a], s) for a, s in m.partners),
+        )
+        for m in kept
+    )
+    agencies = tuple(
+        replace(plan.agencies[a], index=amap[a], missions=tuple(mmap[j] for j in ag.missions))
+        for a, ag in ((a, plan.agencies[a]) for a in keep)
+    )
+    return replace(plan, agencies=agencies, missions=missions)
+
+
+def shared_runs(
+    plans: Sequence[Plan], milestone: int
+) -> tuple[list[Plan], list[list[tuple[int, tuple[int, ...] | None]]]]:
+    """What to run so that every plan's reach times of ``milestone`` are known, each
+    piece run once however many plans share it.
+
+    A plan is cut into its :func:`linked` groups, and only the groups that can reach
+    the milestone are kept (:func:`subplan`); two plans whose group is the same (a
+    variant that changes only another agency; a Sobol point that shares half its
+    values with another) share its run.  Returns ``runs`` (the plans to run) and per
+    plan its pieces ``(run, columns)``: ``runs[run]`` gives the reach times of the
+    plan's agencies ``columns`` (None: all of them, the plan run whole — a plan with
+    fields :func:`subplan` does not know)."""
+    runs: list[Plan] = []
+    index: dict[Plan, int] = {}
+
+    def add(p: Plan) -> int:
+        if p not in index:
+            index[p] = len(runs)
+            runs.append(p)
+        return index[p]
+
+    views = []
+    for p in plans:
+        if not (_SHARE and _known(p)):
+            views.append([(add(p), None)])
+            continue
+        can = {a for a in range(len(p.agencies)) if p.achievers[milestone][a]}
+        pieces = []
+        for g in sorted(linked(p), key=min):
+            if g & can:
+                cols = tuple(sorted(g))
+                pieces.append((add(subplan(p, cols)), cols))
+        views.append(pieces)
+    if not runs:  # nobody can reach it anywhere: one run, for the chunks' sizes
+        add(plans[0])
+    return runs, views
+
+
+def reach_of(
+    chunk: Sequence[np.ndarray], pieces: Sequence[tuple[int, tuple[int, ...] | None]], m: int,
+    agencies: int,
+) -> np.ndarray:  # fmt: skip
+    """One plan's reach times of milestone ``m`` in a chunk of :func:`shared_runs`'
+    runs: shape (count, agencies), NaN where not reached."""
+    if len(pieces) == 1 and pieces[0][1] is None:
+        return chunk[pieces[0][0]][:, m, :]
+    out = np.full((chunk[0].shape[0], agencies), np.nan)
+    for run, cols in pieces:
+        out[:, list(cols)] = chunk[run][:, m, :]
+    return out

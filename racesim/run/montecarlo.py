@@ -8,6 +8,7 @@ replication order, so the per-replication table is written in the same order too
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import time
@@ -161,28 +162,32 @@ def run_many(
     limit = n if precision is None else max(n, max_replications or n * 100)
     done = 0
     batch = n
-    while True:
-        run = plan if in_worlds is None else in_worlds
-        for first, reached in execute(run, seed, done, batch, jobs, executor, scheduler):
-            count = reached.shape[0]
-            keys = None if in_worlds is None else in_worlds.keys(first, count)
-            tally.add(reached)
-            if world_tally is not None:
-                world_tally.add(reached, keys)
-            if mixed:
-                comp = plan.components_of(seed, first, count, keys)
-                for c, part in enumerate(parts):
-                    part.add(reached[comp == c])
-            if vt is not None:
-                vt.add(reached)
-            if sink is not None:
-                sink(first, reached)
-            if progress is not None:
-                progress(reached.shape[0])
-        done += batch
-        if precision is None or done >= limit or tally.max_half_width() <= precision:
-            break
-        batch = min(_batch_needed(tally, precision, done), limit - done)
+    runner = make_executor(jobs, executor, scheduler)
+    kept = getattr(runner, "kept", None)  # a pool kept for every batch
+    with kept() if kept is not None else contextlib.nullcontext():
+        while True:
+            run = plan if in_worlds is None else in_worlds
+            work = chunks(done, batch, jobs)
+            for (first, _), (reached,) in zip(work, runner.run((run,), seed, work)):
+                count = reached.shape[0]
+                keys = None if in_worlds is None else in_worlds.keys(first, count)
+                tally.add(reached)
+                if world_tally is not None:
+                    world_tally.add(reached, keys)
+                if mixed:
+                    comp = plan.components_of(seed, first, count, keys)
+                    for c, part in enumerate(parts):
+                        part.add(reached[comp == c])
+                if vt is not None:
+                    vt.add(reached)
+                if sink is not None:
+                    sink(first, reached)
+                if progress is not None:
+                    progress(reached.shape[0])
+            done += batch
+            if precision is None or done >= limit or tally.max_half_width() <= precision:
+                break
+            batch = min(_batch_needed(tally, precision, done), limit - done)
     return RunOutput(tally, seed, done, time.perf_counter() - t0, started, parts, world_tally, vt)
 
 

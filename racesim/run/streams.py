@@ -36,7 +36,7 @@ is unchanged and a scenario without v2 fields gives bit-identical results:
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -239,6 +239,9 @@ class Draws:
     #: (None when the plan has none)
     factors: np.ndarray | None = None
     mech: MechanismDraws | None = None
+    #: every drawn quantity by its ``--set`` path, shape (count,) or, per budget year,
+    #: (count, n_years): what ``racesim run --inputs`` writes (:mod:`racesim.run.inputs`)
+    named: dict = field(default_factory=dict)
 
     def hazard_events(self, agency: int, hazard: int, replication: int) -> np.random.Generator:
         """The stream of a hazard's events in replication ``replication``: an
@@ -298,18 +301,24 @@ def draw_chunk(
     cost = np.zeros((nm, count))
     attempt_u = np.empty((count, nm, ATTEMPT_BLOCK))
     income, yearly, hits = [], [], []
+    named: dict[str, np.ndarray] = {}  # what was drawn, by --set path
     years = np.arange(y)
     for ag in plan.agencies:
         u = uniforms(plan, seed, ag.index, first, count)
+        at = f"agencies.{ag.key}"
         pos = 0
         annual = np.clip(_value(ag.annual, u[:, pos], fac, plan), 0.0, MAX_AMOUNT)
+        if not ag.annual.is_fixed:
+            named[f"{at}.budget.annual"] = annual
         pos += 1
         z = _ndtri(u[:, pos : pos + y])
         pos += y
         vol = ag.volatility
         amount = annual[:, None] * (1.0 + ag.growth) ** years[None, :]
         if vol > 0:
-            amount = amount * np.exp(vol * z - vol * vol / 2)
+            noise = np.exp(vol * z - vol * vol / 2)
+            named[f"{at}.budget.noise"] = noise
+            amount = amount * noise
         amount = np.minimum(amount, MAX_AMOUNT)
         hit = np.zeros((count, len(ag.shocks), y), dtype=bool)
         for s, sh in enumerate(ag.shocks):
@@ -321,6 +330,8 @@ def draw_chunk(
             pos += y
             amount = np.minimum(np.where(applies, amount * factor, amount), MAX_AMOUNT)
             hit[:, s, :] = applies
+            if window.any():
+                named[f"{at}.budget.shocks[{s}].factor"] = np.where(applies, factor, 1.0)
         yearly.append(amount)
         income.append(amount / 4.0)
         hits.append(hit)
@@ -331,11 +342,21 @@ def draw_chunk(
             if m.duration is not None:
                 duration[gi] = np.maximum(_value(m.duration, u[:, pos + 1], fac, plan), 0.0)
             cost[gi] = np.maximum(_value(m.cost, u[:, pos + 2], fac, plan), 0.0)
+            for name, dist, value in (
+                ("success", m.success, success),
+                ("duration", m.duration, duration),
+                ("cost", m.cost, cost),
+            ):
+                if dist is not None and not dist.is_fixed and dist.family != "factor":
+                    named[f"{at}.missions.{m.id}.{name}"] = value[gi].copy()
             if m.slip is not None:  # every development time, by the factor's draw
                 duration[gi] = duration[gi] * np.maximum(fac[m.slip], 0.0)
             attempt_u[:, gi, :] = u[:, pos + 3 : pos + 3 + ATTEMPT_BLOCK]
             pos += 3 + ATTEMPT_BLOCK
         assert pos == u.shape[1]
+    if fac is not None:  # the factors by their --set path, shared where they are named
+        for i, (name, _) in enumerate(plan.factors):
+            named[f"factors.{name}"] = fac[i]
     mech = draw_mechanisms(plan, seed, first, count, success, fac) if plan.uses_v2 else None
     return Draws(
         first,
@@ -351,6 +372,7 @@ def draw_chunk(
         seed,
         fac,
         mech,
+        named,
     )
 
 
