@@ -191,6 +191,7 @@ class CrowdResult:
     seed: int
     n: int
     summary: dict = field(repr=False, default_factory=dict)
+    since: dt.date | None = None  # questions asked on or after it (default the start)
 
     def table(self):
         """The answers as a DataFrame (the columns of a results folder's crowd.csv)."""
@@ -238,19 +239,26 @@ def crowd(
     *,
     overrides=None,
     progress: Callable[[int], None] | None = None,
+    since: dt.date | str | None = None,
 ) -> CrowdResult:
     """racesim's answers to the crowd's questions dated on or after the scenario's
-    start (``racesim crowd``).  A malformed crowd file, or a question naming a
-    milestone or agency the scenario does not have, raises
+    start, or on or after ``since`` (a date) when given (``racesim crowd --since``: a
+    question asked before the start was answered without facts the scenario has).  A
+    malformed crowd file, or a question naming a milestone or agency the scenario does
+    not have, raises
     :class:`racesim.analysis.crowd.CrowdError` (file, row and column) before anything
     runs."""
     from racesim.analysis import crowd as cr
     from racesim.api import _scenario, simulate
 
     s = _scenario(scenario, overrides)
-    asked, notes = cr.questions_for(s, cr.read_crowd(questions), questions, strict=True)
+    if isinstance(since, str):
+        since = dt.date.fromisoformat(since)
+    asked, notes = cr.questions_for(
+        s, cr.read_crowd(questions), questions, strict=True, since=since
+    )
     dates = cr.deadlines(asked)
     run = simulate(s, n, seed, jobs, keep_table=False, progress=progress, by=dates, questions=None)
     by = {m: ms.get("by", {}) for m, ms in run.summary["milestones"].items()}
     answers = cr.answer(asked, by) if asked else []
-    return CrowdResult(s, answers, notes, os.fspath(questions), run.seed, run.n, run.summary)
+    return CrowdResult(s, answers, notes, os.fspath(questions), run.seed, run.n, run.summary, since)

@@ -2,7 +2,8 @@
 answers to the crowd's questions for ``scenarios/2026.yaml``.  This test recomputes them
 at the file's own seed and number of replications: a change that moves a
 pre-registered forecast fails here, so it is made on purpose (rewrite the ledger with
-``racesim crowd scenarios/2026.yaml --out seeds/forecasts-2026.csv --force`` and say
+``racesim crowd scenarios/2026.yaml --since 2026-05-27 --out seeds/forecasts-2026.csv
+--force`` and say
 why in the commit)."""
 
 from __future__ import annotations
@@ -24,8 +25,13 @@ def test_the_2026_ledger_still_matches_the_2026_scenario():
         rows = list(reader)
     assert rows, "the ledger is empty"
     (seed,), (n,) = {r["seed"] for r in rows}, {r["replications"] for r in rows}
+    since = min(r["crowd_date"] for r in rows)  # the ledger asks from its earliest question on
     now = racesim.crowd(
-        ROOT / "scenarios" / "2026.yaml", ROOT / "seeds" / "crowd.csv", int(n), int(seed)
+        ROOT / "scenarios" / "2026.yaml",
+        ROOT / "seeds" / "crowd.csv",
+        int(n),
+        int(seed),
+        since=since,
     )
     got = {a.question.id: a.p for a in now.answers}
     moved = {

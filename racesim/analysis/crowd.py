@@ -148,10 +148,15 @@ def read_crowd(path: str | Path) -> list[Question]:
 
 
 def questions_for(
-    scenario: Scenario, questions: list[Question], source: str | Path, strict: bool = True
+    scenario: Scenario,
+    questions: list[Question],
+    source: str | Path,
+    strict: bool = True,
+    since=None,
 ) -> tuple[list[Question], list[str]]:
     """The questions ``scenario`` answers (see the module docstring), and notes on the
-    rows dated on or after its start that it cannot answer.
+    rows dated on or after its start (or ``since``, a date, when given) that it cannot
+    answer.
 
     ``strict``: a row dated on or after the start that names a milestone or agency
     the scenario does not have is an error (:class:`CrowdError` naming the file, row
@@ -159,8 +164,9 @@ def questions_for(
     report shows the questions its scenario can answer)."""
     path = Path(source)
     keep, notes = [], []
+    first = scenario.start if since is None else since
     for q in questions:
-        if q.date < scenario.start:
+        if q.date < first or q.date > scenario.horizon:
             continue
         problem = None
         if q.milestone not in scenario.milestones:

@@ -42,6 +42,13 @@ from racesim.cli.common import (
     help="Also write racesim's answers to this CSV file (a forecast ledger), with the "
     "scenario's hash, the racesim version, the seed, N and today's date.",
 )
+@click.option(
+    "--since",
+    metavar="DATE",
+    help="Also ask the questions dated from DATE on (default: the scenario's start), "
+    "e.g. --since 2026-06-01. A question asked before the start was answered by the "
+    "crowd without facts the scenario has: the comparison then favours racesim.",
+)
 @click.option("--force", is_flag=True, help="Replace an existing --out file.")
 def command(
     scenario: str,
@@ -52,6 +59,7 @@ def command(
     overrides: tuple[str, ...],
     out: str | None,
     force: bool,
+    since: str | None = None,
 ) -> None:
     """Print the crowd's forecasts beside racesim's for SCENARIO.
 
@@ -59,6 +67,7 @@ def command(
     Examples:
       racesim crowd scenarios/2026.yaml
       racesim crowd scenarios/2026.yaml --out my-forecasts.csv
+      racesim crowd scenarios/2026.yaml --since 2026-05-01
 
     For each question of the crowd file (prediction markets, forecasting platforms)
     dated on or after the scenario's start, such as "NASA lands humans on the Moon
@@ -66,10 +75,18 @@ def command(
     it happens on or before the question's deadline) with its 95% interval, and the
     difference racesim - crowd in percentage points, largest difference first.
     """
+    import datetime as dt
+
     from racesim import api
     from racesim.analysis.crowd import CrowdError, questions_for, read_crowd
 
     s = load(scenario, overrides)
+    when = None
+    if since is not None:
+        try:
+            when = dt.date.fromisoformat(since.strip())
+        except ValueError:
+            fail(f"--since {since!r} is not an ISO date (YYYY-MM-DD, e.g. 2026-06-01).")
     path = Path(out) if out else None
     if path is not None:
         usable(path, "the ledger file")
@@ -83,13 +100,13 @@ def command(
         if not path.parent.is_dir():
             fail(f"cannot write the ledger {path}: its folder {path.parent} does not exist.")
     try:
-        questions_for(s, read_crowd(questions), questions, strict=True)
+        questions_for(s, read_crowd(questions), questions, strict=True, since=when)
     except CrowdError as exc:
         fail(str(exc))
     progress = Progress(n or s.replications, s.name)
     with failures("interrupted; nothing was written."):
         try:
-            result = api.crowd(s, questions, n, seed, jobs, progress=progress)
+            result = api.crowd(s, questions, n, seed, jobs, progress=progress, since=when)
         finally:
             progress.close()
     click.echo(result.text())

@@ -95,14 +95,20 @@ def format_crowd(result) -> str:
     """Each question with the crowd's p, racesim's (and its 95% interval) and the
     difference in percentage points, largest first."""
     s = result.scenario
+    since = getattr(result, "since", None) or s.start
     lines = [
         f"The crowd beside {s.name!r} (start {s.start}): {result.n:,} replications, "
         f"seed {result.seed}",
-        f"questions of {result.source} dated on or after {s.start}, largest difference first",
-        "",
+        f"questions of {result.source} dated on or after {since}, largest difference first",
     ]
+    if since < s.start:
+        lines.append(
+            f"(questions asked before {s.start} were answered without what the scenario "
+            "knows from then to its start)"
+        )
+    lines.append("")
     if not result.answers:
-        lines.append("(no question of the crowd file is dated on or after the start)")
+        lines.append(f"(no question of the crowd file is dated on or after {since})")
     else:
         qw = 58
         lines.append(
