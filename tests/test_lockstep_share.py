@@ -17,6 +17,9 @@ from tests import engine
 from tests.scenario_gen import random_scenario
 
 BASE_DIR = Path(__file__).resolve().parent / "golden" / "scenarios"  # for record.file
+#: the format-1 base (sharing applies to plans without the mechanisms; the shipped
+#: base uses them and is run whole, which the last test checks)
+V1_BASE = Path(__file__).resolve().parent / "golden" / "v1" / "base.yaml"
 
 
 def _generated(k: int):
@@ -36,7 +39,7 @@ def test_a_linked_group_alone_has_the_reach_times_it_has_in_the_whole(k):
 
 
 def test_base_groups_follow_partners_and_requires():
-    plan = engine.plan(racesim.load("scenarios/base.yaml"))
+    plan = engine.plan(racesim.load(V1_BASE))
     keys = [a.key for a in plan.agencies]
     groups = sorted(sorted(keys[a] for a in g) for g in lockstep.linked(plan))
     assert groups == [["cnsa", "roscosmos"], ["esa", "isro", "jaxa", "nasa"]]
@@ -54,7 +57,7 @@ def _both(fn):
 
 
 def test_one_at_a_time_on_base_is_the_same_shared_or_whole():
-    s = racesim.load("scenarios/base.yaml")
+    s = racesim.load(V1_BASE)
     params = sens.default_parameters(s)[::6]  # every agency's, a sixth of them
     assert len({p.path.split(".")[1] for p in params}) == len(s.agencies)
     shared, whole = _both(lambda: sens.one_at_a_time(s, "crewed_landing", None, params, n=40))
@@ -70,7 +73,7 @@ def test_sobol_and_generated_scenarios_are_the_same_shared_or_whole(mini_scenari
     a, b = _both(lambda: sens.sobol(s, "landing", params, samples=4, n=40, seed=2))
     assert a == b
     # on base the two fields are in different groups: Sobol points share their runs
-    base = racesim.load("scenarios/base.yaml")
+    base = racesim.load(V1_BASE)
     spans = [
         "agencies.nasa.missions.artemis3.success=0.6:0.95",
         "agencies.cnsa.budget.annual=1500:3000",
@@ -87,7 +90,7 @@ def test_sobol_and_generated_scenarios_are_the_same_shared_or_whole(mini_scenari
 
 
 def test_shared_pieces_run_once_and_unknown_plans_run_whole(monkeypatch):
-    s = racesim.load("scenarios/base.yaml")
+    s = racesim.load(V1_BASE)
     plan = engine.plan(s)
     m = list(s.milestones).index("crewed_landing")
     runs, views = lockstep.shared_runs([plan, plan, plan], m)

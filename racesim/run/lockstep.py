@@ -53,15 +53,17 @@ def unpaired_agencies(a: Plan, b: Plan) -> list[str]:
 # -- variants that differ in a few agencies: run only what changed --------------------
 #: the fields of a plan this module knows how to re-index; a plan with others (a new
 #: mechanism) is always run whole, so a shortcut can never silently go wrong
-_PLAN_FIELDS = ("agencies", "missions", "milestones", "horizon", "n_years")
+_PLAN_FIELDS = (
+    "agencies", "missions", "milestones", "horizon", "n_years", "factors", "partial_counts",
+)  # fmt: skip
 _AGENCY_FIELDS = (
     "index", "key", "name", "has_budget", "annual", "growth", "volatility", "shocks",
-    "missions",
+    "missions", "hazards",
 )  # fmt: skip
 _MISSION_FIELDS = (
     "index", "agency", "local", "id", "name", "ref", "success", "duration", "cost",
     "not_before", "succeeded", "requires", "attempts", "refly_cost", "refly_duration",
-    "partners", "achieves",
+    "partners", "achieves", "slip", "partial", "transit", "stand_down", "partner_terms",
 )  # fmt: skip
 #: private switch: False runs every variant whole (tests compare the two ways)
 _SHARE = True
@@ -73,10 +75,15 @@ def _known(plan: Plan) -> bool:
     def names(x) -> tuple[str, ...]:
         return tuple(f.name for f in fields(x))
 
+    # the format-2 fields must hold their defaults: a factor links agencies in ways the
+    # groups do not show, and the mechanisms run another engine (contract 5)
     return (
         names(plan) == _PLAN_FIELDS
         and all(names(a) == _AGENCY_FIELDS for a in plan.agencies)
         and all(names(m) == _MISSION_FIELDS for m in plan.missions)
+        and not plan.factors
+        and not any(plan.partial_counts)
+        and not plan.uses_v2
     )
 
 
