@@ -263,7 +263,10 @@ def simulate(
     executor = montecarlo.resolve_executor(executor, scheduler)
     dates = by_dates(s, [by] if isinstance(by, str | dt.date) else by)
     if questions == "auto":
-        questions = cr.default_file(_origin(s)[0])
+        # with worlds, the crowd's answers would need the worlds' clustered intervals
+        questions = None if worlds is not None else cr.default_file(_origin(s)[0])
+    elif questions is not None and worlds is not None:
+        raise ValueError("worlds cannot be combined with questions yet (as with by)")
     asks: list = []
     if questions is not None:
         asks, _ = cr.questions_for(s, cr.read_crowd(questions), questions, strict=False)
@@ -272,6 +275,11 @@ def simulate(
     if n < 1:
         raise ValueError(f"n must be at least 1, not {n}")
     check_worlds(worlds, n, precision)
+    if worlds is not None and (dates or versus):
+        raise ValueError(
+            "worlds cannot be combined with by or versus yet: their intervals do not "
+            "allow for the replications of a world sharing its factors"
+        )
     seed = s.seed if seed is None else seed
     if seed < 0:
         raise ValueError(f"seed must be >= 0, not {seed}")

@@ -272,7 +272,17 @@ class Run:
         from racesim.engine.plan import Plan
         from racesim.run.inputs import input_values
 
-        values = input_values(Plan.from_scenario(self.scenario), self.seed, 0, self.n)
+        if hasattr(self.scenario, "components"):
+            raise ValueError(
+                "inputs of a mixture are not written yet: take each component's inputs "
+                "(its replications are those of the mixture that ran it)"
+            )
+        keys = None
+        if self.worlds:
+            from racesim.run.worlds import world_of
+
+            keys = world_of(np.arange(self.n), self.worlds, self.n)
+        values = input_values(Plan.from_scenario(self.scenario), self.seed, 0, self.n, keys)
         return pd.DataFrame({"replication": np.arange(self.n, dtype=np.int64), **values})
 
     def outcomes(self):
@@ -329,6 +339,11 @@ class Run:
 
         if table not in TABLE_FORMATS:
             raise ValueError(f"unknown table format {table!r}; use one of {TABLE_FORMATS}")
+        if inputs and hasattr(self.scenario, "components"):
+            raise ValueError(
+                "inputs of a mixture are not written yet: save each component's run with "
+                "inputs=True"
+            )
         if table != "none" or inputs:
             self._need_table()
         if table == "parquet":

@@ -229,6 +229,12 @@ def command(
     n, max_replications = api.precision_batches(s, n, precision, max_replications)
     if worlds is not None:
         check_worlds(worlds, n, precision)
+        if by or pairs:
+            fail(
+                f"--worlds with {'--by' if by else '--versus'}: their intervals do not yet "
+                "allow for the replications of a world sharing its factors (they would be "
+                "too narrow). Run --by/--versus without --worlds, or --worlds alone."
+            )
     folder = Path(out) if out else Path("results") / s.name
     progress = Progress(n, f"{s.name}", quiet=quiet)
     with failures():
@@ -299,7 +305,7 @@ def command(
                 f"the requested precision {precision:g}: {got}. Raise --max-replications "
                 "to go on."
             )
-    if not no_report:  # the last line: where to look first
+    if not no_report and not (quiet or as_json):  # the last line: where to look first
         from racesim.output.report import REPORT_FILE
 
         click.echo(f"report: {folder / REPORT_FILE} (open it in a browser)")

@@ -296,8 +296,7 @@ def plot_first(
             )
         ax.annotate(
             (
-                f"{_pct(p)}  MC error {_pct(lo)}–{_pct(hi)}, don't know "
-                f"{_pct(w['p10'])}–{_pct(w['p90'])}"
+                f"{_pct(p)}  [{_pct(w['p10'])}–{_pct(w['p90'])}]"
                 if w
                 else f"{_pct(p)}  ({_pct(lo)}–{_pct(hi)})"
             ),
@@ -319,7 +318,7 @@ def plot_first(
     if worlds:
         ax.set_xlabel(
             "chance of being first (bar); whiskers: Monte Carlo error (95% interval);\n"
-            "black line under the bar: what we don't know (10%–90% across worlds)"
+            "black line and [ ]: what we don't know (10%–90% across worlds)"
         )
     else:
         ax.set_xlabel("chance of being first (bar), with its 95% interval (whiskers)")

@@ -180,8 +180,21 @@ class MechanismDraws:
 
 
 def draw_mechanisms(
-    plan: Plan, seed: int, first: int, count: int, success: np.ndarray, fac
+    plan: Plan,
+    seed: int,
+    first: int,
+    count: int,
+    success: np.ndarray,
+    fac,
+    named: dict | None = None,
 ) -> MechanismDraws:
+    """The format-2 draws of a chunk; ``named`` (if given) gets each drawn one by its
+    ``--set`` path, as :func:`draw_chunk` records the others (for ``--inputs``)."""
+    named = {} if named is None else named
+
+    def drawn(spec) -> bool:
+        return spec is not None and not spec.is_fixed and spec.family != "factor"
+
     nm = len(plan.missions)
     partial = np.zeros((nm, count))
     transit = np.zeros((nm, count))
@@ -192,15 +205,23 @@ def draw_mechanisms(
         if m.uses_v2:
             key = (plan.agencies[m.agency].key, m.id, "v2")
             u = _block(seed, key, first, count, 2 + 2 * n_p)
+            at = f"agencies.{plan.agencies[m.agency].key}.missions.{m.id}"
             if m.partial is not None:
                 q = np.clip(_value(m.partial, u[:, 0], fac, plan), 0.0, 1.0)
                 partial[m.index] = np.minimum(q, 1.0 - success[m.index])
+                if drawn(m.partial):
+                    named[f"{at}.partial"] = partial[m.index]
             if m.transit is not None:
                 transit[m.index] = np.maximum(_value(m.transit, u[:, 1], fac, plan), 0.0)
+                if drawn(m.transit):
+                    named[f"{at}.transit"] = transit[m.index]
             for j, (_, rate) in enumerate(m.partner_terms):
                 if rate is None:
                     continue
                 r = np.maximum(_value(rate, u[:, 2 + 2 * j], fac, plan), 0.0)
+                if drawn(rate):
+                    who = plan.agencies[m.partners[j][0]].key
+                    named[f"{at}.partners.{who}.leave_rate"] = r
                 with np.errstate(divide="ignore"):
                     times[j] = -np.log1p(-u[:, 3 + 2 * j]) / r
         leave.append(times)
@@ -210,6 +231,8 @@ def draw_mechanisms(
         for k, names in enumerate(hazard_names(plan, ag.index)):
             u = _block(seed, names, first, count, 1)
             r[k] = np.maximum(_value(ag.hazards[k].rate, u[:, 0], fac, plan), 0.0)
+            if drawn(ag.hazards[k].rate):
+                named[f"agencies.{ag.key}.hazards[{k}].rate"] = r[k]
         rates.append(r)
     return MechanismDraws(partial, transit, leave, rates)
 
@@ -357,7 +380,7 @@ def draw_chunk(
     if fac is not None:  # the factors by their --set path, shared where they are named
         for i, (name, _) in enumerate(plan.factors):
             named[f"factors.{name}"] = fac[i]
-    mech = draw_mechanisms(plan, seed, first, count, success, fac) if plan.uses_v2 else None
+    mech = draw_mechanisms(plan, seed, first, count, success, fac, named) if plan.uses_v2 else None
     return Draws(
         first,
         count,
