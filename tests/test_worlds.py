@@ -270,7 +270,7 @@ def test_trace_tells_a_replication_of_the_worlds_run(tmp_path):
     path = tmp_path / "f.yaml"
     path.write_text(json.dumps(s.to_data()), encoding="utf-8")
     r = invoke("trace", path, "-r", 5, "--worlds", 8, "-n", 400)
-    assert r.exit_code == 0 and "world 0 of 8 (a run of 400 replications" in r.output
+    assert r.exit_code == 0 and "world 1 of 8 (a run of 400 replications" in r.output
     r = invoke("trace", path, "-r", 400, "--worlds", 8, "-n", 400)
     assert r.exit_code == 2 and "replications 0 to 399" in r.output
 

@@ -395,6 +395,6 @@ def world_note(replication: int, worlds: tuple[int, int]) -> str:
     k, n = worlds
     w = int(world_of(np.array([replication]), k, n)[0])
     return (
-        f"world {w} of {k} (a run of {n:,} replications with --worlds {k}): the factors "
+        f"world {w + 1} of {k} (a run of {n:,} replications with --worlds {k}): the factors "
         "are that world's draws"
     )
