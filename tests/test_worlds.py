@@ -266,7 +266,7 @@ def test_trace_tells_a_replication_of_the_worlds_run(tmp_path):
         told = racesim.trace(s, k, 3, worlds=(8, 400))
         assert [r.years for r in told.reaches()] == list(run.reached[k][~np.isnan(run.reached[k])])
         assert run.story(k).events == told.events
-        assert f"world {k * 8 // 400} of 8" in told.text()
+        assert f"world {k * 8 // 400 + 1} of 8" in told.text()
     path = tmp_path / "f.yaml"
     path.write_text(json.dumps(s.to_data()), encoding="utf-8")
     r = invoke("trace", path, "-r", 5, "--worlds", 8, "-n", 400)
