@@ -224,6 +224,27 @@ def set_option(help: str):  # noqa: A002 - click's word
     return click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=help)
 
 
+def a_and_b(set_help: str):
+    """The arguments ``A [B]`` with ``--set`` (B's changes, help ``set_help``) and
+    ``--set-a`` (A's), as ``compare`` and ``diff`` take them."""
+
+    def wrap(f):
+        f = click.option(
+            "--set-a",
+            "overrides_a",
+            multiple=True,
+            metavar="PATH=VALUE",
+            help="Change a field of A. Repeatable.",
+        )(f)
+        f = set_option(set_help)(f)
+        f = click.argument(
+            "scenario_b", metavar="[B]", required=False, type=click.Path(dir_okay=False)
+        )(f)
+        return click.argument("scenario_a", metavar="A", type=click.Path(dir_okay=False))(f)
+
+    return wrap
+
+
 def replications_option(help: str, default: int | None = None):  # noqa: A002
     return click.option(
         "-n",

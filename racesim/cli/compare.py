@@ -11,6 +11,7 @@ from racesim.cli.common import (
     CONTEXT,
     JOBS,
     Progress,
+    a_and_b,
     by_dates_or_fail,
     by_option,
     fail,
@@ -20,21 +21,11 @@ from racesim.cli.common import (
     out_option,
     replications_option,
     seed_option,
-    set_option,
 )
 
 
 @click.command("compare", context_settings=CONTEXT)
-@click.argument("scenario_a", metavar="A", type=click.Path(dir_okay=False))
-@click.argument("scenario_b", metavar="[B]", required=False, type=click.Path(dir_okay=False))
-@set_option("Change a field of B (the variant; B is A when no file B is given). Repeatable.")
-@click.option(
-    "--set-a",
-    "overrides_a",
-    multiple=True,
-    metavar="PATH=VALUE",
-    help="Change a field of A. Repeatable.",
-)
+@a_and_b("Change a field of B (the variant; B is A when no file B is given). Repeatable.")
 @replications_option("Replications of each scenario [default: A's `replications`].")
 @seed_option("Root seed of both runs [default: A's `seed`].")
 @JOBS

@@ -4,20 +4,11 @@ from __future__ import annotations
 
 import click
 
-from racesim.cli.common import CONTEXT, fail, load, set_option
+from racesim.cli.common import CONTEXT, a_and_b, fail, load
 
 
 @click.command("diff", context_settings=CONTEXT)
-@click.argument("scenario_a", metavar="A", type=click.Path(dir_okay=False))
-@click.argument("scenario_b", metavar="[B]", required=False, type=click.Path(dir_okay=False))
-@set_option("Change a field of B (B is A when no file B is given), as for compare. Repeatable.")
-@click.option(
-    "--set-a",
-    "overrides_a",
-    multiple=True,
-    metavar="PATH=VALUE",
-    help="Change a field of A. Repeatable.",
-)
+@a_and_b("Change a field of B (B is A when no file B is given), as for compare. Repeatable.")
 def command(
     scenario_a: str,
     scenario_b: str | None,
