@@ -59,6 +59,15 @@ def _binned(rows: list[dict], start: float, width: float, bins: int, n: int) -> 
     return out
 
 
+def _over_time(summary: dict, dates: list[dict], milestone: str, ax: Axes | None):
+    """What a panel over the run's dates starts from: the milestone's summary, the
+    agencies in order with their colours, the axes (a new one if None) and the span of
+    years it covers."""
+    ms = _milestone(summary, milestone)
+    agencies = _agencies(ms)
+    return ms, agencies, agency_colors(agencies), _new_axes(ax, (7, 4)), _span(summary, dates)
+
+
 def plot_density(
     summary: dict,
     dates: list[dict],
@@ -72,11 +81,7 @@ def plot_density(
     is its chance of getting there at all (the end of its cumulative curve).  Dashed
     black: when anybody first gets there.  A bin far above the rest (an agency already
     on its way at the start) is cut at the top and labelled with its value."""
-    ms = _milestone(summary, milestone)
-    agencies = _agencies(ms)
-    colors = agency_colors(agencies)
-    ax = _new_axes(ax, (7, 4))
-    start, end = _span(summary, dates)
+    ms, agencies, colors, ax, (start, end) = _over_time(summary, dates, milestone, ax)
     width, word = density_bin(end - start)
     bins = max(1, math.ceil((end - start) / width - 1e-9))
     n = summary["replications"]
@@ -157,11 +162,7 @@ def plot_leader(
     have reached ``milestone`` by that date; the grey remainder on top is "nobody yet".
     At the horizon the bands are the chances of being first (the bar chart).  Needs
     ``dates.csv``'s ``first_count`` (folders written before it show a note instead)."""
-    ms = _milestone(summary, milestone)
-    agencies = _agencies(ms)
-    colors = agency_colors(agencies)
-    ax = _new_axes(ax, (7, 4))
-    start, end = _span(summary, dates)
+    ms, agencies, colors, ax, (start, end) = _over_time(summary, dates, milestone, ax)
     n = summary["replications"]
     xs = _grid(start, end)
     rows = [r for a in agencies for r in _series(dates, milestone, a)]
