@@ -331,8 +331,13 @@ class Draws:
         """The stream of a hazard's events in replication ``replication``: an
         exponential gap (years x rate) and, for a pause, a uniform for its length, per
         event (:func:`event_stream`'s numbers)."""
-        names = hazard_names(self.plan, agency)[hazard]
-        return EventStream(self._shared(), philox_key(self.seed, *names, "events"), replication)
+        keys = self.__dict__.get("_hazard_keys")
+        if keys is None:  # per agency, per hazard
+            keys = self.__dict__["_hazard_keys"] = [
+                [philox_key(self.seed, *names, "events") for names in hazard_names(self.plan, a)]
+                for a in range(len(self.plan.agencies))
+            ]
+        return EventStream(self._shared(), keys[agency][hazard], replication)
 
     def stand_downs(self, mission: int, replication: int) -> EventStream:
         """The stream of a mission's stand-downs (a uniform per failure;
