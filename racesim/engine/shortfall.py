@@ -86,9 +86,15 @@ class Shortfalls:
     def _allocate_covering(self, span: float) -> None:
         """:meth:`Funding._allocate` when some development's owner covers a partner:
         the rule in the module docstring.  Sets every development's ``run`` and, for a
-        covered one, the rates paid (``shares``)."""
+        covered one, the rates paid (``shares``).
+
+        It starts from a first guess, everyone paying its full share for the whole
+        run.  When that guess already settles the allocation (:meth:`_paid_in_full`)
+        the iteration (:meth:`_settle_covering`) is skipped: it would end after its
+        first pass with the guess unchanged, bit for bit."""
         devs = self.devs
         covered = []  # (development, its cover) for the covered ones
+        settled = _ONE_PASS  # by the first guess (see _paid_in_full)
         for d in devs:
             base = getattr(d, "base", None)
             if base is not None:
@@ -98,11 +104,14 @@ class Shortfalls:
             d.run = run
             d.short = None
             alloc = d.alloc
+            floor = run - 1e-12 * (1.0 + run)  # _funded_time's tolerance
             k = 0
             for _, r in d.shares:
-                alloc[k] = r * run  # a first guess: everyone pays in full
+                a = alloc[k] = r * run  # the first guess: everyone pays in full
+                if r > 0 and a / r < floor:  # it funds less than the run (underflow)
+                    settled = False
                 k += 1
-        if not (self._paid_in_full() and _ONE_PASS):
+        if not (settled and self._paid_in_full()):
             self._settle_covering()
         for d, cover in covered:
             run = d.run if d.run > EPS else 0.0
@@ -124,13 +133,12 @@ class Shortfalls:
                 d.run = 0.0
 
     def _paid_in_full(self) -> bool:
-        """Does the first guess of :meth:`_allocate_covering` (everyone pays its full
-        share for the whole run) already settle the allocation?  True when every payer's
-        money in hand covers, in priority order, all it pays for (then the reservations
-        equal the guess, bit for bit, and no gap needs covering) and every share's
-        reservation funds its run to within the rounding tolerance of
-        :meth:`_funded_time` (whose covered case then funds the whole run: its need is
-        its owner's reservation).  The rule's first pass, as a check: it writes
+        """Does every payer's money in hand cover, in priority order, all it pays for
+        at the first guess of :meth:`_allocate_covering`?  Then the first pass of
+        :meth:`_reserve_covering` reserves exactly the guess (no gap needs covering)
+        and, each share funding its run (checked with the guess), :meth:`_funded_time`
+        shortens nothing (its covered case needs just the owner's reservation): the
+        allocation is settled.  The rule's first pass, as a check: it writes
         nothing."""
         for tr in self.trs:
             avail = tr.balance
@@ -139,15 +147,6 @@ class Shortfalls:
                 if need > avail:
                     return False
                 avail -= need
-        for d in self.devs:
-            run = d.run
-            floor = run - 1e-12 * (1.0 + run)
-            alloc = d.alloc
-            k = 0
-            for _, r in d.shares:
-                if r > 0 and alloc[k] / r < floor:
-                    return False
-                k += 1
         return True
 
     def _settle_covering(self) -> None:
