@@ -82,13 +82,6 @@ class MechanismRace(Race):
                     sim.timer(env, t).callbacks.append(partial(self._partner_left, i, j))
 
     # -- development, launch, outcome -------------------------------------------------
-    def _paused(self, i: int, then) -> bool:
-        """Is mission ``i`` paused now?  If so, ``then`` runs when the pause ends."""
-        if self.env.now < self._paused_until[i]:
-            self._resume[i] = then
-            return True
-        return False
-
     def _develop(self, i: int, k: int, work: float | None = None) -> None:
         """Develop attempt ``k`` of mission ``i`` (``work``: years left of a
         development interrupted by a pause or a partner leaving)."""
@@ -96,7 +89,8 @@ class MechanismRace(Race):
             return
         self.state[i] = DEVELOPING
         self._k[i] = k
-        if self._paused(i, partial(self._develop, i, k, work)):
+        if self.env.now < self._paused_until[i]:  # paused: develop when it ends
+            self._resume[i] = partial(self._develop, i, k, work)
             return
         p = self.plan.missions[i]
         if k == 0:
@@ -157,14 +151,15 @@ class MechanismRace(Race):
             return
         self.state[i] = READY
         self._k[i] = k
-        if self._paused(i, partial(self._ready, i, k)):
+        if self.env.now < self._paused_until[i]:  # paused: get ready when it ends
+            self._resume[i] = partial(self._ready, i, k)
             return
         p = self.plan.missions[i]
         now = self.env.now
         if now < p.not_before:
             if self.log is not None and epoch is None:
                 self.emit(now, p, "wait")
-            self.env.timeout(p.not_before - now).callbacks.append(
+            sim.timer(self.env, p.not_before - now).callbacks.append(
                 partial(self._ready, i, k, self._epoch[i])
             )
         else:
