@@ -152,16 +152,17 @@ def event_stream(seed: int, names: tuple[str, ...], replication: int) -> np.rand
 
 class SharedGenerator:
     """One Philox generator that many :class:`EventStream` take turns on: the stream
-    drawing sets the generator to its own state, and the one it displaces keeps its
-    state to resume from.  Cheaper than a generator per stream (setting a state is
-    about a microsecond; making a Philox generator about ten)."""
+    about to draw sets the generator to its own start and replays its earlier draws.
+    Cheaper than a generator per stream (setting a state takes about a microsecond,
+    making a Philox generator about ten), and most streams draw once or twice."""
 
-    __slots__ = ("gen", "bits", "owner")
+    __slots__ = ("gen", "bits", "owner", "state")
 
     def __init__(self):
         self.bits = np.random.Philox(key=np.zeros(2, np.uint64))
         self.gen = np.random.Generator(self.bits)
         self.owner: EventStream | None = None
+        self.state = self.bits.state  # a fresh Philox's: only counter and key change
 
 
 class EventStream:
@@ -169,33 +170,42 @@ class EventStream:
     :class:`SharedGenerator`: each call draws as ``Generator.random`` or
     ``Generator.exponential`` of the stream's own generator would."""
 
-    __slots__ = ("shared", "state")
+    __slots__ = ("shared", "key", "replication", "drawn")
 
     def __init__(self, shared: SharedGenerator, key: np.ndarray, replication: int):
         self.shared = shared
-        self.state = {  # as np.random.Philox(key=key, counter=[0, replication, 0, 0])
-            "bit_generator": "Philox",
-            "state": {"counter": np.array([0, replication, 0, 0], np.uint64), "key": key},
-            "buffer": np.zeros(4, np.uint64),
-            "buffer_pos": 4,
-            "has_uint32": 0,
-            "uinteger": 0,
-        }
+        self.key = key
+        self.replication = replication
+        self.drawn: list[bool] = []  # per draw so far: an exponential (else a uniform)
 
     def _take(self) -> np.random.Generator:
         shared = self.shared
+        gen = shared.gen
         if shared.owner is not self:
-            if shared.owner is not None:
-                shared.owner.state = shared.bits.state
-            shared.bits.state = self.state
+            state = shared.state
+            # as np.random.Philox(key=key, counter=[0, replication, 0, 0])
+            state["state"] = {
+                "counter": np.array([0, self.replication, 0, 0], np.uint64),
+                "key": self.key,
+            }
+            shared.bits.state = state
+            for exp in self.drawn:  # where this stream had got to
+                if exp:
+                    gen.exponential()
+                else:
+                    gen.random()
             shared.owner = self
-        return shared.gen
+        return gen
 
     def random(self) -> float:
-        return self._take().random()
+        x = self._take().random()
+        self.drawn.append(False)
+        return x
 
     def exponential(self) -> float:
-        return self._take().exponential()
+        x = self._take().exponential()
+        self.drawn.append(True)
+        return x
 
 
 def hazard_names(plan: Plan, agency: int) -> list[tuple[str, ...]]:
