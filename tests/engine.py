@@ -19,6 +19,7 @@ import numpy as np
 from racesim.engine import missions as _missions
 from racesim.engine import money as _money
 from racesim.engine import money_paths as _paths
+from racesim.engine import shortfall as _shortfall
 from racesim.engine.plan import ATTEMPT_BLOCK, Plan
 from racesim.run.replication import run_chunk, run_replication
 from racesim.run.streams import draw_chunk, draw_factors, extra_attempts
@@ -47,6 +48,7 @@ _SWITCHES = {
     "_PAID_IN_HAND": _paths,
     "_WHOLE_QUARTERS": _paths,
     "_ONE_PAYER_EACH": _money,
+    "_ONE_PASS": _shortfall,  # format v2 (owner_covers): tests/test_mechanisms_runs.py
 }
 SHORTCUTS = tuple(_SWITCHES)
 

@@ -10,12 +10,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import racesim
 from racesim.output.story import tell
+from racesim.run.replication import run_replication
 from tests import engine
 from tests.helpers import mission, scenario
 from tests.scenario_gen_v2 import random_v2_full
 
 BASE_DIR = Path(__file__).resolve().parent / "golden" / "scenarios"  # for record.file
+SHIPPED = Path(__file__).resolve().parent.parent / "scenarios"
 SCENARIOS = [engine.scenario_from_data(random_v2_full(5000 + k), BASE_DIR) for k in range(25)]
 
 
@@ -56,6 +59,30 @@ def test_the_speed_paths_change_nothing():
             slow = engine.reach_times(s, 4, 8)
         assert np.allclose(fast, slow, equal_nan=True, atol=1e-9), s.name
         assert np.array_equal(np.isnan(fast), np.isnan(slow))
+
+
+def test_an_allocation_settled_by_its_first_guess_is_the_iterations_bit_for_bit():
+    """shortfall._ONE_PASS: when everyone can pay in full, the owner_covers allocation
+    skips its iteration; the numbers (reach times, and the books) are the same to the
+    last bit as with the iteration, and the shortcut is really taken."""
+    plans = [engine.plan(s) for s in SCENARIOS[:12]]
+    plans.append(engine.plan(racesim.load(SHIPPED / "base.yaml")))
+
+    def run():
+        out = []
+        for p in plans:
+            out.append(engine.reach_times(p, 4, 8))
+            for i in range(3):
+                r = run_replication(p, 4, i)
+                out += [r.reached, r.spent, r.received]
+        return out
+
+    with engine.counting("_settle_covering") as on:
+        fast = run()
+    with engine.shortcuts(_ONE_PASS=False), engine.counting("_settle_covering") as off:
+        slow = run()
+    assert all(np.array_equal(a, b, equal_nan=True) for a, b in zip(fast, slow))
+    assert 0 < on[0] < off[0], (on[0], off[0])
 
 
 def _words(s, n=30) -> str:

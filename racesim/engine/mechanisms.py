@@ -34,7 +34,7 @@ from functools import partial
 from racesim.engine import simpy_adapter as sim
 from racesim.engine.events import StoryEvent
 from racesim.engine.missions import DEVELOPING, READY, SUCCEEDED, Race
-from racesim.engine.plan import ATTEMPT_BLOCK, OWNER_COVERS, HazardPlan, Plan
+from racesim.engine.plan import ATTEMPT_BLOCK, HazardPlan, Plan
 from racesim.scenario.schema import MAX_ATTEMPTS
 
 
@@ -62,39 +62,26 @@ class MechanismRace(Race):
         self._stand_down_gen: dict = {}
         # per mission with partner terms: [owner's fraction, [agency, share, covers, in]]
         self._terms: list = [None] * n
-        for m in plan.missions:
-            if any(pol == OWNER_COVERS or r is not None for pol, r in m.partner_terms):
-                self._terms[m.index] = [
-                    m.owner_share,
-                    [
-                        [a, f, pol == OWNER_COVERS, True]
-                        for (a, f), (pol, _) in zip(m.partners, m.partner_terms)
-                    ],
-                ]
+        for i, own, parts in plan.tracked_terms:
+            self._terms[i] = [own, [[a, f, covers, True] for a, f, covers in parts]]
         super().__init__(plan, draws, row, seed, replication, log)
         env = self.env
-        for ag in plan.agencies:
-            for k, h in enumerate(ag.hazards):
-                rate = self._rates[ag.index][k]
-                if rate <= 0 or h.t_until < h.t_from or not h.missions:
-                    continue
-                gen = draws.hazard_events(ag.index, k, replication)
-                t = h.t_from + float(gen.exponential()) / rate
-                if t <= h.t_until:
-                    sim.timer(env, t).callbacks.append(partial(self._hazard, h, rate, gen))
-        for m in plan.missions:
-            for j, t in enumerate(self._leave[m.index]):
-                if t <= plan.horizon:
-                    sim.timer(env, t).callbacks.append(partial(self._partner_left, m.index, j))
+        rates = self._rates
+        for a, k, h in plan.live_hazards:
+            rate = rates[a][k]
+            if rate <= 0:
+                continue
+            gen = draws.hazard_events(a, k, replication)
+            t = h.t_from + float(gen.exponential()) / rate
+            if t <= h.t_until:
+                sim.timer(env, t).callbacks.append(partial(self._hazard, h, rate, gen))
+        horizon = plan.horizon
+        for i, times in enumerate(self._leave):
+            for j, t in enumerate(times):
+                if t <= horizon:
+                    sim.timer(env, t).callbacks.append(partial(self._partner_left, i, j))
 
     # -- development, launch, outcome -------------------------------------------------
-    def _paused(self, i: int, then) -> bool:
-        """Is mission ``i`` paused now?  If so, ``then`` runs when the pause ends."""
-        if self.env.now < self._paused_until[i]:
-            self._resume[i] = then
-            return True
-        return False
-
     def _develop(self, i: int, k: int, work: float | None = None) -> None:
         """Develop attempt ``k`` of mission ``i`` (``work``: years left of a
         development interrupted by a pause or a partner leaving)."""
@@ -102,7 +89,8 @@ class MechanismRace(Race):
             return
         self.state[i] = DEVELOPING
         self._k[i] = k
-        if self._paused(i, partial(self._develop, i, k, work)):
+        if self.env.now < self._paused_until[i]:  # paused: develop when it ends
+            self._resume[i] = partial(self._develop, i, k, work)
             return
         p = self.plan.missions[i]
         if k == 0:
@@ -163,14 +151,15 @@ class MechanismRace(Race):
             return
         self.state[i] = READY
         self._k[i] = k
-        if self._paused(i, partial(self._ready, i, k)):
+        if self.env.now < self._paused_until[i]:  # paused: get ready when it ends
+            self._resume[i] = partial(self._ready, i, k)
             return
         p = self.plan.missions[i]
         now = self.env.now
         if now < p.not_before:
             if self.log is not None and epoch is None:
                 self.emit(now, p, "wait")
-            self.env.timeout(p.not_before - now).callbacks.append(
+            sim.timer(self.env, p.not_before - now).callbacks.append(
                 partial(self._ready, i, k, self._epoch[i])
             )
         else:

@@ -50,6 +50,9 @@ Which path computes the flow (the one place that says so)
       (``Funding.coupled`` false), :meth:`_allocate` reserves once, with the rule
       inlined (:meth:`_reserve_once`), instead of iterating until the shared runs
       agree.
+    - ``_ONE_PASS`` (shortfall.py, format v2): when some owner covers a partner and
+      every payer's money in hand pays all it pays for in full, the allocation is its
+      first guess (:meth:`Shortfalls._paid_in_full`), without the iteration.
 
 OWED: a development whose remaining work is within EPS of what the money in hand pays
 for completes; the money it would still owe for those last EPS years is forgiven (a
@@ -420,8 +423,16 @@ class Funding(SpeedPaths, Shortfalls):
         t = self.t
         while True:
             for tr in trs:
-                if tr.next_q < tr.n_q and tr.next_q * QUARTER <= t + EPS:
-                    tr.receive_until(t)
+                q = tr.next_q
+                if q < tr.n_q and q * QUARTER <= t + EPS:
+                    # Treasury.receive_until(t), inlined for performance reasons
+                    n, quarterly, got = tr.n_q, tr.quarterly, 0.0
+                    while q < n and q * QUARTER <= t + EPS:
+                        got += quarterly[q >> 2]
+                        q += 1
+                    tr.balance += got
+                    tr.received += got
+                    tr.next_q = q
             if not devs:
                 t = stop
                 break

@@ -203,6 +203,36 @@ class Plan:
             groups.setdefault(find(a), []).append(a)
         return tuple(tuple(g) for g in groups.values())
 
+    @cached_property
+    def tracked_terms(self) -> tuple[tuple[int, float, tuple[tuple[int, float, bool], ...]], ...]:
+        """Format v2: the missions whose partner terms a replication follows (a partner
+        whose shortfall its owner covers, or that may leave): (mission index, owner's
+        fraction, ((partner agency, share, owner covers), ...) as ``partners``)."""
+        return tuple(
+            (
+                m.index,
+                m.owner_share,
+                tuple(
+                    (a, f, pol == OWNER_COVERS)
+                    for (a, f), (pol, _) in zip(m.partners, m.partner_terms)
+                ),
+            )
+            for m in self.missions
+            if any(pol == OWNER_COVERS or r is not None for pol, r in m.partner_terms)
+        )
+
+    @cached_property
+    def live_hazards(self) -> tuple[tuple[int, int, HazardPlan], ...]:
+        """Format v2: the hazards that can strike, (agency index, index within the
+        agency, hazard): those with a window and missions (a replication's drawn rate
+        may still be 0)."""
+        return tuple(
+            (ag.index, k, h)
+            for ag in self.agencies
+            for k, h in enumerate(ag.hazards)
+            if h.t_until >= h.t_from and h.missions
+        )
+
     @classmethod
     def from_scenario(cls, s: Scenario) -> Plan:
         start = s.start

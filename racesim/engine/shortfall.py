@@ -26,6 +26,10 @@ from racesim.engine.money_paths import EPS
 #: two or three passes; the bound only keeps a pathological case finite)
 MAX_PASSES = 60
 
+#: Private switch, for tests only (tests/test_fast_path.py): off, every allocation runs
+#: the iteration even when the first guess settles it (:meth:`Shortfalls._paid_in_full`)
+_ONE_PASS = True
+
 
 def covered_time(r0: float, a0: float, parts: list[tuple[float, float]], run: float) -> float:
     """The longest ``T <= run`` with ``r0 T + sum max(0, r T - a) <= a0`` over the
@@ -82,17 +86,73 @@ class Shortfalls:
     def _allocate_covering(self, span: float) -> None:
         """:meth:`Funding._allocate` when some development's owner covers a partner:
         the rule in the module docstring.  Sets every development's ``run`` and, for a
-        covered one, the rates paid (``shares``)."""
+        covered one, the rates paid (``shares``).
+
+        It starts from a first guess, everyone paying its full share for the whole
+        run.  When that guess already settles the allocation (:meth:`_paid_in_full`)
+        the iteration (:meth:`_settle_covering`) is skipped: it would end after its
+        first pass with the guess unchanged, bit for bit."""
         devs = self.devs
+        covered = []  # (development, its cover) for the covered ones
+        settled = _ONE_PASS  # by the first guess (see _paid_in_full)
         for d in devs:
             base = getattr(d, "base", None)
             if base is not None:
                 d.shares = base
+                covered.append((d, d.cover))
             run = d.remaining if d.remaining < span else span
             d.run = run
             d.short = None
-            for k, (_, r) in enumerate(d.shares):
-                d.alloc[k] = r * run  # a first guess: everyone pays in full
+            alloc = d.alloc
+            floor = run - 1e-12 * (1.0 + run)  # _funded_time's tolerance
+            k = 0
+            for _, r in d.shares:
+                a = alloc[k] = r * run  # the first guess: everyone pays in full
+                if r > 0 and a / r < floor:  # it funds less than the run (underflow)
+                    settled = False
+                k += 1
+        if not (settled and self._paid_in_full()):
+            self._settle_covering()
+        for d, cover in covered:
+            run = d.run if d.run > EPS else 0.0
+            d.run = run
+            if run > 0:
+                shares = list(d.base)
+                alloc = d.alloc
+                extra = 0.0
+                for j in cover:
+                    tr, r = shares[j]
+                    paid = alloc[j] / run
+                    if paid < r:
+                        extra += r - paid
+                        shares[j] = (tr, paid)
+                shares[0] = (shares[0][0], shares[0][1] + extra)
+                d.shares = shares
+        for d in devs:
+            if d.run <= EPS:
+                d.run = 0.0
+
+    def _paid_in_full(self) -> bool:
+        """Does every payer's money in hand cover, in priority order, all it pays for
+        at the first guess of :meth:`_allocate_covering`?  Then the first pass of
+        :meth:`_reserve_covering` reserves exactly the guess (no gap needs covering)
+        and, each share funding its run (checked with the guess), :meth:`_funded_time`
+        shortens nothing (its covered case needs just the owner's reservation): the
+        allocation is settled.  The rule's first pass, as a check: it writes
+        nothing."""
+        for tr in self.trs:
+            avail = tr.balance
+            for d, r, _ in tr.pays:
+                need = r * d.run
+                if need > avail:
+                    return False
+                avail -= need
+        return True
+
+    def _settle_covering(self) -> None:
+        """The iteration of :meth:`_allocate_covering` from its first guess (see the
+        module docstring): sets every development's ``run`` (not yet cut at EPS)."""
+        devs = self.devs
         for _ in range(MAX_PASSES):
             # reserve until the reservations agree (an owner's cover needs its partners'
             # reservations), then shorten the runs they cannot pay for, and again
@@ -107,21 +167,6 @@ class Shortfalls:
                     shorter = True
             if not shorter:
                 break
-        for d in devs:
-            run = d.run if d.run > EPS else 0.0
-            d.run = run
-            cover = getattr(d, "cover", None)
-            if cover and run > 0:
-                shares = list(d.base)
-                extra = 0.0
-                for j in cover:
-                    tr, r = shares[j]
-                    paid = d.alloc[j] / run
-                    if paid < r:
-                        extra += r - paid
-                        shares[j] = (tr, paid)
-                shares[0] = (shares[0][0], shares[0][1] + extra)
-                d.shares = shares
 
     def _reserve_covering(self) -> bool:
         """Every payer reserves once, in priority order (:meth:`Treasury.reserve`, with

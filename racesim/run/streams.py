@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -53,7 +54,19 @@ def _name_key(name: str) -> int:
 
 
 def philox_key(seed: int, *names: str) -> np.ndarray:
-    return np.random.SeedSequence([seed, *map(_name_key, names)]).generate_state(2, np.uint64)
+    """The Philox key of the stream named ``names`` at root ``seed`` (read-only: it is
+    computed once per seed and names, see :func:`_key`)."""
+    return _key(seed, names)
+
+
+@lru_cache(maxsize=4096)
+def _key(seed: int, names: tuple[str, ...]) -> np.ndarray:
+    """:func:`philox_key`, remembered: a key depends only on the seed and the names,
+    and a run asks for the same few thousands of times (one event stream per
+    replication and mission or hazard)."""
+    key = np.random.SeedSequence([seed, *map(_name_key, names)]).generate_state(2, np.uint64)
+    key.setflags(write=False)
+    return key
 
 
 def draw_factors(plan: Plan, seed: int, keys: np.ndarray) -> np.ndarray:
@@ -135,6 +148,64 @@ def event_stream(seed: int, names: tuple[str, ...], replication: int) -> np.rand
     """The stream of one replication's draws at events (counter ``[0, i, 0, 0]``)."""
     key = philox_key(seed, *names)
     return np.random.Generator(np.random.Philox(key=key, counter=[0, replication, 0, 0]))
+
+
+class SharedGenerator:
+    """One Philox generator that many :class:`EventStream` take turns on: the stream
+    about to draw sets the generator to its own start and replays its earlier draws.
+    Cheaper than a generator per stream (setting a state takes about a microsecond,
+    making a Philox generator about ten), and most streams draw once or twice."""
+
+    __slots__ = ("gen", "bits", "owner", "state")
+
+    def __init__(self):
+        self.bits = np.random.Philox(key=np.zeros(2, np.uint64))
+        self.gen = np.random.Generator(self.bits)
+        self.owner: EventStream | None = None
+        self.state = self.bits.state  # a fresh Philox's: only counter and key change
+
+
+class EventStream:
+    """The draws of :func:`event_stream` (the same numbers, in the same order), on a
+    :class:`SharedGenerator`: each call draws as ``Generator.random`` or
+    ``Generator.exponential`` of the stream's own generator would."""
+
+    __slots__ = ("shared", "key", "replication", "drawn")
+
+    def __init__(self, shared: SharedGenerator, key: np.ndarray, replication: int):
+        self.shared = shared
+        self.key = key
+        self.replication = replication
+        self.drawn: list[bool] = []  # per draw so far: an exponential (else a uniform)
+
+    def _take(self) -> np.random.Generator:
+        shared = self.shared
+        gen = shared.gen
+        if shared.owner is not self:
+            state = shared.state
+            # as np.random.Philox(key=key, counter=[0, replication, 0, 0])
+            state["state"] = {
+                "counter": np.array([0, self.replication, 0, 0], np.uint64),
+                "key": self.key,
+            }
+            shared.bits.state = state
+            for exp in self.drawn:  # where this stream had got to
+                if exp:
+                    gen.exponential()
+                else:
+                    gen.random()
+            shared.owner = self
+        return gen
+
+    def random(self) -> float:
+        x = self._take().random()
+        self.drawn.append(False)
+        return x
+
+    def exponential(self) -> float:
+        x = self._take().exponential()
+        self.drawn.append(True)
+        return x
 
 
 def hazard_names(plan: Plan, agency: int) -> list[tuple[str, ...]]:
@@ -266,18 +337,31 @@ class Draws:
     #: (count, n_years): what ``racesim run --inputs`` writes (:mod:`racesim.run.inputs`)
     named: dict = field(default_factory=dict)
 
-    def hazard_events(self, agency: int, hazard: int, replication: int) -> np.random.Generator:
+    def hazard_events(self, agency: int, hazard: int, replication: int) -> EventStream:
         """The stream of a hazard's events in replication ``replication``: an
         exponential gap (years x rate) and, for a pause, a uniform for its length, per
-        event."""
-        names = hazard_names(self.plan, agency)[hazard]
-        return event_stream(self.seed, (*names, "events"), replication)
+        event (:func:`event_stream`'s numbers)."""
+        keys = self.__dict__.get("_hazard_keys")
+        if keys is None:  # per agency, per hazard
+            keys = self.__dict__["_hazard_keys"] = [
+                [philox_key(self.seed, *names, "events") for names in hazard_names(self.plan, a)]
+                for a in range(len(self.plan.agencies))
+            ]
+        return EventStream(self._shared(), keys[agency][hazard], replication)
 
-    def stand_downs(self, mission: int, replication: int) -> np.random.Generator:
-        """The stream of a mission's stand-downs (a uniform per failure)."""
+    def stand_downs(self, mission: int, replication: int) -> EventStream:
+        """The stream of a mission's stand-downs (a uniform per failure;
+        :func:`event_stream`'s numbers)."""
         m = self.plan.missions[mission]
-        names = (self.plan.agencies[m.agency].key, m.id, "stand_down")
-        return event_stream(self.seed, names, replication)
+        key = philox_key(self.seed, self.plan.agencies[m.agency].key, m.id, "stand_down")
+        return EventStream(self._shared(), key, replication)
+
+    def _shared(self) -> SharedGenerator:
+        """The chunk's generator for its event streams (made on first use)."""
+        shared = self.__dict__.get("_gen")
+        if shared is None:
+            shared = self.__dict__["_gen"] = SharedGenerator()
+        return shared
 
     def factor_row(self, row: int) -> list[float]:
         return [] if self.factors is None else self.factors[:, row].tolist()
