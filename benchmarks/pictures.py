@@ -5,6 +5,9 @@
 1. the whole command, `racesim run SCENARIO -n N --table none`, with and without
    `--no-plots --no-report` (fresh processes, wall and CPU seconds, best of R; with
    ``--baseline DIR``, a checkout of another commit, its command too, round-robin);
+   then what the command does after the table, alone (the difference above without
+   the simulation's noise): in a fresh process, importing the drawing code and
+   writing the plots and report of a results folder, each tree round-robin;
 2. in a fresh process: importing matplotlib and racesim's plotting and report modules;
 3. on that run's results folder, in one process (after one warm-up pass; CPU
    seconds): loading the folder, then per figure its drawing (``draw_figure`` for that
@@ -62,6 +65,34 @@ def cpu() -> float:
     me = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+PICTURES = """
+import shutil, sys, time
+import racesim.cli.run, racesim.api, racesim.output.writers  # what `racesim run` has
+t0 = time.process_time()
+from racesim.output.writers import write_pictures
+shutil.copytree(sys.argv[1], sys.argv[2])
+write_pictures(__import__("pathlib").Path(sys.argv[2]), plots=True, report=True)
+print(time.process_time() - t0)
+"""
+
+
+def pictures(folder: Path, root: Path, scratch: Path) -> float:
+    """CPU seconds of what `racesim run` does after printing the table, in a fresh
+    process with the racesim of ``root``: importing the drawing code and
+    ``write_pictures`` (plots and report, the defaults) on a copy of ``folder``."""
+    shutil.rmtree(scratch, ignore_errors=True)
+    env = dict(os.environ, PYTHONPATH=str(root))
+    p = subprocess.run(
+        [sys.executable, "-c", PICTURES, str(folder), str(scratch)],
+        cwd=root,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return float(p.stdout.split()[-1])
 
 
 IMPORTS = """
@@ -122,6 +153,19 @@ def main() -> int:
                 f"     plots and report add:        {full_w - lean_w:6.2f} s wall "
                 f"{full_c - lean_c:6.2f} s CPU"
             )
+        print(
+            "   the pictures alone (fresh process: import + plots + report on that folder; "
+            f"CPU s, best of {r}):"
+        )
+        lean = Path(tmp) / "lean"
+        command([*base[:-3], "--out", str(lean), "--force", "--no-plots", "--no-report"], 1)
+        alone: dict = {}
+        for _ in range(r):
+            for label, root in trees:
+                t = pictures(lean, root, Path(tmp) / "pictures")
+                alone[label] = min(alone.get(label, float("inf")), t)
+        for label, _root in trees:
+            print(f"     {label}: {alone[label]:6.2f} s")
         if args.only_command:
             return 0
 
