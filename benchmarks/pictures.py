@@ -124,7 +124,8 @@ def main() -> int:
     args = ap.parse_args()
     r = args.repeat
 
-    from racesim.output.plots import KINDS, draw_figure, figure_set
+    from racesim.output.canvas import forget
+    from racesim.output.plots import draw_figure, figure_items, figure_set
     from racesim.output.report import build_report, render, write_outputs
     from racesim.output.results import load_run
 
@@ -182,45 +183,48 @@ def main() -> int:
         t_load = cpu() - t0
         summary = run["summary"]
         milestones = list(summary["milestones"])
-        figure_set(run)  # warm-up: fonts, caches
+        figure_set(run, extras=True)  # warm-up: fonts, caches
         print(
             f"\n3. After the simulation, in one process (CPU s, best of {r}; "
             f"{len(milestones)} milestones)"
         )
         print(f"   load the results folder: {t_load:6.3f} s")
-        print(f"   {'figure':<42}{'draw':>8}{'PNG':>8}{'SVG':>8}{'total':>8}")
-        tot = {"draw": 0.0, "png": 0.0, "svg": 0.0}
-        per_kind = {k: 0.0 for k in KINDS}
-        figures = {}
-        frames: dict = {}  # as write_outputs: each kind's frame drawn on again
-        for ms in milestones:
-            for kind in KINDS:
-                t = {"draw": float("inf"), "png": float("inf"), "svg": float("inf")}
-                for _ in range(r):
+        for extras in (False, True):
+            label = "--plots all" if extras else "--plots some (the default)"
+            print(f"   {label}: {'figure':<28}{'draw':>8}{'PNG':>8}{'SVG':>8}{'total':>8}")
+            tot = {"draw": 0.0, "png": 0.0, "svg": 0.0}
+            per_kind: dict = {}
+            drawn = {}
+            t = {}
+            for _ in range(r):  # each pass as write_outputs: frames drawn on again, texts
+                forget()  # kept from the pass's own figures only
+                frames: dict = {}
+                for key, kind, subject in figure_items(run, extras=extras):
                     t0 = cpu()
-                    fig = draw_figure(run, kind, ms, reuse=frames)
+                    fig = draw_figure(run, kind, subject, reuse=frames, extras=extras)
                     t1 = cpu()
-                    render(fig, "png")
+                    drawn[key] = render(fig, "png")
                     t2 = cpu()
                     render(fig, "svg")
                     t3 = cpu()
-                    t["draw"] = min(t["draw"], t1 - t0)
-                    t["png"] = min(t["png"], t2 - t1)
-                    t["svg"] = min(t["svg"], t3 - t2)
-                figures[f"{ms}_{kind}"] = render(fig, "png")
-                for k in tot:
-                    tot[k] += t[k]
-                s = sum(t.values())
-                per_kind[kind] += s
-                print(
-                    f"   {ms + '_' + kind:<42}{t['draw']:8.3f}{t['png']:8.3f}{t['svg']:8.3f}"
-                    f"{s:8.3f}"
-                )
-        print(
-            f"   {'all ' + str(len(figures)) + ' figures':<42}{tot['draw']:8.3f}{tot['png']:8.3f}"
-            f"{tot['svg']:8.3f}{sum(tot.values()):8.3f}"
-        )
-        print("   by kind: " + ", ".join(f"{k} {v:.2f} s" for k, v in per_kind.items()))
+                    best = t.setdefault(key, [float("inf")] * 3)
+                    t[key] = [min(best[0], t1 - t0), min(best[1], t2 - t1), min(best[2], t3 - t2)]
+            for key, kind, _subject in figure_items(run, extras=extras):
+                d, png, svg = t[key]
+                tot["draw"] += d
+                tot["png"] += png
+                tot["svg"] += svg
+                per_kind[kind] = per_kind.get(kind, 0.0) + d + png + svg
+                if not extras:
+                    print(f"   {key:<42}{d:8.3f}{png:8.3f}{svg:8.3f}{d + png + svg:8.3f}")
+            print(
+                f"   {'all ' + str(len(t)) + ' figures':<42}{tot['draw']:8.3f}"
+                f"{tot['png']:8.3f}{tot['svg']:8.3f}{sum(tot.values()):8.3f}"
+            )
+            print("   by kind: " + ", ".join(f"{k} {v:.2f} s" for k, v in per_kind.items()))
+            if not extras:
+                figures, some = drawn, dict(tot)
+        tot = some
         pngs = figures  # the PNGs, as write_outputs hands them to the report
         t_rep = float("inf")
         for _ in range(r):

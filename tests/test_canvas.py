@@ -43,7 +43,7 @@ def _pngs(data, items, extras, monkeypatch=None, plain=False):
 
 @pytest.mark.parametrize("extras", [False, True])
 def test_the_figures_are_the_bytes_of_plain_agg(data, extras, monkeypatch):
-    items = figure_items(data)
+    items = figure_items(data, extras=extras)
     plain = _pngs(data, items, extras, monkeypatch, plain=True)
     canvas._DRAWN.clear()
     canvas._MEASURED.clear()

@@ -69,7 +69,7 @@ def test_density_bins():
 
 def test_frames_drawn_on_again_give_the_bytes_of_new_figures(folder):
     data = load_run(folder)
-    items = figure_items(data)
+    items = figure_items(data, extras=True)
     assert [k for k, _kind, _s in items] == [
         "landing_first",
         "landing_reached",

@@ -29,7 +29,8 @@ from racesim.cli.common import CONTEXT, fail, may_write, note, noted, results_fo
     default="some",
     show_default=True,
     help="A run's folder: all also draws who leads by each date and the chance of "
-    "getting there in each quarter, beside the bars and the curves.",
+    "getting there in each quarter beside the bars and the curves, and the spread of "
+    "the dates.",
 )
 def command(results: str, out: str | None, force: bool, plot_set: str = "some") -> None:
     """Write a self-contained HTML report of the results folder RESULTS.

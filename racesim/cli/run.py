@@ -111,9 +111,10 @@ def check_worlds(worlds: int, n: int, precision: float | None) -> None:
     type=click.Choice(["some", "all"]),
     default="some",
     show_default=True,
-    help="some: per milestone who gets there first, the chance of having got there by "
-    "each date, and when; all: also who leads by each date and the chance of getting "
-    "there in each quarter, beside them (slower to draw).",
+    help="some: per milestone who gets there first and the chance of having got there "
+    "by each date; all: also who leads by each date and the chance of getting there in "
+    "each quarter beside them, and the spread of the dates (plots/<milestone>_dates; "
+    "slower to draw).",
 )
 @click.option("--no-report", is_flag=True, help="Do not write report.html.")
 @by_option(

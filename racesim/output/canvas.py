@@ -29,6 +29,13 @@ _MEASURED: dict = {}
 LIMIT = 20_000
 
 
+def forget() -> None:
+    """Forget every text kept (the next drawing lays out and rasterises each again, as
+    a fresh process would: for timing)."""
+    _DRAWN.clear()
+    _MEASURED.clear()
+
+
 def _settings() -> tuple:
     """The rc settings besides the font that change how a string is rasterised."""
     rc = mpl.rcParams

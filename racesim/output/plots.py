@@ -57,6 +57,9 @@ ANYBODY_COLOR = "#000000"  # "first": whoever gets there first
 
 #: the plot kinds of :func:`figure_set`, in the order a report shows them
 KINDS = ("first", "reached", "dates")
+#: the kinds drawn by default (``--plots some``): who gets there first and by when;
+#: ``--plots all`` draws every kind, with the extra panels (see :func:`draw_figure`)
+SOME_KINDS = ("first", "reached")
 
 
 def agency_colors(agencies: list[str]) -> dict[str, str]:
@@ -474,16 +477,23 @@ def agency_names(scenario: Mapping | None) -> dict[str, str]:
     return {k: (a or {}).get("name") or k for k, a in agencies.items()}
 
 
-def figure_items(run: dict, kinds: tuple[str, ...] = KINDS) -> list[tuple[str, str, str]]:
+def figure_items(
+    run: dict, kinds: tuple[str, ...] | None = None, extras: bool = False
+) -> list[tuple[str, str, str]]:
     """The standard figures of a results folder as ``(key, kind, subject)``, in the
     report's order: per milestone (the subject) one of each of ``kinds``, keyed
     ``"<milestone>_<kind>"``; then, for a run with ``--versus``, one per pair (the
-    subject ``"A:B"``), keyed ``"versus_A_B"``."""
+    subject ``"A:B"``), keyed ``"versus_A_B"``.  Without ``kinds``, the standard set:
+    :data:`SOME_KINDS` and the pairs (``--plots some``), or with ``extras`` every one
+    of :data:`KINDS` and the pairs (``--plots all``)."""
+    standard = kinds is None
+    if standard:
+        kinds = KINDS if extras else SOME_KINDS
     items = [(f"{m}_{k}", k, m) for m in run["summary"]["milestones"] for k in kinds if k in KINDS]
     unknown = [k for k in kinds if k not in (*KINDS, "versus")]
     if unknown:
         raise ValueError(f"unknown plot kind {unknown[0]!r}; use one of {(*KINDS, 'versus')}")
-    if "versus" in kinds or kinds == KINDS:
+    if "versus" in kinds or standard:
         for pair, v in (run["summary"].get("versus") or {}).items():
             items.append((f"versus_{v['a']}_{v['b']}", "versus", pair))
     return items
@@ -594,13 +604,13 @@ def draw_figure(
 
 
 def figure_set(
-    run: dict, kinds: tuple[str, ...] = KINDS, extras: bool = False
+    run: dict, kinds: tuple[str, ...] | None = None, extras: bool = False
 ) -> dict[str, Figure]:
     """The standard figures of a results folder (``racesim.output.results.load_run``),
     keyed as :func:`figure_items` says, in its order (with ``extras``, those of
-    ``--plots all``: see :func:`draw_figure`).  Each shows the agencies that can
-    reach its milestone (as the printed table does; every agency when the folder has no
-    scenario).
+    ``--plots all``, with their extra panels: see :func:`draw_figure`).  Each shows the
+    agencies that can reach its milestone (as the printed table does; every agency when
+    the folder has no scenario).
 
     The figures are plain :class:`~matplotlib.figure.Figure` objects on the Agg canvas,
     outside pyplot, so making many of them in a loop leaks nothing.
@@ -608,5 +618,5 @@ def figure_set(
     names = agency_names(run.get("scenario"))
     return {
         key: draw_figure(run, kind, subject, names, extras=extras)
-        for key, kind, subject in figure_items(run, kinds)
+        for key, kind, subject in figure_items(run, kinds, extras)
     }

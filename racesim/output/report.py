@@ -78,7 +78,7 @@ def write_outputs(
     if plots:
         out.mkdir(parents=True, exist_ok=True)
     files = formats if plots else ()
-    figures = figure_items(run)
+    figures = figure_items(run, extras=extras)
     workers = max(1, min(workers if sys.platform == "linux" else 1, len(figures)))
     if workers > 1:
         # dealt like cards, so that every process gets a like mix of the kinds
