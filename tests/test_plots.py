@@ -404,6 +404,15 @@ def test_plots_all_draws_every_kind_with_its_panels(wide_scenario, tmp_path):
     assert result.exit_code == 0, result.output
     for p in (out / "plots").iterdir():
         assert p.read_bytes() == (again / p.name).read_bytes(), p.name
+    # racesim report: the default report holds the default figures, with their captions
+    for plot_set, right in (("some", False), ("all", True)):
+        html = tmp_path / f"{plot_set}.html"
+        result = invoke("report", some, "--out", html, "--plots", plot_set)
+        assert result.exit_code == 0, result.output
+        text = html.read_text(encoding="utf-8")
+        assert ("Right: who leads by each date" in text) is right
+        assert ("plot-landing_dates" in text) is right
+        assert "plot-landing_first" in text and "plot-orbit_reached" in text
 
 
 def test_plot_command_default_folder(mini_scenario_path, tmp_path):
