@@ -25,8 +25,9 @@ from matplotlib.font_manager import FontProperties, fontManager
 _DRAWN: dict = {}
 #: (string, font, ismath, dpi, settings) -> (width, height, descent)
 _MEASURED: dict = {}
-#: the most texts kept (then both are emptied: a long session must not grow them)
-LIMIT = 20_000
+#: the most texts kept (then both are emptied: a long session must not grow them; a
+#: run's figures draw about 250)
+LIMIT = 5_000
 
 
 def forget() -> None:
