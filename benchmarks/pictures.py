@@ -5,6 +5,9 @@
 1. the whole command, `racesim run SCENARIO -n N --table none`, with and without
    `--no-plots --no-report` (fresh processes, wall and CPU seconds, best of R; with
    ``--baseline DIR``, a checkout of another commit, its command too, round-robin);
+   then what the command does after the table, alone (the difference above without
+   the simulation's noise): in a fresh process, importing the drawing code and
+   writing the plots and report of a results folder, each tree round-robin;
 2. in a fresh process: importing matplotlib and racesim's plotting and report modules;
 3. on that run's results folder, in one process (after one warm-up pass; CPU
    seconds): loading the folder, then per figure its drawing (``draw_figure`` for that
@@ -64,6 +67,34 @@ def cpu() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+PICTURES = """
+import shutil, sys, time
+import racesim.cli.run, racesim.api, racesim.output.writers  # what `racesim run` has
+t0 = time.process_time()
+from racesim.output.writers import write_pictures
+shutil.copytree(sys.argv[1], sys.argv[2])
+write_pictures(__import__("pathlib").Path(sys.argv[2]), plots=True, report=True)
+print(time.process_time() - t0)
+"""
+
+
+def pictures(folder: Path, root: Path, scratch: Path) -> float:
+    """CPU seconds of what `racesim run` does after printing the table, in a fresh
+    process with the racesim of ``root``: importing the drawing code and
+    ``write_pictures`` (plots and report, the defaults) on a copy of ``folder``."""
+    shutil.rmtree(scratch, ignore_errors=True)
+    env = dict(os.environ, PYTHONPATH=str(root))
+    p = subprocess.run(
+        [sys.executable, "-c", PICTURES, str(folder), str(scratch)],
+        cwd=root,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return float(p.stdout.split()[-1])
+
+
 IMPORTS = """
 import time
 t0 = time.perf_counter()
@@ -93,7 +124,8 @@ def main() -> int:
     args = ap.parse_args()
     r = args.repeat
 
-    from racesim.output.plots import KINDS, draw_figure, figure_set
+    from racesim.output.canvas import forget
+    from racesim.output.plots import draw_figure, figure_items, figure_set
     from racesim.output.report import build_report, render, write_outputs
     from racesim.output.results import load_run
 
@@ -122,6 +154,19 @@ def main() -> int:
                 f"     plots and report add:        {full_w - lean_w:6.2f} s wall "
                 f"{full_c - lean_c:6.2f} s CPU"
             )
+        print(
+            "   the pictures alone (fresh process: import + plots + report on that folder; "
+            f"CPU s, best of {r}):"
+        )
+        lean = Path(tmp) / "lean"
+        command([*base[:-3], "--out", str(lean), "--force", "--no-plots", "--no-report"], 1)
+        alone: dict = {}
+        for _ in range(r):
+            for label, root in trees:
+                t = pictures(lean, root, Path(tmp) / "pictures")
+                alone[label] = min(alone.get(label, float("inf")), t)
+        for label, _root in trees:
+            print(f"     {label}: {alone[label]:6.2f} s")
         if args.only_command:
             return 0
 
@@ -138,45 +183,48 @@ def main() -> int:
         t_load = cpu() - t0
         summary = run["summary"]
         milestones = list(summary["milestones"])
-        figure_set(run)  # warm-up: fonts, caches
+        figure_set(run, extras=True)  # warm-up: fonts, caches
         print(
             f"\n3. After the simulation, in one process (CPU s, best of {r}; "
             f"{len(milestones)} milestones)"
         )
         print(f"   load the results folder: {t_load:6.3f} s")
-        print(f"   {'figure':<42}{'draw':>8}{'PNG':>8}{'SVG':>8}{'total':>8}")
-        tot = {"draw": 0.0, "png": 0.0, "svg": 0.0}
-        per_kind = {k: 0.0 for k in KINDS}
-        figures = {}
-        frames: dict = {}  # as write_outputs: each kind's frame drawn on again
-        for ms in milestones:
-            for kind in KINDS:
-                t = {"draw": float("inf"), "png": float("inf"), "svg": float("inf")}
-                for _ in range(r):
+        for extras in (False, True):
+            label = "--plots all" if extras else "--plots some (the default)"
+            print(f"   {label}: {'figure':<28}{'draw':>8}{'PNG':>8}{'SVG':>8}{'total':>8}")
+            tot = {"draw": 0.0, "png": 0.0, "svg": 0.0}
+            per_kind: dict = {}
+            drawn = {}
+            t = {}
+            for _ in range(r):  # each pass as write_outputs: frames drawn on again, texts
+                forget()  # kept from the pass's own figures only
+                frames: dict = {}
+                for key, kind, subject in figure_items(run, extras=extras):
                     t0 = cpu()
-                    fig = draw_figure(run, kind, ms, reuse=frames)
+                    fig = draw_figure(run, kind, subject, reuse=frames, extras=extras)
                     t1 = cpu()
-                    render(fig, "png")
+                    drawn[key] = render(fig, "png")
                     t2 = cpu()
                     render(fig, "svg")
                     t3 = cpu()
-                    t["draw"] = min(t["draw"], t1 - t0)
-                    t["png"] = min(t["png"], t2 - t1)
-                    t["svg"] = min(t["svg"], t3 - t2)
-                figures[f"{ms}_{kind}"] = render(fig, "png")
-                for k in tot:
-                    tot[k] += t[k]
-                s = sum(t.values())
-                per_kind[kind] += s
-                print(
-                    f"   {ms + '_' + kind:<42}{t['draw']:8.3f}{t['png']:8.3f}{t['svg']:8.3f}"
-                    f"{s:8.3f}"
-                )
-        print(
-            f"   {'all ' + str(len(figures)) + ' figures':<42}{tot['draw']:8.3f}{tot['png']:8.3f}"
-            f"{tot['svg']:8.3f}{sum(tot.values()):8.3f}"
-        )
-        print("   by kind: " + ", ".join(f"{k} {v:.2f} s" for k, v in per_kind.items()))
+                    best = t.setdefault(key, [float("inf")] * 3)
+                    t[key] = [min(best[0], t1 - t0), min(best[1], t2 - t1), min(best[2], t3 - t2)]
+            for key, kind, _subject in figure_items(run, extras=extras):
+                d, png, svg = t[key]
+                tot["draw"] += d
+                tot["png"] += png
+                tot["svg"] += svg
+                per_kind[kind] = per_kind.get(kind, 0.0) + d + png + svg
+                if not extras:
+                    print(f"   {key:<42}{d:8.3f}{png:8.3f}{svg:8.3f}{d + png + svg:8.3f}")
+            print(
+                f"   {'all ' + str(len(t)) + ' figures':<42}{tot['draw']:8.3f}"
+                f"{tot['png']:8.3f}{tot['svg']:8.3f}{sum(tot.values()):8.3f}"
+            )
+            print("   by kind: " + ", ".join(f"{k} {v:.2f} s" for k, v in per_kind.items()))
+            if not extras:
+                figures, some = drawn, dict(tot)
+        tot = some
         pngs = figures  # the PNGs, as write_outputs hands them to the report
         t_rep = float("inf")
         for _ in range(r):

@@ -43,7 +43,18 @@ def _assert_identical(a: dict[str, bytes], b: dict[str, bytes], expect: set[str]
 
 
 def test_run_folder_is_byte_identical(tmp_path, mini_scenario_path):
-    a, b = _twice(tmp_path, "run", mini_scenario_path, "-n", 60, "--svg", "--versus", "alpha:beta")
+    a, b = _twice(
+        tmp_path,
+        "run",
+        mini_scenario_path,
+        "-n",
+        60,
+        "--svg",
+        "--plots",
+        "all",
+        "--versus",
+        "alpha:beta",
+    )
     _assert_identical(
         a,
         b,

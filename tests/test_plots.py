@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from matplotlib.text import Text
+from PIL import Image
 
 from racesim.output import plots
 from racesim.output.results import load_run
@@ -31,7 +32,7 @@ matplotlib.use("Agg")
 
 N = 200
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-KINDS = ("first", "reached", "dates")
+KINDS = ("first", "reached")  # the default set (--plots some); --plots all adds "dates"
 
 
 def make_run(scenario: Path, out: Path, *extra) -> Path:
@@ -385,6 +386,33 @@ def test_plot_command_one_format(run_folder, tmp_path, fmt):
     # one format alone draws the same file as both together
     for p in out.iterdir():
         assert p.read_bytes() == (run_folder / "plots" / p.name).read_bytes(), p.name
+
+
+def test_plots_all_draws_every_kind_with_its_panels(wide_scenario, tmp_path):
+    out = make_run(wide_scenario, tmp_path / "all", "--plots", "all")
+    assert {p.name for p in (out / "plots").iterdir()} == {
+        f"{m}_{k}.png" for m in ("landing", "orbit") for k in (*KINDS, "dates")
+    }
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "plot-landing_dates" in report and "Right: who leads by each date" in report
+    some = make_run(wide_scenario, tmp_path / "some", "--no-report")
+    assert Image.open(out / "plots" / "landing_first.png").size[0] == 1200  # two panels
+    assert Image.open(some / "plots" / "landing_first.png").size[0] == 900  # the bars alone
+    # and later, from the folder: racesim plot --plots all draws the same files
+    again = tmp_path / "again"
+    result = invoke("plot", some, "--out", again, "--format", "png", "--plots", "all")
+    assert result.exit_code == 0, result.output
+    for p in (out / "plots").iterdir():
+        assert p.read_bytes() == (again / p.name).read_bytes(), p.name
+    # racesim report: the default report holds the default figures, with their captions
+    for plot_set, right in (("some", False), ("all", True)):
+        html = tmp_path / f"{plot_set}.html"
+        result = invoke("report", some, "--out", html, "--plots", plot_set)
+        assert result.exit_code == 0, result.output
+        text = html.read_text(encoding="utf-8")
+        assert ("Right: who leads by each date" in text) is right
+        assert ("plot-landing_dates" in text) is right
+        assert "plot-landing_first" in text and "plot-orbit_reached" in text
 
 
 def test_plot_command_default_folder(mini_scenario_path, tmp_path):

@@ -69,7 +69,7 @@ def test_density_bins():
 
 def test_frames_drawn_on_again_give_the_bytes_of_new_figures(folder):
     data = load_run(folder)
-    items = figure_items(data)
+    items = figure_items(data, extras=True)
     assert [k for k, _kind, _s in items] == [
         "landing_first",
         "landing_reached",
@@ -77,11 +77,15 @@ def test_frames_drawn_on_again_give_the_bytes_of_new_figures(folder):
         "versus_alpha_beta",
     ]
     frames: dict = {}
-    twice = [*items, *items]  # the second pass draws on the first pass's frames
-    again = [render(draw_figure(data, kind, s, reuse=frames), "png") for _k, kind, s in twice]
-    fresh = [render(draw_figure(data, kind, s), "png") for _k, kind, s in items]
-    assert again[len(items) :] == fresh
-    assert again[: len(items)] == fresh
+    for extras in (False, True):
+        twice = [*items, *items]  # the second pass draws on the first pass's frames
+        again = [
+            render(draw_figure(data, kind, s, reuse=frames, extras=extras), "png")
+            for _k, kind, s in twice
+        ]
+        fresh = [render(draw_figure(data, kind, s, extras=extras), "png") for _k, kind, s in items]
+        assert again[len(items) :] == fresh
+        assert again[: len(items)] == fresh
 
 
 def test_an_older_folder_without_first_count_still_draws(folder, tmp_path):
@@ -95,6 +99,23 @@ def test_an_older_folder_without_first_count_still_draws(folder, tmp_path):
     )
     data = load_run(old)
     assert all(r["first_count"] is None for r in data["dates"])
-    fig = draw_figure(data, "first", "landing")
+    fig = draw_figure(data, "first", "landing", extras=True)
     texts = [t.get_text() for ax in fig.axes for t in ax.texts]
     assert any("older racesim" in t for t in texts)
+
+
+def test_the_extra_panels_only_on_request(folder):
+    """By default (``--plots some``) the bars and the curves stand alone; ``extras``
+    (``--plots all``) puts who leads and the density beside them."""
+    data = load_run(folder)
+    for kind, extra in (("first", "leader"), ("reached", "density")):
+        alone = draw_figure(data, kind, "landing")
+        both = draw_figure(data, kind, "landing", extras=True)
+        assert len(alone.axes) == 1 and len(both.axes) == 2
+        gids = {a.get_gid() for a in both.axes[1].get_children()}
+        assert f"racesim-{extra}-landing-alpha" in gids
+        assert not any(
+            str(g).startswith(f"racesim-{extra}-")
+            for a in alone.axes
+            for g in (c.get_gid() for c in a.get_children())
+        )

@@ -66,7 +66,7 @@ def field(tmp_path_factory, mini_scenario_text) -> Path:
 @pytest.fixture(scope="module")
 def run(field, tmp_path_factory):
     out = tmp_path_factory.mktemp("runs") / "field"
-    r = invoke("run", field, "-n", 200, "--seed", 3, "--out", out, "--svg")
+    r = invoke("run", field, "-n", 200, "--seed", 3, "--out", out, "--svg", "--plots", "all")
     assert r.exit_code == 0, r.output
     return out, r.output
 

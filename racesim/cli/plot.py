@@ -26,21 +26,33 @@ from racesim.cli.common import CONTEXT, fail, may_write, note, noted, results_fo
     help="png for looking at, svg for papers.",
 )
 @click.option(
+    "--plots",
+    "plot_set",
+    type=click.Choice(["some", "all"]),
+    default="some",
+    show_default=True,
+    help="A run's folder: all also draws who leads by each date and the chance of "
+    "getting there in each quarter beside the bars and the curves, and the spread of "
+    "the dates (<milestone>_dates).",
+)
+@click.option(
     "--force",
     is_flag=True,
     help="Overwrite files racesim did not write as plots (or files of a results folder).",
 )
-def command(results: str, out: str | None, fmt: str, force: bool) -> None:
+def command(results: str, out: str | None, fmt: str, force: bool, plot_set: str = "some") -> None:
     """Draw the plots of the results folder RESULTS again.
 
     \b
     Examples:
       racesim plot results/base
       racesim plot results/cmp --format png
+      racesim plot results/base --plots all
 
-    A run's folder: for each milestone, who gets there first (with 95% intervals) and
-    who leads by each date, the chance of having got there by each date and in each
-    quarter, and the spread of the dates; with --versus, each pair head to head; files
+    A run's folder: for each milestone, who gets there first (with 95% intervals)
+    and the chance of having got there by each date (with --plots all, also who leads
+    by each date, the chance of getting there in each quarter, and the spread of the
+    dates); with --versus, each pair head to head; files
     RESULTS/plots/<milestone>_<kind>.png/svg. A folder of compare, sweep or
     sensitivity: its chart again (compare.png, sweep.png, tornado.png or sobol.png, in
     RESULTS). Earlier plots are redrawn; any other existing file is overwritten only
@@ -59,13 +71,15 @@ def command(results: str, out: str | None, fmt: str, force: bool) -> None:
         return
     run_data = results_folder(results)
     folder = Path(out) if out else Path(results) / PLOTS_FOLDER
-    targets = [folder / f"{key}.{f}" for key, _k, _s in figure_items(run_data) for f in formats]
+    extras = plot_set == "all"
+    items = figure_items(run_data, extras=extras)
+    targets = [folder / f"{key}.{f}" for key, _k, _s in items for f in formats]
     usable(folder, "the plots folder")
     if folder.exists() and not folder.is_dir():
         fail(f"cannot write the plots into {folder}: it is a file, not a folder.")
     may_write(targets, "plot", force)
     try:
-        paths = write_plots(figure_set(run_data), folder, formats)
+        paths = write_plots(figure_set(run_data, extras=extras), folder, formats)
     except OSError as exc:
         fail(
             f"cannot write the plots into {folder}: {exc.strerror or exc} "

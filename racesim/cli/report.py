@@ -22,7 +22,17 @@ from racesim.cli.common import CONTEXT, fail, may_write, note, noted, results_fo
     is_flag=True,
     help="Overwrite a file racesim did not write as a report (or a file of a results folder).",
 )
-def command(results: str, out: str | None, force: bool) -> None:
+@click.option(
+    "--plots",
+    "plot_set",
+    type=click.Choice(["some", "all"]),
+    default="some",
+    show_default=True,
+    help="A run's folder: all also draws who leads by each date and the chance of "
+    "getting there in each quarter beside the bars and the curves, and the spread of "
+    "the dates.",
+)
+def command(results: str, out: str | None, force: bool, plot_set: str = "some") -> None:
     """Write a self-contained HTML report of the results folder RESULTS.
 
     One file to open in a browser or mail: the scenario and its key assumptions, the
@@ -53,7 +63,8 @@ def command(results: str, out: str | None, force: bool) -> None:
     run_data = results_folder(results)
     may_write([path], "report", force)
     try:
-        path.write_text(build_report(run_data), encoding="utf-8")
+        report = build_report(run_data, extras=plot_set == "all")
+        path.write_text(report, encoding="utf-8")
     except OSError as exc:
         fail(f"cannot write the report {path}: {exc.strerror or exc}")
     noted([path])

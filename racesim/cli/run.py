@@ -105,6 +105,17 @@ def check_worlds(worlds: int, n: int, precision: float | None) -> None:
     is_flag=True,
     help="Also save each plot as SVG (plots/*.svg, for papers); PNG only without it.",
 )
+@click.option(
+    "--plots",
+    "plot_set",
+    type=click.Choice(["some", "all"]),
+    default="some",
+    show_default=True,
+    help="some: per milestone who gets there first and the chance of having got there "
+    "by each date; all: also who leads by each date and the chance of getting there in "
+    "each quarter beside them, and the spread of the dates (plots/<milestone>_dates; "
+    "slower to draw).",
+)
 @click.option("--no-report", is_flag=True, help="Do not write report.html.")
 @by_option(
     "Also give each agency's chance of being first, and of having got there, on or "
@@ -159,6 +170,7 @@ def command(
     no_plots: bool = False,
     no_report: bool = False,
     svg: bool = False,
+    plot_set: str = "some",
     by: tuple = (),
     worlds: int | None = None,
     versus: tuple[str, ...] = (),
@@ -292,6 +304,7 @@ def command(
                 # forked drawing processes only when asked for processes: on a busy
                 # 2-core machine one process was faster (benchmarks/README.md)
                 workers=jobs_or_cores(jobs),
+                extras=plot_set == "all",
             )
     say = note if not quiet else (lambda _text: None)
     say(f"\n{result.n:,} replications in {result.seconds:.1f} s; results in {folder}/")

@@ -67,8 +67,7 @@ def _frame(reuse: dict | None, size, margins, gaps=(), ratios=(1,)) -> tuple[Fig
     canvas; with ``reuse`` (a dict kept by the caller), the figure made for the same
     frame before, wiped (:func:`_wipe`): making the axes and their ticks cost as much
     as drawing them, and the figures of one kind all have the same frame."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
+    from racesim.output.canvas import Canvas
     from racesim.output.render import PNG_DPI
 
     key = (tuple(size), tuple(margins), tuple(gaps), tuple(ratios))
@@ -77,7 +76,7 @@ def _frame(reuse: dict | None, size, margins, gaps=(), ratios=(1,)) -> tuple[Fig
         _wipe(fig)
         return fig, list(fig.axes)
     fig = Figure(figsize=size, dpi=PNG_DPI)
-    FigureCanvasAgg(fig)
+    Canvas(fig)  # Agg, keeping the texts it has drawn (racesim.output.canvas)
     axes = _row(fig, margins, gaps, ratios)
     if reuse is not None:
         reuse[key] = fig

@@ -57,6 +57,9 @@ ANYBODY_COLOR = "#000000"  # "first": whoever gets there first
 
 #: the plot kinds of :func:`figure_set`, in the order a report shows them
 KINDS = ("first", "reached", "dates")
+#: the kinds drawn by default (``--plots some``): who gets there first and by when;
+#: ``--plots all`` draws every kind, with the extra panels (see :func:`draw_figure`)
+SOME_KINDS = ("first", "reached")
 
 
 def agency_colors(agencies: list[str]) -> dict[str, str]:
@@ -474,16 +477,23 @@ def agency_names(scenario: Mapping | None) -> dict[str, str]:
     return {k: (a or {}).get("name") or k for k, a in agencies.items()}
 
 
-def figure_items(run: dict, kinds: tuple[str, ...] = KINDS) -> list[tuple[str, str, str]]:
+def figure_items(
+    run: dict, kinds: tuple[str, ...] | None = None, extras: bool = False
+) -> list[tuple[str, str, str]]:
     """The standard figures of a results folder as ``(key, kind, subject)``, in the
     report's order: per milestone (the subject) one of each of ``kinds``, keyed
     ``"<milestone>_<kind>"``; then, for a run with ``--versus``, one per pair (the
-    subject ``"A:B"``), keyed ``"versus_A_B"``."""
+    subject ``"A:B"``), keyed ``"versus_A_B"``.  Without ``kinds``, the standard set:
+    :data:`SOME_KINDS` and the pairs (``--plots some``), or with ``extras`` every one
+    of :data:`KINDS` and the pairs (``--plots all``)."""
+    standard = kinds is None
+    if standard:
+        kinds = KINDS if extras else SOME_KINDS
     items = [(f"{m}_{k}", k, m) for m in run["summary"]["milestones"] for k in kinds if k in KINDS]
     unknown = [k for k in kinds if k not in (*KINDS, "versus")]
     if unknown:
         raise ValueError(f"unknown plot kind {unknown[0]!r}; use one of {(*KINDS, 'versus')}")
-    if "versus" in kinds or kinds == KINDS:
+    if "versus" in kinds or standard:
         for pair, v in (run["summary"].get("versus") or {}).items():
             items.append((f"versus_{v['a']}_{v['b']}", "versus", pair))
     return items
@@ -495,11 +505,13 @@ def draw_figure(
     subject: str,
     names: Mapping[str, str] | None = None,
     reuse: dict | None = None,
+    extras: bool = False,
 ) -> Figure:
     """One figure of :func:`figure_items` on the Agg canvas: ``first`` (who gets there
-    first, and who leads by each date), ``reached`` (the chance of having got there by
-    each date, and of getting there in each quarter), ``dates`` (when, where they get
-    there) or ``versus`` (a pair head to head).
+    first), ``reached`` (the chance of having got there by each date), ``dates`` (when,
+    where they get there) or ``versus`` (a pair head to head).  With ``extras``, the
+    panels of ``--plots all`` beside them: who leads by each date beside ``first``, the
+    chance of getting there in each quarter beside ``reached``.
 
     With ``reuse`` (a dict the caller keeps between calls), the figure of an earlier
     call with the same frame is wiped and drawn on again (the same pixels as a new
@@ -543,7 +555,7 @@ def draw_figure(
     agencies = _shown(ms, shown)
     n = len(agencies)
     labels = [_label(a, names) for a in [*agencies, "none", "first"]]
-    if kind == "first":
+    if kind == "first" and extras:
         short = [f"{x} 100%" for x in labels]
         fig, (bars, leader) = _frame(
             reuse,
@@ -554,15 +566,23 @@ def draw_figure(
         )
         plot_first(summary, subject, bars, names=names, agencies=shown)
         race.plot_leader(summary, dates, subject, leader, names=names)
+    elif kind == "first":
+        fig, (bars,) = _frame(
+            reuse, (9, 1.4 + 0.42 * (n + 1)), (0.3 + _text_inches(labels, ticks), 0.3, 0.6, 0.6)
+        )
+        plot_first(summary, subject, bars, names=names, agencies=shown)
     elif kind == "reached":
         entries = [f"{x}: 100%" for x in labels[:n] + ["anybody"]]
         ncol = _legend_columns(max(len(e) for e in entries), n + 1)
         legend = 0.3 + 0.21 * math.ceil((n + 1) / ncol)
-        fig, (curves, density) = _frame(
-            reuse, (12, 4.3 + legend), (0.8, 0.15, 0.6 + legend, 0.6), (0.9,), (1.25, 1)
-        )
+        if extras:
+            fig, (curves, density) = _frame(
+                reuse, (12, 4.3 + legend), (0.8, 0.15, 0.6 + legend, 0.6), (0.9,), (1.25, 1)
+            )
+            race.plot_density(summary, dates, subject, density, names=names)
+        else:
+            fig, (curves,) = _frame(reuse, (9, 4.3 + legend), (0.8, 0.3, 0.6 + legend, 0.6))
         plot_reached(summary, dates, subject, curves, names=names, agencies=shown)
-        race.plot_density(summary, dates, subject, density, names=names)
         _move_legend_to_bottom(curves, fig)
         leg = curves.get_legend()
         if leg is not None:  # under the curves, not under the whole figure
@@ -583,17 +603,20 @@ def draw_figure(
     return fig
 
 
-def figure_set(run: dict, kinds: tuple[str, ...] = KINDS) -> dict[str, Figure]:
+def figure_set(
+    run: dict, kinds: tuple[str, ...] | None = None, extras: bool = False
+) -> dict[str, Figure]:
     """The standard figures of a results folder (``racesim.output.results.load_run``),
-    keyed as :func:`figure_items` says, in its order.  Each shows the agencies that can
-    reach its milestone (as the printed table does; every agency when the folder has no
-    scenario).
+    keyed as :func:`figure_items` says, in its order (with ``extras``, those of
+    ``--plots all``, with their extra panels: see :func:`draw_figure`).  Each shows the
+    agencies that can reach its milestone (as the printed table does; every agency when
+    the folder has no scenario).
 
     The figures are plain :class:`~matplotlib.figure.Figure` objects on the Agg canvas,
     outside pyplot, so making many of them in a loop leaks nothing.
     """
     names = agency_names(run.get("scenario"))
     return {
-        key: draw_figure(run, kind, subject, names)
-        for key, kind, subject in figure_items(run, kinds)
+        key: draw_figure(run, kind, subject, names, extras=extras)
+        for key, kind, subject in figure_items(run, kinds, extras)
     }

@@ -56,13 +56,15 @@ def write_outputs(
     report: bool = True,
     formats: tuple[str, ...] = DEFAULT_FORMATS,
     workers: int = 1,
+    extras: bool = False,
 ) -> list[Path]:
     """Draw the plots (``folder/plots/``, in ``formats``: PNG by default, SVG on
     request) and/or the report (``folder/report.html``) of a results folder; returns
     the paths written.  Each figure's PNG is rendered once, for its file and the
-    report.  ``workers`` > 1 draws the figures in that many processes
-    (forked, where the platform forks safely: Linux; one process elsewhere); the
-    files are the same bytes either way."""
+    report; ``extras``: with the panels of ``--plots all`` (see
+    :func:`racesim.output.plots.draw_figure`).  ``workers`` > 1 draws the figures in
+    that many processes (forked, where the platform forks safely: Linux; one process
+    elsewhere); the files are the same bytes either way."""
     from racesim.output.results import load_run
 
     if not (plots or report):
@@ -76,24 +78,30 @@ def write_outputs(
     if plots:
         out.mkdir(parents=True, exist_ok=True)
     files = formats if plots else ()
-    figures = figure_items(run)
+    figures = figure_items(run, extras=extras)
     workers = max(1, min(workers if sys.platform == "linux" else 1, len(figures)))
     if workers > 1:
         # dealt like cards, so that every process gets a like mix of the kinds
-        drawn = _draw_forked(run, [figures[i::workers] for i in range(workers)], out, files, report)
+        parts = [figures[i::workers] for i in range(workers)]
+        drawn = _draw_forked(run, parts, out, files, report, extras)
     else:
-        drawn = _draw(run, figures, out, files, report)
+        drawn = _draw(run, figures, out, files, report, extras)
     pngs = {key: drawn[key] for key, _k, _s in figures}  # in the report's order
     written = [out / f"{key}.{fmt}" for key in pngs for fmt in PLOT_FORMATS if fmt in files]
     if report:
         path = folder / REPORT_FILE
-        path.write_text(build_report(run, pngs=pngs), encoding="utf-8")
+        path.write_text(build_report(run, pngs=pngs, extras=extras), encoding="utf-8")
         written.append(path)
     return written
 
 
 def _draw(
-    run: dict, figures: list[tuple[str, str, str]], out: Path, files: tuple[str, ...], report: bool
+    run: dict,
+    figures: list[tuple[str, str, str]],
+    out: Path,
+    files: tuple[str, ...],
+    report: bool,
+    extras: bool = False,
 ) -> dict[str, bytes]:
     """Draw ``figures`` (:func:`racesim.output.plots.figure_items`), write them into
     ``out`` in ``files``' formats, and return their PNGs (key -> bytes) when the report
@@ -102,7 +110,7 @@ def _draw(
     names = agency_names(run.get("scenario"))
     frames: dict = {}  # each kind's figure is drawn on again for the next milestone
     for key, kind, subject in figures:
-        fig = draw_figure(run, kind, subject, names, reuse=frames)
+        fig = draw_figure(run, kind, subject, names, reuse=frames, extras=extras)
         png = render(fig, "png") if (report or "png" in files) else b""
         for fmt in PLOT_FORMATS:
             if fmt in files:
@@ -114,8 +122,8 @@ def _draw(
 _FORKED_RUN: dict | None = None  # the run a forked drawing process inherits
 
 
-def _draw_inherited(figures, out, files, report) -> dict[str, bytes]:
-    return _draw(_FORKED_RUN, figures, out, files, report)
+def _draw_inherited(figures, out, files, report, extras) -> dict[str, bytes]:
+    return _draw(_FORKED_RUN, figures, out, files, report, extras)
 
 
 def _draw_forked(
@@ -124,6 +132,7 @@ def _draw_forked(
     out: Path,
     files: tuple[str, ...],
     report: bool,
+    extras: bool,
 ) -> dict[str, bytes]:
     """:func:`_draw` of the last part here and of each other part in a forked
     process (which inherits ``run`` rather than receiving it)."""
@@ -135,8 +144,10 @@ def _draw_forked(
     try:
         ctx = mp.get_context("fork")
         with ProcessPoolExecutor(len(parts) - 1, mp_context=ctx) as pool:
-            futures = [pool.submit(_draw_inherited, p, out, files, report) for p in parts[:-1]]
-            mine = _draw(run, parts[-1], out, files, report)  # the smallest share
+            futures = [
+                pool.submit(_draw_inherited, p, out, files, report, extras) for p in parts[:-1]
+            ]
+            mine = _draw(run, parts[-1], out, files, report, extras)  # the smallest share
             pngs = {}
             for f in futures:
                 pngs.update(f.result())
@@ -291,33 +302,54 @@ def _summary_table(
 
 
 CAPTIONS = {
-    "first": "Left: each agency's chance of being the first to get there (bars), with its "
+    "first": "Each agency's chance of being the first to get there (bars), with its "
     "95% interval (whiskers): the range the true chance lies in given the number of "
-    "replications. The bars add up to 100% with “nobody”. Right: who leads by each "
-    "date: the chance that each agency is the first to have got there by then (stacked; "
-    "grey: nobody yet). At the horizon the bands are the bars on the left.",
-    "reached": "Left: the chance that each agency has got there by each date. Where a "
+    "replications. The bars add up to 100% with “nobody”.",
+    "reached": "The chance that each agency has got there by each date. Where a "
     "curve ends at the horizon is its chance of getting there at all; the dashed "
-    "black curve is the chance that anybody has. Right: the same as a density, the "
-    "chance of getting there in each quarter (or other period, as labelled); a bar far "
-    "above the rest is cut and labelled with its value.",
+    "black curve is the chance that anybody has.",
     "dates": "When each agency gets there, counting only the runs in which it does: dot "
     "at the median date, thick bar over the middle half of the dates, thin line "
     "over the middle 80%. The black row is when the milestone is first reached.",
 }
-
-
-ALT = {
-    "first": "who gets there first (bar chart of each agency's chance) and who leads by "
-    "each date (stacked areas)",
-    "reached": "chance of having got there by each date (one curve per agency) and of "
-    "getting there in each period (steps)",
-    "dates": "when, in the runs where they get there (median and ranges per agency)",
+#: the right-hand panels of ``--plots all``, beside those of :data:`CAPTIONS`
+EXTRA_CAPTIONS = {
+    "first": "Who leads by each date: the chance that each agency is the first to have "
+    "got there by then (stacked; grey: nobody yet). At the horizon the bands are the bars "
+    "on the left.",
+    "reached": "The same as a density, the chance of getting there in each quarter (or "
+    "other period, as labelled); a bar far above the rest is cut and labelled with its "
+    "value.",
 }
 
 
+ALT = {
+    "first": "who gets there first (bar chart of each agency's chance)",
+    "reached": "chance of having got there by each date (one curve per agency)",
+    "dates": "when, in the runs where they get there (median and ranges per agency)",
+}
+EXTRA_ALT = {
+    "first": "who leads by each date (stacked areas)",
+    "reached": "the chance of getting there in each period (steps)",
+}
+
+
+def _caption(kind: str, extras: bool) -> tuple[str, str]:
+    """The caption and alt text of a milestone's figure of ``kind``: with ``extras``
+    (``--plots all``), its left and right panels."""
+    if not (extras and kind in EXTRA_CAPTIONS):
+        return CAPTIONS[kind], ALT[kind]
+    caption = f"Left: {CAPTIONS[kind][0].lower()}{CAPTIONS[kind][1:]} Right: "
+    caption += f"{EXTRA_CAPTIONS[kind][0].lower()}{EXTRA_CAPTIONS[kind][1:]}"
+    return caption, f"{ALT[kind]} and {EXTRA_ALT[kind]}"
+
+
 def _milestones(
-    run: dict, names: dict[str, str], colors: dict[str, str], pngs: Mapping[str, bytes]
+    run: dict,
+    names: dict[str, str],
+    colors: dict[str, str],
+    pngs: Mapping[str, bytes],
+    extras: bool = False,
 ) -> str:
     out = ["<h2>Results</h2>"]
     milestones = (run.get("scenario") or {}).get("milestones") or {}
@@ -339,10 +371,11 @@ def _milestones(
         for kind in KINDS:
             png = pngs.get(f"{key}_{kind}")
             if png is not None:
-                alt = f"{ms['title']}: {ALT[kind]}"
+                caption, alt = _caption(kind, extras)
+                alt = f"{ms['title']}: {alt}"
                 out.append(
                     f"<figure>{_img(png, alt, f'{key}_{kind}')}"
-                    f"<figcaption>{_e(CAPTIONS[kind])}</figcaption></figure>"
+                    f"<figcaption>{_e(caption)}</figcaption></figure>"
                 )
         out.append("</div>")
     return "\n".join(out)
@@ -425,13 +458,16 @@ def build_report(
     run: dict,
     figures: Mapping[str, Figure] | None = None,
     pngs: Mapping[str, bytes] | None = None,
+    extras: bool = False,
 ) -> str:
     """The HTML report of a results folder (``racesim.output.results.load_run``) as one
     self-contained string; ``figures`` (from :func:`racesim.output.plots.figure_set`) are drawn
-    if not given, and their PNGs rendered unless ``pngs`` (key -> PNG bytes) has them."""
+    if not given, and their PNGs rendered unless ``pngs`` (key -> PNG bytes) has them;
+    ``extras``: the figures have the panels of ``--plots all`` (drawn so if not given),
+    and the captions say so."""
     if pngs is None:
         if figures is None:
-            figures = figure_set(run)
+            figures = figure_set(run, extras=extras)
         pngs = {key: render(fig, "png") for key, fig in figures.items()}
     summary = run["summary"]
     scen = run.get("scenario") or {}
@@ -448,7 +484,7 @@ def build_report(
             _glance(run, names),
             worlds_section(run),
             mixture_section(run),
-            _milestones(run, names, colors, pngs),
+            _milestones(run, names, colors, pngs, extras),
             crowd_section(run),
             _versus(run, names, pngs),
             *(

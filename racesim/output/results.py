@@ -580,7 +580,9 @@ def load_run(folder: str | Path) -> dict:
         data[key] = value
     path = folder / "scenario.yaml"
     try:
-        scen = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's safe loader where PyYAML has it: the same data, ten times faster
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        scen = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise NotAResultsFolder(
             f"{path} is damaged: not readable YAML ({_short(exc).splitlines()[0]}){hint}"

@@ -196,14 +196,17 @@ def write_pictures(
     report: bool,
     formats: tuple[str, ...] = ("png",),
     workers: int = 1,
+    extras: bool = False,
 ) -> None:
-    """A run's plots (``plots/``, in ``formats``) and report.html, from the files of
-    its folder, drawn in up to ``workers`` processes; nothing (and no matplotlib
-    import) when neither is wanted."""
+    """A run's plots (``plots/``, in ``formats``; ``extras``: with the panels of
+    ``--plots all``) and report.html, from the files of its folder, drawn in up to
+    ``workers`` processes; nothing (and no matplotlib import) when neither is wanted."""
     if plots or report:
         from racesim.output.report import write_outputs  # matplotlib: only when needed
 
-        write_outputs(tmp, plots=plots, report=report, formats=formats, workers=workers)
+        write_outputs(
+            tmp, plots=plots, report=report, formats=formats, workers=workers, extras=extras
+        )
 
 
 # -- compare --------------------------------------------------------------------------------
