@@ -40,7 +40,7 @@ def command(results: str, out: str | None, force: bool) -> None:
     usable(Path(results), "the results folder")
     kind = folder_kind(Path(results)) if Path(results).is_dir() else None
     if kind not in (None, "run"):
-        may_write([path], "report", force)
+        may_write([path], "report", force, Path(results))
         try:
             write_pictures(Path(results), kind, plots=False, report_path=path)
         except NotAResultsFolder as exc:
@@ -51,7 +51,7 @@ def command(results: str, out: str | None, force: bool) -> None:
         click.echo(f"report in {path}")
         return
     run_data = results_folder(results)
-    may_write([path], "report", force)
+    may_write([path], "report", force, Path(results))
     try:
         path.write_text(build_report(run_data), encoding="utf-8")
     except OSError as exc:

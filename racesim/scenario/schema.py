@@ -89,6 +89,11 @@ FactorSpec = _dist_field(-math.inf, math.inf, factor_ok=False)  # a top-level fa
 UNLIMITED_ATTEMPTS = 1 << 62
 
 
+#: the most replications one run takes (``replications``, ``-n``, ``--max-replications``):
+#: 10^9 is days of work at the fastest rates measured; beyond it a typo, not a plan
+MAX_REPLICATIONS = 10**9
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -269,7 +274,11 @@ class Scenario(_Strict):
     horizon: Date = Field(description="the run stops here (date)")
     seed: int = Field(0, ge=0, strict=True, description="root seed; --seed overrides (integer)")
     replications: int = Field(
-        1000, ge=1, strict=True, description="default number of replications (count)"
+        1000,
+        ge=1,
+        le=MAX_REPLICATIONS,
+        strict=True,
+        description="default number of replications (count)",
     )
     record: RecordSource | None = Field(
         None, description="the landing record for success: {record: CLASS}"

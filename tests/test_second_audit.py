@@ -1,0 +1,136 @@
+"""Regression tests of the second adversarial pass over issue 13: every case here ended
+in a traceback, a hang, a lost file or a replaced device before its fix."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from racesim import api
+from racesim.api_evidence import CrowdResult
+from racesim.scenario import ScenarioError
+
+from .helpers import invoke
+
+ROOT = Path(__file__).resolve().parents[1]
+OUTCOMES = ROOT / "seeds" / "outcomes.csv"
+QUESTIONS = ROOT / "seeds" / "crowd.csv"
+
+
+def clean_failure(result) -> str:
+    assert result.exit_code == 2, (result.output, result.exception)
+    assert isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output
+    return result.output
+
+
+def run_ok(scenario, out, *extra):
+    result = invoke("run", scenario, "--out", out, "-n", 30, *extra)
+    assert result.exit_code == 0, (result.output, result.exception)
+    return out
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+# -- report --out and plot --out onto another results folder ---------------------------
+def test_report_and_plot_of_one_folder_keep_anothers_unless_forced(mini_scenario_path, tmp_path):
+    a = run_ok(mini_scenario_path, tmp_path / "a", "--seed", 1)
+    b = run_ok(mini_scenario_path, tmp_path / "b", "--seed", 2)
+    before = tree(b)
+    msg = clean_failure(invoke("report", a, "--out", b / "report.html"))
+    assert "another results folder" in msg and "--force" in msg
+    msg = clean_failure(invoke("plot", a, "--out", b / "plots", "--format", "png"))
+    assert "landing_" in msg and "--force" in msg
+    assert tree(b) == before
+    assert invoke("report", a).exit_code == 0  # its own report and plots: no --force
+    assert invoke("plot", a, "--format", "png").exit_code == 0
+    assert invoke("report", a, "--out", b / "report.html", "--force").exit_code == 0
+    assert (b / "report.html").read_bytes() == (a / "report.html").read_bytes()
+
+
+# -- crowd --out onto something that is not a file -------------------------------------
+def test_crowd_never_replaces_a_device_or_pipe_with_its_ledger(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    scenario = ROOT / "scenarios" / "2026.yaml"
+    msg = clean_failure(
+        invoke("crowd", scenario, "--questions", QUESTIONS, "-n", 5, "--out", fifo, "--force")
+    )
+    assert "not a regular file" in msg and str(fifo) in msg
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    with pytest.raises(OSError, match="not a regular file"):
+        CrowdResult.save_ledger(None, fifo)  # the API refuses before it writes anything
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+# -- backtest of a scenario whose landing record cannot be read ------------------------
+def test_backtest_refuses_a_missing_landing_record_before_running(mini_scenario_path, monkeypatch):
+    from racesim.analysis import backtest as bt
+
+    def must_not_run(*_a, **_k):
+        raise AssertionError("the run started")
+
+    monkeypatch.setattr(bt, "reach_times", must_not_run)
+    msg = clean_failure(invoke("backtest", mini_scenario_path, "--outcomes", OUTCOMES, "-n", 5))
+    assert "record.file" in msg and "landings.csv" in msg and "'mini'" in msg
+    with pytest.raises(bt.OutcomesError, match="landing record"):
+        api.backtest(mini_scenario_path, OUTCOMES, n=5)
+
+
+# -- counts and precision beyond what a run can do -------------------------------------
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("run", "--precision", "nan"),
+        ("run", "--precision", "1e-300", "--max-replications", "500"),
+        ("run", "-n", str(10**12)),
+        ("run", "--precision", "0.1", "--max-replications", str(10**11)),
+        ("trace", "-r", str(10**20)),
+    ],
+)
+def test_counts_and_precision_out_of_range_are_usage_errors(mini_scenario_path, tmp_path, args):
+    command, *rest = args
+    result = invoke(command, mini_scenario_path, *rest, "--out", tmp_path / "r")
+    if command == "trace":
+        result = invoke(command, mini_scenario_path, *rest)
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    assert "Invalid value" in result.output
+    assert not (tmp_path / "r").exists()
+
+
+def test_the_api_and_the_scenario_bound_the_same_counts(mini_scenario_data):
+    from racesim.scenario import from_data
+
+    s = from_data(mini_scenario_data)
+    for precision in (float("nan"), 0.0, 1e-300, 0.6):
+        with pytest.raises(ValueError, match="precision"):
+            api.precision_batches(s, None, precision, None)
+    with pytest.raises(ValueError, match="more than"):
+        api.precision_batches(s, 10**12, None, None)
+    assert api.precision_batches(s, None, 0.01, None) == (200, 20_000)
+    with pytest.raises(ScenarioError, match="replications"):
+        from_data({**mini_scenario_data, "replications": 10**12})
+
+
+# -- results files nested deeper than Python recurses ----------------------------------
+@pytest.mark.parametrize(
+    "name, text", [("summary.json", "[" * 100_000), ("scenario.yaml", "a: " + "[" * 100_000)]
+)
+def test_a_deeply_nested_results_file_is_a_clean_refusal(mini_scenario_path, tmp_path, name, text):
+    out = run_ok(mini_scenario_path, tmp_path / "r", "--no-plots", "--no-report")
+    (out / name).write_text(text)
+    for command in ("report", "plot"):
+        msg = clean_failure(invoke(command, out))
+        assert name in msg and "damaged" in msg
+    with pytest.raises(Exception, match="damaged") as info:
+        api.open(out)
+    assert not isinstance(info.value, RecursionError)
