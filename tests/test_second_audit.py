@@ -134,3 +134,80 @@ def test_a_deeply_nested_results_file_is_a_clean_refusal(mini_scenario_path, tmp
     with pytest.raises(Exception, match="damaged") as info:
         api.open(out)
     assert not isinstance(info.value, RecursionError)
+
+
+# -- pipes, devices and sizes among the input files ------------------------------------
+@pytest.fixture
+def fifo(tmp_path):
+    """A named pipe, and a thread that keeps opening it for writing so that a reader
+    that (wrongly) waits on it gets an empty read instead of hanging the test."""
+    import threading
+    import time
+
+    path = tmp_path / "pipe.yaml"
+    os.mkfifo(path)
+    stop = threading.Event()
+
+    def unblock():
+        while not stop.is_set():
+            try:
+                os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+            except OSError:
+                pass
+            time.sleep(0.05)
+
+    t = threading.Thread(target=unblock, daemon=True)
+    t.start()
+    yield path
+    stop.set()
+    t.join()
+
+
+def test_a_pipe_as_scenario_parent_or_component_is_refused(fifo, tmp_path, mini_scenario_path):
+    assert "pipe or socket" in clean_failure(invoke("validate", fifo))
+    child = tmp_path / "child.yaml"
+    child.write_text(f"extends: {fifo}\nname: child\n")
+    assert "not a regular file" in clean_failure(invoke("validate", child))
+    mix = tmp_path / "mix.yaml"
+    mix.write_text(f"name: mix\nmixture:\n  - {{file: {fifo}, weight: 1}}\n")
+    assert "not a regular file" in clean_failure(invoke("validate", mix))
+
+
+def test_a_mixture_of_thousands_of_components_is_refused_before_loading_them(
+    tmp_path, mini_scenario_path, monkeypatch
+):
+    from racesim.scenario import loading
+
+    def must_not_load(*_a, **_k):
+        raise AssertionError("a component was loaded")
+
+    monkeypatch.setattr(loading, "load_scenario", must_not_load)
+    mix = tmp_path / "mix.yaml"
+    rows = "".join("  - {file: mini.yaml, weight: 1}\n" for _ in range(5000))
+    mix.write_text(f"name: mix\nmixture:\n{rows}")
+    msg = clean_failure(invoke("validate", mix))
+    assert "at most 100" in msg and len(msg) < 600
+
+
+def test_a_number_too_long_to_read_is_named_as_such(tmp_path, mini_scenario_text):
+    f = tmp_path / "big.yaml"
+    f.write_text(mini_scenario_text.replace("cost: 50", "cost: " + "9" * 5000))
+    msg = clean_failure(invoke("validate", f))
+    assert "5,000 digits" in msg and "base 60" not in msg and len(msg) < 600
+
+
+def test_a_huge_versus_value_gives_a_short_message(mini_scenario_path, tmp_path):
+    msg = clean_failure(
+        invoke("run", mini_scenario_path, "--versus", "a" * 100_000 + ":b", "--out", tmp_path / "r")
+    )
+    assert "100,002 characters" in msg and len(msg) < 300
+
+
+def test_fail_cuts_any_message_to_a_bounded_length(capsys):
+    from racesim.cli.common import MAX_MESSAGE, fail
+
+    with pytest.raises(SystemExit):
+        fail("start " + "x" * 1_000_000 + " end")
+    err = capsys.readouterr().err
+    assert err.startswith("racesim: start") and err.rstrip().endswith("end")
+    assert len(err) < MAX_MESSAGE + 100

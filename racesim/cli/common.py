@@ -107,7 +107,16 @@ def note(text: str) -> None:
     click.echo(text, err=True)
 
 
+#: the longest message :func:`fail` prints whole (a value quoted in it may be huge)
+MAX_MESSAGE = 2000
+
+
 def fail(message: str, code: int = 2) -> None:
+    """Print ``racesim: MESSAGE`` on stderr (cut in the middle beyond
+    :data:`MAX_MESSAGE` characters) and exit with ``code``."""
+    if len(message) > MAX_MESSAGE:
+        cut = len(message) - MAX_MESSAGE
+        message = f"{message[:1200]} [... {cut:,} characters ...] {message[-800:]}"
     click.echo(f"racesim: {message}", err=True)
     sys.exit(code)
 

@@ -204,6 +204,9 @@ def command(
     started = dt.datetime.now(dt.UTC)
     s = load(scenario, overrides, mixtures=True)
     by_dates_or_fail([s], by)
+    for v in versus:
+        if len(v) > 200:  # two agency keys, not a page: quote only its start
+            fail(f"--versus {v[:40]!r}... is {len(v):,} characters long, not a pair of agencies.")
     try:
         pairs = parse_pairs(s, versus)
     except ValueError as exc:
