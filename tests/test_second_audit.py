@@ -211,3 +211,35 @@ def test_fail_cuts_any_message_to_a_bounded_length(capsys):
     err = capsys.readouterr().err
     assert err.startswith("racesim: start") and err.rstrip().endswith("end")
     assert len(err) < MAX_MESSAGE + 100
+
+
+# -- racesim report on a full disk -----------------------------------------------------
+def test_a_report_that_cannot_be_written_whole_leaves_the_old_one(
+    mini_scenario_path, tmp_path, monkeypatch
+):
+    import errno
+
+    out = run_ok(mini_scenario_path, tmp_path / "r", "--no-plots")
+    before = (out / "report.html").read_bytes()
+    real = Path.write_text
+
+    def full_disk(self, text, *a, **k):
+        real(self, text[: len(text) // 2], *a, **k)  # half of it reached the disk
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", full_disk)
+    msg = clean_failure(invoke("report", out))
+    assert "No space left" in msg and "report.html" in msg
+    assert (out / "report.html").read_bytes() == before
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [".racesim-results"]
+
+
+def test_plot_and_report_of_a_backtest_folder_say_what_it_is(tmp_path):
+    out = tmp_path / "bt"
+    hindcast = ROOT / "scenarios" / "hindcast-2019.yaml"
+    result = invoke("backtest", hindcast, "--outcomes", OUTCOMES, "-n", 5, "--out", out)
+    assert result.exit_code == 0, result.output
+    for command in ("plot", "report"):
+        msg = clean_failure(invoke(command, out))
+        assert "racesim backtest" in msg and "calibration.png" in msg
+        assert "not a racesim results folder" not in msg

@@ -302,6 +302,12 @@ def results_folder(folder: str) -> dict:
     try:
         return load_run(folder)
     except NotAResultsFolder as exc:
+        if all((Path(folder) / f).is_file() for f in ("scores.csv", "calibration.csv")):
+            fail(
+                f"{folder} is a folder of `racesim backtest`, whose reliability diagram is "
+                "calibration.png there; plot and report draw the folders of run, compare, "
+                "sweep and sensitivity."
+            )
         fail(f"{exc}; give a folder that `racesim run` wrote, such as results/base.")
     except (OSError, ValueError) as exc:
         fail(f"cannot read the results folder {folder}: {exc}")

@@ -33,6 +33,7 @@ def command(results: str, out: str | None, force: bool) -> None:
     --force.
     """
     from racesim.output.analysis_files import folder_kind, write_pictures
+    from racesim.output.files import write_text_whole
     from racesim.output.report import REPORT_FILE, build_report
     from racesim.output.results import NotAResultsFolder
 
@@ -53,7 +54,7 @@ def command(results: str, out: str | None, force: bool) -> None:
     run_data = results_folder(results)
     may_write([path], "report", force, Path(results))
     try:
-        path.write_text(build_report(run_data), encoding="utf-8")
+        write_text_whole(path, build_report(run_data))
     except OSError as exc:
         fail(f"cannot write the report {path}: {exc.strerror or exc}")
     noted([path])
