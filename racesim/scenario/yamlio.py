@@ -95,11 +95,19 @@ class AmbiguousValue(yaml.constructor.ConstructorError):
     """A plain YAML value that YAML 1.1 and YAML 1.2 read differently."""
 
 
+def _max_digits() -> int:
+    """The most digits Python turns into an int (0: no limit, before Python 3.11)."""
+    import sys
+
+    get = getattr(sys, "get_int_max_str_digits", None)
+    return (get() or 10**9) if get is not None else 10**9
+
+
 def _ambiguous(loader: Loader, node: yaml.ScalarNode):
     v = node.value
     if re.match(r"^(?:yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)$", v):
         hint = "write true or false, or quote it if it is text"
-    elif re.match(r"^[-+]?[0-9]+$", v):  # plain digits: only too many to read
+    elif re.match(r"^[-+]?[0-9]+$", v) and len(v.lstrip("+-")) > _max_digits():
         raise AmbiguousValue(
             None,
             None,
