@@ -243,3 +243,19 @@ def test_plot_and_report_of_a_backtest_folder_say_what_it_is(tmp_path):
         msg = clean_failure(invoke(command, out))
         assert "racesim backtest" in msg and "calibration.png" in msg
         assert "not a racesim results folder" not in msg
+
+
+# -- Ctrl-C before a command's own handling --------------------------------------------
+def test_ctrl_c_while_the_scenario_loads_is_one_line_and_status_130(
+    mini_scenario_path, tmp_path, monkeypatch
+):
+    from racesim.cli import run as run_command
+
+    def interrupted(*_a, **_k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(run_command, "load", interrupted)
+    result = invoke("run", mini_scenario_path, "--out", tmp_path / "r")
+    assert result.exit_code == 130, (result.output, result.exception)
+    assert result.output.strip() == "racesim: interrupted."
+    assert not (tmp_path / "r").exists()
