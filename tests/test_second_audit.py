@@ -7,6 +7,7 @@ import os
 import stat
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from racesim import api
@@ -259,3 +260,24 @@ def test_ctrl_c_while_the_scenario_loads_is_one_line_and_status_130(
     assert result.exit_code == 130, (result.output, result.exception)
     assert result.output.strip() == "racesim: interrupted."
     assert not (tmp_path / "r").exists()
+
+
+# -- attempts: unlimited with re-flights that take no time -----------------------------
+def test_unlimited_attempts_with_instant_reflights_end(mini_scenario_data):
+    from racesim.engine.plan import Plan
+    from racesim.run.replication import run_chunk
+    from racesim.scenario import from_data
+    from racesim.scenario.schema import MAX_ATTEMPTS
+
+    lander = mini_scenario_data["agencies"]["beta"]["missions"][2]
+    lander.update(attempts="unlimited", success=0, refly={"cost": 1e-9, "duration": 1e-9})
+    plan = Plan.from_scenario(from_data(mini_scenario_data))
+    mission = next(m for m in plan.missions if m.id == "lander" and m.unlimited)
+    assert mission.attempts == MAX_ATTEMPTS + 1
+    reached = run_chunk(plan, 7, 0, 2)  # before: 10^9 and more attempts, for hours
+    beta = list(plan_agencies(plan)).index("beta")
+    assert np.isnan(reached[:, 0, beta]).all()  # it never lands, and the run ends
+
+
+def plan_agencies(plan):
+    return [a.key for a in plan.agencies]

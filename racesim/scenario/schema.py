@@ -85,8 +85,11 @@ Chance = _dist_field(0.0, 1.0)
 Factor = _dist_field(0.0)
 Rate = _dist_field(0.0)  # events per year
 FactorSpec = _dist_field(-math.inf, math.inf, factor_ok=False)  # a top-level factor
-#: ``attempts: unlimited`` in the plan: more than any run can make
-UNLIMITED_ATTEMPTS = 1 << 62
+#: ``attempts: unlimited`` in the plan: one more than a finite ``attempts`` may be, so
+#: that a mission whose re-flights take next to no time still ends (its cost bounded as
+#: that of ``attempts: 10000``); a programme that flies again after every failure
+#: makes a few dozen attempts by any horizon
+UNLIMITED_ATTEMPTS = MAX_ATTEMPTS + 1
 
 
 #: the most replications one run takes (``replications``, ``-n``, ``--max-replications``):
