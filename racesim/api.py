@@ -66,6 +66,9 @@ from racesim.scenario.schema import Scenario
 KEEP_TABLE_LIMIT = 100_000
 #: with ``precision`` and no ``n``, the first batch (later batches are sized from it)
 PRECISION_START = 500
+#: the finest ``precision`` (95% half-width) a run may ask for: finer needs more than
+#: :data:`racesim.scenario.schema.MAX_REPLICATIONS` replications
+MIN_PRECISION = 1e-5
 
 Overrides = Mapping[str, Any] | Iterable[str] | str | None
 
@@ -361,7 +364,15 @@ def precision_batches(
     """The first batch and the limit of a run: ``n`` (default: the scenario's
     ``replications``), or with ``precision`` and no ``n`` a small first batch
     (:data:`PRECISION_START`) and a limit of 100 x the scenario's ``replications``.
-    Raises ``ValueError`` when ``max_replications`` is below ``n``."""
+    Raises ``ValueError`` when ``max_replications`` is below ``n``, ``precision`` is not
+    from :data:`MIN_PRECISION` to 0.5, or a count is above ``MAX_REPLICATIONS``."""
+    from racesim.scenario.schema import MAX_REPLICATIONS
+
+    for what, count in (("n", n), ("max_replications", max_replications)):
+        if count is not None and count > MAX_REPLICATIONS:
+            raise ValueError(f"{what} ({count:,}) is more than {MAX_REPLICATIONS:,} replications")
+    if precision is not None and not MIN_PRECISION <= precision <= 0.5:  # False for NaN
+        raise ValueError(f"precision must be from {MIN_PRECISION:g} to 0.5, got {precision!r}")
     if precision is None:
         if max_replications is not None:
             raise ValueError("max_replications is the limit of precision; give precision too")
@@ -369,7 +380,7 @@ def precision_batches(
     if n is None:
         n = min(PRECISION_START, s.replications)
         if max_replications is None:
-            max_replications = 100 * s.replications
+            max_replications = min(100 * s.replications, MAX_REPLICATIONS)
         n = min(n, max_replications)
     if max_replications is not None and max_replications < n:
         raise ValueError(
@@ -621,10 +632,12 @@ def backtest(
     (``racesim backtest``).  A bad outcomes file raises
     :class:`racesim.analysis.backtest.OutcomesError` before anything runs."""
     from racesim.analysis import backtest as bt
+    from racesim.api_evidence import record_checked
 
     s = _scenario(scenario, overrides)
     facts = bt.read_outcomes(outcomes)
     bt.events(s, facts, scoring=scoring)  # a bad file fails before the run
+    record_checked(s)
     with _workers(_jobs(jobs)):
         reached, run = bt.reach_times(s, n, seed, _jobs(jobs), progress=progress)
     file, _ = _origin(s)

@@ -136,6 +136,7 @@ def backtests(
     _no_typos(facts, loaded)
     for s in loaded:
         bt.events(s, facts, scoring=scoring)  # a bad file fails before any run
+        record_checked(s)
     jobs = _jobs(jobs)
     t0 = time.perf_counter()
     done, files = [], []
@@ -151,6 +152,25 @@ def backtests(
     return BacktestsResult(
         Backtests(done), os.fspath(outcomes), files, time.perf_counter() - t0, jobs
     )
+
+
+def record_checked(s: Scenario) -> None:
+    """Refuse, before anything runs, a scenario whose landing record (the base-rate
+    reference's success rate, :func:`racesim.analysis.backtest.record_rate`) cannot be
+    read: :class:`racesim.analysis.backtest.OutcomesError` naming the scenario and file."""
+    from racesim.analysis.backtest import OutcomesError, record_rate
+    from racesim.api import _origin
+    from racesim.scenario.record import RecordError
+
+    file, _ = _origin(s)
+    base_dir = Path(file).parent if file is not None else None
+    try:
+        record_rate(s, base_dir)
+    except RecordError as exc:
+        raise OutcomesError(
+            f"scenario {s.name!r}: the base-rate reference needs the landing record, and "
+            f"{exc} (give its path in the scenario's record.file)"
+        ) from None
 
 
 #: how alike a name of the outcomes file must be to a scenario's to be taken for its typo
@@ -216,11 +236,16 @@ class CrowdResult:
 
     def save_ledger(self, file: str | os.PathLike, made: dt.date | None = None) -> Path:
         """Write the ledger to ``file`` (CSV, :data:`racesim.analysis.crowd.LEDGER_COLUMNS`),
-        atomically; an existing file is replaced (the command line asks ``--force``)."""
+        atomically; an existing file is replaced (the command line asks ``--force``),
+        never a device, pipe, socket or folder (``OSError``)."""
+        import errno
+
         from racesim.analysis.crowd import LEDGER_COLUMNS
         from racesim.output.files import write_csv
 
         path = Path(file)
+        if (path.exists() or path.is_symlink()) and not path.is_file():
+            raise OSError(errno.EEXIST, "not a regular file (a device, pipe, socket or folder)")
         tmp = path.with_name(f".{path.name}.partial-{os.getpid()}")
         try:
             write_csv(tmp, LEDGER_COLUMNS, self.ledger_rows(made))

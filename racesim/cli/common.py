@@ -107,7 +107,16 @@ def note(text: str) -> None:
     click.echo(text, err=True)
 
 
+#: the longest message :func:`fail` prints whole (a value quoted in it may be huge)
+MAX_MESSAGE = 2000
+
+
 def fail(message: str, code: int = 2) -> None:
+    """Print ``racesim: MESSAGE`` on stderr (cut in the middle beyond
+    :data:`MAX_MESSAGE` characters) and exit with ``code``."""
+    if len(message) > MAX_MESSAGE:
+        cut = len(message) - MAX_MESSAGE
+        message = f"{message[:1200]} [... {cut:,} characters ...] {message[-800:]}"
     click.echo(f"racesim: {message}", err=True)
     sys.exit(code)
 
@@ -245,12 +254,37 @@ def a_and_b(set_help: str):
     return wrap
 
 
+class Replications(click.ParamType):
+    """A count of replications (``low`` = 1) or a replication's index (``low`` = 0)
+    below :data:`racesim.scenario.schema.MAX_REPLICATIONS` (read when used, so that the
+    command line starts without loading the scenario models)."""
+
+    name = "integer"
+
+    def __init__(self, low: int = 1):
+        self.low = low
+
+    def convert(self, value, param, ctx):
+        from racesim.scenario.schema import MAX_REPLICATIONS
+
+        v = click.INT.convert(value, param, ctx)
+        high = MAX_REPLICATIONS - 1 + self.low
+        if not self.low <= v <= high:
+            self.fail(f"{v} is not in the range {self.low}<=x<={high:,}.", param, ctx)
+        return v
+
+
+def replications_range() -> Replications:
+    """A count of replications: 1 to :data:`racesim.scenario.schema.MAX_REPLICATIONS`."""
+    return Replications(1)
+
+
 def replications_option(help: str, default: int | None = None):  # noqa: A002
     return click.option(
         "-n",
         "--replications",
         "n",
-        type=click.IntRange(min=1),
+        type=Replications(1),
         default=default,
         show_default=default is not None,
         help=help,
@@ -268,6 +302,12 @@ def results_folder(folder: str) -> dict:
     try:
         return load_run(folder)
     except NotAResultsFolder as exc:
+        if all((Path(folder) / f).is_file() for f in ("scores.csv", "calibration.csv")):
+            fail(
+                f"{folder} is a folder of `racesim backtest`, whose reliability diagram is "
+                "calibration.png there; plot and report draw the folders of run, compare, "
+                "sweep and sensitivity."
+            )
         fail(f"{exc}; give a folder that `racesim run` wrote, such as results/base.")
     except (OSError, ValueError) as exc:
         fail(f"cannot read the results folder {folder}: {exc}")
@@ -282,14 +322,15 @@ def usable(path: Path, what: str) -> None:
         fail(f"cannot use {what} {path}: {problem}.")
 
 
-def may_write(paths: list[Path], kind: str, force: bool) -> None:
+def may_write(paths: list[Path], kind: str, force: bool, source: Path | None = None) -> None:
     """Refuse (before drawing anything) to overwrite a file racesim did not write as
-    this kind of output, or a file of a results folder, unless --force."""
+    this kind of output, a file of a results folder, or the report or plots of a
+    results folder other than ``source`` (the one drawn from), unless --force."""
     from racesim.output.overwrite import overwrite_problem
 
     for p in paths:
         usable(p, f"the {kind} file")
-        problem = overwrite_problem(p, kind)
+        problem = overwrite_problem(p, kind, source)
         if problem is None:
             continue
         reason, allowed = problem
@@ -312,6 +353,28 @@ def noted(paths: list[Path]) -> None:
                 note_written(f, [p for p in paths if Path(p).absolute().is_relative_to(f)])
             except OSError:
                 pass
+
+
+class Precision(click.ParamType):
+    """``--precision``: a 95% half-width from :data:`racesim.api.MIN_PRECISION` to 0.5
+    (not NaN, which every range check lets through)."""
+
+    name = "FLOAT"
+
+    def convert(self, value, param, ctx):
+        from racesim.api import MIN_PRECISION
+
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{str(value)[:40]!r} is not a number", param, ctx)
+        if not MIN_PRECISION <= v <= 0.5:  # False for NaN
+            self.fail(
+                f"{value} is not a 95% half-width from {MIN_PRECISION:g} to 0.5 (e.g. 0.005)",
+                param,
+                ctx,
+            )
+        return v
 
 
 class IsoDate(click.ParamType):

@@ -92,6 +92,11 @@ def command(
         usable(path, "the ledger file")
         if path.is_dir():
             fail(f"{path} is a folder; give a file name for the ledger (e.g. forecasts.csv).")
+        if (path.exists() or path.is_symlink()) and not path.is_file():
+            fail(
+                f"{path} is not a regular file (a device, pipe, socket or broken link); "
+                "racesim will not write the ledger over it. Choose another --out."
+            )
         if path.exists() and not force:
             fail(
                 f"{path} exists; racesim will not overwrite it. Choose another --out, or "

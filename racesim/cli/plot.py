@@ -77,7 +77,7 @@ def command(results: str, out: str | None, fmt: str, force: bool, plot_set: str 
     usable(folder, "the plots folder")
     if folder.exists() and not folder.is_dir():
         fail(f"cannot write the plots into {folder}: it is a file, not a folder.")
-    may_write(targets, "plot", force)
+    may_write(targets, "plot", force, Path(results))
     try:
         paths = write_plots(figure_set(run_data, extras=extras), folder, formats)
     except OSError as exc:
@@ -100,7 +100,7 @@ def _analysis(results: Path, kind: str, out: Path | None, formats, force: bool) 
         fail(f"cannot write the plots into {folder}: it is a file, not a folder.")
     try:
         stems = figure_stems(results, kind)
-        may_write([folder / f"{s}.{f}" for s in stems for f in formats], "plot", force)
+        may_write([folder / f"{s}.{f}" for s in stems for f in formats], "plot", force, results)
         paths = write_pictures(results, kind, report=False, formats=formats, out=folder)
     except NotAResultsFolder as exc:
         fail(f"{exc}.")

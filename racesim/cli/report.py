@@ -43,6 +43,7 @@ def command(results: str, out: str | None, force: bool, plot_set: str = "some") 
     --force.
     """
     from racesim.output.analysis_files import folder_kind, write_pictures
+    from racesim.output.files import write_text_whole
     from racesim.output.report import REPORT_FILE, build_report
     from racesim.output.results import NotAResultsFolder
 
@@ -50,7 +51,7 @@ def command(results: str, out: str | None, force: bool, plot_set: str = "some") 
     usable(Path(results), "the results folder")
     kind = folder_kind(Path(results)) if Path(results).is_dir() else None
     if kind not in (None, "run"):
-        may_write([path], "report", force)
+        may_write([path], "report", force, Path(results))
         try:
             write_pictures(Path(results), kind, plots=False, report_path=path)
         except NotAResultsFolder as exc:
@@ -61,10 +62,9 @@ def command(results: str, out: str | None, force: bool, plot_set: str = "some") 
         click.echo(f"report in {path}")
         return
     run_data = results_folder(results)
-    may_write([path], "report", force)
+    may_write([path], "report", force, Path(results))
     try:
-        report = build_report(run_data, extras=plot_set == "all")
-        path.write_text(report, encoding="utf-8")
+        write_text_whole(path, build_report(run_data, extras=plot_set == "all"))
     except OSError as exc:
         fail(f"cannot write the report {path}: {exc.strerror or exc}")
     noted([path])

@@ -12,6 +12,7 @@ from racesim.cli.common import (
     JOBS,
     SCENARIO,
     SEED,
+    Precision,
     Progress,
     by_dates_or_fail,
     by_option,
@@ -22,6 +23,7 @@ from racesim.cli.common import (
     note,
     out_option,
     replications_option,
+    replications_range,
     set_option,
 )
 
@@ -73,13 +75,13 @@ def check_worlds(worlds: int, n: int, precision: float | None) -> None:
 )
 @click.option(
     "--precision",
-    type=click.FloatRange(min=0, max=0.5, min_open=True),
+    type=Precision(),
     help="Add replications until every P(first) has a 95% half-width at most this "
     "(e.g. 0.005); says whether it got there or stopped at --max-replications.",
 )
 @click.option(
     "--max-replications",
-    type=click.IntRange(min=1),
+    type=replications_range(),
     help="Upper limit for --precision, at least N [default: 100 x N; without -n, the "
     "first batch is 500 and the limit 100 x the scenario's `replications`].",
 )
@@ -214,6 +216,9 @@ def command(
     started = dt.datetime.now(dt.UTC)
     s = load(scenario, overrides, mixtures=True)
     by_dates_or_fail([s], by)
+    for v in versus:
+        if len(v) > 200:  # two agency keys, not a page: quote only its start
+            fail(f"--versus {v[:40]!r}... is {len(v):,} characters long, not a pair of agencies.")
     try:
         pairs = parse_pairs(s, versus)
     except ValueError as exc:

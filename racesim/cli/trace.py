@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from racesim.cli.common import CONTEXT, SCENARIO, SEED, load, set_option
+from racesim.cli.common import CONTEXT, SCENARIO, SEED, Replications, load, set_option
 
 
 @click.command("trace", context_settings=CONTEXT)
@@ -13,7 +13,7 @@ from racesim.cli.common import CONTEXT, SCENARIO, SEED, load, set_option
     "-r",
     "--replication",
     "k",
-    type=click.IntRange(min=0),
+    type=Replications(0),
     required=True,
     metavar="K",
     help="Which replication (0 is the first; the `replication` column of replications.csv).",

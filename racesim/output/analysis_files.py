@@ -42,7 +42,7 @@ def folder_kind(folder: Path) -> str | None:
 def _json(path: Path) -> dict:
     try:
         value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise NotAResultsFolder(f"{path} is missing or damaged ({exc}){HINT}") from None
     if not isinstance(value, dict):
         raise NotAResultsFolder(f"{path} is damaged: it is not a mapping{HINT}")
@@ -54,7 +54,7 @@ def _yaml(path: Path) -> dict:
 
     try:
         value = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError) as exc:
         raise NotAResultsFolder(f"{path} is missing or damaged ({exc}){HINT}") from None
     return value if isinstance(value, dict) else {}
 

@@ -43,10 +43,21 @@ def _racesim_schema(path: Path) -> bool:
     return isinstance(data, dict) and data.get("title") == "racesim scenario"
 
 
-def overwrite_problem(path: Path, kind: str) -> tuple[str, bool] | None:
+def _same_folder(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except (OSError, RuntimeError):
+        return False
+
+
+def overwrite_problem(path: Path, kind: str, source: Path | None = None) -> tuple[str, bool] | None:
     """Why writing the file ``path`` (``kind``: ``report`` or ``plot``) would need
     ``force``: ``(reason, force_allowed)``, or None if it is new or is racesim's own
-    earlier output of that kind in its own place (``kind`` may also be ``schema``)."""
+    earlier output of that kind in its own place (``kind`` may also be ``schema``).
+
+    ``source``: the results folder the file is drawn from.  A report or plot inside
+    a results folder is "its own place" only in ``source`` itself: the report or plots
+    of another results folder are that folder's, and are replaced only with force."""
     path = Path(path).absolute()
     if not (path.exists() or path.is_symlink()):
         return None
@@ -71,6 +82,17 @@ def overwrite_problem(path: Path, kind: str) -> tuple[str, bool] | None:
             and looks_like_results(folder.parent)
             and _LEGACY_PLOT.match(path.name) is not None
         ) or (_ANALYSIS_PLOT.match(path.name) is not None and looks_like_results(folder))
+    home = folder.parent if kind == "plot" and folder.name == "plots" else folder
+    if (
+        own
+        and source is not None
+        and looks_like_results(home)
+        and not _same_folder(home, Path(source))
+    ):
+        return (
+            f"{path} is the {kind} of another results folder ({home}), not of {source}",
+            True,
+        )
     if own and not path.is_symlink():
         return None
     if looks_like_results(folder):

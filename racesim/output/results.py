@@ -568,7 +568,7 @@ def load_run(folder: str | Path) -> dict:
             value = json.loads(path.read_text(encoding="utf-8"))
         except UnicodeDecodeError:
             raise NotAResultsFolder(f"{path} is damaged: it is not text{hint}") from None
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # nested deeper than Python recurses
             raise NotAResultsFolder(f"{path} is damaged: not JSON ({_short(exc)}){hint}") from None
         if key == "summary":
             try:
@@ -583,7 +583,7 @@ def load_run(folder: str | Path) -> dict:
         # libyaml's safe loader where PyYAML has it: the same data, ten times faster
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         scen = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+    except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as exc:
         raise NotAResultsFolder(
             f"{path} is damaged: not readable YAML ({_short(exc).splitlines()[0]}){hint}"
         ) from None

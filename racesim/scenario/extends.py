@@ -123,7 +123,13 @@ def _read_extended(path: Path, chain: list[Path], origins: dict) -> dict:
             src,
         )
     if not parent_path.is_file():
-        what = "is a folder" if parent_path.is_dir() else "does not exist"
+        what = (
+            "is a folder"
+            if parent_path.is_dir()
+            else "is not a regular file (a device, pipe or socket)"
+            if parent_path.exists()
+            else "does not exist"
+        )
         raise ScenarioError(
             [
                 (

@@ -40,6 +40,9 @@ from racesim.scenario.yamlio import Dumper
 
 #: the key that makes a scenario file a mixture
 MIXTURE_KEY = "mixture"
+#: the most components a mixture may have (each is a whole scenario, loaded and checked
+#: before anything runs: 5,000 took minutes just to refuse)
+MAX_COMPONENTS = 100
 #: where a saved mixture's resolved components go, inside its results folder
 COMPONENTS_FOLDER = "components"
 
@@ -63,7 +66,7 @@ class MixtureFile(_Strict):
     description: str = ""
     seed: int = Field(0, ge=0, strict=True)
     replications: int = Field(1000, ge=1, strict=True)
-    mixture: tuple[ComponentFile, ...] = Field(min_length=1)
+    mixture: tuple[ComponentFile, ...] = Field(min_length=1, max_length=MAX_COMPONENTS)
 
 
 def is_mixture(data: object) -> bool:
@@ -180,7 +183,13 @@ def load_mixture(
         where = f"mixture[{i}].file"
         file = path.parent / cf.file
         if not file.is_file():
-            issues.append((where, f"no such scenario file: {cf.file!r} (looked for {file})"))
+            if file.is_dir():
+                what = f"{brief(cf.file)} is a folder, not a scenario file"
+            elif file.exists():
+                what = f"{brief(cf.file)} is not a regular file (a device, pipe or socket)"
+            else:
+                what = f"no such scenario file: {brief(cf.file)}"
+            issues.append((where, f"{what} (looked for {brief(str(file))})"))
             continue
         from racesim.scenario.extends import read_yaml
 

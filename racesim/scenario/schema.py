@@ -85,8 +85,16 @@ Chance = _dist_field(0.0, 1.0)
 Factor = _dist_field(0.0)
 Rate = _dist_field(0.0)  # events per year
 FactorSpec = _dist_field(-math.inf, math.inf, factor_ok=False)  # a top-level factor
-#: ``attempts: unlimited`` in the plan: more than any run can make
-UNLIMITED_ATTEMPTS = 1 << 62
+#: ``attempts: unlimited`` in the plan: one more than a finite ``attempts`` may be, so
+#: that a mission whose re-flights take next to no time still ends (its cost bounded as
+#: that of ``attempts: 10000``); a programme that flies again after every failure
+#: makes a few dozen attempts by any horizon
+UNLIMITED_ATTEMPTS = MAX_ATTEMPTS + 1
+
+
+#: the most replications one run takes (``replications``, ``-n``, ``--max-replications``):
+#: 10^9 is days of work at the fastest rates measured; beyond it a typo, not a plan
+MAX_REPLICATIONS = 10**9
 
 
 class _Strict(BaseModel):
@@ -269,7 +277,11 @@ class Scenario(_Strict):
     horizon: Date = Field(description="the run stops here (date)")
     seed: int = Field(0, ge=0, strict=True, description="root seed; --seed overrides (integer)")
     replications: int = Field(
-        1000, ge=1, strict=True, description="default number of replications (count)"
+        1000,
+        ge=1,
+        le=MAX_REPLICATIONS,
+        strict=True,
+        description="default number of replications (count)",
     )
     record: RecordSource | None = Field(
         None, description="the landing record for success: {record: CLASS}"

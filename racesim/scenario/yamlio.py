@@ -95,10 +95,26 @@ class AmbiguousValue(yaml.constructor.ConstructorError):
     """A plain YAML value that YAML 1.1 and YAML 1.2 read differently."""
 
 
+def _max_digits() -> int:
+    """The most digits Python turns into an int (0: no limit, before Python 3.11)."""
+    import sys
+
+    get = getattr(sys, "get_int_max_str_digits", None)
+    return (get() or 10**9) if get is not None else 10**9
+
+
 def _ambiguous(loader: Loader, node: yaml.ScalarNode):
     v = node.value
     if re.match(r"^(?:yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)$", v):
         hint = "write true or false, or quote it if it is text"
+    elif re.match(r"^[-+]?[0-9]+$", v) and len(v.lstrip("+-")) > _max_digits():
+        raise AmbiguousValue(
+            None,
+            None,
+            f"the number {_q(v)} has {len(v.lstrip('+-')):,} digits, more than racesim "
+            "reads; write it with an exponent (e.g. 1e30), or quote it if it is text",
+            node.start_mark,
+        )
     else:
         hint = (
             "YAML 1.1 reads it as a number (base 60, octal or with '_' separators); "
@@ -202,13 +218,32 @@ def _check_size(data: Any) -> None:
             stack.extend((v, depth + 1, again) for v in values)
 
 
+def _open_no_wait(path: Path):
+    """``path`` opened for reading without waiting for a writer: a pipe or socket is
+    refused (``ValueError``), since reading one would wait for ever."""
+    import os
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+            raise ValueError("is a pipe or socket, not a file")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def read_text_bounded(path: Path, limit: int = MAX_FILE_BYTES) -> str:
-    """A text file's content, refusing (``ValueError``, a sentence) a folder, a file
-    larger than ``limit`` bytes (reading no more than that: ``/dev/zero`` ends) or one
-    that is not UTF-8; ``OSError`` for a file that cannot be read."""
+    """A text file's content, refusing (``ValueError``, a sentence) a folder, a pipe,
+    a file larger than ``limit`` bytes (reading no more than that: ``/dev/zero`` ends)
+    or one that is not UTF-8; ``OSError`` for a file that cannot be read."""
     if path.is_dir():
         raise ValueError("is a folder, not a file")
-    with open(path, "rb") as fh:
+    with _open_no_wait(path) as fh:
         raw = fh.read(limit + 1)
     if len(raw) > limit:
         raise ValueError(f"is larger than {limit // 1_000_000} MB")
