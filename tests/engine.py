@@ -47,6 +47,7 @@ _SWITCHES = {
     "_PAID_IN_HAND": _paths,
     "_WHOLE_QUARTERS": _paths,
     "_ONE_PAYER_EACH": _money,
+    "_ONE_PLAN_AN_INSTANT": _money,
 }
 SHORTCUTS = tuple(_SWITCHES)
 

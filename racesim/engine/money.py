@@ -46,6 +46,10 @@ Which path computes the flow (the one place that says so)
       is held back (and no owner covers a partner: the look-ahead knows only the
       shares' full rates), :meth:`_funded_until` finds how long everyone keeps running at full
       rate (a look-ahead derived from the rule) and the books jump there in one step.
+    - ``_ONE_PLAN_AN_INSTANT``: a silent run, and a group of at least
+      ``PLAN_LATER_AT`` developments: after a completion, the books are computed ahead
+      once the instant's events are in (:meth:`_plan_later`), so that the re-flights
+      it starts are planned with it (one plan, not a plan and a rewind and a plan).
     - ``_ONE_PAYER_EACH``: when no development of the group is shared
       (``Funding.coupled`` false), :meth:`_allocate` reserves once, with the rule
       inlined (:meth:`_reserve_once`), instead of iterating until the shared runs
@@ -75,6 +79,11 @@ from racesim.engine.shortfall import Shortfalls
 _ONE_DEVELOPMENT = True
 _SKIP_AHEAD = True
 _ONE_PAYER_EACH = True
+_ONE_PLAN_AN_INSTANT = True
+
+#: the ``_ONE_PLAN_AN_INSTANT`` path is taken from this many developments in a group
+#: (the goldens' and the shipped scenarios' groups stay below it)
+PLAN_LATER_AT = 32
 
 
 class Treasury:
@@ -295,7 +304,7 @@ class Funding(SpeedPaths, Shortfalls):
         now = self.env.now
         if self.t != now or self.pending:
             self._settle(now)
-        self._plan(now)
+        self._plan(now, at_once=True)
 
     def woken(self, gen: int) -> None:
         """The timer of plan ``gen`` fired: if nothing changed the plan since, a
@@ -368,8 +377,11 @@ class Funding(SpeedPaths, Shortfalls):
             self.pending.clear()
         self.saved = None
 
-    def _plan(self, now: float) -> simpy.Event | None:
-        """Handle completions, then compute ahead to the next one and set a timer."""
+    def _plan(self, now: float, at_once: bool = False) -> simpy.Event | None:
+        """Handle completions, then compute ahead to the next one and set a timer
+        (``_ONE_PLAN_AN_INSTANT``, unless ``at_once``: a big group computes ahead after
+        the instant's events, so that the re-flights its completions start are planned
+        with it, in one plan instead of two)."""
         self.gen += 1
         devs = self.devs
         if len(devs) == 1 and devs[0].remaining <= EPS:  # the common case, quickly
@@ -392,6 +404,9 @@ class Funding(SpeedPaths, Shortfalls):
                 self.covers = any(isinstance(d, Covered) for d in devs)
         if not devs:
             return None
+        if not at_once and len(devs) >= PLAN_LATER_AT and not self.traced and _ONE_PLAN_AN_INSTANT:
+            self._plan_later()
+            return None
         self._save()
         t_done = self._forward(None)
         if t_done is None:
@@ -400,6 +415,15 @@ class Funding(SpeedPaths, Shortfalls):
         gen = self.gen
         ev.callbacks.append(lambda _event: self.woken(gen))
         return ev
+
+    def _plan_later(self) -> None:
+        """The ``_ONE_PLAN_AN_INSTANT`` path: compute ahead after this instant's events
+        (:meth:`_replan`), as for a start; the books stay at now until then.  The
+        same plan as computing ahead at once (and, if a re-flight starts at this
+        instant, rewinding to now and computing again), made once."""
+        if not self.replan_due:
+            self.replan_due = True
+            sim.timer(self.env, 0.0).callbacks.append(self._replan)
 
     @staticmethod
     def _finished(d: Development) -> None:
@@ -515,35 +539,57 @@ class Funding(SpeedPaths, Shortfalls):
         # shared developments run only while every share is paid: one that a payer
         # can fund for less time needs less from the others, so reserve again for the
         # shorter run (releasing money to later developments) until the shared runs
-        # settle; they only ever shrink, so this ends
-        while True:
-            for tr in self.trs:
+        # settle; they only ever shrink, so this ends.  After the first pass only the
+        # payers of a development that shrank reserve again (the others would
+        # reserve as before), and only their shared developments can shrink.
+        trs = self.trs
+        for tr in trs:
+            tr.reserve()
+        shrunk = self._shrink(devs)
+        while shrunk:
+            again = {tr.index: tr for d in shrunk for tr, _ in d.shares}
+            if len(again) == len(trs):
+                for tr in trs:
+                    tr.reserve()
+                shrunk = self._shrink(devs)
+                continue
+            for tr in again.values():
                 tr.reserve()
-            changed = False
-            for d in devs:
-                if len(d.shares) < 2:
-                    continue
-                run = d.run
-                alloc = d.alloc
-                for k, (tr, r) in enumerate(d.shares):
-                    can = alloc[k] / r
-                    if can < run:
-                        run = can
-                        short = tr
-                if run < d.run - 1e-12:
-                    d.run = run
-                    d.short = short  # the payer that holds it back (for the story)
-                    changed = True
-            if not changed:
-                break
+            seen = {}
+            for tr in again.values():
+                for d, _, _ in tr.pays:
+                    seen[id(d)] = d
+            shrunk = self._shrink(seen.values())
         for d in devs:  # every development's run within its reservations
             run = d.run
-            for k, (tr, r) in enumerate(d.shares):
-                can = d.alloc[k] / r
-                if can < run - 1e-12 * (1.0 + run):  # not a rounding tie
-                    run = can
-                    d.short = tr
+            if len(d.shares) < 2:  # (a shared one's already is: the loop above settled)
+                for k, (tr, r) in enumerate(d.shares):
+                    can = d.alloc[k] / r
+                    if can < run - 1e-12 * (1.0 + run):  # not a rounding tie
+                        run = can
+                        d.short = tr
             d.run = run if run > EPS else 0.0
+
+    @staticmethod
+    def _shrink(devs) -> list[Development]:
+        """Shorten each shared development's run to what its payers' reservations pay
+        for; returns those that got shorter (beyond rounding)."""
+        shrunk = []
+        for d in devs:
+            if len(d.shares) < 2:
+                continue
+            run = d.run
+            alloc = d.alloc
+            for k, (tr, r) in enumerate(d.shares):
+                can = alloc[k] / r
+                if can < run:
+                    run = can
+                    short = tr
+            if run < d.run - 1e-12:
+                d.run = run
+                d.short = short  # the payer that holds it back (for the story)
+                shrunk.append(d)
+        return shrunk
 
     def _story(self, d: Development, t: float, prog: float, dt: float) -> None:
         """Stalls and resumes of one development over one step (a traced run); held in
