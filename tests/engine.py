@@ -48,6 +48,7 @@ _SWITCHES = {
     "_WHOLE_QUARTERS": _paths,
     "_ONE_PAYER_EACH": _money,
     "_ONE_PLAN_AN_INSTANT": _money,
+    "_SHARED_ONCE": _money,
 }
 SHORTCUTS = tuple(_SWITCHES)
 

@@ -169,7 +169,7 @@ def test_big_groups_exercise_the_model(big_plans, big_fast):
     assert reached > 500 and unreached > 100, (reached, unreached)
 
 
-@pytest.mark.parametrize("shortcut", ["all", "_ONE_PLAN_AN_INSTANT"])
+@pytest.mark.parametrize("shortcut", ["all", "_ONE_PLAN_AN_INSTANT", "_SHARED_ONCE"])
 def test_big_groups_shortcut_off_equals_on(big_plans, big_fast, shortcut):
     with engine.shortcuts(**{shortcut: False}):
         _check_big(
@@ -189,12 +189,16 @@ def test_big_groups_traced_run_equals_silent_run(big_plans, big_fast):
     )
 
 
-def test_the_big_group_switch_really_switches(big_plans):
-    """``_ONE_PLAN_AN_INSTANT`` runs in big groups when on, never when off."""
-    with engine.counting("_plan_later") as on:
+@pytest.mark.parametrize(
+    "shortcut,method",
+    [("_ONE_PLAN_AN_INSTANT", "_plan_later"), ("_SHARED_ONCE", "_reserve_for_unshared")],
+)
+def test_the_big_group_switches_really_switch(big_plans, shortcut, method):
+    """The big groups' speed paths run when on, never when off."""
+    with engine.counting(method) as on:
         for p in big_plans[:10]:
             engine.reach_times(p, SEED, N_REPS)
-    with engine.shortcuts(_ONE_PLAN_AN_INSTANT=False), engine.counting("_plan_later") as off:
+    with engine.shortcuts(**{shortcut: False}), engine.counting(method) as off:
         for p in big_plans[:10]:
             engine.reach_times(p, SEED, N_REPS)
     assert on[0] > 0 and off[0] == 0, (on[0], off[0])

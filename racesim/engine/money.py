@@ -50,6 +50,9 @@ Which path computes the flow (the one place that says so)
       ``PLAN_LATER_AT`` developments: after a completion, the books are computed ahead
       once the instant's events are in (:meth:`_plan_later`), so that the re-flights
       it starts are planned with it (one plan, not a plan and a rewind and a plan).
+    - ``_SHARED_ONCE``: the same big groups, silent: :meth:`_allocate` stops after
+      the first pass of the shared-run loop (:meth:`_reserve_for_unshared`; a second
+      would confirm it).
     - ``_ONE_PAYER_EACH``: when no development of the group is shared
       (``Funding.coupled`` false), :meth:`_allocate` reserves once, with the rule
       inlined (:meth:`_reserve_once`), instead of iterating until the shared runs
@@ -80,9 +83,10 @@ _ONE_DEVELOPMENT = True
 _SKIP_AHEAD = True
 _ONE_PAYER_EACH = True
 _ONE_PLAN_AN_INSTANT = True
+_SHARED_ONCE = True
 
-#: the ``_ONE_PLAN_AN_INSTANT`` path is taken from this many developments in a group
-#: (the goldens' and the shipped scenarios' groups stay below it)
+#: the ``_ONE_PLAN_AN_INSTANT`` and ``_SHARED_ONCE`` paths are taken from this many
+#: developments in a group (the goldens' and the shipped scenarios' groups stay below)
 PLAN_LATER_AT = 32
 
 
@@ -546,6 +550,9 @@ class Funding(SpeedPaths, Shortfalls):
         for tr in trs:
             tr.reserve()
         shrunk = self._shrink(devs)
+        if shrunk and _SHARED_ONCE and len(devs) >= PLAN_LATER_AT and not self.traced:
+            self._reserve_for_unshared(shrunk)
+            shrunk = []
         while shrunk:
             again = {tr.index: tr for d in shrunk for tr, _ in d.shares}
             if len(again) == len(trs):
@@ -579,9 +586,8 @@ class Funding(SpeedPaths, Shortfalls):
             if len(d.shares) < 2:
                 continue
             run = d.run
-            alloc = d.alloc
-            for k, (tr, r) in enumerate(d.shares):
-                can = alloc[k] / r
+            for (tr, r), a in zip(d.shares, d.alloc):
+                can = a / r
                 if can < run:
                     run = can
                     short = tr
@@ -590,6 +596,19 @@ class Funding(SpeedPaths, Shortfalls):
                 d.short = short  # the payer that holds it back (for the story)
                 shrunk.append(d)
         return shrunk
+
+    def _reserve_for_unshared(self, shrunk: list[Development]) -> None:
+        """The ``_SHARED_ONCE`` path: after the first pass, only the payers of a shared
+        development that shrank and of a development they pay alone reserve again
+        (for the latter's run).  The shared runs are settled after one pass: a second
+        reserves for each exactly its shrunk run (the money before it in any payer's
+        order only grows as runs shrink), so it would shrink none again."""
+        again = {tr.index: tr for d in shrunk for tr, _ in d.shares}
+        for tr in again.values():
+            for d, _, _ in tr.pays:
+                if len(d.shares) < 2:
+                    tr.reserve()
+                    break
 
     def _story(self, d: Development, t: float, prog: float, dt: float) -> None:
         """Stalls and resumes of one development over one step (a traced run); held in
