@@ -603,12 +603,12 @@ class Funding(SpeedPaths, Shortfalls):
         (for the latter's run).  The shared runs are settled after one pass: a second
         reserves for each exactly its shrunk run (the money before it in any payer's
         order only grows as runs shrink), so it would shrink none again."""
-        again = {tr.index: tr for d in shrunk for tr, _ in d.shares}
+        alone = {d.shares[0][0].index for d in self.devs if len(d.shares) == 1}
+        if not alone:
+            return
+        again = {tr.index: tr for d in shrunk for tr, _ in d.shares if tr.index in alone}
         for tr in again.values():
-            for d, _, _ in tr.pays:
-                if len(d.shares) < 2:
-                    tr.reserve()
-                    break
+            tr.reserve()
 
     def _story(self, d: Development, t: float, prog: float, dt: float) -> None:
         """Stalls and resumes of one development over one step (a traced run); held in
