@@ -191,7 +191,7 @@ def test_big_groups_traced_run_equals_silent_run(big_plans, big_fast):
 
 @pytest.mark.parametrize(
     "shortcut,method",
-    [("_ONE_PLAN_AN_INSTANT", "_plan_later"), ("_SHARED_ONCE", "_reserve_for_unshared")],
+    [("_ONE_PLAN_AN_INSTANT", "_plan_later"), ("_SHARED_ONCE", "_allocate_shared_once")],
 )
 def test_the_big_group_switches_really_switch(big_plans, shortcut, method):
     """The big groups' speed paths run when on, never when off."""

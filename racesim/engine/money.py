@@ -51,8 +51,8 @@ Which path computes the flow (the one place that says so)
       once the instant's events are in (:meth:`_plan_later`), so that the re-flights
       it starts are planned with it (one plan, not a plan and a rewind and a plan).
     - ``_SHARED_ONCE``: the same big groups, silent: :meth:`_allocate` stops after
-      the first pass of the shared-run loop (:meth:`_reserve_for_unshared`; a second
-      would confirm it).
+      the first pass of the shared-run loop (:meth:`_allocate_shared_once`; a
+      second would confirm it).
     - ``_ONE_PAYER_EACH``: when no development of the group is shared
       (``Funding.coupled`` false), :meth:`_allocate` reserves once, with the rule
       inlined (:meth:`_reserve_once`), instead of iterating until the shared runs
@@ -540,36 +540,63 @@ class Funding(SpeedPaths, Shortfalls):
         if not self.coupled and _ONE_PAYER_EACH:
             self._reserve_once()
             return
+        if len(devs) >= PLAN_LATER_AT and _SHARED_ONCE and not self.traced:
+            self._allocate_shared_once()
+            return
         # shared developments run only while every share is paid: one that a payer
         # can fund for less time needs less from the others, so reserve again for the
         # shorter run (releasing money to later developments) until the shared runs
-        # settle; they only ever shrink, so this ends.  After the first pass only the
-        # payers of a development that shrank reserve again (the others would
-        # reserve as before), and only their shared developments can shrink.
-        trs = self.trs
-        for tr in trs:
-            tr.reserve()
-        shrunk = self._shrink(devs)
-        if shrunk and _SHARED_ONCE and len(devs) >= PLAN_LATER_AT and not self.traced:
-            self._reserve_for_unshared(shrunk)
-            shrunk = []
-        while shrunk:
-            again = {tr.index: tr for d in shrunk for tr, _ in d.shares}
-            if len(again) == len(trs):
-                for tr in trs:
-                    tr.reserve()
-                shrunk = self._shrink(devs)
-                continue
-            for tr in again.values():
+        # settle; they only ever shrink, so this ends
+        while True:
+            for tr in self.trs:
                 tr.reserve()
-            seen = {}
-            for tr in again.values():
-                for d, _, _ in tr.pays:
-                    seen[id(d)] = d
-            shrunk = self._shrink(seen.values())
+            changed = False
+            for d in devs:
+                if len(d.shares) < 2:
+                    continue
+                run = d.run
+                alloc = d.alloc
+                for k, (tr, r) in enumerate(d.shares):
+                    can = alloc[k] / r
+                    if can < run:
+                        run = can
+                        short = tr
+                if run < d.run - 1e-12:
+                    d.run = run
+                    d.short = short  # the payer that holds it back (for the story)
+                    changed = True
+            if not changed:
+                break
         for d in devs:  # every development's run within its reservations
             run = d.run
-            if len(d.shares) < 2:  # (a shared one's already is: the loop above settled)
+            for k, (tr, r) in enumerate(d.shares):
+                can = d.alloc[k] / r
+                if can < run - 1e-12 * (1.0 + run):  # not a rounding tie
+                    run = can
+                    d.short = tr
+            d.run = run if run > EPS else 0.0
+
+    def _allocate_shared_once(self) -> None:
+        """The ``_SHARED_ONCE`` path of :meth:`_allocate` (the runs start at their
+        caps): the shared-run loop stops after its first pass, and only the payers of
+        a shared development that shrank and of one they pay alone reserve again (for
+        the latter's run).  The shared runs are settled after one pass: a second
+        reserves for each exactly its shrunk run (the money before it in any payer's
+        order only grows as runs shrink), so it would shrink none again, and a shared
+        run stays within its reservations."""
+        devs = self.devs
+        for tr in self.trs:
+            tr.reserve()
+        shrunk = self._shrink(devs)
+        if shrunk:
+            alone = {d.shares[0][0].index for d in devs if len(d.shares) == 1}
+            if alone:
+                again = {tr.index: tr for d in shrunk for tr, _ in d.shares if tr.index in alone}
+                for tr in again.values():
+                    tr.reserve()
+        for d in devs:
+            run = d.run
+            if len(d.shares) < 2:  # within its reservation
                 for k, (tr, r) in enumerate(d.shares):
                     can = d.alloc[k] / r
                     if can < run - 1e-12 * (1.0 + run):  # not a rounding tie
@@ -596,19 +623,6 @@ class Funding(SpeedPaths, Shortfalls):
                 d.short = short  # the payer that holds it back (for the story)
                 shrunk.append(d)
         return shrunk
-
-    def _reserve_for_unshared(self, shrunk: list[Development]) -> None:
-        """The ``_SHARED_ONCE`` path: after the first pass, only the payers of a shared
-        development that shrank and of a development they pay alone reserve again
-        (for the latter's run).  The shared runs are settled after one pass: a second
-        reserves for each exactly its shrunk run (the money before it in any payer's
-        order only grows as runs shrink), so it would shrink none again."""
-        alone = {d.shares[0][0].index for d in self.devs if len(d.shares) == 1}
-        if not alone:
-            return
-        again = {tr.index: tr for d in shrunk for tr, _ in d.shares if tr.index in alone}
-        for tr in again.values():
-            tr.reserve()
 
     def _story(self, d: Development, t: float, prog: float, dt: float) -> None:
         """Stalls and resumes of one development over one step (a traced run); held in
