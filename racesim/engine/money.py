@@ -47,12 +47,13 @@ Which path computes the flow (the one place that says so)
       shares' full rates), :meth:`_funded_until` finds how long everyone keeps running at full
       rate (a look-ahead derived from the rule) and the books jump there in one step.
     - ``_ONE_PLAN_AN_INSTANT``: a silent run, and a group of at least
-      ``PLAN_LATER_AT`` developments: after a completion, the books are computed ahead
-      once the instant's events are in (:meth:`_plan_later`), so that the re-flights
-      it starts are planned with it (one plan, not a plan and a rewind and a plan).
+      ``PLAN_LATER_AT`` developments: after a completion, the books are computed
+      ahead once the instant's events are in (:meth:`_plan_later`, money_groups.py),
+      so that the re-flights it starts are planned with it (one plan, not a plan and
+      a rewind and a plan).
     - ``_SHARED_ONCE``: the same big groups, silent: :meth:`_allocate` stops after
-      the first pass of the shared-run loop (:meth:`_allocate_shared_once`; a
-      second would confirm it).
+      the first pass of the shared-run loop (:meth:`_allocate_shared_once`, in
+      money_groups.py; a second would confirm it).
     - ``_ONE_PAYER_EACH``: when no development of the group is shared
       (``Funding.coupled`` false), :meth:`_allocate` reserves once, with the rule
       inlined (:meth:`_reserve_once`), instead of iterating until the shared runs
@@ -72,6 +73,7 @@ import simpy
 
 from racesim.engine import simpy_adapter as sim
 from racesim.engine.events import StoryEvent
+from racesim.engine.money_groups import BigGroups
 from racesim.engine.money_paths import EPS, MAX_RATE, QUARTER, SpeedPaths
 from racesim.engine.plan import MissionPlan
 from racesim.engine.shortfall import Shortfalls
@@ -193,9 +195,10 @@ def _by_order(d: Development) -> int:
     return d.order
 
 
-class Funding(SpeedPaths, Shortfalls):
+class Funding(BigGroups, SpeedPaths, Shortfalls):
     """The treasuries of one group of agencies and the developments they pay for
-    (the speed paths, :class:`SpeedPaths`, are in money_paths.py; the format-v2
+    (the speed paths, :class:`SpeedPaths`, are in money_paths.py, those of big groups,
+    :class:`BigGroups`, in money_groups.py; the format-v2
     shortfall policy and withdrawals, :class:`Shortfalls`, in shortfall.py).
 
     ``log``, in a traced run, receives the stalls and resumes (:class:`StoryEvent`);
@@ -420,15 +423,6 @@ class Funding(SpeedPaths, Shortfalls):
         ev.callbacks.append(lambda _event: self.woken(gen))
         return ev
 
-    def _plan_later(self) -> None:
-        """The ``_ONE_PLAN_AN_INSTANT`` path: compute ahead after this instant's events
-        (:meth:`_replan`), as for a start; the books stay at now until then.  The
-        same plan as computing ahead at once (and, if a re-flight starts at this
-        instant, rewinding to now and computing again), made once."""
-        if not self.replan_due:
-            self.replan_due = True
-            sim.timer(self.env, 0.0).callbacks.append(self._replan)
-
     @staticmethod
     def _finished(d: Development) -> None:
         d.finished = True
@@ -575,54 +569,6 @@ class Funding(SpeedPaths, Shortfalls):
                     run = can
                     d.short = tr
             d.run = run if run > EPS else 0.0
-
-    def _allocate_shared_once(self) -> None:
-        """The ``_SHARED_ONCE`` path of :meth:`_allocate` (the runs start at their
-        caps): the shared-run loop stops after its first pass, and only the payers of
-        a shared development that shrank and of one they pay alone reserve again (for
-        the latter's run).  The shared runs are settled after one pass: a second
-        reserves for each exactly its shrunk run (the money before it in any payer's
-        order only grows as runs shrink), so it would shrink none again, and a shared
-        run stays within its reservations."""
-        devs = self.devs
-        for tr in self.trs:
-            tr.reserve()
-        shrunk = self._shrink(devs)
-        if shrunk:
-            alone = {d.shares[0][0].index for d in devs if len(d.shares) == 1}
-            if alone:
-                again = {tr.index: tr for d in shrunk for tr, _ in d.shares if tr.index in alone}
-                for tr in again.values():
-                    tr.reserve()
-        for d in devs:
-            run = d.run
-            if len(d.shares) < 2:  # within its reservation
-                for k, (tr, r) in enumerate(d.shares):
-                    can = d.alloc[k] / r
-                    if can < run - 1e-12 * (1.0 + run):  # not a rounding tie
-                        run = can
-                        d.short = tr
-            d.run = run if run > EPS else 0.0
-
-    @staticmethod
-    def _shrink(devs) -> list[Development]:
-        """Shorten each shared development's run to what its payers' reservations pay
-        for; returns those that got shorter (beyond rounding)."""
-        shrunk = []
-        for d in devs:
-            if len(d.shares) < 2:
-                continue
-            run = d.run
-            for (tr, r), a in zip(d.shares, d.alloc):
-                can = a / r
-                if can < run:
-                    run = can
-                    short = tr
-            if run < d.run - 1e-12:
-                d.run = run
-                d.short = short  # the payer that holds it back (for the story)
-                shrunk.append(d)
-        return shrunk
 
     def _story(self, d: Development, t: float, prog: float, dt: float) -> None:
         """Stalls and resumes of one development over one step (a traced run); held in
