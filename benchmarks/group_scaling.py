@@ -4,7 +4,9 @@ Partner shares link agencies into one funding group, whose money flow is planned
 one (racesim/engine/money.py).  This prints the seconds per replication for A agencies
 x M missions each (all developing at once, budgets that bind), with partner links
 (mission j of agency i shares 10% of its cost with agency i+1, so all A agencies form
-one group) and without (A groups of one agency).  Figures, not a test:
+one group) and without (A groups of one agency), in CPU time (time.process_time: on a
+shared machine wall time says more about the neighbours; the load is printed beside the
+figures).  Figures, not a test:
 
     python benchmarks/group_scaling.py             # A in 5, 10, 20, 40; M in 10, 50
     python benchmarks/group_scaling.py --quick     # smaller sizes
@@ -13,6 +15,7 @@ one group) and without (A groups of one agency).  Figures, not a test:
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -58,9 +61,9 @@ def seconds_per_replication(s, budget_s: float) -> tuple[float, int]:
     n, total = 1, 0.0
     done = 0
     while True:
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         run_many(s, n, seed=1)
-        total += time.perf_counter() - t0
+        total += time.process_time() - t0
         done += n
         if total >= budget_s or done >= 200:
             return total / done, done
@@ -74,7 +77,9 @@ def main() -> int:
     args = ap.parse_args()
     sizes_a = (5, 10, 20) if args.quick else (5, 10, 20, 40)
     sizes_m = (10,) if args.quick else (10, 50)
-    print("seconds per replication (one core); 'ratio' = per agency-mission, vs the first row")
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"CPU seconds per replication (one core); load average {load}")
+    print("'ratio': seconds per agency-mission, against the first row of its block")
     print(f"{'agencies':>8} {'missions':>8} {'links':>7} {'s/rep':>9} {'reps':>5} {'ratio':>6}")
     for linked in (False, True):
         for m in sizes_m:

@@ -49,6 +49,8 @@ _SWITCHES = {
     "_WHOLE_QUARTERS": _paths,
     "_ONE_PAYER_EACH": _money,
     "_ONE_PASS": _shortfall,  # format v2 (owner_covers): tests/test_mechanisms_runs.py
+    "_ONE_PLAN_AN_INSTANT": _money,
+    "_SHARED_ONCE": _money,
 }
 SHORTCUTS = tuple(_SWITCHES)
 

@@ -152,3 +152,52 @@ def random_scenario(k: int) -> dict:
         "until": _date(start, -rng.uniform(0, 2)),
     }
     return data
+
+
+def big_group_scenario(k: int) -> dict:
+    """A random scenario whose agencies partner shares link into one funding group of
+    many developments at once (8-12 agencies x 4-7 missions, budgets that bind): for the
+    speed paths of big groups (racesim/engine/money.py).  A pure function of ``k``."""
+    rng = np.random.default_rng([20261202, k, 0])
+    n_ag = int(rng.integers(8, 13))
+    keys = [f"ag{a}" for a in range(n_ag)]
+    agencies: dict = {}
+    for a, key in enumerate(keys):
+        missions = []
+        n_m = int(rng.integers(4, 8))
+        for j in range(n_m):
+            m: dict = {
+                "id": f"m{j}",
+                "cost": _dist(rng, "money"),
+                "duration": _dist(rng, "years"),
+                "success": _r(rng.uniform(0.4, 0.9)),
+                "attempts": int(rng.choice([1, 2, 3])),
+            }
+            if rng.random() < 0.4:
+                m["refly"] = {"cost": _r(rng.uniform(0, 1)), "duration": _r(rng.uniform(0, 1))}
+            if rng.random() < 0.8:  # the ring that links everyone, and a few more links
+                others = {keys[(a + 1) % n_ag]: _r(rng.uniform(0.05, 0.4))}
+                if rng.random() < 0.3:
+                    b = int(rng.integers(0, n_ag))
+                    if b != a:
+                        others[keys[b]] = _r(rng.uniform(0.05, 0.2))
+                m["partners"] = dict(sorted(others.items()))
+            if j > 0 and rng.random() < 0.15:
+                m["requires"] = [f"m{int(rng.integers(0, j))}"]
+            if j == n_m - 1 or rng.random() < 0.2:
+                m["achieves"] = ["ms0"] if rng.random() < 0.6 else ["ms0", "ms1"]
+            missions.append(m)
+        # about half of what all its missions at once would spend: money binds
+        annual = _r(150.0 * n_m * rng.uniform(0.2, 0.8))
+        agencies[key] = {
+            "budget": {"annual": annual, "volatility": _r(rng.uniform(0.0, 0.3))},
+            "missions": missions,
+        }
+    return {
+        "name": f"big{k:03d}",
+        "start": "2025-01-01",
+        "horizon": _date(dt.date(2025, 1, 1), float(rng.uniform(10, 25))),
+        "seed": int(rng.integers(0, 2**31)),
+        "milestones": {"ms0": {"title": "Milestone 0"}, "ms1": {"title": "Milestone 1"}},
+        "agencies": agencies,
+    }

@@ -26,11 +26,12 @@ import numpy as np
 import pytest
 
 from tests import engine
-from tests.scenario_gen import random_scenario
+from tests.scenario_gen import big_group_scenario, random_scenario
 
 TOL = 1e-12  # years (30 microseconds)
 N_SCENARIOS = 500
 N_REPS = 6
+N_BIG = 30  # big_group_scenario: one funding group of 30 to 80 developments
 SEED = 11
 BASE_DIR = Path(__file__).resolve().parent / "golden" / "scenarios"  # for record.file
 
@@ -133,5 +134,71 @@ def test_the_inlined_paths_really_switch(plans, shortcut):
             engine.reach_times(p, SEED, N_REPS)
     with engine.shortcuts(**{shortcut: False}), engine.path_runs(shortcut) as off:
         for p in plans[:50]:
+            engine.reach_times(p, SEED, N_REPS)
+    assert on[0] > 0 and off[0] == 0, (on[0], off[0])
+
+
+# -- big funding groups (the speed paths taken only from PLAN_LATER_AT developments) --
+
+
+@pytest.fixture(scope="module")
+def big_plans():
+    return [
+        engine.plan(engine.scenario_from_data(big_group_scenario(k), BASE_DIR))
+        for k in range(N_BIG)
+    ]
+
+
+@pytest.fixture(scope="module")
+def big_fast(big_plans):
+    return [engine.reach_times(p, SEED, N_REPS) for p in big_plans]
+
+
+def _check_big(name, big_plans, big_fast, other) -> None:
+    bad = [k for k, (p, x) in enumerate(zip(big_plans, big_fast)) if not _same(x, other(p))]
+    assert not bad, (
+        f"{name}: {len(bad)} of {len(big_plans)} big-group scenarios differ from the silent "
+        f"run, e.g. big_group_scenario({bad[0]}) at seed {SEED}"
+    )
+
+
+def test_big_groups_exercise_the_model(big_plans, big_fast):
+    assert all(len(p.components) == 1 for p in big_plans)
+    reached = sum(int(np.sum(~np.isnan(x))) for x in big_fast)
+    unreached = sum(int(np.sum(np.isnan(x))) for x in big_fast)
+    assert reached > 500 and unreached > 100, (reached, unreached)
+
+
+@pytest.mark.parametrize("shortcut", ["all", "_ONE_PLAN_AN_INSTANT", "_SHARED_ONCE"])
+def test_big_groups_shortcut_off_equals_on(big_plans, big_fast, shortcut):
+    with engine.shortcuts(**{shortcut: False}):
+        _check_big(
+            f"{shortcut} off",
+            big_plans,
+            big_fast,
+            lambda p: engine.reach_times(p, SEED, N_REPS),
+        )
+
+
+def test_big_groups_traced_run_equals_silent_run(big_plans, big_fast):
+    _check_big(
+        "traced run",
+        big_plans[:10],
+        big_fast[:10],
+        lambda p: np.stack([engine.traced_reach(p, SEED, i) for i in range(N_REPS)]),
+    )
+
+
+@pytest.mark.parametrize(
+    "shortcut,method",
+    [("_ONE_PLAN_AN_INSTANT", "_plan_later"), ("_SHARED_ONCE", "_allocate_shared_once")],
+)
+def test_the_big_group_switches_really_switch(big_plans, shortcut, method):
+    """The big groups' speed paths run when on, never when off."""
+    with engine.counting(method) as on:
+        for p in big_plans[:10]:
+            engine.reach_times(p, SEED, N_REPS)
+    with engine.shortcuts(**{shortcut: False}), engine.counting(method) as off:
+        for p in big_plans[:10]:
             engine.reach_times(p, SEED, N_REPS)
     assert on[0] > 0 and off[0] == 0, (on[0], off[0])

@@ -24,6 +24,9 @@ Modules, one concept each:
     rewinding when a new development changes the plan.  Its docstring lists the speed
     paths and the conditions that choose each; every one is checked against the
     general path by ``tests/test_fast_path.py``.
+``money_groups.py``
+    a part of ``Funding``: the speed paths of big funding groups (planning a
+    completion and its re-flights once; one pass of the shared-run loop).
 ``mechanisms.py``
     format v2 (contract 5): ``MechanismRace``, the mission's life with hazards
     (cancel, pause), partner terms, ``attempts: unlimited``, stand-downs, transit and

@@ -46,6 +46,14 @@ Which path computes the flow (the one place that says so)
       is held back (and no owner covers a partner: the look-ahead knows only the
       shares' full rates), :meth:`_funded_until` finds how long everyone keeps running at full
       rate (a look-ahead derived from the rule) and the books jump there in one step.
+    - ``_ONE_PLAN_AN_INSTANT``: a silent run, and a group of at least
+      ``PLAN_LATER_AT`` developments: after a completion, the books are computed
+      ahead once the instant's events are in (:meth:`_plan_later`, money_groups.py),
+      so that the re-flights it starts are planned with it (one plan, not a plan and
+      a rewind and a plan).
+    - ``_SHARED_ONCE``: the same big groups, silent: :meth:`_allocate` stops after
+      the first pass of the shared-run loop (:meth:`_allocate_shared_once`, in
+      money_groups.py; a second would confirm it).
     - ``_ONE_PAYER_EACH``: when no development of the group is shared
       (``Funding.coupled`` false), :meth:`_allocate` reserves once, with the rule
       inlined (:meth:`_reserve_once`), instead of iterating until the shared runs
@@ -68,6 +76,7 @@ import simpy
 
 from racesim.engine import simpy_adapter as sim
 from racesim.engine.events import StoryEvent
+from racesim.engine.money_groups import BigGroups
 from racesim.engine.money_paths import EPS, MAX_RATE, QUARTER, SpeedPaths
 from racesim.engine.plan import MissionPlan
 from racesim.engine.shortfall import Shortfalls
@@ -78,6 +87,12 @@ from racesim.engine.shortfall import Shortfalls
 _ONE_DEVELOPMENT = True
 _SKIP_AHEAD = True
 _ONE_PAYER_EACH = True
+_ONE_PLAN_AN_INSTANT = True
+_SHARED_ONCE = True
+
+#: the ``_ONE_PLAN_AN_INSTANT`` and ``_SHARED_ONCE`` paths are taken from this many
+#: developments in a group (the goldens' and the shipped scenarios' groups stay below)
+PLAN_LATER_AT = 32
 
 
 class Treasury:
@@ -183,9 +198,10 @@ def _by_order(d: Development) -> int:
     return d.order
 
 
-class Funding(SpeedPaths, Shortfalls):
+class Funding(BigGroups, SpeedPaths, Shortfalls):
     """The treasuries of one group of agencies and the developments they pay for
-    (the speed paths, :class:`SpeedPaths`, are in money_paths.py; the format-v2
+    (the speed paths, :class:`SpeedPaths`, are in money_paths.py, those of big groups,
+    :class:`BigGroups`, in money_groups.py; the format-v2
     shortfall policy and withdrawals, :class:`Shortfalls`, in shortfall.py).
 
     ``log``, in a traced run, receives the stalls and resumes (:class:`StoryEvent`);
@@ -298,7 +314,7 @@ class Funding(SpeedPaths, Shortfalls):
         now = self.env.now
         if self.t != now or self.pending:
             self._settle(now)
-        self._plan(now)
+        self._plan(now, at_once=True)
 
     def woken(self, gen: int) -> None:
         """The timer of plan ``gen`` fired: if nothing changed the plan since, a
@@ -371,8 +387,11 @@ class Funding(SpeedPaths, Shortfalls):
             self.pending.clear()
         self.saved = None
 
-    def _plan(self, now: float) -> simpy.Event | None:
-        """Handle completions, then compute ahead to the next one and set a timer."""
+    def _plan(self, now: float, at_once: bool = False) -> simpy.Event | None:
+        """Handle completions, then compute ahead to the next one and set a timer
+        (``_ONE_PLAN_AN_INSTANT``, unless ``at_once``: a big group computes ahead after
+        the instant's events, so that the re-flights its completions start are planned
+        with it, in one plan instead of two)."""
         self.gen += 1
         devs = self.devs
         if len(devs) == 1 and devs[0].remaining <= EPS:  # the common case, quickly
@@ -394,6 +413,9 @@ class Funding(SpeedPaths, Shortfalls):
             if self.covers:
                 self.covers = any(isinstance(d, Covered) for d in devs)
         if not devs:
+            return None
+        if not at_once and len(devs) >= PLAN_LATER_AT and not self.traced and _ONE_PLAN_AN_INSTANT:
+            self._plan_later()
             return None
         self._save()
         t_done = self._forward(None)
@@ -522,6 +544,9 @@ class Funding(SpeedPaths, Shortfalls):
             d.short = None
         if not self.coupled and _ONE_PAYER_EACH:
             self._reserve_once()
+            return
+        if len(devs) >= PLAN_LATER_AT and _SHARED_ONCE and not self.traced:
+            self._allocate_shared_once()
             return
         # shared developments run only while every share is paid: one that a payer
         # can fund for less time needs less from the others, so reserve again for the
