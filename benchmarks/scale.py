@@ -185,11 +185,11 @@ def main() -> None:
             show(f"sensitivity (one at a time, defaults) -j 0 {' '.join(each)}", m)
             if args.no_sobol:
                 return
-            ranges = [
-                "agencies.nasa.missions.artemis3.success=0.6:0.95",
-                "agencies.nasa.budget.annual=1500:3000",
-                "agencies.cnsa.missions.crewed.success=0.6:0.95",
-                "agencies.cnsa.budget.annual=1500:3000",
+            ranges = [  # numeric fields of the format-2 base, two in each linked group
+                "agencies.nasa.missions.artemis3.duration.lognormal.median=1.5:4",
+                "agencies.nasa.hazards[1].rate.lognormal.median=0.03:0.15",
+                "agencies.cnsa.hazards[1].rate.lognormal.median=0.03:0.15",
+                "agencies.cnsa.budget.annual.lognormal.median=1500:3000",
             ]
             cmd = racesim("sensitivity", str(BASE), "-m", "crewed_landing", "-j", "0", *each)
             cmd += ["--method", "sobol", "--samples", str(args.samples), "--no-plots"]
