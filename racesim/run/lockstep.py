@@ -231,9 +231,11 @@ def after_decided(plan: Plan, milestone: int) -> set[int]:
 def for_milestone(plan: Plan, milestone: int) -> Plan:
     """``plan`` as far as its reach times of ``milestone`` go (the other milestones'
     become NaN): missions achieve only that milestone, and every mission of
-    :func:`after_decided` becomes a stub that achieves nothing, has no partners, costs
-    nothing and fails at its first attempt (the missions waiting for it fail too: all
-    of them are after_decided as well).  Hazards act on the other missions only.  A
+    :func:`after_decided` becomes a stub that achieves nothing, costs nothing and fails
+    at its first attempt (the missions waiting for it fail too: all of them are
+    after_decided as well).  A stub keeps its partners' names (with no share), so the
+    funding groups stay as they were: a group's treasuries are planned together, and
+    planning them apart rounds differently (tests/test_lockstep_share.py catches it).  Hazards act on the other missions only.  A
     stub keeps its place among its agency's missions, so every other quantity keeps
     its random numbers; scenarios that differ only in what became stubs (and in the
     other milestones) become equal, so they share their runs, and a replication ends
