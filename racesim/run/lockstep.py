@@ -235,11 +235,12 @@ def for_milestone(plan: Plan, milestone: int) -> Plan:
     at its first attempt (the missions waiting for it fail too: all of them are
     after_decided as well).  A stub keeps its partners' names (with no share), so the
     funding groups stay as they were: a group's treasuries are planned together, and
-    planning them apart rounds differently (tests/test_lockstep_share.py catches it).  Hazards act on the other missions only.  A
-    stub keeps its place among its agency's missions, so every other quantity keeps
-    its random numbers; scenarios that differ only in what became stubs (and in the
-    other milestones) become equal, so they share their runs, and a replication ends
-    as soon as the milestone is decided."""
+    planning them apart rounds differently (tests/test_lockstep_share.py catches it).
+    Hazards act on the other missions only.  A stub keeps its place among its
+    agency's missions, so every other quantity keeps its random numbers; scenarios
+    that differ only in what became stubs (and in the other milestones) become equal,
+    so they share their runs, and a replication ends as soon as the milestone is
+    decided."""
     from dataclasses import replace
 
     stubs = after_decided(plan, milestone)
