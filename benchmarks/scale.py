@@ -14,6 +14,7 @@ time and half the tree's) estimates the wall time on two idle cores.
     python benchmarks/scale.py                 # 10^4 and 10^5, csv.gz and parquet; sensitivity
     python benchmarks/scale.py --big           # also 10^6 with parquet (many minutes)
     python benchmarks/scale.py --only run -n 20000
+    python benchmarks/scale.py --only sensitivity --sens-n 200 --samples 64   # quicker
 """
 
 from __future__ import annotations
@@ -146,6 +147,12 @@ def main() -> None:
     ap.add_argument("--tables", default="csv.gz,parquet", help="table formats [csv.gz,parquet]")
     ap.add_argument("--no-sobol", action="store_true", help="skip the Sobol run (long)")
     ap.add_argument(
+        "--sens-n",
+        type=int,
+        help="replications per scenario of the sensitivity runs [their default, 1000]",
+    )
+    ap.add_argument("--samples", type=int, default=256, help="Sobol samples [256]")
+    ap.add_argument(
         "--tree",
         type=Path,
         help="run racesim from this source tree (e.g. an older commit: git archive "
@@ -172,23 +179,25 @@ def main() -> None:
                     shutil.rmtree(out, ignore_errors=True)
         if args.only in (None, "sensitivity"):
             out = tmp / "oat"
-            cmd = racesim("sensitivity", str(BASE), "-m", "crewed_landing", "-j", "0")
+            each = [] if args.sens_n is None else ["-n", str(args.sens_n)]
+            cmd = racesim("sensitivity", str(BASE), "-m", "crewed_landing", "-j", "0", *each)
             m = measure(cmd + ["--no-plots", "-o", str(out)])
-            show("sensitivity (one at a time, defaults) -j 0", m)
+            show(f"sensitivity (one at a time, defaults) -j 0 {' '.join(each)}", m)
             if args.no_sobol:
                 return
-            ranges = [
-                "agencies.nasa.missions.artemis3.success=0.6:0.95",
-                "agencies.nasa.budget.annual=1500:3000",
-                "agencies.cnsa.missions.crewed.success=0.6:0.95",
-                "agencies.cnsa.budget.annual=1500:3000",
+            ranges = [  # numeric fields of the format-2 base, two in each linked group
+                "agencies.nasa.missions.artemis3.duration.lognormal.median=1.5:4",
+                "agencies.nasa.hazards[1].rate.lognormal.median=0.03:0.15",
+                "agencies.cnsa.hazards[1].rate.lognormal.median=0.03:0.15",
+                "agencies.cnsa.budget.annual.lognormal.median=1500:3000",
             ]
-            cmd = racesim("sensitivity", str(BASE), "-m", "crewed_landing", "-j", "0")
-            cmd += ["--method", "sobol", "--samples", "256", "--no-plots", "-o", str(tmp / "sobol")]
+            cmd = racesim("sensitivity", str(BASE), "-m", "crewed_landing", "-j", "0", *each)
+            cmd += ["--method", "sobol", "--samples", str(args.samples), "--no-plots"]
+            cmd += ["-o", str(tmp / "sobol")]
             for r in ranges:
                 cmd += ["--range", r]
             m = measure(cmd)
-            show("sensitivity --method sobol --samples 256, 4 fields", m)
+            show(f"sensitivity --method sobol --samples {args.samples}, 4 fields", m)
             said = [ln for ln in m["stderr"].splitlines() if "replications in" in ln]
             if said:
                 print("  it said:", said[-1].strip())
