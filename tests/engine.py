@@ -43,6 +43,7 @@ __all__ = [
 #: (racesim/engine/money.py's docstring says when each path is taken)
 _SWITCHES = {
     "_EARLY_STOP": _missions,
+    "_SOLO": _missions,
     "_ONE_DEVELOPMENT": _money,
     "_SKIP_AHEAD": _money,
     "_PAID_IN_HAND": _paths,

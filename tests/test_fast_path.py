@@ -202,3 +202,30 @@ def test_the_big_group_switches_really_switch(big_plans, shortcut, method):
         for p in big_plans[:10]:
             engine.reach_times(p, SEED, N_REPS)
     assert on[0] > 0 and off[0] == 0, (on[0], off[0])
+
+
+def test_the_solo_path_really_switches(plans):
+    """The solo agencies' path (``_SOLO``, racesim/engine/missions.py) runs for some
+    generated scenarios when on, and never when off."""
+    from racesim.engine import missions
+
+    def run_counted():
+        box = [0]
+        original = missions.Race._lane_start
+
+        def counted(self, *args):
+            box[0] += 1
+            return original(self, *args)
+
+        missions.Race._lane_start = counted
+        try:
+            for p in plans[:100]:
+                engine.reach_times(p, SEED, N_REPS)
+        finally:
+            missions.Race._lane_start = original
+        return box[0]
+
+    on = run_counted()
+    with engine.shortcuts(_SOLO=False):
+        off = run_counted()
+    assert on > 0 and off == 0, (on, off)

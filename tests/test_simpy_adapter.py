@@ -79,3 +79,39 @@ def test_drop_pending_forgets_every_scheduled_event():
     assert env.peek() == float("inf")
     env.run()
     assert fired == []
+
+
+def test_a_reusable_timer_fires_again_when_rearmed_from_its_own_callback():
+    env = sim.environment()
+    ev = sim.reusable_timer(env)
+    seen = []
+    fires = [0]
+
+    def fired(_ev):
+        seen.append(env.now)
+        fires[0] += 1
+        if fires[0] < 3:
+            sim.rearm(env, ev, 0.5, callbacks)  # from its own callback
+
+    callbacks = [fired]
+    sim.rearm(env, ev, 1.0, callbacks)
+    env.timeout(1.25).callbacks.append(lambda _ev: seen.append("timeout"))
+    env.run()
+    assert seen == [1.0, "timeout", 1.5, 2.0]
+
+
+def test_the_light_environment_runs_like_simpys():
+    env = sim.environment()
+    got = []
+
+    def proc():
+        yield env.timeout(1.0)
+        got.append(env.now)
+        done = env.event()
+        done.succeed()
+        yield done
+        got.append(env.now)
+
+    env.process(proc())
+    env.run(until=5.0)
+    assert got == [1.0, 1.0] and env.now == 5.0

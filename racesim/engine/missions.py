@@ -24,14 +24,15 @@ import math
 from functools import partial
 
 import numpy as np
-import simpy
 
 from racesim.engine import simpy_adapter as sim
 from racesim.engine.events import StoryEvent
 from racesim.engine.money import EPS, Development, Funding, Treasury
+from racesim.engine.money_paths import Solo
 from racesim.engine.plan import ATTEMPT_BLOCK, MissionPlan, Plan
 
 _EARLY_STOP = True  # end a replication once every (milestone, agency) pair is decided
+_SOLO = True  # a solo agency's books without a Funding (see money.py's docstring)
 
 # a mission's states
 WAITING = 0  # for the missions it requires
@@ -39,6 +40,21 @@ DEVELOPING = 1  # first development or a re-flight (funded by money.Funding)
 READY = 2  # developed, waiting for its launch window (not_before)
 SUCCEEDED = 3
 FAILED = 4  # no attempts left, or it requires a mission that failed
+
+
+class _Lane(Solo):
+    """A solo agency's developments (``_SOLO``): its books (:class:`Solo`) and one
+    timer for every completion, fired again for the next development (they never
+    overlap); ``mission`` and ``attempt``: the development under way."""
+
+    __slots__ = ("event", "callbacks", "mission", "attempt", "when")
+
+    def __init__(self, race: Race, tr: Treasury):
+        Solo.__init__(self, tr, race.plan.horizon)
+        self.event = sim.reusable_timer(race.env)
+        self.callbacks = [partial(race._solo_done, self)]
+        self.mission = self.attempt = 0
+        self.when = 0.0  # the time its timer fires
 
 
 class Race:
@@ -57,37 +73,45 @@ class Race:
         replication: int,
         log: list[StoryEvent] | None = None,
     ):
+        tables = _tables(plan)
         self.plan = plan
-        self.env = simpy.Environment()
+        self.env = env = sim.environment()
         self.log = log
         self.seed = seed
         self.replication = replication
         self._draws = draws
         incomes = draws.income_rows(row)
-        self.treasuries = [Treasury(a.index, a.key, incomes[a.index]) for a in plan.agencies]
-        keys = [a.key for a in plan.agencies]
-        self.fundings: list[Funding] = [None] * len(plan.agencies)  # type: ignore
+        keys = tables.keys
+        self._agency = tables.agency  # per mission, its agency
+        self.treasuries = trs = [Treasury(a, key, incomes[a]) for a, key in enumerate(keys)]
+        # per agency: its group's Funding, or (a solo agency) its own books
+        n_ag = len(keys)
+        self.fundings: list[Funding | None] = [None] * n_ag
+        self._solo: list[_Lane | None] = [None] * n_ag
+        solo = log is None and _SOLO and type(self)._develop is Race._develop
         for group in plan.components:
-            f = Funding(self.env, plan.horizon, [self.treasuries[a] for a in group], log, keys)
+            a = group[0]
+            if solo and tables.solo[a]:  # a group of one
+                self._solo[a] = _Lane(self, trs[a])
+                continue
+            f = Funding(env, plan.horizon, [trs[a] for a in group], log, keys)
             for a in group:
                 self.fundings[a] = f
-        n_ms, n_ag = len(plan.milestones), len(plan.agencies)
-        self._reach = [[math.nan] * n_ag for _ in range(n_ms)]  # numpy after run()
+        self._reach = [[math.nan] * n_ag for _ in plan.milestones]  # numpy after run()
         self.reached: np.ndarray | None = None
         self.attempts = [0] * len(plan.missions)
         # per mission (scenario order): draws and state
         self._p, self._dur, self._cost, u = draws.rows(row)
         self._u = u.tolist()  # attempt uniforms [mission][attempt]
         self._waiting = list(plan.n_requires)  # required missions not yet succeeded
-        self.state = [WAITING] * len(plan.missions)
-        for i in plan.pre_succeeded_indices:
-            self.state[i] = READY  # past its start; credited as a success just below
+        # WAITING, or READY past its start (credited as a success just below)
+        self.state = list(tables.state)
         self._extra: dict[int, np.random.Generator] = {}
         # early stop: count, per (milestone, agency), the missions that could still
         # achieve it; the run ends when every pair is reached or out of reach
         self._live = [list(line) for line in plan.achievers]
         self._open = plan.n_achievable
-        self._all_decided = self.env.event()
+        self._all_decided = env.event()
         if log is not None:
             self._log_budgets(draws, row)
         for i in plan.pre_succeeded_indices:
@@ -112,7 +136,11 @@ class Race:
         if books or self.log is not None:
             now = min(self.env.now, self.plan.horizon)
             for f in set(self.fundings):
-                f.settle(now)
+                if f is not None:
+                    f.settle(now)
+            for lane in self._solo:
+                if lane is not None:
+                    lane.settle(now)
         if self.log is not None:
             self._log_unfinished()
             self.log.sort(key=lambda e: e.time)  # stable: same-time events keep order
@@ -126,7 +154,8 @@ class Race:
         instead of piling up for the cyclic garbage collector."""
         sim.drop_pending(self.env)
         for f in self.fundings:
-            f.dismantle()
+            if f is not None:
+                f.dismantle()
 
     def _stop(self, _event=None) -> None:
         if not self._all_decided.triggered:
@@ -155,6 +184,10 @@ class Race:
             now = self.env.now
             if self.log is not None:
                 self.emit(now, p, "start", attempt=k + 1, years=duration, cost=cost)
+            lane = self._solo[p.agency]
+            if lane is not None:  # a solo agency
+                self._lane_start(lane, i, k, cost, duration, now)
+                return
             funding = self.fundings[p.agency]
             dev, wake, gen = funding.develop(p, cost, duration, now, self.treasuries)
             wake.callbacks.append(partial(self._developed, i, k, dev, gen))
@@ -171,6 +204,71 @@ class Race:
         if self.log is not None:
             self.emit(self.env.now, dev.mission, "complete")
         self._ready(i, k)
+
+    def _lane_start(
+        self, lane: _Lane, i: int, k: int, cost: float, duration: float, now: float
+    ) -> None:
+        """Develop attempt ``k`` of mission ``i`` (``duration`` > 0 years of work,
+        ``cost`` USD millions) from ``now`` on a solo agency's lane: its books compute
+        the completion, its one timer fires then."""
+        done = lane.develop(cost, duration, now)
+        if done is not None:
+            lane.mission = i
+            lane.attempt = k
+            delay = done - now
+            lane.when = now + delay  # the event's time, as SimPy computes it
+            sim.rearm(self.env, lane.event, delay, lane.callbacks)
+
+    def _solo_done(self, lane: _Lane, _event) -> None:
+        """A solo agency's development is complete: :meth:`_ready`, the first pass of
+        :meth:`_attempt`, :meth:`_succeed` (with :meth:`_credit` and :meth:`_start`)
+        and :meth:`_develop` on the same lane, inlined for performance reasons; the
+        general methods take over for anything else (a launch window, attempts made
+        at once, another agency's missions)."""
+        now = lane.when
+        lane.done(now)
+        i = lane.mission
+        k = lane.attempt
+        p = self.plan.missions[i]
+        state = self.state
+        state[i] = READY
+        if now < p.not_before:
+            self.env.timeout(p.not_before - now).callbacks.append(partial(self._attempt, i, k))
+            return
+        self.attempts[i] += 1
+        u = self._u[i][k] if k < ATTEMPT_BLOCK else self._extra_u(i)
+        if self._p[i] > u:  # success: credit its milestones, start what waited for it
+            state[i] = SUCCEEDED
+            a = p.agency
+            reach = self._reach
+            for ms in p.achieves:
+                line = reach[ms]
+                old = line[a]
+                if not (old <= now):  # nan or later
+                    if old != old:  # nan: first time
+                        self._decided()
+                    line[a] = now
+            waiting = self._waiting
+            agency = self._agency
+            for j in self.plan.dependents[i]:
+                waiting[j] -= 1
+                if waiting[j] == 0 and state[j] == WAITING:
+                    if agency[j] == a and self._dur[j] > 0:  # the next on this lane
+                        state[j] = DEVELOPING
+                        self._lane_start(lane, j, 0, self._cost[j], self._dur[j], now)
+                    else:
+                        self._develop(j, 0)
+            return
+        if k + 1 >= p.attempts:
+            self._fail(i)
+            return
+        k += 1
+        duration = self._dur[i] * p.refly_duration
+        if duration > 0:  # a re-flight (now >= not_before, as checked above)
+            state[i] = DEVELOPING
+            self._lane_start(lane, i, k, self._cost[i] * p.refly_cost, duration, now)
+        else:  # no development: attempt again now
+            self._attempt(i, k)
 
     def _ready(self, i: int, k: int) -> None:
         self.state[i] = READY
@@ -300,3 +398,59 @@ class Race:
                     h, self.plan.agencies[p.agency].key, p.id, "blocked", waiting_for=waiting
                 )
             )
+
+
+class _Tables:
+    """What the engine derives from a plan, once per plan (:func:`_tables`)."""
+
+    def __init__(self, plan: Plan):
+        self.keys = [a.key for a in plan.agencies]
+        self.agency = [m.agency for m in plan.missions]
+        self.solo = solo_agencies(plan)
+        self.state = [WAITING] * len(plan.missions)
+        for i in plan.pre_succeeded_indices:
+            self.state[i] = READY
+
+
+def _tables(plan: Plan) -> _Tables:
+    """The plan's :class:`_Tables`, kept in its ``__dict__`` (as
+    ``functools.cached_property`` keeps its values)."""
+    got = plan.__dict__.get("_race_tables")
+    if got is None:
+        got = plan.__dict__["_race_tables"] = _Tables(plan)
+    return got
+
+
+def solo_agencies(plan: Plan) -> tuple[bool, ...]:
+    """For each agency: is it *solo* (``_SOLO``, see money.py's docstring)?  Alone in
+    its funding group, so it pays alone for its own missions, and at most one of them
+    can develop at a time: of any two that had not succeeded before the start, one
+    requires the other (directly or through other missions).  Computed once per plan
+    (kept in its ``__dict__``, as ``functools.cached_property`` keeps its values)."""
+    got = plan.__dict__.get("_solo_agencies")
+    if got is not None:
+        return got
+    pre = plan.pre_succeeded
+    # per mission, the missions it waits for (transitively; an early success is no
+    # wait), in an order where requirements come first (requires has no cycles)
+    before: list[set[int]] = [set() for _ in plan.missions]
+    waiting = list(plan.n_requires)
+    ready = [m.index for m in plan.missions if not m.requires]
+    while ready:
+        j = ready.pop()
+        for r in plan.missions[j].requires:
+            if not pre[r]:
+                before[j].add(r)
+                before[j] |= before[r]
+        for d in plan.dependents[j]:
+            waiting[d] -= 1
+            if waiting[d] == 0:
+                ready.append(d)
+    flags = [False] * len(plan.agencies)
+    for group in plan.components:
+        if len(group) == 1:
+            own = [j for j in plan.agencies[group[0]].missions if not pre[j]]
+            flags[group[0]] = all(
+                i in before[j] or j in before[i] for x, i in enumerate(own) for j in own[x + 1 :]
+            )
+    return tuple(flags)

@@ -40,8 +40,16 @@ Which path computes the flow (the one place that says so)
       - ``_WHOLE_QUARTERS``: between the first and the last, partial, quarter the steps
         are whole quarters, with fewer checks.
 
-      (Each is marked ``# path: NAME`` at its spot in :meth:`_forward_one`; these
-      speed paths live in ``money_paths.py``.)
+      (Each is marked ``# path: NAME`` at its spot in :func:`money_paths.walk`, the
+      arithmetic of :meth:`_forward_one`; these speed paths live in
+      ``money_paths.py``.)
+    - ``_SOLO`` (in missions.py): a silent run of the plain engine (not
+      ``MechanismRace``), and an agency alone in its funding group of which at most
+      one mission can develop at a time (:func:`missions.solo_agencies`): no
+      Funding at all.  Its books are a :class:`money_paths.Solo` (the lone path's
+      arithmetic, :func:`money_paths.walk`, without planner, rewinds or
+      Development objects), and one reused timer per agency fires at each
+      completion (``missions._Lane``).
     - ``_SKIP_AHEAD``: on the general path, when in the current quarter no development
       is held back (and no owner covers a partner: the look-ahead knows only the
       shares' full rates), :meth:`_funded_until` finds how long everyone keeps running at full
