@@ -281,3 +281,19 @@ def test_unlimited_attempts_with_instant_reflights_end(mini_scenario_data):
 
 def plan_agencies(plan):
     return [a.key for a in plan.agencies]
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["tcp://" + "a" * 5000 + ":8786", "tcp://localhost:99999", "tcp://localhost:0"],
+)
+def test_a_scheduler_address_out_of_bounds_is_refused_at_once(
+    mini_scenario_path, tmp_path, address
+):
+    """A 5,000-character host gave a 5 KB message after a connection attempt, and port
+    99999 waited 15 s: both are refused before connecting, with the address cut short."""
+    out = tmp_path / "o"
+    result = invoke("run", mini_scenario_path, "-n", 20, "--scheduler", address, "--out", out)
+    msg = clean_failure(result)
+    assert "not a Dask scheduler address" in msg and len(msg) < 400, msg
+    assert not out.exists()

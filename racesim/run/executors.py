@@ -191,6 +191,24 @@ DASK_CONNECT_TIMEOUT = "15s"
 _ADDRESS = re.compile(r"^(?:(?:tcp|tls|ws|wss|ucx)://)?[\w.\-\[\]:%]+:\d{1,5}/?$|^inproc://\S+$")
 
 
+def _shown(address: str) -> str:
+    """An address as an error message quotes it: at most 80 characters."""
+    return address if len(address) <= 80 else address[:80] + "..."
+
+
+def _address_ok(address: str) -> bool:
+    """A Dask scheduler address: the form of ``_ADDRESS``, a host name of at most 253
+    characters (DNS's limit) and a port in 1..65535."""
+    address = address.strip()
+    if not _ADDRESS.match(address):
+        return False
+    if address.startswith("inproc://"):
+        return True
+    host, _, port = address.rstrip("/").rpartition(":")
+    host = host.split("://", 1)[-1]
+    return 0 < len(host) <= 253 and 1 <= int(port) <= 65535
+
+
 def _timeout_seconds() -> float:
     text = str(DASK_CONNECT_TIMEOUT).strip().removesuffix("s")
     return float(text)
@@ -215,13 +233,13 @@ def _connect(scheduler: str):
     thread.join(limit + 5)
     if thread.is_alive():
         raise ExecutorError(
-            f"no Dask scheduler answered at {scheduler} within {limit + 5:.0f} s "
+            f"no Dask scheduler answered at {_shown(scheduler)} within {limit + 5:.0f} s "
             "(is a Dask scheduler listening there?)"
         )
     if "error" in box:
         exc = box["error"]
         what = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        raise ExecutorError(f"cannot reach the Dask scheduler at {scheduler}: {what}")
+        raise ExecutorError(f"cannot reach the Dask scheduler at {_shown(scheduler)}: {what}")
     return box["client"]
 
 
@@ -356,13 +374,13 @@ def resolve_executor(executor: str | None, scheduler: str | None) -> str:
     if scheduler is not None:
         if executor != "dask":
             raise ExecutorError(
-                f"a Dask scheduler ({scheduler}) is only used by the dask executor; "
+                f"a Dask scheduler ({_shown(scheduler)}) is only used by the dask executor; "
                 "drop --executor local, or the scheduler"
             )
-        if not _ADDRESS.match(scheduler.strip()):
-            shown = scheduler if len(scheduler) <= 80 else scheduler[:80] + "..."
+        if not _address_ok(scheduler):
             raise ExecutorError(
-                f"{shown!r} is not a Dask scheduler address; give one like "
+                f"{_shown(scheduler)!r} is not a Dask scheduler address (a host of at "
+                "most 253 characters, a port from 1 to 65535); give one like "
                 "tcp://HOST:8786 (what `dask scheduler` prints)"
             )
     return executor
