@@ -297,3 +297,33 @@ def test_a_scheduler_address_out_of_bounds_is_refused_at_once(
     msg = clean_failure(result)
     assert "not a Dask scheduler address" in msg and len(msg) < 400, msg
     assert not out.exists()
+
+
+def test_the_fork_servers_hook_drops_only_a_shut_pools_semaphore_error(capsys):
+    """A worker forked as its pool shuts down (a Ctrl-C to racesim's process alone)
+    failed to rebuild the pool's semaphore and the fork server printed that traceback;
+    its preloaded hook now drops exactly that one."""
+    from racesim.run import forkchild
+
+    def raised(filename: str, kind: type[BaseException]):
+        code = compile(
+            f"def __setstate__():\n    raise {kind.__name__}(2, 'gone')\n", filename, "exec"
+        )
+        space: dict = {}
+        exec(code, space)
+        try:
+            space["__setstate__"]()
+        except BaseException as exc:  # noqa: BLE001 - the exception under test
+            return type(exc), exc, exc.__traceback__
+
+    shown = []
+    default = forkchild._DEFAULT
+    forkchild._DEFAULT = lambda *info: shown.append(info[0])
+    try:
+        forkchild.quiet_hook(*raised("/x/multiprocessing/synchronize.py", FileNotFoundError))
+        assert shown == []
+        forkchild.quiet_hook(*raised("/x/multiprocessing/other.py", FileNotFoundError))
+        forkchild.quiet_hook(*raised("/x/multiprocessing/synchronize.py", KeyError))
+        assert shown == [FileNotFoundError, KeyError]
+    finally:
+        forkchild._DEFAULT = default

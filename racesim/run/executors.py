@@ -166,7 +166,7 @@ class PoolExecutor:
             return self._pool
         self._shutdown()
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["racesim.run.replication"])
+        ctx.set_forkserver_preload(["racesim.run.replication", "racesim.run.forkchild"])
         _start_fork_server()
         self._pool = ProcessPoolExecutor(
             self.jobs, mp_context=ctx, initializer=_init_worker, initargs=(plans, seed, os.getpid())
