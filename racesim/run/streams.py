@@ -150,11 +150,20 @@ def event_stream(seed: int, names: tuple[str, ...], replication: int) -> np.rand
     return np.random.Generator(np.random.Philox(key=key, counter=[0, replication, 0, 0]))
 
 
+#: a stream that has drawn more numbers than this keeps its own generator state when
+#: another stream takes the shared generator over, instead of replaying its draws
+REPLAY_AT_MOST = 8
+
+
 class SharedGenerator:
     """One Philox generator that many :class:`EventStream` take turns on: the stream
-    about to draw sets the generator to its own start and replays its earlier draws.
-    Cheaper than a generator per stream (setting a state takes about a microsecond,
-    making a Philox generator about ten), and most streams draw once or twice."""
+    about to draw sets the generator to its own start and replays its earlier draws,
+    or, once it has drawn more than ``REPLAY_AT_MOST`` numbers, the generator's state
+    it saved when another stream took over (so a turn costs at most a few draws, not
+    all of the stream's so far: two hazards of many events each would otherwise cost
+    the square of their events).  Cheaper than a generator per stream (setting a state
+    takes about a microsecond, making a Philox generator about ten), and most streams
+    draw once or twice."""
 
     __slots__ = ("gen", "bits", "owner", "state")
 
@@ -170,18 +179,27 @@ class EventStream:
     :class:`SharedGenerator`: each call draws as ``Generator.random`` or
     ``Generator.exponential`` of the stream's own generator would."""
 
-    __slots__ = ("shared", "key", "replication", "drawn")
+    __slots__ = ("shared", "key", "replication", "drawn", "saved")
 
     def __init__(self, shared: SharedGenerator, key: np.ndarray, replication: int):
         self.shared = shared
         self.key = key
         self.replication = replication
         self.drawn: list[bool] = []  # per draw so far: an exponential (else a uniform)
+        self.saved: dict | None = None  # the generator's state when another took over
 
     def _take(self) -> np.random.Generator:
         shared = self.shared
         gen = shared.gen
         if shared.owner is not self:
+            before = shared.owner
+            if before is not None and len(before.drawn) > REPLAY_AT_MOST:
+                before.saved = shared.bits.state  # a copy: the state as it is now
+            if self.saved is not None:
+                shared.bits.state = self.saved
+                self.saved = None
+                shared.owner = self
+                return gen
             state = shared.state
             # as np.random.Philox(key=key, counter=[0, replication, 0, 0])
             state["state"] = {
