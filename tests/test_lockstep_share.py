@@ -5,6 +5,7 @@ and format-2 plans (factors, hazards, partner terms, the mechanisms)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -136,8 +137,57 @@ def test_the_generated_v2_plans_exercise_groups_stubs_and_both_engines():
         groups = lockstep.linked(plan)
         split += len(groups) > 1
         stubs += any(lockstep.after_decided(plan, m) for m in range(len(plan.milestones)))
-        mixed += any(lockstep.subplan(plan, sorted(g)).uses_v2 != plan.uses_v2 for g in groups)
+        pieces = [lockstep.subplan(plan, sorted(g)) for g in groups]
+        assert all(p.uses_v2 == plan.uses_v2 for p in pieces)  # the plan's own engine
+        mixed += any(replace(p, v2_engine=False).uses_v2 != plan.uses_v2 for p in pieces)
     assert split and stubs and mixed
+
+
+#: the review's case: a launch held to ``not_before``, then a mission with ``partial``
+#: that can only start after the milestone is decided (a stub, so the piece that is run
+#: uses no mechanism of its own)
+HELD_TO_NOT_BEFORE = {
+    "name": "held",
+    "start": "2025-01-01",
+    "horizon": "2035-01-01",
+    "seed": 1,
+    "milestones": {"ms0": {"title": "M0"}},
+    "agencies": {
+        "a": {
+            "budget": {"annual": 100},
+            "missions": [
+                {
+                    "id": "m0",
+                    "duration": {"uniform": {"low": 0.3, "high": 2.0}},
+                    "cost": {"uniform": {"low": 10, "high": 60}},
+                    "success": 0.9,
+                    "not_before": "2030-08-24",
+                    "achieves": ["ms0"],
+                },
+                {
+                    "id": "m1",
+                    "duration": 1,
+                    "cost": 10,
+                    "success": 0.5,
+                    "partial": 0.1,
+                    "requires": ["m0"],
+                    "achieves": ["ms0"],
+                },
+            ],
+        }
+    },
+}
+
+
+def test_a_piece_without_mechanisms_of_a_v2_plan_runs_the_v2_engine_to_the_bit():
+    """The format-1 engine launches a mission held to ``not_before`` after a wait of
+    ``not_before - now``, which can land one bit before it; the format-2 engine launches
+    at ``not_before``.  A piece of a format-2 plan must run the format-2 engine (the
+    review found 30 of 200 reach times one bit apart when it ran the format-1 one)."""
+    plan = engine.plan(engine.scenario_from_data(HELD_TO_NOT_BEFORE, BASE_DIR))
+    assert plan.uses_v2
+    whole = engine.reach_times(plan, 1, 200)
+    np.testing.assert_array_equal(_shared_reach(plan, 0, 1, 200, 0), whole[:, 0, :])
 
 
 def test_v2_base_shared_is_the_whole_for_every_milestone():

@@ -453,4 +453,5 @@ def solo_agencies(plan: Plan) -> tuple[bool, ...]:
             flags[group[0]] = all(
                 i in before[j] or j in before[i] for x, i in enumerate(own) for j in own[x + 1 :]
             )
-    return tuple(flags)
+    got = plan.__dict__["_solo_agencies"] = tuple(flags)
+    return got

@@ -127,6 +127,10 @@ class Plan:
     #: whether a partial landing reaches it
     factors: tuple[tuple[str, Dist], ...] = ()
     partial_counts: tuple[bool, ...] = ()
+    #: run on the format-2 engine even without a mechanism: a piece of a format-2 plan
+    #: (run/lockstep.py), so that it gives the whole plan's numbers to the last bit (the
+    #: two engines differ in the last bit of a launch held to ``not_before``)
+    v2_engine: bool = False
 
     @cached_property
     def factor_index(self) -> dict[str, int]:
@@ -136,8 +140,10 @@ class Plan:
     def uses_v2(self) -> bool:
         """Does any mission or agency use a format-v2 mechanism?  (If not, the
         replication runs exactly the format-1 code: contract 5.)"""
-        return any(m.uses_v2 or m.unlimited for m in self.missions) or any(
-            a.hazards for a in self.agencies
+        return (
+            self.v2_engine
+            or any(m.uses_v2 or m.unlimited for m in self.missions)
+            or any(a.hazards for a in self.agencies)
         )
 
     @property

@@ -57,6 +57,7 @@ def unpaired_agencies(a: Plan, b: Plan) -> list[str]:
 #: mechanism) is always run whole, so a shortcut can never silently go wrong
 _PLAN_FIELDS = (
     "agencies", "missions", "milestones", "horizon", "n_years", "factors", "partial_counts",
+    "v2_engine",
 )  # fmt: skip
 _AGENCY_FIELDS = (
     "index", "key", "name", "has_budget", "annual", "growth", "volatility", "shocks",
@@ -86,8 +87,9 @@ def _known(plan: Plan) -> bool:
     """Does :func:`subplan` know every field of ``plan``?  Format-2 fields are known:
     a factor is drawn from its own stream keyed by its name (whoever else names it),
     hazards, partner terms and the mechanisms' draws from streams keyed by their own
-    agency and mission, and the mechanisms' engine on a group without mechanisms is
-    the format-1 engine exactly (tests/test_mechanism_race.py)."""
+    agency and mission, and a piece of a format-2 plan runs on the format-2 engine
+    whether or not its own agencies use a mechanism (``Plan.v2_engine``: the two
+    engines can differ in the last bit of a launch held to ``not_before``)."""
     if not isinstance(plan, Plan) or _names(plan) != _PLAN_FIELDS:
         return False
     return (
@@ -186,7 +188,10 @@ def subplan(plan: Plan, keep: Sequence[int]) -> Plan:
         )
         for a, ag in ((a, plan.agencies[a]) for a in keep)
     )
-    return replace(plan, agencies=agencies, missions=missions, factors=factors)
+    # a piece runs on its plan's engine (see Plan.v2_engine), mechanisms or not
+    return replace(
+        plan, agencies=agencies, missions=missions, factors=factors, v2_engine=plan.uses_v2
+    )
 
 
 def _closures(plan: Plan) -> list[set[int]]:
@@ -271,6 +276,7 @@ def for_milestone(plan: Plan, milestone: int) -> Plan:
         agencies=agencies,
         missions=tuple(kept(m) for m in plan.missions),
         partial_counts=partial_counts,
+        v2_engine=plan.uses_v2,
     )
 
 
