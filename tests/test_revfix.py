@@ -3,6 +3,12 @@ input, the ``--plots all`` set from the Python API, and long ``requires`` chains
 
 from __future__ import annotations
 
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
 import yaml
 
 from .helpers import invoke
@@ -76,3 +82,69 @@ def test_closures_of_a_long_backward_chain():
     assert got[N_CHAIN - 1] == set()
     assert got[N_CHAIN // 2] == set(range(N_CHAIN // 2 + 1, N_CHAIN))
     after_decided(plan, 0)  # no RecursionError
+
+
+# -- a live pipe as the scenario is read; one that nothing writes to is refused ----------
+def feed(fd: int, data: bytes, delay: float = 0.0) -> threading.Thread:
+    """A thread writing ``data`` to ``fd`` (after ``delay`` seconds), then closing it."""
+
+    def write():
+        time.sleep(delay)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+
+    t = threading.Thread(target=write, daemon=True)
+    t.start()
+    return t
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.3])  # written at once, or while racesim waits
+def test_a_live_pipe_is_read_as_the_scenario(mini_scenario_text, delay):
+    r_fd, w_fd = os.pipe()
+    try:
+        t = feed(w_fd, mini_scenario_text.encode(), delay)
+        r = invoke("validate", f"/dev/fd/{r_fd}")
+        t.join(5)
+    finally:
+        os.close(r_fd)
+    assert r.exit_code == 0, (r.output, r.exception)
+    assert "ok" in r.output and "'mini'" in r.output
+
+
+def test_a_named_pipe_with_a_writer_is_read(tmp_path, mini_scenario_text):
+    path = tmp_path / "live.yaml"
+    os.mkfifo(path)
+
+    def write():
+        with open(path, "wb") as fh:  # waits for racesim to open it
+            time.sleep(0.2)
+            fh.write(mini_scenario_text.encode())
+
+    t = threading.Thread(target=write, daemon=True)
+    t.start()
+    r = invoke("validate", path)
+    t.join(5)
+    assert r.exit_code == 0, (r.output, r.exception)
+    assert "'mini'" in r.output
+
+
+def test_a_live_pipe_keeps_the_size_bound():
+    from racesim.scenario.yamlio import read_text_bounded
+
+    r_fd, w_fd = os.pipe()
+    try:
+        t = feed(w_fd, b"x" * 5000, 0.1)
+        with pytest.raises(ValueError, match="larger than"):
+            read_text_bounded(Path(f"/dev/fd/{r_fd}"), limit=1000)
+    finally:
+        os.close(r_fd)
+    t.join(5)
+
+
+def test_a_named_pipe_nobody_writes_to_is_refused_naming_it(tmp_path):
+    path = tmp_path / "dead.yaml"
+    os.mkfifo(path)
+    r = invoke("validate", path)
+    assert r.exit_code == 2 and isinstance(r.exception, SystemExit), (r.output, r.exception)
+    assert "Traceback" not in r.output
+    assert str(path) in r.output and "nothing writing to it" in r.output
