@@ -148,3 +148,47 @@ def test_a_named_pipe_nobody_writes_to_is_refused_naming_it(tmp_path):
     assert r.exit_code == 2 and isinstance(r.exception, SystemExit), (r.output, r.exception)
     assert "Traceback" not in r.output
     assert str(path) in r.output and "nothing writing to it" in r.output
+
+
+# -- the --plots all set from the Python API ---------------------------------------------
+def pngs(folder: Path) -> list[str]:
+    return sorted(p.name for p in (folder / "plots").glob("*.png"))
+
+
+def test_save_writes_the_plot_set_of_the_command_line(mini_scenario_path, tmp_path):
+    import racesim
+
+    run = racesim.simulate(racesim.load(mini_scenario_path), n=40)
+    for plot_set in ("some", "all"):
+        cli = tmp_path / f"cli_{plot_set}"
+        r = invoke("run", mini_scenario_path, "-n", 40, "--out", cli, "--plots", plot_set)
+        assert r.exit_code == 0, (r.output, r.exception)
+        api = run.save(tmp_path / f"api_{plot_set}", plots=plot_set)
+        assert pngs(api) == pngs(cli), plot_set
+        for name in pngs(cli):  # the same pictures, extra panels and all
+            assert (api / "plots" / name).read_bytes() == (cli / "plots" / name).read_bytes()
+    assert "landing_dates.png" in pngs(tmp_path / "api_all")
+    assert "landing_dates.png" not in pngs(tmp_path / "api_some")
+    assert pngs(run.save(tmp_path / "default")) == pngs(tmp_path / "api_some")
+    assert not (run.save(tmp_path / "none", plots=False, report=False) / "plots").exists()
+    with pytest.raises(ValueError, match="plot set 'every'"):
+        run.save(tmp_path / "bad", plots="every")
+    assert not (tmp_path / "bad").exists()
+
+
+def test_figure_items_with_kinds_given_keep_the_pairs():
+    from racesim.output.plots import KINDS, SOME_KINDS, figure_items
+
+    run = {
+        "summary": {
+            "milestones": {"landing": {}},
+            "versus": {"alpha:beta": {"a": "alpha", "b": "beta"}},
+        }
+    }
+    keys = [k for k, _kind, _s in figure_items(run, kinds=KINDS)]
+    assert keys == ["landing_first", "landing_reached", "landing_dates", "versus_alpha_beta"]
+    assert keys == [k for k, _kind, _s in figure_items(run, extras=True)]
+    assert "versus_alpha_beta" in [k for k, *_ in figure_items(run)]
+    assert [k for k, *_ in figure_items(run, kinds=("first",))] == ["landing_first"]
+    assert [k for k, *_ in figure_items(run, kinds=SOME_KINDS)][-1] == "landing_reached"
+    assert [k for k, *_ in figure_items(run, kinds=("versus",))] == ["versus_alpha_beta"]
