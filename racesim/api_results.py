@@ -322,7 +322,7 @@ class Run:
         folder: str | os.PathLike,
         force: bool = False,
         table: str = "csv",
-        plots: bool = True,
+        plots: str | bool = "some",
         report: bool = True,
         svg: bool = False,
         inputs: bool = False,
@@ -331,7 +331,9 @@ class Run:
         manifest.json, dates.csv, the per-replication table in format ``table`` —
         ``csv``, ``csv.gz``, ``parquet`` or ``none`` — and the plots, PNG and with
         ``svg`` also SVG, and report.html; with ``inputs``, also the inputs and
-        outcomes tables of ``racesim run --inputs``).  Atomic;
+        outcomes tables of ``racesim run --inputs``).  ``plots``: the set of
+        ``racesim run --plots``, ``"some"`` (or True) or ``"all"``; False for none
+        (``--no-plots``).  Atomic;
         refuses to replace an existing results folder unless ``force`` (raises
         :class:`racesim.output.results.ResultsExistError`).  Returns the folder."""
         from racesim.output.results import TABLE_FORMATS
@@ -339,6 +341,10 @@ class Run:
 
         if table not in TABLE_FORMATS:
             raise ValueError(f"unknown table format {table!r}; use one of {TABLE_FORMATS}")
+        if plots is True:
+            plots = "some"
+        if plots is not False and plots not in ("some", "all"):
+            raise ValueError(f"unknown plot set {plots!r}; use 'some', 'all' or False (no plots)")
         if inputs and hasattr(self.scenario, "components"):
             raise ValueError(
                 "inputs of a mixture are not written yet: save each component's run with "
@@ -363,12 +369,13 @@ class Run:
                 self.reached,
                 force=force,
                 table=table,
-                plots=plots,
+                plots=plots is not False,
                 report=report,
                 formats=("png", "svg") if svg else ("png",),
                 crowd=self.crowd,
                 versus=self.versus,
                 inputs=inputs,
+                extras=plots == "all",
             )
         return folder
 

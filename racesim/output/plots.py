@@ -485,9 +485,10 @@ def figure_items(
     ``"<milestone>_<kind>"``; then, for a run with ``--versus``, one per pair (the
     subject ``"A:B"``), keyed ``"versus_A_B"``.  Without ``kinds``, the standard set:
     :data:`SOME_KINDS` and the pairs (``--plots some``), or with ``extras`` every one
-    of :data:`KINDS` and the pairs (``--plots all``)."""
-    standard = kinds is None
-    if standard:
+    of :data:`KINDS` and the pairs (``--plots all``); ``kinds`` of :data:`KINDS`, given,
+    also has the pairs (as it always had)."""
+    standard = kinds is None or tuple(kinds) == KINDS
+    if kinds is None:
         kinds = KINDS if extras else SOME_KINDS
     items = [(f"{m}_{k}", k, m) for m in run["summary"]["milestones"] for k in kinds if k in KINDS]
     unknown = [k for k in kinds if k not in (*KINDS, "versus")]

@@ -54,11 +54,13 @@ def write_run(
     crowd: list | None = None,
     versus=None,
     inputs: bool = False,
+    extras: bool = False,
 ) -> Path:
     """A run's results folder from a finished run (``reached``: the per-replication
     reach times, shape (N, milestones, agencies); needed unless ``table`` is "none"
     and not ``inputs``; ``formats``: the plot files, PNG and/or SVG; ``versus``: the
-    head-to-head tally; ``inputs``: also the inputs and outcomes tables).
+    head-to-head tally; ``inputs``: also the inputs and outcomes tables; ``extras``:
+    the plots of ``--plots all``).
     ``manifest_data`` gets the tables' file names."""
     with staged_folder(Path(folder), force) as tmp:
         w = summary.get("worlds")
@@ -82,6 +84,7 @@ def write_run(
             formats=formats,
             crowd=crowd,
             versus=versus,
+            extras=extras,
         )
     return Path(folder)
 
@@ -177,16 +180,17 @@ def finish_run(
     formats: tuple[str, ...] = ("png",),
     crowd: list | None = None,
     versus=None,
+    extras: bool = False,
 ) -> None:
     """Everything of a run's folder but the table (streamed in during a run);
     ``crowd``: the crowd's questions the run answered (``crowd.csv``, for the report);
-    ``versus``: the head-to-head tally."""
+    ``versus``: the head-to-head tally; ``extras``: the plots of ``--plots all``."""
     write_results(tmp, scenario, summary, tally, manifest_data, versus)
     if crowd:
         from racesim.analysis.crowd import RUN_COLUMNS, run_rows
 
         write_csv(tmp / "crowd.csv", RUN_COLUMNS, run_rows(crowd))
-    write_pictures(tmp, plots=plots, report=report, formats=formats)
+    write_pictures(tmp, plots=plots, report=report, formats=formats, extras=extras)
 
 
 def write_pictures(

@@ -197,17 +197,25 @@ def subplan(plan: Plan, keep: Sequence[int]) -> Plan:
 def _closures(plan: Plan) -> list[set[int]]:
     """Per mission, every mission it requires, directly or through others."""
     out: list[set[int] | None] = [None] * len(plan.missions)
-
-    def of(j: int) -> set[int]:
-        if out[j] is None:
+    for root in range(len(plan.missions)):
+        # depth first with an explicit stack: a mission's set once all it requires have theirs
+        todo = [root]
+        while todo:
+            j = todo[-1]
+            if out[j] is not None:
+                todo.pop()
+                continue
+            pending = [r for r in plan.missions[j].requires if out[r] is None]
+            if pending:
+                todo.extend(pending)
+                continue
             acc: set[int] = set()
             for r in plan.missions[j].requires:
                 acc.add(r)
-                acc |= of(r)
+                acc |= out[r]  # type: ignore[operator]
             out[j] = acc
-        return out[j]  # type: ignore[return-value]
-
-    return [of(j) for j in range(len(plan.missions))]
+            todo.pop()
+    return out  # type: ignore[return-value]
 
 
 def after_decided(plan: Plan, milestone: int) -> set[int]:

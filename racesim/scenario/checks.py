@@ -259,26 +259,25 @@ def cross_check(data: Mapping) -> list[tuple[str, str]]:
 
 
 def _find_cycle(graph: Mapping[str, list[str]]) -> list[str] | None:
+    """The first cycle a depth-first walk meets (as ``[a, ..., a]``), or None; an
+    explicit stack, so a chain thousands long is no recursion."""
     state: dict[str, int] = {}
-    stack: list[str] = []
-
-    def visit(n: str) -> list[str] | None:
-        state[n] = 1
-        stack.append(n)
-        for m in graph.get(n, ()):
-            if state.get(m) == 1:
-                return stack[stack.index(m) :] + [m]
-            if m not in state:
-                found = visit(m)
-                if found:
-                    return found
-        stack.pop()
-        state[n] = 2
-        return None
-
-    for node in graph:
-        if node not in state:
-            found = visit(node)
-            if found:
-                return found
+    for root in graph:
+        if root in state:
+            continue
+        state[root] = 1
+        path: list[str] = [root]
+        todo = [iter(graph.get(root, ()))]
+        while todo:
+            for m in todo[-1]:
+                if state.get(m) == 1:
+                    return path[path.index(m) :] + [m]
+                if m not in state:
+                    state[m] = 1
+                    path.append(m)
+                    todo.append(iter(graph.get(m, ())))
+                    break
+            else:
+                todo.pop()
+                state[path.pop()] = 2
     return None

@@ -218,33 +218,54 @@ def _check_size(data: Any) -> None:
             stack.extend((v, depth + 1, again) for v in values)
 
 
-def _open_no_wait(path: Path):
-    """``path`` opened for reading without waiting for a writer: a pipe or socket is
-    refused (``ValueError``), since reading one would wait for ever."""
+def _read_no_wait(path: Path, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes of ``path``, never waiting for a writer that is not
+    there: a pipe (``<(cat s.yaml)``, ``/dev/stdin`` fed by ``cat``) is read while
+    something writes to it, but a named pipe that nothing writes to, one whose writer
+    wrote nothing, and a socket are refused (``ValueError``)."""
+    import errno
     import os
     import stat
 
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     try:
         mode = os.fstat(fd).st_mode
-        if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+        if stat.S_ISSOCK(mode):
             raise ValueError("is a pipe or socket, not a file")
+        first: bytes | None = b""
+        if stat.S_ISFIFO(mode):
+            # opened without waiting: an empty read now means no writer (one that has
+            # not come yet would be waited for for ever); EAGAIN means a writer is there
+            try:
+                first = os.read(fd, limit + 1)
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EWOULDBLOCK):
+                    raise
+                first = None
+            if first == b"":
+                raise ValueError("is a pipe or socket with nothing writing to it")
+            first = first or b""
         if hasattr(os, "set_blocking"):
             os.set_blocking(fd, True)
-        return os.fdopen(fd, "rb")
-    except BaseException:
-        os.close(fd)
-        raise
+        with os.fdopen(fd, "rb") as fh:
+            fd = -1  # closed with fh
+            raw = first if len(first) > limit else first + fh.read(limit + 1 - len(first))
+        if not raw and stat.S_ISFIFO(mode):
+            raise ValueError("is a pipe or socket whose writer wrote nothing")
+        return raw
+    finally:
+        if fd >= 0:
+            os.close(fd)
 
 
 def read_text_bounded(path: Path, limit: int = MAX_FILE_BYTES) -> str:
-    """A text file's content, refusing (``ValueError``, a sentence) a folder, a pipe,
-    a file larger than ``limit`` bytes (reading no more than that: ``/dev/zero`` ends)
-    or one that is not UTF-8; ``OSError`` for a file that cannot be read."""
+    """A text file's content, refusing (``ValueError``, a sentence) a folder, a socket,
+    a pipe that nothing writes to, a file larger than ``limit`` bytes (reading no more
+    than that: ``/dev/zero`` ends) or one that is not UTF-8; ``OSError`` for a file that
+    cannot be read.  A pipe with a writer is read (``racesim validate <(cat s.yaml)``)."""
     if path.is_dir():
         raise ValueError("is a folder, not a file")
-    with _open_no_wait(path) as fh:
-        raw = fh.read(limit + 1)
+    raw = _read_no_wait(path, limit)
     if len(raw) > limit:
         raise ValueError(f"is larger than {limit // 1_000_000} MB")
     try:
