@@ -93,11 +93,7 @@ class MechanismRace(Race):
             self._resume[i] = partial(self._develop, i, k, work)
             return
         p = self.plan.missions[i]
-        if k == 0:
-            cost, duration = self._cost[i], self._dur[i]
-        else:
-            cost = self._cost[i] * p.refly_cost
-            duration = self._dur[i] * p.refly_duration
+        cost, duration = self._effort(i, k)
         if work is not None and work < duration:
             cost = cost * (work / duration)
             duration = work

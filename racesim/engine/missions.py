@@ -170,16 +170,20 @@ class Race:
         if self.state[i] == WAITING:
             self._develop(i, 0)
 
+    def _effort(self, i: int, k: int) -> tuple[float, float]:
+        """Cost and duration (at full funding) of attempt ``k`` (from 0) of mission
+        ``i``: the drawn ones, scaled by the re-flight's factors after the first."""
+        if k == 0:
+            return self._cost[i], self._dur[i]
+        p = self.plan.missions[i]
+        return self._cost[i] * p.refly_cost, self._dur[i] * p.refly_duration
+
     def _develop(self, i: int, k: int) -> None:
         """Begin attempt ``k`` (from 0) of mission ``i``: develop it (again), if it
         needs to."""
         self.state[i] = DEVELOPING
         p = self.plan.missions[i]
-        if k == 0:
-            cost, duration = self._cost[i], self._dur[i]
-        else:
-            cost = self._cost[i] * p.refly_cost
-            duration = self._dur[i] * p.refly_duration
+        cost, duration = self._effort(i, k)
         if duration > 0:
             now = self.env.now
             if self.log is not None:
@@ -263,10 +267,10 @@ class Race:
             self._fail(i)
             return
         k += 1
-        duration = self._dur[i] * p.refly_duration
+        cost, duration = self._effort(i, k)
         if duration > 0:  # a re-flight (now >= not_before, as checked above)
             state[i] = DEVELOPING
-            self._lane_start(lane, i, k, self._cost[i] * p.refly_cost, duration, now)
+            self._lane_start(lane, i, k, cost, duration, now)
         else:  # no development: attempt again now
             self._attempt(i, k)
 

@@ -580,13 +580,20 @@ class Funding(BigGroups, SpeedPaths, Shortfalls):
                     changed = True
             if not changed:
                 break
-        for d in devs:  # every development's run within its reservations
+        self._within_reservations(devs)
+
+    @staticmethod
+    def _within_reservations(devs: list[Development], shared: bool = True) -> None:
+        """Every development's run within its reservations (``shared`` false: the
+        shared ones' runs already are), and a run of at most EPS none at all."""
+        for d in devs:
             run = d.run
-            for k, (tr, r) in enumerate(d.shares):
-                can = d.alloc[k] / r
-                if can < run - 1e-12 * (1.0 + run):  # not a rounding tie
-                    run = can
-                    d.short = tr
+            if shared or len(d.shares) < 2:
+                for k, (tr, r) in enumerate(d.shares):
+                    can = d.alloc[k] / r
+                    if can < run - 1e-12 * (1.0 + run):  # not a rounding tie
+                        run = can
+                        d.short = tr
             d.run = run if run > EPS else 0.0
 
     def _story(self, d: Development, t: float, prog: float, dt: float) -> None:

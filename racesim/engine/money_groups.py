@@ -9,7 +9,6 @@ tests/test_fast_path.py on generated big linked groups.  :class:`BigGroups` is a
 from __future__ import annotations
 
 from racesim.engine import simpy_adapter as sim
-from racesim.engine.money_paths import EPS
 
 
 class BigGroups:
@@ -44,15 +43,7 @@ class BigGroups:
                 again = {tr.index: tr for d in shrunk for tr, _ in d.shares if tr.index in alone}
                 for tr in again.values():
                     tr.reserve()
-        for d in devs:
-            run = d.run
-            if len(d.shares) < 2:  # within its reservation
-                for k, (tr, r) in enumerate(d.shares):
-                    can = d.alloc[k] / r
-                    if can < run - 1e-12 * (1.0 + run):  # not a rounding tie
-                        run = can
-                        d.short = tr
-            d.run = run if run > EPS else 0.0
+        self._within_reservations(devs, shared=False)
 
     @staticmethod
     def _shrink(devs) -> list:

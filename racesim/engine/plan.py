@@ -116,6 +116,25 @@ class AgencyPlan:
     hazards: tuple[HazardPlan, ...] = ()  # format v2
 
 
+def joined(n: int, links) -> list[list[int]]:
+    """The groups of ``0 .. n-1`` that the pairs ``links`` join (union-find), each in
+    increasing order, the groups in the order of their first member."""
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b in links:
+        parent[find(a)] = find(b)
+    groups: dict[int, list[int]] = {}
+    for a in range(n):
+        groups.setdefault(find(a), []).append(a)
+    return list(groups.values())
+
+
 @dataclass(frozen=True)
 class Plan:
     agencies: tuple[AgencyPlan, ...]
@@ -193,21 +212,8 @@ class Plan:
     def components(self) -> tuple[tuple[int, ...], ...]:
         """Groups of agencies whose money is linked by partner shares (each group's
         treasuries are planned together; separate groups never affect each other)."""
-        parent = list(range(len(self.agencies)))
-
-        def find(i: int) -> int:
-            while parent[i] != i:
-                parent[i] = parent[parent[i]]
-                i = parent[i]
-            return i
-
-        for m in self.missions:
-            for a, _ in m.partners:
-                parent[find(a)] = find(m.agency)
-        groups: dict[int, list[int]] = {}
-        for a in range(len(self.agencies)):
-            groups.setdefault(find(a), []).append(a)
-        return tuple(tuple(g) for g in groups.values())
+        links = ((a, m.agency) for m in self.missions for a, _ in m.partners)
+        return tuple(tuple(g) for g in joined(len(self.agencies), links))
 
     @cached_property
     def tracked_terms(self) -> tuple[tuple[int, float, tuple[tuple[int, float, bool], ...]], ...]:

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from racesim.engine.plan import STALL, Plan
+from racesim.engine.plan import STALL, Plan, joined
 from racesim.run.montecarlo import execute_many as _execute_many
 from racesim.scenario.distributions import Dist
 
@@ -104,23 +104,9 @@ def linked(plan: Plan) -> list[set[int]]:
     """Groups of agencies that can affect each other: linked by partner shares (their
     treasuries) or by ``requires`` across agencies.  Replication *i* of one group
     draws from its own agencies' streams only, so it is the same whoever else runs."""
-    parent = list(range(len(plan.agencies)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for m in plan.missions:
-        for a, _ in m.partners:
-            parent[find(a)] = find(m.agency)
-        for r in m.requires:
-            parent[find(plan.missions[r].agency)] = find(m.agency)
-    groups: dict[int, set[int]] = {}
-    for a in range(len(plan.agencies)):
-        groups.setdefault(find(a), set()).add(a)
-    return list(groups.values())
+    links = [(a, m.agency) for m in plan.missions for a, _ in m.partners]
+    links += [(plan.missions[r].agency, m.agency) for m in plan.missions for r in m.requires]
+    return [set(g) for g in joined(len(plan.agencies), links)]
 
 
 def factors_named(plan: Plan, agencies: Sequence[int]) -> set[str]:
