@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import numpy as np
 from click.testing import CliRunner
@@ -52,3 +53,20 @@ def prop_se(p, n):
 def invoke(*args):
     """Run the racesim command line in-process with these arguments (str() of each)."""
     return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=True)
+
+
+def clean_failure(result) -> str:
+    """A clean refusal of a command: exit 2, one message, no traceback."""
+    assert result.exit_code == 2, (result.output, result.exception)
+    assert isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output
+    return result.output
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file below ``folder`` (relative path: its bytes)."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }

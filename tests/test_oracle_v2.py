@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from tests import engine
 from tests.scenario_gen_v2 import random_v2_scenario
-from tests.test_oracle import _disagreements, _oracle
+from tests.test_oracle import against_the_oracle
 
 BASE_DIR = Path(__file__).resolve().parent / "golden" / "scenarios"  # for record.file
 N_GENERATED = 60
@@ -48,12 +47,8 @@ def test_generated_v2_scenarios_use_the_mechanisms(generated):
 
 
 def test_generated_v2_scenarios_agree_with_the_oracle(generated):
-    bad, reached = [], 0
-    for k, _, s in generated:
-        want = engine.reach_times(s, 5, 10)
-        reached += int(np.sum(~np.isnan(want)))
-        rows = _disagreements(want, _oracle(s, 5, 10))
-        if rows:
-            bad.append(f"random_v2_scenario({7000 + k}) replications {rows}")
+    bad, reached = against_the_oracle(
+        [(7000 + k, d, s) for k, d, s in generated], "random_v2_scenario"
+    )
     assert not bad, "racesim and the oracle differ (seed 5): " + "; ".join(bad)
     assert reached > 600

@@ -22,14 +22,7 @@ from racesim.output import folders
 from racesim.output.folders import MARKER, ResultsExistError, staged_folder
 from racesim.run import executors, montecarlo
 
-from .helpers import invoke
-
-
-def clean_failure(result) -> str:
-    assert result.exit_code == 2, (result.output, result.exception)
-    assert isinstance(result.exception, SystemExit), repr(result.exception)
-    assert "Traceback" not in result.output
-    return result.output
+from .helpers import clean_failure, invoke, tree
 
 
 def run_ok(scenario, out, *extra, plots=False):
@@ -37,14 +30,6 @@ def run_ok(scenario, out, *extra, plots=False):
     result = invoke("run", scenario, "--out", out, "-n", 30, *extra, *quick)
     assert result.exit_code == 0, (result.output, result.exception)
     return result
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 def hidden(parent: Path) -> list[str]:

@@ -14,32 +14,17 @@ from racesim import api
 from racesim.api_evidence import CrowdResult
 from racesim.scenario import ScenarioError
 
-from .helpers import invoke
+from .helpers import clean_failure, invoke, tree
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTCOMES = ROOT / "seeds" / "outcomes.csv"
 QUESTIONS = ROOT / "seeds" / "crowd.csv"
 
 
-def clean_failure(result) -> str:
-    assert result.exit_code == 2, (result.output, result.exception)
-    assert isinstance(result.exception, SystemExit), repr(result.exception)
-    assert "Traceback" not in result.output
-    return result.output
-
-
 def run_ok(scenario, out, *extra):
     result = invoke("run", scenario, "--out", out, "-n", 30, *extra)
     assert result.exit_code == 0, (result.output, result.exception)
     return out
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 # -- report --out and plot --out onto another results folder ---------------------------

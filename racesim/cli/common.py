@@ -229,6 +229,18 @@ SEED = seed_option()
 SCENARIO = click.argument("scenario", type=click.Path(dir_okay=False))
 
 
+def plots_option(help: str):  # noqa: A002 - click's word
+    """``--plots some|all`` (default some): which set of plots a command draws."""
+    return click.option(
+        "--plots",
+        "plot_set",
+        type=click.Choice(["some", "all"]),
+        default="some",
+        show_default=True,
+        help=help,
+    )
+
+
 def set_option(help: str):  # noqa: A002 - click's word
     return click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=help)
 

@@ -6,7 +6,16 @@ from pathlib import Path
 
 import click
 
-from racesim.cli.common import CONTEXT, fail, may_write, note, noted, results_folder, usable
+from racesim.cli.common import (
+    CONTEXT,
+    fail,
+    may_write,
+    note,
+    noted,
+    plots_option,
+    results_folder,
+    usable,
+)
 
 
 @click.command("plot", context_settings=CONTEXT)
@@ -25,15 +34,10 @@ from racesim.cli.common import CONTEXT, fail, may_write, note, noted, results_fo
     show_default=True,
     help="png for looking at, svg for papers.",
 )
-@click.option(
-    "--plots",
-    "plot_set",
-    type=click.Choice(["some", "all"]),
-    default="some",
-    show_default=True,
-    help="A run's folder: all also draws who leads by each date and the chance of "
+@plots_option(
+    "A run's folder: all also draws who leads by each date and the chance of "
     "getting there in each quarter beside the bars and the curves, and the spread of "
-    "the dates (<milestone>_dates).",
+    "the dates (<milestone>_dates)."
 )
 @click.option(
     "--force",

@@ -6,7 +6,16 @@ from pathlib import Path
 
 import click
 
-from racesim.cli.common import CONTEXT, fail, may_write, note, noted, results_folder, usable
+from racesim.cli.common import (
+    CONTEXT,
+    fail,
+    may_write,
+    note,
+    noted,
+    plots_option,
+    results_folder,
+    usable,
+)
 
 
 @click.command("report", context_settings=CONTEXT)
@@ -22,15 +31,10 @@ from racesim.cli.common import CONTEXT, fail, may_write, note, noted, results_fo
     is_flag=True,
     help="Overwrite a file racesim did not write as a report (or a file of a results folder).",
 )
-@click.option(
-    "--plots",
-    "plot_set",
-    type=click.Choice(["some", "all"]),
-    default="some",
-    show_default=True,
-    help="A run's folder: all also draws who leads by each date and the chance of "
+@plots_option(
+    "A run's folder: all also draws who leads by each date and the chance of "
     "getting there in each quarter beside the bars and the curves, and the spread of "
-    "the dates.",
+    "the dates."
 )
 def command(results: str, out: str | None, force: bool, plot_set: str = "some") -> None:
     """Write a self-contained HTML report of the results folder RESULTS.

@@ -22,6 +22,7 @@ from racesim.cli.common import (
     load,
     note,
     out_option,
+    plots_option,
     replications_option,
     replications_range,
     set_option,
@@ -107,16 +108,11 @@ def check_worlds(worlds: int, n: int, precision: float | None) -> None:
     is_flag=True,
     help="Also save each plot as SVG (plots/*.svg, for papers); PNG only without it.",
 )
-@click.option(
-    "--plots",
-    "plot_set",
-    type=click.Choice(["some", "all"]),
-    default="some",
-    show_default=True,
-    help="some: per milestone who gets there first and the chance of having got there "
+@plots_option(
+    "some: per milestone who gets there first and the chance of having got there "
     "by each date; all: also who leads by each date and the chance of getting there in "
     "each quarter beside them, and the spread of the dates (plots/<milestone>_dates; "
-    "slower to draw).",
+    "slower to draw)."
 )
 @click.option("--no-report", is_flag=True, help="Do not write report.html.")
 @by_option(
